@@ -1,0 +1,120 @@
+//! The device context filled into every event: time, UTC offset, IPv4 address and
+//! country. Computed by the library so that the app does not have to.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crate::config::IpSource;
+use crate::ffi::os;
+
+/// How long a detected IP address is reused before the interfaces are read again: a
+/// phone changes networks, but reading them on every event would cost the caller.
+const IP_REFRESH: Duration = Duration::from_secs(60);
+
+pub struct DeviceContext {
+    ip_source: IpSource,
+    detected_ip: Mutex<Option<(Instant, Option<String>)>>,
+    country: Option<String>,
+}
+
+impl DeviceContext {
+    pub fn new(ip_source: IpSource, country: Option<String>) -> DeviceContext {
+        let country = country
+            .filter(|c| !c.is_empty())
+            .or_else(|| country_from_locale(&locale_name()));
+        DeviceContext {
+            ip_source,
+            detected_ip: Mutex::new(None),
+            country,
+        }
+    }
+
+    pub fn country(&self) -> Option<String> {
+        self.country.clone()
+    }
+
+    pub fn ip(&self) -> Option<String> {
+        match &self.ip_source {
+            IpSource::Omit => None,
+            IpSource::Fixed(ip) => Some(ip.clone()),
+            IpSource::Detect => {
+                let mut cached = self.detected_ip.lock().unwrap_or_else(|e| e.into_inner());
+                match &*cached {
+                    Some((at, ip)) if at.elapsed() < IP_REFRESH => ip.clone(),
+                    _ => {
+                        let ip = os::primary_ipv4().map(|ip| ip.to_string());
+                        *cached = Some((Instant::now(), ip.clone()));
+                        ip
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Seconds since the epoch, UTC. A clock before 1970 reads as 0 rather than failing.
+pub fn now_epoch_seconds() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// The local UTC offset at `epoch_seconds` as `+HH:MM`/`-HH:MM`; read per event so a
+/// DST change shows at once.
+pub fn timezone_at(epoch_seconds: u64) -> Option<String> {
+    let offset = os::utc_offset_seconds(epoch_seconds as i64)?;
+    Some(format_offset(offset))
+}
+
+fn format_offset(offset_seconds: i64) -> String {
+    let sign = if offset_seconds < 0 { '-' } else { '+' };
+    let minutes = offset_seconds.abs() / 60;
+    format!("{sign}{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// The locale the process runs in, by the POSIX precedence for messages.
+fn locale_name() -> String {
+    ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .find(|value| !value.is_empty())
+        .unwrap_or_default()
+}
+
+/// The region of a POSIX locale name: `en_US.UTF-8@euro` → `US`.
+fn country_from_locale(locale: &str) -> Option<String> {
+    let region = locale.split(['.', '@']).next()?.split(['_', '-']).nth(1)?;
+    (region.len() == 2 && region.chars().all(|c| c.is_ascii_alphabetic()))
+        .then(|| region.to_ascii_uppercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_are_formatted_with_sign_hours_and_minutes() {
+        assert_eq!(format_offset(3600), "+01:00");
+        assert_eq!(format_offset(0), "+00:00");
+        assert_eq!(format_offset(-(9 * 3600 + 30 * 60)), "-09:30");
+        assert_eq!(format_offset(5 * 3600 + 45 * 60), "+05:45");
+    }
+
+    #[test]
+    fn country_comes_from_the_locale_region() {
+        assert_eq!(country_from_locale("en_US.UTF-8"), Some("US".into()));
+        assert_eq!(country_from_locale("de_at@euro"), Some("AT".into()));
+        assert_eq!(country_from_locale("C.UTF-8"), None);
+        assert_eq!(country_from_locale("POSIX"), None);
+        assert_eq!(country_from_locale(""), None);
+    }
+
+    #[test]
+    fn configured_ip_wins_and_omit_sends_none() {
+        let fixed = DeviceContext::new(IpSource::Fixed("10.1.2.3".into()), Some("HU".into()));
+        assert_eq!(fixed.ip().as_deref(), Some("10.1.2.3"));
+        assert_eq!(fixed.country().as_deref(), Some("HU"));
+        assert_eq!(DeviceContext::new(IpSource::Omit, None).ip(), None);
+    }
+}

@@ -1,0 +1,69 @@
+//! The one error type of the library. Every failure has a kind (which the C API maps to
+//! a status code) and a message that names the thing that failed, never a secret.
+
+use std::fmt;
+
+/// What went wrong, coarsely: one kind per C status code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The caller passed something unusable (missing field, bad URL, invalid UTF-8…).
+    InvalidArgument,
+    /// A handle that is not (or no longer) registered.
+    InvalidHandle,
+    /// The on-disk queue could not be opened, read or written.
+    Storage,
+    /// The collector could not be reached, or answered with a server error.
+    Network,
+    /// The collector refused the request (4xx): the events stay queued.
+    Rejected,
+    /// A bounded wait (flush) ran out before the work was done.
+    Timeout,
+    /// A bug in this library (a caught panic, a poisoned lock).
+    Internal,
+}
+
+/// An error with a readable message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+}
+
+impl Error {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
+        Error {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::InvalidArgument, message)
+    }
+
+    pub fn storage(context: &str, err: impl fmt::Display) -> Error {
+        Error::new(ErrorKind::Storage, format!("{context}: {err}"))
+    }
+
+    pub fn internal(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Internal, message)
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+pub type Result<T> = std::result::Result<T, Error>;

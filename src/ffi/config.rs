@@ -1,0 +1,436 @@
+//! `hamustro_config_*`: the configuration builder. One setter per option, so that an
+//! option added later is a new function and never changes a compiled app's ABI.
+
+use std::ffi::c_char;
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use once_cell::sync::Lazy;
+
+use super::boundary::guard;
+use super::convert::{optional_str, required_str, write_out};
+use super::registry::Registry;
+use super::status::HamustroStatus;
+use crate::config::{environment_from_i32, IpSource, PayloadFormat, TrackerConfig};
+use crate::error::{Error, Result};
+
+/// A configuration handle: an opaque non-zero integer, 0 is never valid.
+pub type HamustroConfig = u64;
+
+/// The environment an app build runs in (the collector's `env`).
+#[repr(i32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HamustroEnvironment {
+    Production = 0,
+    GeneralAvailability = 1,
+    ReleaseToMarketing = 2,
+    ReleaseCandidate = 3,
+    Beta = 4,
+    Alpha = 5,
+    Weekly = 6,
+    Nightly = 7,
+    Staging = 8,
+    QualityAssurance = 9,
+    Testing = 10,
+    Development = 11,
+}
+
+/// How request bodies are encoded.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HamustroPayloadFormat {
+    /// `application/protobuf` (the default: smaller, faster).
+    Protobuf = 0,
+    /// `application/json` (protobuf JSON mapping).
+    Json = 1,
+}
+
+pub(crate) static CONFIGS: Lazy<Registry<Mutex<TrackerConfig>>> =
+    Lazy::new(|| Registry::new("configuration"));
+
+pub(crate) fn lock(config: &Mutex<TrackerConfig>) -> MutexGuard<'_, TrackerConfig> {
+    config.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn update(
+    config: HamustroConfig,
+    apply: impl FnOnce(&mut TrackerConfig) -> Result<()>,
+) -> HamustroStatus {
+    guard(|| {
+        let entry = CONFIGS.get(config)?;
+        let mut config = lock(&entry);
+        apply(&mut config)
+    })
+}
+
+/// Sets a required text field: NULL and "" are refused.
+unsafe fn set_required(
+    config: HamustroConfig,
+    value: *const c_char,
+    name: &'static str,
+    field: fn(&mut TrackerConfig) -> &mut String,
+) -> HamustroStatus {
+    update(config, |c| {
+        // SAFETY: forwarded from the exported function's contract.
+        let value = unsafe { required_str(value, name) }?;
+        if value.is_empty() {
+            return Err(Error::invalid(format!("{name} must not be empty")));
+        }
+        *field(c) = value.to_string();
+        Ok(())
+    })
+}
+
+/// Sets an optional text field: NULL unsets it.
+unsafe fn set_optional(
+    config: HamustroConfig,
+    value: *const c_char,
+    name: &'static str,
+    field: fn(&mut TrackerConfig) -> &mut Option<String>,
+) -> HamustroStatus {
+    update(config, |c| {
+        // SAFETY: forwarded from the exported function's contract.
+        let value = unsafe { optional_str(value, name) }?;
+        *field(c) = value.map(str::to_string);
+        Ok(())
+    })
+}
+
+/// Creates a configuration with every option at its default and writes its handle to
+/// `*out_config`. Set at least the six required fields (collector_url,
+/// shared_secret_key, device_id, client_id, system_version, product_version), create
+/// trackers from it with `hamustro_tracker_new`, then free it with
+/// `hamustro_config_free` (a tracker keeps its own copy).
+///
+/// # Safety
+/// `out_config` is NULL (an error) or valid for writing.
+#[no_mangle]
+pub unsafe extern "C" fn hamustro_config_new(out_config: *mut HamustroConfig) -> HamustroStatus {
+    guard(|| {
+        if out_config.is_null() {
+            return Err(Error::invalid("out_config must not be NULL"));
+        }
+        let handle = CONFIGS.insert(Mutex::new(TrackerConfig::default()));
+        // SAFETY: checked non-null; writable by contract.
+        unsafe { write_out(out_config, handle, "out_config") }
+    })
+}
+
+/// Frees a configuration. Trackers created from it are not affected. Freeing it again
+/// gives HAMUSTRO_STATUS_INVALID_HANDLE.
+#[no_mangle]
+pub extern "C" fn hamustro_config_free(config: HamustroConfig) -> HamustroStatus {
+    guard(|| CONFIGS.remove(config).map(drop))
+}
+
+/// Required. The collector's base URL, e.g. "https://t.example.com"; events are
+/// posted to `<url>/api/v1/track`. http:// or https:// (certificates are verified).
+///
+/// # Safety
+/// `value` is NULL or a NUL-terminated string (copied before the call returns).
+#[no_mangle]
+pub unsafe extern "C" fn hamustro_config_set_collector_url(
+    config: HamustroConfig,
+    value: *const c_char,
+) -> HamustroStatus {
+    unsafe { set_required(config, value, "collector_url", |c| &mut c.collector_url) }
+}
+
+/// Required. The secret shared with the collector, used to sign every request.
+/// Never logged nor put in an error message.
+///
+/// # Safety
+/// As for `hamustro_config_set_collector_url`.
+#[no_mangle]
+pub unsafe extern "C" fn hamustro_config_set_shared_secret_key(
+    config: HamustroConfig,
+    value: *const c_char,
+) -> HamustroStatus {
+    unsafe {
+        set_required(config, value, "shared_secret_key", |c| {
+            &mut c.shared_secret_key
+        })
+    }
+}
+
+/// Required. The device's raw identifier; only its SHA-256 hex is sent.
+///
+/// # Safety
+/// As for `hamustro_config_set_collector_url`.
+#[no_mangle]
+pub unsafe extern "C" fn hamustro_config_set_device_id(
+    config: HamustroConfig,
+    value: *const c_char,
+) -> HamustroStatus {
+    unsafe { set_required(config, value, "device_id", |c| &mut c.device_id) }
+}
+
+/// Required. The app's identifier at the collector.
+///
+/// # Safety
+/// As for `hamustro_config_set_collector_url`.
+#[no_mangle]
+pub unsafe extern "C" fn hamustro_config_set_client_id(
+    config: HamustroConfig,
+    value: *const c_char,
+) -> HamustroStatus {
+    unsafe { set_required(config, value, "client_id", |c| &mut c.client_id) }
+}
+
+/// Required. The operating system's version, e.g. "14.1". Part of the session.
+///
+/// # Safety
+/// As for `hamustro_config_set_collector_url`.
+#[no_mangle]
+pub unsafe extern "C" fn hamustro_config_set_system_version(
+    config: HamustroConfig,
+    value: *const c_char,
+) -> HamustroStatus {
+    unsafe { set_required(config, value, "system_version", |c| &mut c.system_version) }
+}
+
+/// Required. The app's version, e.g. "2.0.0". Part of the session.
+///
+/// # Safety
+/// As for `hamustro_config_set_collector_url`.
+#[no_mangle]
+pub unsafe extern "C" fn hamustro_config_set_product_version(
+    config: HamustroConfig,
+    value: *const c_char,
+) -> HamustroStatus {
+    unsafe { set_required(config, value, "product_version", |c| &mut c.product_version) }
+}
+
+/// The environment, a `hamustro_environment` value (0 to 11). Default:
+/// HAMUSTRO_ENVIRONMENT_PRODUCTION. Part of the session.
+#[no_mangle]
+pub extern "C" fn hamustro_config_set_env(config: HamustroConfig, env: i32) -> HamustroStatus {
+    update(config, |c| {
+        c.env = environment_from_i32(env)?;
+        Ok(())
+    })
+}
+
+/// Optional device maker, e.g. "Apple". NULL unsets.
+///
+/// # Safety
+/// `value` is NULL or a NUL-terminated string (copied before the call returns).
+#[no_mangle]
+pub unsafe extern "C" fn hamustro_config_set_device_make(
+    config: HamustroConfig,
+    value: *const c_char,
+) -> HamustroStatus {
+    unsafe { set_optional(config, value, "device_make", |c| &mut c.device_make) }
+}
+
+/// Optional device model, e.g. "iPhone15,2". NULL unsets.
+///
+/// # Safety
+/// As for `hamustro_config_set_device_make`.
+#[no_mangle]
+pub unsafe extern "C" fn hamustro_config_set_device_model(
+    config: HamustroConfig,
+    value: *const c_char,
+) -> HamustroStatus {
+    unsafe { set_optional(config, value, "device_model", |c| &mut c.device_model) }
+}
+
+/// Optional operating system name, e.g. "iOS". NULL unsets.
+///
+/// # Safety
+/// As for `hamustro_config_set_device_make`.
+#[no_mangle]
+pub unsafe extern "C" fn hamustro_config_set_system(
+    config: HamustroConfig,
+    value: *const c_char,
+) -> HamustroStatus {
+    unsafe { set_optional(config, value, "system", |c| &mut c.system) }
+}
+
+/// Optional system language, e.g. "en-US". NULL unsets.
+///
+/// # Safety
+/// As for `hamustro_config_set_device_make`.
+#[no_mangle]
+pub unsafe extern "C" fn hamustro_config_set_system_language(
+    config: HamustroConfig,
+    value: *const c_char,
+) -> HamustroStatus {
+    unsafe { set_optional(config, value, "system_language", |c| &mut c.system_language) }
+}
+
+/// Optional browser name. NULL unsets.
+///
+/// # Safety
+/// As for `hamustro_config_set_device_make`.
+#[no_mangle]
+pub unsafe extern "C" fn hamustro_config_set_browser(
+    config: HamustroConfig,
+    value: *const c_char,
+) -> HamustroStatus {
+    unsafe { set_optional(config, value, "browser", |c| &mut c.browser) }
+}
+
+/// Optional browser version. NULL unsets.
+///
+/// # Safety
+/// As for `hamustro_config_set_device_make`.
+#[no_mangle]
+pub unsafe extern "C" fn hamustro_config_set_browser_version(
+    config: HamustroConfig,
+    value: *const c_char,
+) -> HamustroStatus {
+    unsafe { set_optional(config, value, "browser_version", |c| &mut c.browser_version) }
+}
+
+/// Optional git hash of the app build. NULL unsets.
+///
+/// # Safety
+/// As for `hamustro_config_set_device_make`.
+#[no_mangle]
+pub unsafe extern "C" fn hamustro_config_set_product_git_hash(
+    config: HamustroConfig,
+    value: *const c_char,
+) -> HamustroStatus {
+    unsafe {
+        set_optional(config, value, "product_git_hash", |c| {
+            &mut c.product_git_hash
+        })
+    }
+}
+
+/// Optional language of the app's UI, e.g. "de". NULL unsets.
+///
+/// # Safety
+/// As for `hamustro_config_set_device_make`.
+#[no_mangle]
+pub unsafe extern "C" fn hamustro_config_set_product_language(
+    config: HamustroConfig,
+    value: *const c_char,
+) -> HamustroStatus {
+    unsafe {
+        set_optional(config, value, "product_language", |c| {
+            &mut c.product_language
+        })
+    }
+}
+
+/// Send when this many events are queued. Default 20; 0 or 1 sends on every event.
+#[no_mangle]
+pub extern "C" fn hamustro_config_set_queue_size(
+    config: HamustroConfig,
+    queue_size: u32,
+) -> HamustroStatus {
+    update(config, |c| {
+        c.queue_size = queue_size;
+        Ok(())
+    })
+}
+
+/// Send when the last successful delivery is older than this many minutes. Default
+/// 1440 (a day); 0 sends on every event.
+#[no_mangle]
+pub extern "C" fn hamustro_config_set_queue_retention(
+    config: HamustroConfig,
+    minutes: u32,
+) -> HamustroStatus {
+    update(config, |c| {
+        c.queue_retention_minutes = minutes;
+        Ok(())
+    })
+}
+
+/// The SQLite file holding the queue (created with its directory, mode 0600). NULL
+/// restores the default: `<data dir>/hamustro/<client_id>.sqlite3`, where the data dir
+/// is `$XDG_DATA_HOME` or `~/.local/share` (Linux) or `~/Library/Application Support`
+/// (Apple). One tracker at a time may use a file.
+///
+/// # Safety
+/// As for `hamustro_config_set_device_make`.
+#[no_mangle]
+pub unsafe extern "C" fn hamustro_config_set_database_path(
+    config: HamustroConfig,
+    path: *const c_char,
+) -> HamustroStatus {
+    update(config, |c| {
+        // SAFETY: forwarded from this function's contract.
+        let path = unsafe { optional_str(path, "database_path") }?;
+        if path == Some("") {
+            return Err(Error::invalid("database_path must not be empty"));
+        }
+        c.database_path = path.map(PathBuf::from);
+        Ok(())
+    })
+}
+
+/// The body encoding, a `hamustro_payload_format` value. Default protobuf.
+#[no_mangle]
+pub extern "C" fn hamustro_config_set_payload_format(
+    config: HamustroConfig,
+    format: u32,
+) -> HamustroStatus {
+    update(config, |c| {
+        c.payload_format = match format {
+            0 => PayloadFormat::Protobuf,
+            1 => PayloadFormat::Json,
+            other => {
+                return Err(Error::invalid(format!(
+                    "payload_format {other} is not 0 (protobuf) or 1 (json)"
+                )))
+            }
+        };
+        Ok(())
+    })
+}
+
+/// The limit on each HTTP request, connecting included, in milliseconds. Default
+/// 10000; must be positive. `hamustro_tracker_free` waits at most this long.
+#[no_mangle]
+pub extern "C" fn hamustro_config_set_request_timeout_ms(
+    config: HamustroConfig,
+    timeout_ms: u32,
+) -> HamustroStatus {
+    update(config, |c| {
+        if timeout_ms == 0 {
+            return Err(Error::invalid("request_timeout_ms must be positive"));
+        }
+        c.request_timeout = Duration::from_millis(u64::from(timeout_ms));
+        Ok(())
+    })
+}
+
+/// The `ip` sent with each event: NULL (the default) detects the device's primary
+/// IPv4 address; "" sends none (the collector then records the request's address);
+/// anything else must be an IPv4 address and is sent as given.
+///
+/// # Safety
+/// As for `hamustro_config_set_device_make`.
+#[no_mangle]
+pub unsafe extern "C" fn hamustro_config_set_ip(
+    config: HamustroConfig,
+    ip: *const c_char,
+) -> HamustroStatus {
+    update(config, |c| {
+        // SAFETY: forwarded from this function's contract.
+        c.ip = match unsafe { optional_str(ip, "ip") }? {
+            None => IpSource::Detect,
+            Some("") => IpSource::Omit,
+            Some(ip) => IpSource::Fixed(ip.to_string()),
+        };
+        Ok(())
+    })
+}
+
+/// The `country` sent with each event, e.g. "HU". NULL (the default) takes the region
+/// of the process's locale (LC_ALL, LC_MESSAGES, LANG), if it names one.
+///
+/// # Safety
+/// As for `hamustro_config_set_device_make`.
+#[no_mangle]
+pub unsafe extern "C" fn hamustro_config_set_country(
+    config: HamustroConfig,
+    country: *const c_char,
+) -> HamustroStatus {
+    unsafe { set_optional(config, country, "country", |c| &mut c.country) }
+}

@@ -1,0 +1,84 @@
+//! Reading C arguments: every raw pointer the API receives is turned into Rust values
+//! here, with NULL and invalid UTF-8 reported as errors naming the argument.
+
+use std::ffi::{c_char, CStr};
+
+use crate::error::{Error, Result};
+
+/// The most key/value pairs one call takes; a guard against a garbage count.
+pub const MAX_PAIRS: usize = 100_000;
+
+/// A required string argument.
+///
+/// # Safety
+/// `ptr` is NULL or points to a NUL-terminated string valid for the call.
+pub unsafe fn required_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a str> {
+    // SAFETY: forwarded from the caller.
+    unsafe { optional_str(ptr, name) }?
+        .ok_or_else(|| Error::invalid(format!("{name} must not be NULL")))
+}
+
+/// An optional string argument: NULL is `None`.
+///
+/// # Safety
+/// `ptr` is NULL or points to a NUL-terminated string valid for the call.
+pub unsafe fn optional_str<'a>(ptr: *const c_char, name: &str) -> Result<Option<&'a str>> {
+    if ptr.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: non-null and NUL-terminated by the caller's contract.
+    let bytes = unsafe { CStr::from_ptr(ptr) };
+    bytes
+        .to_str()
+        .map(Some)
+        .map_err(|_| Error::invalid(format!("{name} is not valid UTF-8")))
+}
+
+/// Parallel arrays of `count` names and values. Both may be NULL when `count` is 0.
+///
+/// # Safety
+/// When `count` > 0, `names` and `values` are NULL or point to `count` string pointers
+/// each satisfying `optional_str`'s contract.
+pub unsafe fn string_pairs<'a>(
+    names: *const *const c_char,
+    values: *const *const c_char,
+    count: usize,
+    what: &str,
+) -> Result<Vec<(&'a str, &'a str)>> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    if count > MAX_PAIRS {
+        return Err(Error::invalid(format!(
+            "{count} {what} given; at most {MAX_PAIRS} are accepted"
+        )));
+    }
+    if names.is_null() || values.is_null() {
+        return Err(Error::invalid(format!(
+            "{what} names and values must not be NULL when the count is {count}"
+        )));
+    }
+    let mut pairs = Vec::with_capacity(count);
+    for index in 0..count {
+        // SAFETY: index < count and both arrays hold count pointers.
+        let (name, value) = unsafe { (*names.add(index), *values.add(index)) };
+        // SAFETY: each element is NULL or a valid NUL-terminated string.
+        let name = unsafe { required_str(name, &format!("{what} name #{index}")) }?;
+        let value = unsafe { required_str(value, &format!("{what} value #{index}")) }?;
+        pairs.push((name, value));
+    }
+    Ok(pairs)
+}
+
+/// Writes `value` through a required out-parameter.
+///
+/// # Safety
+/// `out` is NULL or valid for writing one `T`.
+pub unsafe fn write_out<T>(out: *mut T, value: T, name: &str) -> Result<()> {
+    if out.is_null() {
+        return Err(Error::invalid(format!("{name} must not be NULL")));
+    }
+    // SAFETY: non-null and writable by the caller's contract.
+    unsafe { out.write(value) };
+    Ok(())
+}

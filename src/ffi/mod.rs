@@ -1,0 +1,18 @@
+//! The C API: the only layer with `unsafe`. It converts C values, catches panics and
+//! maps errors to status codes; all behaviour lives in the safe core.
+//!
+//! Conventions (also stated in the header): strings in are NUL-terminated UTF-8 and
+//! are copied before the call returns; out-parameters are written only on success;
+//! every function may be called from any thread, concurrently.
+
+mod boundary;
+mod config;
+mod convert;
+pub mod os;
+mod registry;
+mod status;
+mod tracker;
+
+pub use config::*;
+pub use status::*;
+pub use tracker::*;

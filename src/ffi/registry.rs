@@ -1,0 +1,79 @@
+//! Handles: opaque non-zero integers mapped to objects, so that a stale, freed or
+//! made-up handle is an error instead of undefined behaviour.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// One counter for every registry: a handle is never reused, and a configuration
+/// handle is never mistaken for a tracker handle.
+static NEXT_HANDLE: AtomicU64 = AtomicU64::new(1);
+
+pub struct Registry<T> {
+    kind: &'static str,
+    entries: RwLock<HashMap<u64, Arc<T>>>,
+}
+
+impl<T> Registry<T> {
+    pub fn new(kind: &'static str) -> Registry<T> {
+        Registry {
+            kind,
+            entries: RwLock::new(HashMap::new()),
+        }
+    }
+
+    pub fn insert(&self, value: T) -> u64 {
+        let handle = NEXT_HANDLE.fetch_add(1, Ordering::Relaxed);
+        self.entries
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(handle, Arc::new(value));
+        handle
+    }
+
+    pub fn get(&self, handle: u64) -> Result<Arc<T>> {
+        self.entries
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&handle)
+            .cloned()
+            .ok_or_else(|| self.invalid(handle))
+    }
+
+    pub fn remove(&self, handle: u64) -> Result<Arc<T>> {
+        self.entries
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&handle)
+            .ok_or_else(|| self.invalid(handle))
+    }
+
+    fn invalid(&self, handle: u64) -> Error {
+        Error::new(
+            ErrorKind::InvalidHandle,
+            format!("{handle} is not a live {} handle", self.kind),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn freed_and_unknown_handles_are_errors() {
+        let registry = Registry::new("thing");
+        let handle = registry.insert(5);
+        assert_eq!(*registry.get(handle).unwrap(), 5);
+        registry.remove(handle).unwrap();
+        assert_eq!(
+            registry.get(handle).unwrap_err().kind(),
+            ErrorKind::InvalidHandle
+        );
+        assert!(registry.remove(handle).is_err());
+        assert!(registry.get(0).is_err());
+        assert_ne!(registry.insert(6), handle, "handles are never reused");
+    }
+}

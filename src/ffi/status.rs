@@ -1,0 +1,111 @@
+//! Status codes and the per-thread last error message.
+
+use std::cell::RefCell;
+use std::ffi::c_char;
+
+use crate::error::{Error, ErrorKind};
+
+/// The result of every hamustro function. Values are fixed forever: new codes may be
+/// added, existing ones never renumbered.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HamustroStatus {
+    /// Success.
+    Ok = 0,
+    /// An argument is NULL where it may not be, not valid UTF-8, out of range, or a
+    /// required configuration field is missing.
+    InvalidArgument = 1,
+    /// The handle is zero, made up, already freed, or of the wrong kind.
+    InvalidHandle = 2,
+    /// The queue database could not be opened, read or written (disk full, no
+    /// permission, locked by another tracker…). Nothing was stored by this call.
+    Storage = 3,
+    /// The collector could not be reached or answered with a server error. Events
+    /// stay queued and are retried.
+    Network = 4,
+    /// The collector refused the request (HTTP 4xx). Events stay queued.
+    Rejected = 5,
+    /// The wait ran out before the work was done; it goes on in the background.
+    Timeout = 6,
+    /// A bug in hamustro (a caught panic). Please report it with the message.
+    Internal = 7,
+}
+
+impl From<ErrorKind> for HamustroStatus {
+    fn from(kind: ErrorKind) -> Self {
+        match kind {
+            ErrorKind::InvalidArgument => HamustroStatus::InvalidArgument,
+            ErrorKind::InvalidHandle => HamustroStatus::InvalidHandle,
+            ErrorKind::Storage => HamustroStatus::Storage,
+            ErrorKind::Network => HamustroStatus::Network,
+            ErrorKind::Rejected => HamustroStatus::Rejected,
+            ErrorKind::Timeout => HamustroStatus::Timeout,
+            ErrorKind::Internal => HamustroStatus::Internal,
+        }
+    }
+}
+
+thread_local! {
+    static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Records `error` as this thread's last error and returns its status.
+pub(crate) fn record(error: &Error) -> HamustroStatus {
+    LAST_ERROR.with(|last| {
+        let mut last = last.borrow_mut();
+        last.clear();
+        last.push_str(error.message());
+    });
+    error.kind().into()
+}
+
+/// Copies the message of the most recent failed call on the calling thread into
+/// `buffer` (at most `buffer_len` bytes including the terminating NUL, cut at a UTF-8
+/// character boundary) and returns the full message length in bytes, without the NUL.
+///
+/// Call with `buffer` NULL or `buffer_len` 0 to learn the length first. Returns 0 when
+/// no call on this thread has failed yet. A successful call does not clear the message.
+/// Messages never contain the shared secret or user ids.
+///
+/// # Safety
+/// `buffer` is NULL or points to at least `buffer_len` writable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn hamustro_last_error_message(
+    buffer: *mut c_char,
+    buffer_len: usize,
+) -> usize {
+    LAST_ERROR.with(|last| {
+        let message = last.borrow();
+        if !buffer.is_null() && buffer_len > 0 {
+            let mut end = message.len().min(buffer_len - 1);
+            while !message.is_char_boundary(end) {
+                end -= 1;
+            }
+            // SAFETY: the caller guarantees buffer_len writable bytes; we write end + 1
+            // <= buffer_len of them, from a source that does not overlap.
+            unsafe {
+                std::ptr::copy_nonoverlapping(message.as_ptr(), buffer.cast::<u8>(), end);
+                *buffer.add(end) = 0;
+            }
+        }
+        message.len()
+    })
+}
+
+/// The name of a status code, e.g. "HAMUSTRO_STATUS_NETWORK": a static string that
+/// must not be freed. Unknown values give "HAMUSTRO_STATUS_UNKNOWN".
+#[no_mangle]
+pub extern "C" fn hamustro_status_name(status: u32) -> *const c_char {
+    let name: &'static [u8] = match status {
+        0 => b"HAMUSTRO_STATUS_OK\0",
+        1 => b"HAMUSTRO_STATUS_INVALID_ARGUMENT\0",
+        2 => b"HAMUSTRO_STATUS_INVALID_HANDLE\0",
+        3 => b"HAMUSTRO_STATUS_STORAGE\0",
+        4 => b"HAMUSTRO_STATUS_NETWORK\0",
+        5 => b"HAMUSTRO_STATUS_REJECTED\0",
+        6 => b"HAMUSTRO_STATUS_TIMEOUT\0",
+        7 => b"HAMUSTRO_STATUS_INTERNAL\0",
+        _ => b"HAMUSTRO_STATUS_UNKNOWN\0",
+    };
+    name.as_ptr().cast()
+}

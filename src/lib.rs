@@ -1,0 +1,24 @@
+//! hamustro: tracks events for a Hamustro collector and delivers them reliably and
+//! signed. The safe core is in the modules below; `ffi` is the C API over it.
+
+pub mod backoff;
+pub mod config;
+pub mod context;
+pub mod error;
+pub mod ffi;
+pub mod json;
+pub mod sender;
+pub mod session;
+pub mod signature;
+pub mod store;
+pub mod tracker;
+mod worker;
+
+/// The wire schema, generated from `proto/hamustro.proto` by prost.
+pub mod wire {
+    include!(concat!(env!("OUT_DIR"), "/hamustro.rs"));
+}
+
+pub use config::{IpSource, PayloadFormat, TrackerConfig};
+pub use error::{Error, ErrorKind, Result};
+pub use tracker::Tracker;

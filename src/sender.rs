@@ -1,0 +1,166 @@
+//! One signed HTTP request per collection, and the reading of the collector's answer.
+
+use std::time::Duration;
+
+use prost::Message as _;
+
+use crate::config::{PayloadFormat, TrackerConfig};
+use crate::context::now_epoch_seconds;
+use crate::error::{Error, ErrorKind};
+use crate::json;
+use crate::signature::sign;
+use crate::wire::Collection;
+
+/// Why a request did not deliver its events, and when the collector asked us to retry.
+#[derive(Debug)]
+pub struct SendFailure {
+    pub error: Error,
+    pub retry_after: Option<Duration>,
+}
+
+pub struct Sender {
+    agent: ureq::Agent,
+    url: String,
+    shared_secret_key: String,
+    format: PayloadFormat,
+}
+
+/// Headers the library computes itself; the app may not replace them.
+pub const RESERVED_HEADERS: [&str; 4] = [
+    "x-hamustro-time",
+    "x-hamustro-signature",
+    "content-type",
+    "content-length",
+];
+
+impl Sender {
+    pub fn new(config: &TrackerConfig) -> Sender {
+        let agent = ureq::Agent::config_builder()
+            .timeout_global(Some(config.request_timeout))
+            .http_status_as_error(false)
+            // A redirected POST would arrive unsigned or not at all: treat it as an error.
+            .max_redirects(0)
+            .user_agent(concat!("hamustro/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .new_agent();
+        Sender {
+            agent,
+            url: config.track_url(),
+            shared_secret_key: config.shared_secret_key.clone(),
+            format: config.payload_format,
+        }
+    }
+
+    /// Posts one collection. `Ok` only for a 200: the collector has the events.
+    pub fn send(
+        &self,
+        collection: &Collection,
+        extra_headers: &[(String, String)],
+    ) -> Result<(), SendFailure> {
+        let (body, content_type) = match self.format {
+            PayloadFormat::Protobuf => (collection.encode_to_vec(), "application/protobuf"),
+            PayloadFormat::Json => (json::encode_collection(collection), "application/json"),
+        };
+        let time = now_epoch_seconds().to_string();
+        let signature = sign(&time, &body, &self.shared_secret_key);
+        let mut request = self
+            .agent
+            .post(&self.url)
+            .header("Content-Type", content_type)
+            .header("X-Hamustro-Time", &time)
+            .header("X-Hamustro-Signature", &signature);
+        for (name, value) in extra_headers {
+            request = request.header(name, value);
+        }
+        let session = short_session(&collection.session);
+        let mut response = request.send(&body[..]).map_err(|err| SendFailure {
+            error: Error::new(
+                ErrorKind::Network,
+                format!(
+                    "cannot deliver {} events of session {session} to {}: {err}",
+                    collection.payloads.len(),
+                    redact_userinfo(&self.url)
+                ),
+            ),
+            retry_after: None,
+        })?;
+        // Read the (small) body so the connection can be reused for the next request.
+        let _ = response
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024)
+            .read_to_vec();
+        let status = response.status().as_u16();
+        if status == 200 {
+            return Ok(());
+        }
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let kind = if (400..500).contains(&status) {
+            ErrorKind::Rejected
+        } else {
+            ErrorKind::Network
+        };
+        Err(SendFailure {
+            error: Error::new(
+                kind,
+                format!(
+                    "collector answered {status}{} for {} events of session {session}; they stay queued",
+                    status_meaning(status),
+                    collection.payloads.len()
+                ),
+            ),
+            retry_after,
+        })
+    }
+}
+
+/// What the genuine collector means by a status, to make errors actionable.
+fn status_meaning(status: u16) -> &'static str {
+    match status {
+        204 => " (no payloads)",
+        400 => " (collection not decodable, required field missing or session mismatch)",
+        404 => " (no /api/v1/track here: check collector_url)",
+        405 => " (signature or time header rejected: check shared_secret_key)",
+        413 => " (request too large)",
+        429 => " (too many requests)",
+        503 => " (collector unavailable or shutting down)",
+        _ => "",
+    }
+}
+
+/// The first characters of a session id: enough to tell sessions apart in a message.
+pub fn short_session(session: &str) -> String {
+    let prefix: String = session.chars().take(8).collect();
+    format!("{prefix}…")
+}
+
+/// A URL without `user:password@`, so credentials never reach a message.
+fn redact_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_in_the_url_never_reach_a_message() {
+        assert_eq!(
+            redact_userinfo("https://user:pw@t.example.com/api/v1/track"),
+            "https://t.example.com/api/v1/track"
+        );
+        assert_eq!(redact_userinfo("http://h:1/x@y"), "http://h:1/x@y");
+    }
+}

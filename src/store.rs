@@ -1,0 +1,505 @@
+//! The durable queue: one SQLite file in WAL mode holding the events not yet accepted
+//! by the collector, the tracker attributes they were tracked with, the per-session
+//! event counters, the user and the last sync time.
+
+use std::fs::OpenOptions;
+use std::os::unix::fs::OpenOptionsExt as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use prost::Message as _;
+use rusqlite::{params, Connection, OptionalExtension as _, TransactionBehavior};
+
+use crate::error::{Error, Result};
+use crate::wire::{Collection, Payload};
+
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS profiles (
+    id INTEGER PRIMARY KEY,
+    header BLOB NOT NULL UNIQUE
+);
+CREATE TABLE IF NOT EXISTS session_counters (
+    session TEXT PRIMARY KEY,
+    last_nr INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    profile_id INTEGER NOT NULL REFERENCES profiles(id),
+    payload BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_profile ON events(profile_id, id);
+CREATE TABLE IF NOT EXISTS quarantine (
+    id INTEGER PRIMARY KEY,
+    profile_id INTEGER,
+    payload BLOB,
+    reason TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS settings (
+    key TEXT PRIMARY KEY,
+    value
+) WITHOUT ROWID;
+";
+
+/// The events of one profile (one collection header), oldest first, that fit in one
+/// request.
+#[derive(Debug)]
+pub struct Batch {
+    pub header: Collection,
+    pub ids: Vec<i64>,
+    pub payloads: Vec<Payload>,
+}
+
+/// The user an event is attributed to, as persisted by `set_user`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct User {
+    pub tenant_id: Option<String>,
+    pub user_id: Option<String>,
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed, readable by the owner only) the queue at `path`.
+    pub fn open(path: &Path) -> Result<Store> {
+        let describe = |what: &str| format!("{what} {}", path.display());
+        // Create the file ourselves so that it is 0600 from the first byte; SQLite
+        // gives its -wal and -shm files the same permissions.
+        OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(|e| Error::storage(&describe("cannot open the queue database"), e))?;
+        let conn = Connection::open(path)
+            .map_err(|e| Error::storage(&describe("cannot open the queue database"), e))?;
+        let store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store
+            .prepare()
+            .map_err(|e| store.error("cannot set up", e))?;
+        Ok(store)
+    }
+
+    fn prepare(&self) -> rusqlite::Result<()> {
+        self.conn.busy_timeout(Duration::from_secs(5))?;
+        // WAL with synchronous=NORMAL: a committed event survives the process being
+        // killed (it is in the WAL, in the OS's cache) at the cost of one write, not an
+        // fsync, per event.
+        self.conn
+            .pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        self.conn.execute_batch(SCHEMA)?;
+        let version: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))?;
+        if version == 0 {
+            self.conn
+                .pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        }
+        Ok(())
+    }
+
+    fn error(&self, what: &str, err: rusqlite::Error) -> Error {
+        Error::storage(
+            &format!("{what} the queue database {}", self.path.display()),
+            err,
+        )
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The id of the stored collection header, inserting it on first use.
+    pub fn profile_id(&self, header: &Collection) -> Result<i64> {
+        let bytes = header.encode_to_vec();
+        let run = || -> rusqlite::Result<i64> {
+            self.conn.execute(
+                "INSERT OR IGNORE INTO profiles(header) VALUES (?1)",
+                params![bytes],
+            )?;
+            self.conn.query_row(
+                "SELECT id FROM profiles WHERE header = ?1",
+                params![bytes],
+                |row| row.get(0),
+            )
+        };
+        run().map_err(|e| self.error("cannot record the tracker attributes in", e))
+    }
+
+    /// Assigns the next `nr` of `session` and stores the payload `encode(nr)` in one
+    /// transaction, so numbers are gap-free and an event is never stored without its
+    /// number being used up. Returns the number.
+    pub fn append(
+        &mut self,
+        profile_id: i64,
+        session: &str,
+        encode: impl FnOnce(u32) -> Vec<u8>,
+    ) -> Result<u32> {
+        let path = self.path.clone();
+        let fail = |e: rusqlite::Error| {
+            Error::storage(
+                &format!(
+                    "cannot store the event in the queue database {}",
+                    path.display()
+                ),
+                e,
+            )
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(fail)?;
+        let nr: i64 = tx
+            .prepare_cached(
+                "INSERT INTO session_counters(session, last_nr) VALUES (?1, 1)
+                 ON CONFLICT(session) DO UPDATE SET last_nr = last_nr + 1
+                 RETURNING last_nr",
+            )
+            .and_then(|mut statement| statement.query_row(params![session], |row| row.get(0)))
+            .map_err(fail)?;
+        let nr = u32::try_from(nr).map_err(|_| {
+            Error::storage(
+                "event numbers of this session are used up",
+                format!("nr {nr}"),
+            )
+        })?;
+        let payload = encode(nr);
+        tx.prepare_cached("INSERT INTO events(profile_id, payload) VALUES (?1, ?2)")
+            .and_then(|mut statement| statement.execute(params![profile_id, payload]))
+            .map_err(fail)?;
+        tx.commit().map_err(fail)?;
+        Ok(nr)
+    }
+
+    /// How many events wait for delivery.
+    pub fn queued_count(&self) -> Result<u64> {
+        self.conn
+            .query_row("SELECT count(*) FROM events", [], |row| {
+                row.get::<_, i64>(0)
+            })
+            .map(|n| n as u64)
+            .map_err(|e| self.error("cannot count the events in", e))
+    }
+
+    /// The id of the newest queued event, if any.
+    pub fn newest_id(&self) -> Result<Option<i64>> {
+        self.conn
+            .query_row("SELECT max(id) FROM events", [], |row| row.get(0))
+            .map_err(|e| self.error("cannot read", e))
+    }
+
+    /// The id of the oldest queued event, if any.
+    pub fn oldest_id(&self) -> Result<Option<i64>> {
+        self.conn
+            .query_row("SELECT min(id) FROM events", [], |row| row.get(0))
+            .map_err(|e| self.error("cannot read", e))
+    }
+
+    /// The oldest queued events of the profile of the oldest event: at most
+    /// `max_events`, and no more than `max_bytes` of payload unless a single event is
+    /// larger. Rows that no longer decode are moved to the quarantine table (kept for
+    /// inspection, never sent) instead of blocking the queue.
+    pub fn next_batch(&mut self, max_events: usize, max_bytes: usize) -> Result<Option<Batch>> {
+        loop {
+            let rows = self
+                .oldest_rows(max_events, max_bytes)
+                .map_err(|e| self.error("cannot read events from", e))?;
+            let Some((profile_id, header_bytes, rows)) = rows else {
+                return Ok(None);
+            };
+            let Ok(header) = Collection::decode(header_bytes.as_slice()) else {
+                self.quarantine_profile(profile_id)?;
+                continue;
+            };
+            let mut batch = Batch {
+                header,
+                ids: Vec::with_capacity(rows.len()),
+                payloads: Vec::with_capacity(rows.len()),
+            };
+            let mut undecodable = Vec::new();
+            for (id, bytes) in rows {
+                match Payload::decode(bytes.as_slice()) {
+                    Ok(payload) => {
+                        batch.ids.push(id);
+                        batch.payloads.push(payload);
+                    }
+                    Err(_) => undecodable.push(id),
+                }
+            }
+            self.quarantine_events(&undecodable)?;
+            if !batch.ids.is_empty() {
+                return Ok(Some(batch));
+            }
+        }
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn oldest_rows(
+        &self,
+        max_events: usize,
+        max_bytes: usize,
+    ) -> rusqlite::Result<Option<(i64, Vec<u8>, Vec<(i64, Vec<u8>)>)>> {
+        let profile: Option<(i64, Vec<u8>)> = self
+            .conn
+            .query_row(
+                "SELECT p.id, p.header FROM events e JOIN profiles p ON p.id = e.profile_id
+                 ORDER BY e.id LIMIT 1",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?;
+        let Some((profile_id, header)) = profile else {
+            return Ok(None);
+        };
+        let mut statement = self.conn.prepare_cached(
+            "SELECT id, payload FROM events WHERE profile_id = ?1 ORDER BY id LIMIT ?2",
+        )?;
+        let mut rows = statement.query(params![profile_id, max_events as i64])?;
+        let mut out = Vec::new();
+        let mut bytes = 0usize;
+        while let Some(row) = rows.next()? {
+            let payload: Vec<u8> = row.get(1)?;
+            if !out.is_empty() && bytes + payload.len() > max_bytes {
+                break;
+            }
+            bytes += payload.len();
+            out.push((row.get(0)?, payload));
+        }
+        Ok(Some((profile_id, header, out)))
+    }
+
+    fn quarantine_events(&mut self, ids: &[i64]) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let run = |conn: &mut Connection| -> rusqlite::Result<()> {
+            let tx = conn.transaction()?;
+            for id in ids {
+                tx.execute(
+                    "INSERT INTO quarantine(profile_id, payload, reason)
+                     SELECT profile_id, payload, 'payload does not decode' FROM events WHERE id = ?1",
+                    params![id],
+                )?;
+                tx.execute("DELETE FROM events WHERE id = ?1", params![id])?;
+            }
+            tx.commit()
+        };
+        run(&mut self.conn).map_err(|e| self.error("cannot quarantine events in", e))
+    }
+
+    fn quarantine_profile(&mut self, profile_id: i64) -> Result<()> {
+        let run = |conn: &mut Connection| -> rusqlite::Result<()> {
+            let tx = conn.transaction()?;
+            tx.execute(
+                "INSERT INTO quarantine(profile_id, payload, reason)
+                 SELECT profile_id, payload, 'tracker attributes do not decode'
+                 FROM events WHERE profile_id = ?1",
+                params![profile_id],
+            )?;
+            tx.execute(
+                "DELETE FROM events WHERE profile_id = ?1",
+                params![profile_id],
+            )?;
+            tx.commit()
+        };
+        run(&mut self.conn).map_err(|e| self.error("cannot quarantine events in", e))
+    }
+
+    /// Deletes exactly these events (those the collector accepted).
+    pub fn delete(&mut self, ids: &[i64]) -> Result<()> {
+        let run = |conn: &mut Connection| -> rusqlite::Result<()> {
+            let tx = conn.transaction()?;
+            {
+                let mut statement = tx.prepare_cached("DELETE FROM events WHERE id = ?1")?;
+                for id in ids {
+                    statement.execute(params![id])?;
+                }
+            }
+            tx.commit()
+        };
+        run(&mut self.conn).map_err(|e| self.error("cannot delete delivered events from", e))
+    }
+
+    /// Removes tracker attributes no queued event refers to any more, except `keep`.
+    pub fn prune_profiles(&self, keep: i64) -> Result<()> {
+        self.conn
+            .execute(
+                "DELETE FROM profiles WHERE id != ?1
+                 AND id NOT IN (SELECT DISTINCT profile_id FROM events)
+                 AND id NOT IN (SELECT profile_id FROM quarantine WHERE profile_id IS NOT NULL)",
+                params![keep],
+            )
+            .map(|_| ())
+            .map_err(|e| self.error("cannot prune", e))
+    }
+
+    pub fn last_sync(&self) -> Result<Option<u64>> {
+        self.setting("last_sync")
+            .map(|value| value.and_then(|v| v.parse().ok()))
+    }
+
+    pub fn set_last_sync(&self, epoch_seconds: u64) -> Result<()> {
+        self.set_setting("last_sync", Some(&epoch_seconds.to_string()))
+    }
+
+    pub fn user(&self) -> Result<User> {
+        Ok(User {
+            tenant_id: self.setting("tenant_id")?,
+            user_id: self.setting("user_id")?,
+        })
+    }
+
+    pub fn set_user(&mut self, user: &User) -> Result<()> {
+        let run = |conn: &mut Connection| -> rusqlite::Result<()> {
+            let tx = conn.transaction()?;
+            for (key, value) in [("tenant_id", &user.tenant_id), ("user_id", &user.user_id)] {
+                tx.execute(
+                    "INSERT OR REPLACE INTO settings(key, value) VALUES (?1, ?2)",
+                    params![key, value],
+                )?;
+            }
+            tx.commit()
+        };
+        run(&mut self.conn).map_err(|e| self.error("cannot store the user in", e))
+    }
+
+    fn setting(&self, key: &str) -> Result<Option<String>> {
+        self.conn
+            .query_row(
+                "SELECT value FROM settings WHERE key = ?1",
+                params![key],
+                |row| row.get::<_, Option<String>>(0),
+            )
+            .optional()
+            .map(Option::flatten)
+            .map_err(|e| self.error("cannot read settings from", e))
+    }
+
+    fn set_setting(&self, key: &str, value: Option<&str>) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO settings(key, value) VALUES (?1, ?2)",
+                params![key, value],
+            )
+            .map(|_| ())
+            .map_err(|e| self.error("cannot write settings to", e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(session: &str) -> Collection {
+        Collection {
+            session: session.into(),
+            ..Collection::default()
+        }
+    }
+
+    fn payload(nr: u32, event: &str) -> Vec<u8> {
+        Payload {
+            at: 1,
+            event: event.into(),
+            nr,
+            ..Payload::default()
+        }
+        .encode_to_vec()
+    }
+
+    fn open_temp() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("q.db")).unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn numbers_are_per_session_and_continue_after_reopen() {
+        let (dir, mut store) = open_temp();
+        let a = store.profile_id(&header("a")).unwrap();
+        let b = store.profile_id(&header("b")).unwrap();
+        assert_eq!(store.append(a, "a", |nr| payload(nr, "x")).unwrap(), 1);
+        assert_eq!(store.append(a, "a", |nr| payload(nr, "x")).unwrap(), 2);
+        assert_eq!(store.append(b, "b", |nr| payload(nr, "x")).unwrap(), 1);
+        drop(store);
+        let mut store = Store::open(&dir.path().join("q.db")).unwrap();
+        assert_eq!(store.append(a, "a", |nr| payload(nr, "x")).unwrap(), 3);
+    }
+
+    #[test]
+    fn batches_hold_one_profile_oldest_first_within_limits() {
+        let (_dir, mut store) = open_temp();
+        let a = store.profile_id(&header("a")).unwrap();
+        let b = store.profile_id(&header("b")).unwrap();
+        for profile in [a, b, a, a] {
+            let session = if profile == a { "a" } else { "b" };
+            store
+                .append(profile, session, |nr| payload(nr, "x"))
+                .unwrap();
+        }
+        let batch = store.next_batch(2, usize::MAX).unwrap().unwrap();
+        assert_eq!(batch.header.session, "a");
+        assert_eq!(
+            batch.payloads.iter().map(|p| p.nr).collect::<Vec<_>>(),
+            [1, 2]
+        );
+        store.delete(&batch.ids).unwrap();
+        let batch = store.next_batch(10, usize::MAX).unwrap().unwrap();
+        assert_eq!(batch.header.session, "b");
+        store.delete(&batch.ids).unwrap();
+        let batch = store.next_batch(10, 1).unwrap().unwrap();
+        assert_eq!(batch.payloads.len(), 1, "byte cap still sends one event");
+        assert_eq!(batch.payloads[0].nr, 3);
+    }
+
+    #[test]
+    fn undecodable_rows_are_quarantined_not_sent_or_deleted() {
+        let (_dir, mut store) = open_temp();
+        let a = store.profile_id(&header("a")).unwrap();
+        store.append(a, "a", |_| vec![0xff, 0xff, 0xff]).unwrap();
+        store.append(a, "a", |nr| payload(nr, "good")).unwrap();
+        let batch = store.next_batch(10, usize::MAX).unwrap().unwrap();
+        assert_eq!(batch.payloads.len(), 1);
+        assert_eq!(batch.payloads[0].event, "good");
+        let kept: i64 = store
+            .conn
+            .query_row("SELECT count(*) FROM quarantine", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(kept, 1);
+    }
+
+    #[test]
+    fn user_and_last_sync_persist() {
+        let (dir, mut store) = open_temp();
+        let user = User {
+            tenant_id: Some("t".into()),
+            user_id: None,
+        };
+        store.set_user(&user).unwrap();
+        store.set_last_sync(42).unwrap();
+        drop(store);
+        let store = Store::open(&dir.path().join("q.db")).unwrap();
+        assert_eq!(store.user().unwrap(), user);
+        assert_eq!(store.last_sync().unwrap(), Some(42));
+    }
+
+    #[test]
+    fn database_file_is_private_to_its_owner() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let (dir, _store) = open_temp();
+        let mode = std::fs::metadata(dir.path().join("q.db"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}

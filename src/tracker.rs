@@ -1,0 +1,441 @@
+//! The tracker: what the C API's handle stands for. Tracking stores the event durably
+//! on the caller's thread and returns; delivery happens on the worker thread.
+
+use std::collections::HashMap;
+use std::fs::{DirBuilder, File, OpenOptions};
+use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use prost::Message as _;
+
+use crate::config::TrackerConfig;
+use crate::context::{now_epoch_seconds, timezone_at, DeviceContext};
+use crate::error::{Error, ErrorKind, Result};
+use crate::sender::{Sender, RESERVED_HEADERS};
+use crate::session::collection_header;
+use crate::store::{Store, User};
+use crate::wire::{Parameter, Payload};
+use crate::worker::{self, Control, Shared};
+
+/// The longest event name accepted, in bytes.
+pub const MAX_EVENT_NAME_BYTES: usize = 1024;
+/// The largest encoded event accepted (name, parameters and context), in bytes.
+pub const MAX_EVENT_BYTES: usize = 256 * 1024;
+
+pub struct Tracker {
+    shared: Arc<Shared>,
+    profile_id: i64,
+    session: String,
+    retention_seconds: u64,
+    queue_size: u64,
+    context: DeviceContext,
+    user: RwLock<User>,
+    worker: Mutex<Option<JoinHandle<()>>>,
+    /// Held while the tracker lives: one tracker per database file, in any process.
+    _lock: File,
+}
+
+impl Tracker {
+    /// Opens the queue, loads what an earlier run left (unsent events, counters, user,
+    /// last sync time) and starts the delivery thread.
+    pub fn new(config: TrackerConfig) -> Result<Tracker> {
+        config.validate()?;
+        let path = match &config.database_path {
+            Some(path) => path.clone(),
+            None => default_database_path(&config.client_id),
+        };
+        let lock = lock_database(&path)?;
+        let store = Store::open(&path)?;
+        let header = collection_header(&config);
+        let profile_id = store.profile_id(&header)?;
+        store.prune_profiles(profile_id)?;
+        let user = store.user()?;
+        let last_sync = store.last_sync()?;
+        let queued = store.queued_count()?;
+
+        let retention_seconds = u64::from(config.queue_retention_minutes) * 60;
+        let queue_size = u64::from(config.queue_size);
+        let mut control = Control {
+            queued,
+            last_sync,
+            ..Control::default()
+        };
+        // Whatever an earlier run left unsent goes out as soon as a trigger holds.
+        control.draining = queued > 0 && should_send(&control, queue_size, retention_seconds);
+
+        let shared = Arc::new(Shared {
+            store: Mutex::new(store),
+            control: Mutex::new(control),
+            wake: Condvar::new(),
+            progress: Condvar::new(),
+            sender: Sender::new(&config),
+            headers: RwLock::new(Vec::new()),
+        });
+        let worker = {
+            let shared = Arc::clone(&shared);
+            std::thread::Builder::new()
+                .name("hamustro-delivery".into())
+                .spawn(move || worker::run(shared))
+                .map_err(|e| Error::internal(format!("cannot start the delivery thread: {e}")))?
+        };
+        Ok(Tracker {
+            shared,
+            profile_id,
+            session: header.session,
+            retention_seconds,
+            queue_size,
+            context: DeviceContext::new(config.ip.clone(), config.country.clone()),
+            user: RwLock::new(user),
+            worker: Mutex::new(Some(worker)),
+            _lock: lock,
+        })
+    }
+
+    /// The session this tracker's events are sent as.
+    pub fn session(&self) -> &str {
+        &self.session
+    }
+
+    /// Stores one event. When this returns `Ok` the event is committed to the queue
+    /// and survives the process being killed. Parameters with the same name: the last
+    /// one wins.
+    pub fn track_event<K, V>(&self, event: &str, parameters: &[(K, V)]) -> Result<()>
+    where
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        if self.shared.lock_control().shutdown {
+            return Err(Error::new(
+                ErrorKind::InvalidHandle,
+                "the tracker is closed",
+            ));
+        }
+        check_event_name(event)?;
+        let at = now_epoch_seconds();
+        let user = self.user.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let mut payload = Payload {
+            at,
+            event: event.to_string(),
+            nr: 0,
+            timezone: timezone_at(at),
+            tenant_id: user.tenant_id,
+            user_id: user.user_id,
+            ip: self.context.ip(),
+            country: self.context.country(),
+            parameters: unique_parameters(parameters)?,
+        };
+        // The number is assigned inside the store's transaction; u32::MAX stands in
+        // for it here so that the size check is never too lenient.
+        payload.nr = u32::MAX;
+        let size = payload.encoded_len();
+        if size > MAX_EVENT_BYTES {
+            return Err(Error::invalid(format!(
+                "event {event:?} is {size} bytes encoded; the limit is {MAX_EVENT_BYTES}"
+            )));
+        }
+        self.shared
+            .lock_store()
+            .append(self.profile_id, &self.session, |nr| {
+                payload.nr = nr;
+                payload.encode_to_vec()
+            })?;
+
+        let mut control = self.shared.lock_control();
+        control.queued += 1;
+        control.tracked += 1;
+        if !control.draining && should_send(&control, self.queue_size, self.retention_seconds) {
+            control.draining = true;
+            self.shared.wake.notify_one();
+        }
+        Ok(())
+    }
+
+    /// Persists the user that later events are attributed to; `None` clears a field.
+    pub fn set_user(&self, tenant_id: Option<&str>, user_id: Option<&str>) -> Result<()> {
+        let user = User {
+            tenant_id: tenant_id.map(str::to_string),
+            user_id: user_id.map(str::to_string),
+        };
+        let mut current = self.user.write().unwrap_or_else(|e| e.into_inner());
+        self.shared.lock_store().set_user(&user)?;
+        *current = user;
+        Ok(())
+    }
+
+    /// Replaces the extra headers sent with every request.
+    pub fn set_headers<K, V>(&self, headers: &[(K, V)]) -> Result<()>
+    where
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let mut checked = Vec::with_capacity(headers.len());
+        for (name, value) in headers {
+            let (name, value) = (name.as_ref(), value.as_ref());
+            check_header(name, value)?;
+            checked.push((name.to_string(), value.to_string()));
+        }
+        *self
+            .shared
+            .headers
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = checked;
+        Ok(())
+    }
+
+    /// Delivers everything queued before the call, ignoring any backoff. Returns the
+    /// delivery error as soon as an attempt fails, or a timeout error when `timeout`
+    /// passes first; either way the events stay queued and delivery goes on in the
+    /// background.
+    pub fn flush(&self, timeout: Duration) -> Result<()> {
+        let deadline = Instant::now() + timeout;
+        let mut control = self.shared.lock_control();
+        if control.shutdown {
+            return Err(Error::new(
+                ErrorKind::InvalidHandle,
+                "the tracker is closed",
+            ));
+        }
+        control.flush_requested += 1;
+        let ticket = control.flush_requested;
+        self.shared.wake.notify_one();
+        loop {
+            if control.flush_done >= ticket {
+                return control.flush_result.clone().unwrap_or(Ok(()));
+            }
+            if control.shutdown {
+                return Err(Error::new(
+                    ErrorKind::InvalidHandle,
+                    "the tracker was closed during flush",
+                ));
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(Error::new(
+                    ErrorKind::Timeout,
+                    format!(
+                        "flush timed out after {} ms with {} events queued; delivery goes on in the background",
+                        timeout.as_millis(),
+                        control.queued
+                    ),
+                ));
+            }
+            control = self
+                .shared
+                .progress
+                .wait_timeout(control, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
+    /// Stops the delivery thread. Waits for a request in progress (at most the request
+    /// timeout); queued events stay on disk for the next start. Idempotent.
+    pub fn close(&self) {
+        {
+            let mut control = self.shared.lock_control();
+            control.shutdown = true;
+            self.shared.wake.notify_all();
+            self.shared.progress.notify_all();
+        }
+        let worker = self.worker.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(worker) = worker {
+            let _ = worker.join();
+        }
+    }
+
+    /// Events stored and not yet accepted by the collector.
+    pub fn queued(&self) -> u64 {
+        self.shared.lock_control().queued
+    }
+
+    /// The message of the last failed delivery attempt, if any.
+    pub fn last_error(&self) -> Option<Error> {
+        self.shared.lock_control().last_error.clone()
+    }
+
+    pub fn database_path(&self) -> PathBuf {
+        self.shared.lock_store().path().to_path_buf()
+    }
+}
+
+impl Drop for Tracker {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+/// The spec's triggers: enough queued events, or the last sync too long ago (or never).
+fn should_send(control: &Control, queue_size: u64, retention_seconds: u64) -> bool {
+    if control.queued >= queue_size {
+        return true;
+    }
+    match control.last_sync {
+        None => true,
+        Some(last) => now_epoch_seconds().saturating_sub(last) >= retention_seconds,
+    }
+}
+
+fn check_event_name(event: &str) -> Result<()> {
+    if event.is_empty() {
+        return Err(Error::invalid("event name must not be empty"));
+    }
+    if event.len() > MAX_EVENT_NAME_BYTES {
+        return Err(Error::invalid(format!(
+            "event name is {} bytes; the limit is {MAX_EVENT_NAME_BYTES}",
+            event.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Parameters in call order, a repeated name keeping its first position and last value.
+fn unique_parameters<K: AsRef<str>, V: AsRef<str>>(
+    parameters: &[(K, V)],
+) -> Result<Vec<Parameter>> {
+    let mut out: Vec<Parameter> = Vec::with_capacity(parameters.len());
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for (name, value) in parameters {
+        let (name, value) = (name.as_ref(), value.as_ref());
+        if name.is_empty() {
+            return Err(Error::invalid("parameter name must not be empty"));
+        }
+        match index.get(name) {
+            Some(&at) => out[at].value = value.to_string(),
+            None => {
+                index.insert(name, out.len());
+                out.push(Parameter {
+                    name: name.to_string(),
+                    value: value.to_string(),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn check_header(name: &str, value: &str) -> Result<()> {
+    let token = |c: u8| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c);
+    if name.is_empty() || !name.bytes().all(token) {
+        return Err(Error::invalid(format!(
+            "header name {name:?} is not a valid HTTP header name"
+        )));
+    }
+    if RESERVED_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+        return Err(Error::invalid(format!(
+            "header {name} is set by the library and cannot be replaced"
+        )));
+    }
+    if value.bytes().any(|c| (c < 0x20 && c != b'\t') || c == 0x7f) {
+        return Err(Error::invalid(format!(
+            "the value of header {name} contains a control character"
+        )));
+    }
+    Ok(())
+}
+
+/// Takes the database's companion lock file, failing at once when another tracker,
+/// in this process or another, holds it: two trackers numbering events in one file
+/// would break the gap-free `nr`.
+fn lock_database(path: &Path) -> Result<File> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(parent)
+            .map_err(|e| {
+                Error::storage(
+                    &format!("cannot create the directory {}", parent.display()),
+                    e,
+                )
+            })?;
+    }
+    let mut lock_path = path.as_os_str().to_owned();
+    lock_path.push(".lock");
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(&lock_path)
+        .map_err(|e| {
+            Error::storage(
+                &format!(
+                    "cannot open the lock file {}",
+                    Path::new(&lock_path).display()
+                ),
+                e,
+            )
+        })?;
+    file.try_lock().map_err(|_| {
+        Error::new(
+            ErrorKind::Storage,
+            format!(
+                "the queue database {} is in use by another tracker",
+                path.display()
+            ),
+        )
+    })?;
+    Ok(file)
+}
+
+/// The per-user data directory of the platform, with one file per client id.
+pub fn default_database_path(client_id: &str) -> PathBuf {
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let base = if cfg!(target_vendor = "apple") {
+        home.map(|h| h.join("Library").join("Application Support"))
+    } else {
+        std::env::var_os("XDG_DATA_HOME")
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .or_else(|| home.map(|h| h.join(".local").join("share")))
+    };
+    let file: String = client_id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    base.unwrap_or_else(std::env::temp_dir)
+        .join("hamustro")
+        .join(format!("{file}.sqlite3"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_parameter_names_keep_the_last_value_in_first_position() {
+        let params = unique_parameters(&[("a", "1"), ("b", "2"), ("a", "3")]).unwrap();
+        let pairs: Vec<_> = params
+            .iter()
+            .map(|p| (p.name.as_str(), p.value.as_str()))
+            .collect();
+        assert_eq!(pairs, [("a", "3"), ("b", "2")]);
+    }
+
+    #[test]
+    fn header_rules() {
+        assert!(check_header("X-Api-Key", "k v").is_ok());
+        assert!(check_header("X Bad", "v").is_err());
+        assert!(check_header("X-Ok", "line\r\nInjected: 1").is_err());
+        assert!(check_header("x-hamustro-signature", "forged").is_err());
+    }
+
+    #[test]
+    fn default_path_is_per_client_and_file_safe() {
+        let path = default_database_path("my app/1");
+        assert!(
+            path.ends_with("hamustro/my_app_1.sqlite3"),
+            "{}",
+            path.display()
+        );
+    }
+}
