@@ -70,13 +70,12 @@ pub fn run(shared: Arc<Shared>) {
     while let Some(job) = next_job(&shared) {
         match job {
             Job::Flush(epoch) => {
-                let result = shared
-                    .lock_store()
-                    .newest_id()
-                    .and_then(|target| match target {
-                        Some(target) => deliver(&shared, &mut backoff, Some(target)),
-                        None => Ok(()),
-                    });
+                // Bound first: the store's guard must be released before delivering.
+                let target = shared.lock_store().newest_id();
+                let result = target.and_then(|target| match target {
+                    Some(target) => deliver(&shared, &mut backoff, Some(target)),
+                    None => Ok(()),
+                });
                 let mut control = shared.lock_control();
                 control.flush_done = epoch;
                 if result.is_err() {

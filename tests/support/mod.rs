@@ -1,0 +1,51 @@
+//! Test helpers shared by the integration tests: the test collector and tracker
+//! fixtures.
+#![allow(dead_code)]
+
+pub mod collector;
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use hamustro::{Tracker, TrackerConfig};
+
+pub const SECRET: &str = "test-secret";
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// A complete configuration for a tracker delivering to `url` with its queue in `db`.
+pub fn config(url: &str, db: &Path) -> TrackerConfig {
+    TrackerConfig {
+        collector_url: url.to_string(),
+        shared_secret_key: SECRET.to_string(),
+        device_id: "device-1".to_string(),
+        client_id: "test-app".to_string(),
+        system_version: "14.1".to_string(),
+        product_version: "2.0.0".to_string(),
+        database_path: Some(db.to_path_buf()),
+        request_timeout: Duration::from_secs(5),
+        ..TrackerConfig::default()
+    }
+}
+
+/// A fresh directory and the queue database path inside it.
+pub fn temp_db() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.db");
+    (dir, path)
+}
+
+/// A URL where nothing listens: connections are refused at once.
+pub fn refused_url() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
+/// Tracks `n` events named `name` with parameter `i` = their index.
+pub fn track_n(tracker: &Tracker, name: &str, n: usize) {
+    for i in 0..n {
+        tracker.track_event(name, &[("i", i.to_string())]).unwrap();
+    }
+}
