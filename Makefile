@@ -1,0 +1,13 @@
+# The two commands of the README: `make demo` (the main job) and `make test` (every
+# test). Both work on a fresh machine once .ci/run's installs are done (see README).
+.PHONY: demo test header
+
+demo:
+	bash scripts/demo.sh
+
+test:
+	bash scripts/test.sh
+
+# Regenerates include/hamustro.h after a change to the C API.
+header:
+	HAMUSTRO_BLESS=1 cargo test --test header

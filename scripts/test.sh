@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Every test: formatting and lints, the Rust suite (which also compiles and runs the C
+# test program), then the C/C++, Python and Swift bindings' own suites. Each prints
+# its runner's summary; this script fails if any part fails. Usage: make test.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+failed=()
+run() {
+  local name=$1
+  shift
+  echo
+  echo "==> $name"
+  if ! "$@"; then
+    failed+=("$name")
+  fi
+}
+
+run "cargo fmt --check" cargo fmt --all -- --check
+run "cargo clippy" cargo clippy --all-targets --quiet -- -D warnings
+run "Rust tests (core, C API, C program, header)" cargo test --all-targets
+run "C and C++ bindings" bash bindings/c/run-tests.sh
+run "Python binding" bash bindings/python/run-tests.sh
+run "Swift binding" bash bindings/swift/run-tests.sh
+
+echo
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "FAILED: ${failed[*]}"
+  exit 1
+fi
+echo "all test suites passed"

@@ -1,0 +1,307 @@
+//! The C API's guarantees, called exactly as a C program would: status codes, readable
+//! errors, no crash on bad input, handles that cannot be misused.
+
+mod support;
+
+use std::ffi::{c_char, CStr, CString};
+use std::ptr::null;
+
+use hamustro::ffi::*;
+use support::collector::Collector;
+use support::{refused_url, temp_db, SECRET};
+
+fn c(text: &str) -> CString {
+    CString::new(text).unwrap()
+}
+
+fn last_error() -> String {
+    let len = unsafe { hamustro_last_error_message(std::ptr::null_mut(), 0) };
+    let mut buffer = vec![0u8; len + 1];
+    unsafe { hamustro_last_error_message(buffer.as_mut_ptr().cast(), buffer.len()) };
+    CStr::from_bytes_until_nul(&buffer)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+/// A configuration with every required field, for `url` and `db`.
+fn config(url: &str, db: &std::path::Path) -> HamustroConfig {
+    let mut config = 0;
+    unsafe {
+        assert_eq!(hamustro_config_new(&mut config), HamustroStatus::Ok);
+        let set: [(
+            unsafe extern "C" fn(u64, *const c_char) -> HamustroStatus,
+            &str,
+        ); 7] = [
+            (hamustro_config_set_collector_url, url),
+            (hamustro_config_set_shared_secret_key, SECRET),
+            (hamustro_config_set_device_id, "device"),
+            (hamustro_config_set_client_id, "ffi-test"),
+            (hamustro_config_set_system_version, "1"),
+            (hamustro_config_set_product_version, "2"),
+            (hamustro_config_set_database_path, db.to_str().unwrap()),
+        ];
+        for (setter, value) in set {
+            assert_eq!(setter(config, c(value).as_ptr()), HamustroStatus::Ok);
+        }
+    }
+    config
+}
+
+fn new_tracker(config: HamustroConfig) -> HamustroTracker {
+    let mut tracker = 0;
+    assert_eq!(
+        unsafe { hamustro_tracker_new(config, &mut tracker) },
+        HamustroStatus::Ok,
+        "{}",
+        last_error()
+    );
+    assert_ne!(tracker, 0);
+    tracker
+}
+
+fn track(tracker: HamustroTracker, event: &str, params: &[(&str, &str)]) -> HamustroStatus {
+    let names: Vec<CString> = params.iter().map(|(n, _)| c(n)).collect();
+    let values: Vec<CString> = params.iter().map(|(_, v)| c(v)).collect();
+    let names: Vec<*const c_char> = names.iter().map(|s| s.as_ptr()).collect();
+    let values: Vec<*const c_char> = values.iter().map(|s| s.as_ptr()).collect();
+    let event = c(event);
+    unsafe {
+        hamustro_tracker_track_event(
+            tracker,
+            event.as_ptr(),
+            names.as_ptr(),
+            values.as_ptr(),
+            params.len(),
+        )
+    }
+}
+
+#[test]
+fn events_tracked_through_the_c_api_reach_the_collector() {
+    let collector = Collector::start(SECRET);
+    let (_dir, db) = temp_db();
+    let config = config(&collector.url(), &db);
+    let tracker = new_tracker(config);
+    assert_eq!(hamustro_config_free(config), HamustroStatus::Ok);
+    let (tenant, user) = (c("t1"), c("u1"));
+    assert_eq!(
+        unsafe { hamustro_tracker_set_user(tracker, tenant.as_ptr(), user.as_ptr()) },
+        HamustroStatus::Ok
+    );
+    assert_eq!(
+        track(
+            tracker,
+            "Level.Started",
+            &[("level", "3"), ("mode", "hard")]
+        ),
+        HamustroStatus::Ok
+    );
+    assert_eq!(
+        hamustro_tracker_flush(tracker, 10_000),
+        HamustroStatus::Ok,
+        "{}",
+        last_error()
+    );
+    let events = collector.events();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].param("level"), Some("3"));
+    assert_eq!(events[0].user_id.as_deref(), Some("u1"));
+    assert_eq!(hamustro_tracker_free(tracker), HamustroStatus::Ok);
+}
+
+#[test]
+fn null_pointers_and_invalid_utf8_are_invalid_arguments() {
+    let (_dir, db) = temp_db();
+    let config = config(&refused_url(), &db);
+    let tracker = new_tracker(config);
+    unsafe {
+        assert_eq!(
+            hamustro_config_new(std::ptr::null_mut()),
+            HamustroStatus::InvalidArgument
+        );
+        assert_eq!(
+            hamustro_tracker_new(config, std::ptr::null_mut()),
+            HamustroStatus::InvalidArgument
+        );
+        assert_eq!(
+            hamustro_config_set_client_id(config, null()),
+            HamustroStatus::InvalidArgument
+        );
+        assert_eq!(last_error(), "client_id must not be NULL");
+        let bad = [0xffu8, 0xfe, 0];
+        assert_eq!(
+            hamustro_config_set_client_id(config, bad.as_ptr().cast()),
+            HamustroStatus::InvalidArgument
+        );
+        assert_eq!(last_error(), "client_id is not valid UTF-8");
+        assert_eq!(
+            hamustro_tracker_track_event(tracker, null(), null(), null(), 0),
+            HamustroStatus::InvalidArgument
+        );
+        assert_eq!(
+            hamustro_tracker_track_event(tracker, bad.as_ptr().cast(), null(), null(), 0),
+            HamustroStatus::InvalidArgument
+        );
+        let event = c("E");
+        assert_eq!(
+            hamustro_tracker_track_event(tracker, event.as_ptr(), null(), null(), 2),
+            HamustroStatus::InvalidArgument
+        );
+        let (k, v, w) = (c("k"), c("v"), c("w"));
+        let names = [k.as_ptr(), null()];
+        let values = [v.as_ptr(), w.as_ptr()];
+        assert_eq!(
+            hamustro_tracker_track_event(
+                tracker,
+                event.as_ptr(),
+                names.as_ptr(),
+                values.as_ptr(),
+                2
+            ),
+            HamustroStatus::InvalidArgument
+        );
+        assert_eq!(last_error(), "parameter name #1 must not be NULL");
+        assert_eq!(
+            hamustro_tracker_set_headers(tracker, null(), null(), 1),
+            HamustroStatus::InvalidArgument
+        );
+        assert_eq!(
+            hamustro_config_set_env(config, 12),
+            HamustroStatus::InvalidArgument
+        );
+        assert_eq!(
+            hamustro_config_set_payload_format(config, 2),
+            HamustroStatus::InvalidArgument
+        );
+        assert_eq!(
+            hamustro_config_set_request_timeout_ms(config, 0),
+            HamustroStatus::InvalidArgument
+        );
+    }
+    hamustro_tracker_free(tracker);
+    hamustro_config_free(config);
+}
+
+#[test]
+fn a_config_missing_a_required_field_names_it() {
+    let mut config = 0;
+    let mut tracker = 0;
+    unsafe {
+        hamustro_config_new(&mut config);
+        assert_eq!(
+            hamustro_tracker_new(config, &mut tracker),
+            HamustroStatus::InvalidArgument
+        );
+    }
+    assert_eq!(last_error(), "collector_url is required");
+    assert_eq!(tracker, 0, "out-parameters are written only on success");
+    hamustro_config_free(config);
+}
+
+#[test]
+fn zero_made_up_freed_and_wrong_kind_handles_are_invalid() {
+    let (_dir, db) = temp_db();
+    let config = config(&refused_url(), &db);
+    let tracker = new_tracker(config);
+    assert_eq!(hamustro_tracker_free(tracker), HamustroStatus::Ok);
+    for handle in [0, tracker, u64::MAX, 0xdead_beef, config] {
+        assert_eq!(track(handle, "E", &[]), HamustroStatus::InvalidHandle);
+        assert_eq!(
+            hamustro_tracker_flush(handle, 10),
+            HamustroStatus::InvalidHandle
+        );
+        assert_eq!(hamustro_tracker_free(handle), HamustroStatus::InvalidHandle);
+    }
+    assert!(last_error().contains("not a live tracker handle"));
+    assert_eq!(hamustro_config_free(config), HamustroStatus::Ok);
+    assert_eq!(hamustro_config_free(config), HamustroStatus::InvalidHandle);
+    assert_eq!(
+        hamustro_config_set_queue_size(config, 5),
+        HamustroStatus::InvalidHandle
+    );
+}
+
+#[test]
+fn last_error_message_truncates_at_a_character_boundary() {
+    let (_dir, db) = temp_db();
+    let config = config("http://127.0.0.1:1", &db);
+    let ip = c("é");
+    assert_eq!(
+        unsafe { hamustro_config_set_ip(config, ip.as_ptr()) },
+        HamustroStatus::Ok
+    );
+    let mut tracker = 0;
+    unsafe { hamustro_tracker_new(config, &mut tracker) };
+    hamustro_config_free(config);
+    let full = last_error();
+    assert!(full.starts_with("ip \"é\""), "{full}");
+    // Six bytes hold five and the NUL; the fifth is half of "é", so it stops before it.
+    let mut buffer = [0x55u8; 6];
+    let len = unsafe { hamustro_last_error_message(buffer.as_mut_ptr().cast(), buffer.len()) };
+    assert_eq!(len, full.len());
+    assert_eq!(&buffer[..5], b"ip \"\0");
+}
+
+#[test]
+fn status_names_and_version_are_static_strings() {
+    let name = unsafe { CStr::from_ptr(hamustro_status_name(4)) };
+    assert_eq!(name.to_str().unwrap(), "HAMUSTRO_STATUS_NETWORK");
+    let unknown = unsafe { CStr::from_ptr(hamustro_status_name(999)) };
+    assert_eq!(unknown.to_str().unwrap(), "HAMUSTRO_STATUS_UNKNOWN");
+    let version = unsafe { CStr::from_ptr(hamustro_version()) };
+    assert_eq!(version.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
+}
+
+#[test]
+fn sixteen_threads_track_while_another_frees_the_handle() {
+    let (_dir, db) = temp_db();
+    let config = config(&refused_url(), &db);
+    let tracker = new_tracker(config);
+    let statuses = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..16)
+            .map(|_| {
+                scope.spawn(move || {
+                    (0..200)
+                        .map(|i| track(tracker, "Busy", &[("i", &i.to_string())]))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        scope.spawn(move || assert_eq!(hamustro_tracker_free(tracker), HamustroStatus::Ok));
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect::<Vec<_>>()
+    });
+    // Every call either stored its event or reported the handle gone; nothing else.
+    assert!(statuses
+        .iter()
+        .all(|s| matches!(s, HamustroStatus::Ok | HamustroStatus::InvalidHandle)));
+    let stored = statuses
+        .iter()
+        .filter(|s| **s == HamustroStatus::Ok)
+        .count() as u64;
+    // Everything that returned OK is in the database for the next tracker.
+    let tracker = hamustro::Tracker::new(support::config(&refused_url(), &db)).unwrap();
+    assert_eq!(tracker.queued(), stored);
+    hamustro_config_free(config);
+}
+
+#[test]
+fn a_second_tracker_on_the_same_database_is_a_storage_error() {
+    let (_dir, db) = temp_db();
+    let config = config(&refused_url(), &db);
+    let first = new_tracker(config);
+    let mut second = 0;
+    assert_eq!(
+        unsafe { hamustro_tracker_new(config, &mut second) },
+        HamustroStatus::Storage
+    );
+    assert!(last_error().contains("in use by another tracker"));
+    hamustro_tracker_free(first);
+    let again = new_tracker(config);
+    hamustro_tracker_free(again);
+    hamustro_config_free(config);
+}
