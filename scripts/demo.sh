@@ -32,7 +32,7 @@ cc -std=c11 -Wall -Wextra -O2 -Iinclude bindings/c/example.c \
   -Ltarget/release -lhamustro -Wl,-rpath,"$PWD/target/release" -o "$work/example"
 
 echo "==> running the C example against $url"
-"$work/example" "$url" "$secret" "$work/events.db"
+stdbuf -oL "$work/example" "$url" "$secret" "$work/events.db"
 
 # flush returned OK: the collector printed every event before answering 200.
 # Stopping it closes the pipe, and waiting for the echo prints all it read.
