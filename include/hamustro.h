@@ -51,6 +51,9 @@ enum hamustro_status
   HAMUSTRO_STATUS_TIMEOUT = 6,
   // A bug in hamustro (a caught panic). Please report it with the message.
   HAMUSTRO_STATUS_INTERNAL = 7,
+  // Tracking is switched off (`hamustro_tracker_set_enabled`): flush has nothing it
+  // may send. Queued events are kept.
+  HAMUSTRO_STATUS_DISABLED = 8,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -109,8 +112,41 @@ typedef uint32_t hamustro_payload_format;
 // A configuration handle: an opaque non-zero integer, 0 is never valid.
 typedef uint64_t hamustro_config;
 
+// Receives one log message: `level` is 1 (error), 2 (warning), 3 (info) or 4
+// (debug); `message` is valid only during the call; `user_data` is what was given to
+// `hamustro_set_log_callback`. Called on library threads (the delivery thread among
+// them), possibly concurrently: it must be thread-safe, return quickly and not throw.
+typedef void (*HamustroLogCallback)(uint32_t level, const char *message, void *user_data);
+
 // A tracker handle: an opaque non-zero integer, 0 is never valid.
 typedef uint64_t hamustro_tracker;
+
+// Delivery statistics. Set `size` to `sizeof(hamustro_stats)` before calling
+// `hamustro_tracker_get_stats`: later versions may append fields, and the size tells
+// the library how much your compiled struct holds.
+typedef struct {
+  // In: sizeof(hamustro_stats) as compiled into the app.
+  uint32_t size;
+  // 1 when tracking is enabled, 0 when the app switched it off.
+  uint32_t enabled;
+  // Events stored and not yet accepted by the collector.
+  uint64_t queued;
+  // Events in the request being sent right now.
+  uint64_t in_flight;
+  // Events the collector accepted, over the database's lifetime.
+  uint64_t delivered;
+  // Events dropped because the queue reached its cap, over the database's lifetime.
+  uint64_t dropped;
+  // Epoch seconds of the last successful delivery; 0 if none yet.
+  uint64_t last_sync_time;
+  // Failed delivery attempts since the last success.
+  uint32_t consecutive_failures;
+  // The status of the last failed attempt (HAMUSTRO_STATUS_OK if none); its message
+  // comes from `hamustro_tracker_last_delivery_error`.
+  uint32_t last_error_status;
+  // Milliseconds until the next automatic attempt after a failure; 0 if none is due.
+  uint64_t next_retry_ms;
+} HamustroStats;
 
 #ifdef __cplusplus
 extern "C" {
@@ -184,13 +220,15 @@ hamustro_status hamustro_config_set_device_make(hamustro_config config, const ch
 // As for `hamustro_config_set_device_make`.
 hamustro_status hamustro_config_set_device_model(hamustro_config config, const char *value);
 
-// Optional operating system name, e.g. "iOS". NULL unsets.
+// Optional operating system name, e.g. "iOS". NULL (the default) detects it
+// ("Linux", "macOS", "iOS"…); "" sends none.
 //
 // # Safety
 // As for `hamustro_config_set_device_make`.
 hamustro_status hamustro_config_set_system(hamustro_config config, const char *value);
 
-// Optional system language, e.g. "en-US". NULL unsets.
+// Optional system language, e.g. "en-US". NULL (the default) takes it from the
+// process locale (LC_ALL, LC_MESSAGES, LANG); "" sends none.
 //
 // # Safety
 // As for `hamustro_config_set_device_make`.
@@ -258,6 +296,35 @@ hamustro_status hamustro_config_set_ip(hamustro_config config, const char *ip);
 // As for `hamustro_config_set_device_make`.
 hamustro_status hamustro_config_set_country(hamustro_config config, const char *country);
 
+// When set, user ids given to `hamustro_tracker_set_user` are stored and sent as
+// `sha256hex(user_id + salt)`, so raw user ids never leave the device. Keep the salt
+// constant for an app, or the same user gets a new id. NULL (the default) sends user
+// ids as given.
+//
+// # Safety
+// As for `hamustro_config_set_device_make`.
+hamustro_status hamustro_config_set_user_id_salt(hamustro_config config, const char *salt);
+
+// The most events kept queued on the device. When tracking one more would exceed
+// it, the oldest events are dropped and counted (`hamustro_stats.dropped`). Default
+// 100000; must be positive.
+hamustro_status hamustro_config_set_max_queued_events(hamustro_config config, uint64_t max_events);
+
+// Non-zero skips TLS certificate verification, for a development collector with a
+// self-signed certificate. Only allowed when the collector_url's host is 127.0.0.1,
+// ::1 or localhost: `hamustro_tracker_new` refuses it for any other host. Default 0:
+// certificates are verified against the Mozilla root store.
+hamustro_status hamustro_config_set_accept_invalid_certs_for_loopback(hamustro_config config, uint32_t accept);
+
+// Installs `callback` for messages up to `max_level` (1 error … 4 debug), for every
+// tracker in the process; NULL turns logging off (the default). Messages never hold
+// the shared secret, user ids or event parameters. The callback may call hamustro
+// functions, including this one.
+//
+// # Safety
+// `callback` is NULL or a function that stays valid until it is replaced.
+hamustro_status hamustro_set_log_callback(HamustroLogCallback callback, void *user_data, uint32_t max_level);
+
 // Copies the message of the most recent failed call on the calling thread into
 // `buffer` (at most `buffer_len` bytes including the terminating NUL, cut at a UTF-8
 // character boundary) and returns the full message length in bytes, without the NUL.
@@ -297,7 +364,9 @@ hamustro_status hamustro_tracker_new(hamustro_config config, hamustro_tracker *o
 // the app being killed and will be delivered. Never waits for the network. The time,
 // the event number within the session, the user, time zone, IP and country are filled
 // in by the library. Delivery starts in the background when `queue_size` events are
-// queued or the last delivery is older than `queue_retention`.
+// queued or the last delivery is older than `queue_retention`. Global parameters are
+// added (the event's own win). While tracking is disabled nothing is stored and the
+// call returns HAMUSTRO_STATUS_OK.
 //
 // # Safety
 // `event` is NULL or a NUL-terminated string; when `count` > 0, `names` and `values`
@@ -326,7 +395,8 @@ hamustro_status hamustro_tracker_set_headers(hamustro_tracker tracker, const cha
 // a delivery attempt fails (HAMUSTRO_STATUS_NETWORK or HAMUSTRO_STATUS_REJECTED, with
 // the collector's answer in the message), or `timeout_ms` passes
 // (HAMUSTRO_STATUS_TIMEOUT). Ignores the retry backoff. Events are never dropped: on
-// failure they stay queued and are retried in the background.
+// failure they stay queued and are retried in the background. While tracking is
+// disabled it returns HAMUSTRO_STATUS_DISABLED and sends nothing.
 hamustro_status hamustro_tracker_flush(hamustro_tracker tracker, uint32_t timeout_ms);
 
 // Stops the tracker and invalidates its handle. Waits for a request in progress to
@@ -335,6 +405,53 @@ hamustro_status hamustro_tracker_flush(hamustro_tracker tracker, uint32_t timeou
 // safely; later calls with the handle give HAMUSTRO_STATUS_INVALID_HANDLE, as does
 // freeing it twice.
 hamustro_status hamustro_tracker_free(hamustro_tracker tracker);
+
+// Switches tracking on (`enabled` true) or off, persistently (the choice survives
+// restarts). While off, `hamustro_tracker_track_event` stores nothing (and returns
+// OK), nothing is sent, and `hamustro_tracker_flush` returns
+// HAMUSTRO_STATUS_DISABLED. Events already queued are kept unless you also call
+// `hamustro_tracker_discard_queued`.
+hamustro_status hamustro_tracker_set_enabled(hamustro_tracker tracker, bool enabled);
+
+// Writes whether tracking is enabled to `*out_enabled`.
+//
+// # Safety
+// `out_enabled` is NULL (an error) or valid for writing.
+hamustro_status hamustro_tracker_is_enabled(hamustro_tracker tracker, bool *out_enabled);
+
+// Deletes every queued event from the device (for example on a user's erasure
+// request) and writes how many to `*out_discarded` (which may be NULL). A request
+// already in flight may still reach the collector.
+//
+// # Safety
+// `out_discarded` is NULL or valid for writing.
+hamustro_status hamustro_tracker_discard_queued(hamustro_tracker tracker, uint64_t *out_discarded);
+
+// Sets a global parameter, added to every event tracked afterwards (an event's own
+// parameter of the same name wins). `value` NULL removes it. Persisted.
+//
+// # Safety
+// `name` and `value` are NULL or NUL-terminated strings.
+hamustro_status hamustro_tracker_set_global_parameter(hamustro_tracker tracker, const char *name, const char *value);
+
+// Removes every global parameter.
+hamustro_status hamustro_tracker_clear_global_parameters(hamustro_tracker tracker);
+
+// Fills `*out_stats` (whose `size` you set first) with the tracker's delivery state.
+//
+// # Safety
+// `out_stats` is NULL (an error) or points to a writable `hamustro_stats` whose
+// `size` field is initialised.
+hamustro_status hamustro_tracker_get_stats(hamustro_tracker tracker, HamustroStats *out_stats);
+
+// Copies the message of the tracker's last failed delivery attempt into `buffer`
+// (as `hamustro_last_error_message` does: at most `buffer_len` bytes with the NUL)
+// and writes its full length to `*out_len` (may be NULL). An empty message means no
+// attempt has failed since the tracker started.
+//
+// # Safety
+// `buffer` is NULL or has `buffer_len` writable bytes; `out_len` is NULL or writable.
+hamustro_status hamustro_tracker_last_delivery_error(hamustro_tracker tracker, char *buffer, size_t buffer_len, size_t *out_len);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -30,6 +30,8 @@ pub enum IpSource {
 pub const DEFAULT_QUEUE_SIZE: u32 = 20;
 pub const DEFAULT_QUEUE_RETENTION_MINUTES: u32 = 1440;
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// About 15 MB of queue at typical event sizes: weeks offline for most apps.
+pub const DEFAULT_MAX_QUEUED_EVENTS: u64 = 100_000;
 
 /// Everything a tracker is created from. Required fields are empty until set.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +64,14 @@ pub struct TrackerConfig {
     pub ip: IpSource,
     /// ISO country code; `None` takes the region of the process's locale.
     pub country: Option<String>,
+    /// When set, user ids are stored and sent as `sha256hex(user_id + salt)`, so raw
+    /// ids never leave the device.
+    pub user_id_salt: Option<String>,
+    /// The most events kept queued; beyond it the oldest are dropped and counted.
+    pub max_queued_events: u64,
+    /// Skip certificate verification, allowed only for a loopback collector (a
+    /// development collector with a self-signed certificate).
+    pub accept_invalid_certs_for_loopback: bool,
 }
 
 impl Default for TrackerConfig {
@@ -89,6 +99,9 @@ impl Default for TrackerConfig {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             ip: IpSource::Detect,
             country: None,
+            user_id_salt: None,
+            max_queued_events: DEFAULT_MAX_QUEUED_EVENTS,
+            accept_invalid_certs_for_loopback: false,
         }
     }
 }
@@ -110,6 +123,15 @@ impl TrackerConfig {
             }
         }
         check_collector_url(&self.collector_url)?;
+        if self.accept_invalid_certs_for_loopback && !is_loopback_url(&self.collector_url) {
+            return Err(Error::invalid(
+                "certificate checks can only be switched off for a loopback collector \
+                 (127.0.0.1, ::1 or localhost)",
+            ));
+        }
+        if self.max_queued_events == 0 {
+            return Err(Error::invalid("max_queued_events must be positive"));
+        }
         if self.request_timeout.is_zero() {
             return Err(Error::invalid("request_timeout must be positive"));
         }
@@ -131,6 +153,25 @@ impl TrackerConfig {
 pub fn environment_from_i32(value: i32) -> Result<Environment> {
     Environment::try_from(value)
         .map_err(|_| Error::invalid(format!("env {value} is not an environment (0 to 11)")))
+}
+
+/// The host part of an http(s) URL, without port or brackets.
+fn url_host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if let Some(bracketed) = host_port.strip_prefix('[') {
+        return bracketed.split(']').next().unwrap_or_default();
+    }
+    host_port.split(':').next().unwrap_or_default()
+}
+
+fn is_loopback_url(url: &str) -> bool {
+    let host = url_host(url);
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn check_collector_url(url: &str) -> Result<()> {
@@ -212,6 +253,25 @@ mod tests {
             ..complete()
         };
         assert!(config.validate().is_err());
+    }
+
+    #[test]
+    fn certificate_checks_stay_on_except_for_loopback() {
+        for (url, allowed) in [
+            ("https://127.0.0.1:8443", true),
+            ("https://localhost", true),
+            ("https://[::1]:8443/", true),
+            ("https://t.example.com", false),
+            ("https://127.0.0.1.example.com", false),
+            ("https://user@10.0.0.1", false),
+        ] {
+            let config = TrackerConfig {
+                collector_url: url.into(),
+                accept_invalid_certs_for_loopback: true,
+                ..complete()
+            };
+            assert_eq!(config.validate().is_ok(), allowed, "{url}");
+        }
     }
 
     #[test]

@@ -73,6 +73,44 @@ fn format_offset(offset_seconds: i64) -> String {
     format!("{sign}{:02}:{:02}", minutes / 60, minutes % 60)
 }
 
+/// The operating system's name, for the collection's `system` when the app sets none.
+pub fn detected_system() -> Option<String> {
+    let name = match std::env::consts::OS {
+        "linux" => "Linux",
+        "macos" => "macOS",
+        "ios" => "iOS",
+        "android" => "Android",
+        "windows" => "Windows",
+        "freebsd" => "FreeBSD",
+        "" => return None,
+        other => other,
+    };
+    Some(name.to_string())
+}
+
+/// The locale's language as a BCP 47 tag (`en_US.UTF-8` → `en-US`), for the
+/// collection's `system_language` when the app sets none.
+pub fn detected_system_language() -> Option<String> {
+    language_tag(&locale_name())
+}
+
+fn language_tag(locale: &str) -> Option<String> {
+    let base = locale.split(['.', '@']).next()?;
+    let mut parts = base.split(['_', '-']);
+    let language = parts.next()?;
+    if language.len() < 2
+        || language.len() > 3
+        || !language.chars().all(|c| c.is_ascii_alphabetic())
+    {
+        return None;
+    }
+    let language = language.to_ascii_lowercase();
+    Some(match country_from_locale(locale) {
+        Some(region) => format!("{language}-{region}"),
+        None => language,
+    })
+}
+
 /// The locale the process runs in, by the POSIX precedence for messages.
 fn locale_name() -> String {
     ["LC_ALL", "LC_MESSAGES", "LANG"]
@@ -108,6 +146,14 @@ mod tests {
         assert_eq!(country_from_locale("C.UTF-8"), None);
         assert_eq!(country_from_locale("POSIX"), None);
         assert_eq!(country_from_locale(""), None);
+    }
+
+    #[test]
+    fn language_tags_come_from_the_locale() {
+        assert_eq!(language_tag("en_US.UTF-8"), Some("en-US".into()));
+        assert_eq!(language_tag("de"), Some("de".into()));
+        assert_eq!(language_tag("C.UTF-8"), None);
+        assert_eq!(language_tag("POSIX"), None);
     }
 
     #[test]

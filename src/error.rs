@@ -20,6 +20,8 @@ pub enum ErrorKind {
     Timeout,
     /// A bug in this library (a caught panic, a poisoned lock).
     Internal,
+    /// The app switched tracking off (`set_enabled(false)`).
+    Disabled,
 }
 
 /// An error with a readable message.

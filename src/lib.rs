@@ -7,6 +7,7 @@ pub mod context;
 pub mod error;
 pub mod ffi;
 pub mod json;
+pub mod log;
 pub mod sender;
 pub mod session;
 pub mod signature;
@@ -21,4 +22,4 @@ pub mod wire {
 
 pub use config::{IpSource, PayloadFormat, TrackerConfig};
 pub use error::{Error, ErrorKind, Result};
-pub use tracker::Tracker;
+pub use tracker::{Stats, Tracker};

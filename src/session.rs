@@ -5,6 +5,7 @@ use md5::{Digest as _, Md5};
 use sha2::Sha256;
 
 use crate::config::TrackerConfig;
+use crate::context::{detected_system, detected_system_language};
 use crate::wire::Collection;
 
 /// sha256 hex (lowercase) of the app's raw device id, as the collector expects it.
@@ -46,13 +47,22 @@ pub fn collection_header(config: &TrackerConfig) -> Collection {
         env,
         device_make: config.device_make.clone(),
         device_model: config.device_model.clone(),
-        system: config.system.clone(),
-        system_language: config.system_language.clone(),
+        system: or_detected(&config.system, detected_system),
+        system_language: or_detected(&config.system_language, detected_system_language),
         browser: config.browser.clone(),
         browser_version: config.browser_version.clone(),
         product_git_hash: config.product_git_hash.clone(),
         product_language: config.product_language.clone(),
         payloads: Vec::new(),
+    }
+}
+
+/// The app's value when it set one, nothing when it set "", else what the OS says.
+fn or_detected(value: &Option<String>, detect: fn() -> Option<String>) -> Option<String> {
+    match value.as_deref() {
+        Some("") => None,
+        Some(value) => Some(value.to_string()),
+        None => detect(),
     }
 }
 
@@ -66,9 +76,41 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     out
 }
 
+/// `sha256hex(user_id + salt)`: a stable pseudonym that cannot be reversed without
+/// the salt.
+pub fn hash_user_id(user_id: &str, salt: &str) -> String {
+    let mut digest = Sha256::new();
+    digest.update(user_id.as_bytes());
+    digest.update(salt.as_bytes());
+    hex(&digest.finalize())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn user_ids_hash_with_the_salt_appended() {
+        // printf 'u1salt' | sha256sum
+        assert_eq!(
+            hash_user_id("u1", "salt"),
+            "f9ae7b1cbfe50baf3c62a789384fd378f2f8fef693d1f682a6ecaaaee285b595"
+        );
+    }
+
+    #[test]
+    fn os_detection_fills_only_what_the_app_left_unset() {
+        let config = TrackerConfig {
+            system: Some("CustomOS".into()),
+            system_language: Some(String::new()),
+            ..TrackerConfig::default()
+        };
+        let header = collection_header(&config);
+        assert_eq!(header.system.as_deref(), Some("CustomOS"));
+        assert_eq!(header.system_language, None);
+        let detected = collection_header(&TrackerConfig::default());
+        assert_eq!(detected.system, detected_system());
+    }
 
     #[test]
     fn device_id_is_sha256_hex() {

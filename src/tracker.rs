@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::fs::{DirBuilder, File, OpenOptions};
 use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -14,9 +15,10 @@ use prost::Message as _;
 use crate::config::TrackerConfig;
 use crate::context::{now_epoch_seconds, timezone_at, DeviceContext};
 use crate::error::{Error, ErrorKind, Result};
-use crate::sender::{Sender, RESERVED_HEADERS};
-use crate::session::collection_header;
-use crate::store::{Store, User};
+use crate::log::{log, Level};
+use crate::sender::{short_session, Sender, RESERVED_HEADERS};
+use crate::session::{collection_header, hash_user_id};
+use crate::store::{GlobalParameters, Store, User};
 use crate::wire::{Parameter, Payload};
 use crate::worker::{self, Control, Shared};
 
@@ -25,14 +27,39 @@ pub const MAX_EVENT_NAME_BYTES: usize = 1024;
 /// The largest encoded event accepted (name, parameters and context), in bytes.
 pub const MAX_EVENT_BYTES: usize = 256 * 1024;
 
+/// A snapshot of the tracker's delivery state, for the app to show or log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stats {
+    /// Events stored and not yet accepted by the collector.
+    pub queued: u64,
+    /// Events in the request being sent right now.
+    pub in_flight: u64,
+    /// Events the collector accepted, over the database's lifetime.
+    pub delivered: u64,
+    /// Events dropped because the queue reached its cap, over the database's lifetime.
+    pub dropped: u64,
+    /// Epoch seconds of the last successful delivery.
+    pub last_sync: Option<u64>,
+    /// The last delivery failure since the tracker started, if any.
+    pub last_error: Option<Error>,
+    /// Failed attempts since the last success.
+    pub consecutive_failures: u32,
+    /// When the next automatic attempt is due, if one is scheduled.
+    pub next_retry_in: Option<Duration>,
+    pub enabled: bool,
+}
+
 pub struct Tracker {
     shared: Arc<Shared>,
     profile_id: i64,
     session: String,
     retention_seconds: u64,
     queue_size: u64,
+    max_queued_events: u64,
+    user_id_salt: Option<String>,
     context: DeviceContext,
     user: RwLock<User>,
+    global_parameters: RwLock<GlobalParameters>,
     worker: Mutex<Option<JoinHandle<()>>>,
     /// Held while the tracker lives: one tracker per database file, in any process.
     _lock: File,
@@ -40,7 +67,7 @@ pub struct Tracker {
 
 impl Tracker {
     /// Opens the queue, loads what an earlier run left (unsent events, counters, user,
-    /// last sync time) and starts the delivery thread.
+    /// last sync time, opt-out, global parameters) and starts the delivery thread.
     pub fn new(config: TrackerConfig) -> Result<Tracker> {
         config.validate()?;
         let path = match &config.database_path {
@@ -48,23 +75,33 @@ impl Tracker {
             None => default_database_path(&config.client_id),
         };
         let lock = lock_database(&path)?;
-        let store = Store::open(&path)?;
+        let (store, moved_aside) = Store::open(&path)?;
+        if let Some(aside) = moved_aside {
+            log(Level::Error, || {
+                format!(
+                    "the queue database {} was damaged; it was moved to {} and a new one started",
+                    path.display(),
+                    aside.display()
+                )
+            });
+        }
         let header = collection_header(&config);
         let profile_id = store.profile_id(&header)?;
         store.prune_profiles(profile_id)?;
         let user = store.user()?;
-        let last_sync = store.last_sync()?;
-        let queued = store.queued_count()?;
+        let enabled = store.enabled()?;
+        let global_parameters = store.global_parameters()?;
+        let queued = store.queued();
 
         let retention_seconds = u64::from(config.queue_retention_minutes) * 60;
         let queue_size = u64::from(config.queue_size);
         let mut control = Control {
-            queued,
-            last_sync,
+            last_sync: store.last_sync()?,
             ..Control::default()
         };
         // Whatever an earlier run left unsent goes out as soon as a trigger holds.
-        control.draining = queued > 0 && should_send(&control, queue_size, retention_seconds);
+        control.draining =
+            enabled && queued > 0 && should_send(&control, queued, queue_size, retention_seconds);
 
         let shared = Arc::new(Shared {
             store: Mutex::new(store),
@@ -73,6 +110,7 @@ impl Tracker {
             progress: Condvar::new(),
             sender: Sender::new(&config),
             headers: RwLock::new(Vec::new()),
+            enabled: AtomicBool::new(enabled),
         });
         let worker = {
             let shared = Arc::clone(&shared);
@@ -81,14 +119,25 @@ impl Tracker {
                 .spawn(move || worker::run(shared))
                 .map_err(|e| Error::internal(format!("cannot start the delivery thread: {e}")))?
         };
+        log(Level::Info, || {
+            format!(
+                "tracker started for session {} with {queued} events queued in {}{}",
+                short_session(&header.session),
+                path.display(),
+                if enabled { "" } else { " (tracking disabled)" }
+            )
+        });
         Ok(Tracker {
             shared,
             profile_id,
             session: header.session,
             retention_seconds,
             queue_size,
+            max_queued_events: config.max_queued_events,
+            user_id_salt: config.user_id_salt.clone(),
             context: DeviceContext::new(config.ip.clone(), config.country.clone()),
             user: RwLock::new(user),
+            global_parameters: RwLock::new(global_parameters),
             worker: Mutex::new(Some(worker)),
             _lock: lock,
         })
@@ -101,52 +150,76 @@ impl Tracker {
 
     /// Stores one event. When this returns `Ok` the event is committed to the queue
     /// and survives the process being killed. Parameters with the same name: the last
-    /// one wins.
+    /// one wins; an event's own parameters win over global ones. While tracking is
+    /// disabled this stores nothing and returns `Ok`.
     pub fn track_event<K, V>(&self, event: &str, parameters: &[(K, V)]) -> Result<()>
     where
         K: AsRef<str>,
         V: AsRef<str>,
     {
-        if self.shared.lock_control().shutdown {
-            return Err(Error::new(
-                ErrorKind::InvalidHandle,
-                "the tracker is closed",
-            ));
-        }
+        self.check_open()?;
         check_event_name(event)?;
+        if !self.shared.enabled.load(Ordering::SeqCst) {
+            return Ok(());
+        }
         let at = now_epoch_seconds();
         let user = self.user.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let parameters = {
+            let globals = self
+                .global_parameters
+                .read()
+                .unwrap_or_else(|e| e.into_inner());
+            let globals = globals.iter().map(|p| (p.name.as_str(), p.value.as_str()));
+            let own = parameters.iter().map(|(k, v)| (k.as_ref(), v.as_ref()));
+            unique_parameters(globals.chain(own))?
+        };
         let mut payload = Payload {
             at,
             event: event.to_string(),
-            nr: 0,
+            // The number is assigned inside the store's transaction; the largest one
+            // stands in for it here so that the size check is never too lenient.
+            nr: u32::MAX,
             timezone: timezone_at(at),
             tenant_id: user.tenant_id,
             user_id: user.user_id,
             ip: self.context.ip(),
             country: self.context.country(),
-            parameters: unique_parameters(parameters)?,
+            parameters,
         };
-        // The number is assigned inside the store's transaction; u32::MAX stands in
-        // for it here so that the size check is never too lenient.
-        payload.nr = u32::MAX;
         let size = payload.encoded_len();
         if size > MAX_EVENT_BYTES {
             return Err(Error::invalid(format!(
                 "event {event:?} is {size} bytes encoded; the limit is {MAX_EVENT_BYTES}"
             )));
         }
-        self.shared
-            .lock_store()
-            .append(self.profile_id, &self.session, |nr| {
-                payload.nr = nr;
-                payload.encode_to_vec()
-            })?;
+        let (appended, queued) = {
+            let mut store = self.shared.lock_store();
+            let appended = store.append(
+                self.profile_id,
+                &self.session,
+                self.max_queued_events,
+                |nr| {
+                    payload.nr = nr;
+                    payload.encode_to_vec()
+                },
+            );
+            (appended, store.queued())
+        };
+        let appended = appended.inspect_err(|error| log(Level::Error, || error.to_string()))?;
+        if appended.dropped > 0 {
+            log(Level::Warn, || {
+                format!(
+                    "the queue is full ({} events): dropped the {} oldest",
+                    self.max_queued_events, appended.dropped
+                )
+            });
+        }
 
         let mut control = self.shared.lock_control();
-        control.queued += 1;
         control.tracked += 1;
-        if !control.draining && should_send(&control, self.queue_size, self.retention_seconds) {
+        if !control.draining
+            && should_send(&control, queued, self.queue_size, self.retention_seconds)
+        {
             control.draining = true;
             self.shared.wake.notify_one();
         }
@@ -154,10 +227,16 @@ impl Tracker {
     }
 
     /// Persists the user that later events are attributed to; `None` clears a field.
+    /// With a salt configured, the user id is replaced by its salted hash first.
     pub fn set_user(&self, tenant_id: Option<&str>, user_id: Option<&str>) -> Result<()> {
+        self.check_open()?;
+        let user_id = match (&self.user_id_salt, user_id) {
+            (Some(salt), Some(id)) => Some(hash_user_id(id, salt)),
+            (_, id) => id.map(str::to_string),
+        };
         let user = User {
             tenant_id: tenant_id.map(str::to_string),
-            user_id: user_id.map(str::to_string),
+            user_id,
         };
         let mut current = self.user.write().unwrap_or_else(|e| e.into_inner());
         self.shared.lock_store().set_user(&user)?;
@@ -171,6 +250,7 @@ impl Tracker {
         K: AsRef<str>,
         V: AsRef<str>,
     {
+        self.check_open()?;
         let mut checked = Vec::with_capacity(headers.len());
         for (name, value) in headers {
             let (name, value) = (name.as_ref(), value.as_ref());
@@ -185,6 +265,81 @@ impl Tracker {
         Ok(())
     }
 
+    /// Sets (or with `None` removes) a parameter added to every later event; persisted.
+    pub fn set_global_parameter(&self, name: &str, value: Option<&str>) -> Result<()> {
+        self.check_open()?;
+        if name.is_empty() {
+            return Err(Error::invalid("parameter name must not be empty"));
+        }
+        let mut globals = self
+            .global_parameters
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        let mut updated = globals.clone();
+        match (updated.iter().position(|p| p.name == name), value) {
+            (Some(at), Some(value)) => updated[at].value = value.to_string(),
+            (Some(at), None) => {
+                updated.remove(at);
+            }
+            (None, Some(value)) => updated.push(Parameter {
+                name: name.to_string(),
+                value: value.to_string(),
+            }),
+            (None, None) => return Ok(()),
+        }
+        self.shared.lock_store().set_global_parameters(&updated)?;
+        *globals = updated;
+        Ok(())
+    }
+
+    /// Removes every global parameter.
+    pub fn clear_global_parameters(&self) -> Result<()> {
+        self.check_open()?;
+        let mut globals = self
+            .global_parameters
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        self.shared.lock_store().set_global_parameters(&[])?;
+        globals.clear();
+        Ok(())
+    }
+
+    /// Switches tracking on or off, persistently. While off, `track_event` stores
+    /// nothing and nothing is sent; queued events are kept (see `discard_queued`).
+    pub fn set_enabled(&self, enabled: bool) -> Result<()> {
+        self.check_open()?;
+        self.shared.lock_store().set_enabled(enabled)?;
+        self.shared.enabled.store(enabled, Ordering::SeqCst);
+        log(Level::Info, || {
+            format!("tracking {}", if enabled { "enabled" } else { "disabled" })
+        });
+        if enabled {
+            let queued = self.shared.lock_store().queued();
+            let mut control = self.shared.lock_control();
+            if queued > 0 && should_send(&control, queued, self.queue_size, self.retention_seconds)
+            {
+                control.draining = true;
+                self.shared.wake.notify_one();
+            }
+        }
+        Ok(())
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.shared.enabled.load(Ordering::SeqCst)
+    }
+
+    /// Deletes every queued event from the device (erasure on request); returns how
+    /// many. A request already in flight may still complete.
+    pub fn discard_queued(&self) -> Result<u64> {
+        self.check_open()?;
+        let discarded = self.shared.lock_store().discard_all()?;
+        log(Level::Info, || {
+            format!("discarded {discarded} queued events")
+        });
+        Ok(discarded)
+    }
+
     /// Delivers everything queued before the call, ignoring any backoff. Returns the
     /// delivery error as soon as an attempt fails, or a timeout error when `timeout`
     /// passes first; either way the events stay queued and delivery goes on in the
@@ -193,10 +348,7 @@ impl Tracker {
         let deadline = Instant::now() + timeout;
         let mut control = self.shared.lock_control();
         if control.shutdown {
-            return Err(Error::new(
-                ErrorKind::InvalidHandle,
-                "the tracker is closed",
-            ));
+            return Err(closed());
         }
         control.flush_requested += 1;
         let ticket = control.flush_requested;
@@ -213,12 +365,13 @@ impl Tracker {
             }
             let now = Instant::now();
             if now >= deadline {
+                drop(control);
                 return Err(Error::new(
                     ErrorKind::Timeout,
                     format!(
                         "flush timed out after {} ms with {} events queued; delivery goes on in the background",
                         timeout.as_millis(),
-                        control.queued
+                        self.shared.lock_store().queued()
                     ),
                 ));
             }
@@ -243,12 +396,18 @@ impl Tracker {
         let worker = self.worker.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(worker) = worker {
             let _ = worker.join();
+            log(Level::Info, || {
+                format!(
+                    "tracker for session {} closed",
+                    short_session(&self.session)
+                )
+            });
         }
     }
 
     /// Events stored and not yet accepted by the collector.
     pub fn queued(&self) -> u64 {
-        self.shared.lock_control().queued
+        self.shared.lock_store().queued()
     }
 
     /// The message of the last failed delivery attempt, if any.
@@ -256,8 +415,41 @@ impl Tracker {
         self.shared.lock_control().last_error.clone()
     }
 
+    pub fn stats(&self) -> Result<Stats> {
+        let (queued, delivered, dropped) = {
+            let store = self.shared.lock_store();
+            (
+                store.queued(),
+                store.delivered_total()?,
+                store.dropped_total()?,
+            )
+        };
+        let control = self.shared.lock_control();
+        Ok(Stats {
+            queued,
+            in_flight: control.in_flight,
+            delivered,
+            dropped,
+            last_sync: control.last_sync,
+            last_error: control.last_error.clone(),
+            consecutive_failures: control.consecutive_failures,
+            next_retry_in: control
+                .retry_at
+                .filter(|_| control.draining)
+                .map(|at| at.saturating_duration_since(Instant::now())),
+            enabled: self.enabled(),
+        })
+    }
+
     pub fn database_path(&self) -> PathBuf {
         self.shared.lock_store().path().to_path_buf()
+    }
+
+    fn check_open(&self) -> Result<()> {
+        if self.shared.lock_control().shutdown {
+            return Err(closed());
+        }
+        Ok(())
     }
 }
 
@@ -267,9 +459,13 @@ impl Drop for Tracker {
     }
 }
 
+fn closed() -> Error {
+    Error::new(ErrorKind::InvalidHandle, "the tracker is closed")
+}
+
 /// The spec's triggers: enough queued events, or the last sync too long ago (or never).
-fn should_send(control: &Control, queue_size: u64, retention_seconds: u64) -> bool {
-    if control.queued >= queue_size {
+fn should_send(control: &Control, queued: u64, queue_size: u64, retention_seconds: u64) -> bool {
+    if queued >= queue_size {
         return true;
     }
     match control.last_sync {
@@ -291,14 +487,13 @@ fn check_event_name(event: &str) -> Result<()> {
     Ok(())
 }
 
-/// Parameters in call order, a repeated name keeping its first position and last value.
-fn unique_parameters<K: AsRef<str>, V: AsRef<str>>(
-    parameters: &[(K, V)],
+/// Parameters in order, a repeated name keeping its first position and last value.
+fn unique_parameters<'a>(
+    parameters: impl Iterator<Item = (&'a str, &'a str)>,
 ) -> Result<Vec<Parameter>> {
-    let mut out: Vec<Parameter> = Vec::with_capacity(parameters.len());
+    let mut out: Vec<Parameter> = Vec::new();
     let mut index: HashMap<&str, usize> = HashMap::new();
     for (name, value) in parameters {
-        let (name, value) = (name.as_ref(), value.as_ref());
         if name.is_empty() {
             return Err(Error::invalid("parameter name must not be empty"));
         }
@@ -413,7 +608,7 @@ mod tests {
 
     #[test]
     fn repeated_parameter_names_keep_the_last_value_in_first_position() {
-        let params = unique_parameters(&[("a", "1"), ("b", "2"), ("a", "3")]).unwrap();
+        let params = unique_parameters([("a", "1"), ("b", "2"), ("a", "3")].into_iter()).unwrap();
         let pairs: Vec<_> = params
             .iter()
             .map(|p| (p.name.as_str(), p.value.as_str()))

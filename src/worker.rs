@@ -1,13 +1,15 @@
 //! The delivery thread: the only place that talks to the collector. Callers never wait
 //! for the network; they set flags under `control` and the worker acts on them.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::backoff::Backoff;
 use crate::context::now_epoch_seconds;
 use crate::error::{Error, ErrorKind, Result};
-use crate::sender::Sender;
+use crate::log::{log, Level};
+use crate::sender::{short_session, Sender};
 use crate::store::Store;
 
 /// A request carries at most this many events…
@@ -26,13 +28,17 @@ pub struct Shared {
     pub progress: Condvar,
     pub sender: Sender,
     pub headers: RwLock<Vec<(String, String)>>,
+    /// The app's opt-out switch: while false nothing is stored or sent.
+    pub enabled: AtomicBool,
 }
 
 /// Delivery state, guarded by one mutex that is never held during I/O.
 #[derive(Debug, Default)]
 pub struct Control {
-    /// Events in the store not yet accepted by the collector.
-    pub queued: u64,
+    /// Events of the request in progress.
+    pub in_flight: u64,
+    /// Failed attempts since the last success.
+    pub consecutive_failures: u32,
     /// Epoch seconds of the last 200; `None` before the first.
     pub last_sync: Option<u64>,
     /// Set by a trigger; the worker sends until the queue is empty.
@@ -78,7 +84,10 @@ pub fn run(shared: Arc<Shared>) {
                 });
                 let mut control = shared.lock_control();
                 control.flush_done = epoch;
-                if result.is_err() {
+                if result
+                    .as_ref()
+                    .is_err_and(|e| e.kind() != ErrorKind::Disabled)
+                {
                     // Keep trying in the background after the backoff.
                     control.draining = true;
                 }
@@ -138,6 +147,13 @@ fn deliver(shared: &Shared, backoff: &mut Backoff, until: Option<i64>) -> Result
         let batch = shared
             .lock_store()
             .next_batch(MAX_BATCH_EVENTS, MAX_BATCH_BYTES);
+        if !shared.enabled.load(Ordering::SeqCst) {
+            shared.lock_control().draining = false;
+            return Err(Error::new(
+                ErrorKind::Disabled,
+                "tracking is disabled: queued events are kept but not sent",
+            ));
+        }
         let batch = match batch {
             Ok(Some(batch)) if until.is_none_or(|target| batch.ids[0] <= target) => batch,
             Ok(Some(_)) => return Ok(()),
@@ -146,7 +162,6 @@ fn deliver(shared: &Shared, backoff: &mut Backoff, until: Option<i64>) -> Result
                 if control.tracked != tracked_before {
                     continue;
                 }
-                control.queued = 0;
                 control.draining = false;
                 return Ok(());
             }
@@ -159,26 +174,33 @@ fn deliver(shared: &Shared, backoff: &mut Backoff, until: Option<i64>) -> Result
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
-        if let Err(failure) = shared.sender.send(&collection, &headers) {
+        let count = batch.ids.len();
+        shared.lock_control().in_flight = count as u64;
+        let sent = shared.sender.send(&collection, &headers);
+        shared.lock_control().in_flight = 0;
+        if let Err(failure) = sent {
             return Err(fail(shared, backoff, failure.error, failure.retry_after));
         }
         let now = now_epoch_seconds();
-        let stored = {
-            let mut store = shared.lock_store();
-            store
-                .delete(&batch.ids)
-                .and_then(|()| store.set_last_sync(now))
-        };
+        let stored = shared.lock_store().delete_delivered(&batch.ids, now);
         if let Err(error) = stored {
             // The collector has the events but they are still queued: they will be
             // sent again (at-least-once), which is better than losing them.
             return Err(fail(shared, backoff, error, None));
         }
         backoff.reset();
-        let mut control = shared.lock_control();
-        control.queued = control.queued.saturating_sub(batch.ids.len() as u64);
-        control.last_sync = Some(now);
-        control.retry_at = None;
+        {
+            let mut control = shared.lock_control();
+            control.last_sync = Some(now);
+            control.retry_at = None;
+            control.consecutive_failures = 0;
+        }
+        log(Level::Debug, || {
+            format!(
+                "delivered {count} events of session {}",
+                short_session(&collection.session)
+            )
+        });
     }
 }
 
@@ -190,8 +212,17 @@ fn fail(
     retry_after: Option<Duration>,
 ) -> Error {
     let delay = backoff.next_delay(retry_after);
-    let mut control = shared.lock_control();
-    control.retry_at = Some(Instant::now() + delay);
-    control.last_error = Some(error.clone());
+    {
+        let mut control = shared.lock_control();
+        control.retry_at = Some(Instant::now() + delay);
+        control.last_error = Some(error.clone());
+        control.consecutive_failures = backoff.failures();
+    }
+    log(Level::Warn, || {
+        format!(
+            "{error}; next automatic attempt in {:.1} s",
+            delay.as_secs_f64()
+        )
+    });
     error
 }

@@ -236,7 +236,8 @@ pub unsafe extern "C" fn hamustro_config_set_device_model(
     unsafe { set_optional(config, value, "device_model", |c| &mut c.device_model) }
 }
 
-/// Optional operating system name, e.g. "iOS". NULL unsets.
+/// Optional operating system name, e.g. "iOS". NULL (the default) detects it
+/// ("Linux", "macOS", "iOS"…); "" sends none.
 ///
 /// # Safety
 /// As for `hamustro_config_set_device_make`.
@@ -248,7 +249,8 @@ pub unsafe extern "C" fn hamustro_config_set_system(
     unsafe { set_optional(config, value, "system", |c| &mut c.system) }
 }
 
-/// Optional system language, e.g. "en-US". NULL unsets.
+/// Optional system language, e.g. "en-US". NULL (the default) takes it from the
+/// process locale (LC_ALL, LC_MESSAGES, LANG); "" sends none.
 ///
 /// # Safety
 /// As for `hamustro_config_set_device_make`.
@@ -433,4 +435,51 @@ pub unsafe extern "C" fn hamustro_config_set_country(
     country: *const c_char,
 ) -> HamustroStatus {
     unsafe { set_optional(config, country, "country", |c| &mut c.country) }
+}
+
+/// When set, user ids given to `hamustro_tracker_set_user` are stored and sent as
+/// `sha256hex(user_id + salt)`, so raw user ids never leave the device. Keep the salt
+/// constant for an app, or the same user gets a new id. NULL (the default) sends user
+/// ids as given.
+///
+/// # Safety
+/// As for `hamustro_config_set_device_make`.
+#[no_mangle]
+pub unsafe extern "C" fn hamustro_config_set_user_id_salt(
+    config: HamustroConfig,
+    salt: *const c_char,
+) -> HamustroStatus {
+    unsafe { set_optional(config, salt, "user_id_salt", |c| &mut c.user_id_salt) }
+}
+
+/// The most events kept queued on the device. When tracking one more would exceed
+/// it, the oldest events are dropped and counted (`hamustro_stats.dropped`). Default
+/// 100000; must be positive.
+#[no_mangle]
+pub extern "C" fn hamustro_config_set_max_queued_events(
+    config: HamustroConfig,
+    max_events: u64,
+) -> HamustroStatus {
+    update(config, |c| {
+        if max_events == 0 {
+            return Err(Error::invalid("max_queued_events must be positive"));
+        }
+        c.max_queued_events = max_events;
+        Ok(())
+    })
+}
+
+/// Non-zero skips TLS certificate verification, for a development collector with a
+/// self-signed certificate. Only allowed when the collector_url's host is 127.0.0.1,
+/// ::1 or localhost: `hamustro_tracker_new` refuses it for any other host. Default 0:
+/// certificates are verified against the Mozilla root store.
+#[no_mangle]
+pub extern "C" fn hamustro_config_set_accept_invalid_certs_for_loopback(
+    config: HamustroConfig,
+    accept: u32,
+) -> HamustroStatus {
+    update(config, |c| {
+        c.accept_invalid_certs_for_loopback = accept != 0;
+        Ok(())
+    })
 }

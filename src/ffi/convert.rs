@@ -82,3 +82,25 @@ pub unsafe fn write_out<T>(out: *mut T, value: T, name: &str) -> Result<()> {
     unsafe { out.write(value) };
     Ok(())
 }
+
+/// Copies `message` into a caller's buffer, snprintf-style: at most `buffer_len` bytes
+/// including the terminating NUL, cut at a UTF-8 character boundary. Returns the full
+/// length in bytes, without the NUL, so the caller can retry with a larger buffer.
+///
+/// # Safety
+/// `buffer` is NULL or points to at least `buffer_len` writable bytes.
+pub unsafe fn copy_to_buffer(message: &str, buffer: *mut c_char, buffer_len: usize) -> usize {
+    if !buffer.is_null() && buffer_len > 0 {
+        let mut end = message.len().min(buffer_len - 1);
+        while !message.is_char_boundary(end) {
+            end -= 1;
+        }
+        // SAFETY: the caller guarantees buffer_len writable bytes; we write end + 1 <=
+        // buffer_len of them, from a source that does not overlap.
+        unsafe {
+            std::ptr::copy_nonoverlapping(message.as_ptr(), buffer.cast::<u8>(), end);
+            *buffer.add(end) = 0;
+        }
+    }
+    message.len()
+}

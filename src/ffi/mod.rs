@@ -8,11 +8,13 @@
 mod boundary;
 mod config;
 mod convert;
+mod log;
 pub mod os;
 mod registry;
 mod status;
 mod tracker;
 
 pub use config::*;
+pub use log::*;
 pub use status::*;
 pub use tracker::*;

@@ -3,6 +3,7 @@
 use std::cell::RefCell;
 use std::ffi::c_char;
 
+use super::convert::copy_to_buffer;
 use crate::error::{Error, ErrorKind};
 
 /// The result of every hamustro function. Values are fixed forever: new codes may be
@@ -29,6 +30,9 @@ pub enum HamustroStatus {
     Timeout = 6,
     /// A bug in hamustro (a caught panic). Please report it with the message.
     Internal = 7,
+    /// Tracking is switched off (`hamustro_tracker_set_enabled`): flush has nothing it
+    /// may send. Queued events are kept.
+    Disabled = 8,
 }
 
 impl From<ErrorKind> for HamustroStatus {
@@ -41,6 +45,7 @@ impl From<ErrorKind> for HamustroStatus {
             ErrorKind::Rejected => HamustroStatus::Rejected,
             ErrorKind::Timeout => HamustroStatus::Timeout,
             ErrorKind::Internal => HamustroStatus::Internal,
+            ErrorKind::Disabled => HamustroStatus::Disabled,
         }
     }
 }
@@ -75,20 +80,8 @@ pub unsafe extern "C" fn hamustro_last_error_message(
     buffer_len: usize,
 ) -> usize {
     LAST_ERROR.with(|last| {
-        let message = last.borrow();
-        if !buffer.is_null() && buffer_len > 0 {
-            let mut end = message.len().min(buffer_len - 1);
-            while !message.is_char_boundary(end) {
-                end -= 1;
-            }
-            // SAFETY: the caller guarantees buffer_len writable bytes; we write end + 1
-            // <= buffer_len of them, from a source that does not overlap.
-            unsafe {
-                std::ptr::copy_nonoverlapping(message.as_ptr(), buffer.cast::<u8>(), end);
-                *buffer.add(end) = 0;
-            }
-        }
-        message.len()
+        // SAFETY: forwarded from this function's contract.
+        unsafe { copy_to_buffer(&last.borrow(), buffer, buffer_len) }
     })
 }
 
@@ -105,6 +98,7 @@ pub extern "C" fn hamustro_status_name(status: u32) -> *const c_char {
         5 => b"HAMUSTRO_STATUS_REJECTED\0",
         6 => b"HAMUSTRO_STATUS_TIMEOUT\0",
         7 => b"HAMUSTRO_STATUS_INTERNAL\0",
+        8 => b"HAMUSTRO_STATUS_DISABLED\0",
         _ => b"HAMUSTRO_STATUS_UNKNOWN\0",
     };
     name.as_ptr().cast()

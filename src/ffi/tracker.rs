@@ -7,7 +7,7 @@ use once_cell::sync::Lazy;
 
 use super::boundary::guard;
 use super::config::{lock, CONFIGS};
-use super::convert::{optional_str, required_str, string_pairs, write_out};
+use super::convert::{copy_to_buffer, optional_str, required_str, string_pairs, write_out};
 use super::registry::Registry;
 use super::status::HamustroStatus;
 use crate::error::Error;
@@ -58,7 +58,9 @@ pub unsafe extern "C" fn hamustro_tracker_new(
 /// the app being killed and will be delivered. Never waits for the network. The time,
 /// the event number within the session, the user, time zone, IP and country are filled
 /// in by the library. Delivery starts in the background when `queue_size` events are
-/// queued or the last delivery is older than `queue_retention`.
+/// queued or the last delivery is older than `queue_retention`. Global parameters are
+/// added (the event's own win). While tracking is disabled nothing is stored and the
+/// call returns HAMUSTRO_STATUS_OK.
 ///
 /// # Safety
 /// `event` is NULL or a NUL-terminated string; when `count` > 0, `names` and `values`
@@ -128,7 +130,8 @@ pub unsafe extern "C" fn hamustro_tracker_set_headers(
 /// a delivery attempt fails (HAMUSTRO_STATUS_NETWORK or HAMUSTRO_STATUS_REJECTED, with
 /// the collector's answer in the message), or `timeout_ms` passes
 /// (HAMUSTRO_STATUS_TIMEOUT). Ignores the retry backoff. Events are never dropped: on
-/// failure they stay queued and are retried in the background.
+/// failure they stay queued and are retried in the background. While tracking is
+/// disabled it returns HAMUSTRO_STATUS_DISABLED and sends nothing.
 #[no_mangle]
 pub extern "C" fn hamustro_tracker_flush(
     tracker: HamustroTracker,
@@ -150,6 +153,185 @@ pub extern "C" fn hamustro_tracker_free(tracker: HamustroTracker) -> HamustroSta
     guard(|| {
         let tracker = TRACKERS.remove(tracker)?;
         tracker.close();
+        Ok(())
+    })
+}
+
+/// Switches tracking on (`enabled` true) or off, persistently (the choice survives
+/// restarts). While off, `hamustro_tracker_track_event` stores nothing (and returns
+/// OK), nothing is sent, and `hamustro_tracker_flush` returns
+/// HAMUSTRO_STATUS_DISABLED. Events already queued are kept unless you also call
+/// `hamustro_tracker_discard_queued`.
+#[no_mangle]
+pub extern "C" fn hamustro_tracker_set_enabled(
+    tracker: HamustroTracker,
+    enabled: bool,
+) -> HamustroStatus {
+    guard(|| TRACKERS.get(tracker)?.set_enabled(enabled))
+}
+
+/// Writes whether tracking is enabled to `*out_enabled`.
+///
+/// # Safety
+/// `out_enabled` is NULL (an error) or valid for writing.
+#[no_mangle]
+pub unsafe extern "C" fn hamustro_tracker_is_enabled(
+    tracker: HamustroTracker,
+    out_enabled: *mut bool,
+) -> HamustroStatus {
+    guard(|| {
+        let enabled = TRACKERS.get(tracker)?.enabled();
+        // SAFETY: forwarded from this function's contract.
+        unsafe { write_out(out_enabled, enabled, "out_enabled") }
+    })
+}
+
+/// Deletes every queued event from the device (for example on a user's erasure
+/// request) and writes how many to `*out_discarded` (which may be NULL). A request
+/// already in flight may still reach the collector.
+///
+/// # Safety
+/// `out_discarded` is NULL or valid for writing.
+#[no_mangle]
+pub unsafe extern "C" fn hamustro_tracker_discard_queued(
+    tracker: HamustroTracker,
+    out_discarded: *mut u64,
+) -> HamustroStatus {
+    guard(|| {
+        let discarded = TRACKERS.get(tracker)?.discard_queued()?;
+        if !out_discarded.is_null() {
+            // SAFETY: non-null and writable by contract.
+            unsafe { write_out(out_discarded, discarded, "out_discarded") }?;
+        }
+        Ok(())
+    })
+}
+
+/// Sets a global parameter, added to every event tracked afterwards (an event's own
+/// parameter of the same name wins). `value` NULL removes it. Persisted.
+///
+/// # Safety
+/// `name` and `value` are NULL or NUL-terminated strings.
+#[no_mangle]
+pub unsafe extern "C" fn hamustro_tracker_set_global_parameter(
+    tracker: HamustroTracker,
+    name: *const c_char,
+    value: *const c_char,
+) -> HamustroStatus {
+    guard(|| {
+        let tracker = TRACKERS.get(tracker)?;
+        // SAFETY: forwarded from this function's contract.
+        let name = unsafe { required_str(name, "name") }?;
+        let value = unsafe { optional_str(value, "value") }?;
+        tracker.set_global_parameter(name, value)
+    })
+}
+
+/// Removes every global parameter.
+#[no_mangle]
+pub extern "C" fn hamustro_tracker_clear_global_parameters(
+    tracker: HamustroTracker,
+) -> HamustroStatus {
+    guard(|| TRACKERS.get(tracker)?.clear_global_parameters())
+}
+
+/// Delivery statistics. Set `size` to `sizeof(hamustro_stats)` before calling
+/// `hamustro_tracker_get_stats`: later versions may append fields, and the size tells
+/// the library how much your compiled struct holds.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HamustroStats {
+    /// In: sizeof(hamustro_stats) as compiled into the app.
+    pub size: u32,
+    /// 1 when tracking is enabled, 0 when the app switched it off.
+    pub enabled: u32,
+    /// Events stored and not yet accepted by the collector.
+    pub queued: u64,
+    /// Events in the request being sent right now.
+    pub in_flight: u64,
+    /// Events the collector accepted, over the database's lifetime.
+    pub delivered: u64,
+    /// Events dropped because the queue reached its cap, over the database's lifetime.
+    pub dropped: u64,
+    /// Epoch seconds of the last successful delivery; 0 if none yet.
+    pub last_sync_time: u64,
+    /// Failed delivery attempts since the last success.
+    pub consecutive_failures: u32,
+    /// The status of the last failed attempt (HAMUSTRO_STATUS_OK if none); its message
+    /// comes from `hamustro_tracker_last_delivery_error`.
+    pub last_error_status: u32,
+    /// Milliseconds until the next automatic attempt after a failure; 0 if none is due.
+    pub next_retry_ms: u64,
+}
+
+/// Fills `*out_stats` (whose `size` you set first) with the tracker's delivery state.
+///
+/// # Safety
+/// `out_stats` is NULL (an error) or points to a writable `hamustro_stats` whose
+/// `size` field is initialised.
+#[no_mangle]
+pub unsafe extern "C" fn hamustro_tracker_get_stats(
+    tracker: HamustroTracker,
+    out_stats: *mut HamustroStats,
+) -> HamustroStatus {
+    guard(|| {
+        if out_stats.is_null() {
+            return Err(Error::invalid("out_stats must not be NULL"));
+        }
+        // SAFETY: non-null; the caller initialised `size`.
+        let size = unsafe { (*out_stats).size } as usize;
+        if size < std::mem::size_of::<HamustroStats>() {
+            return Err(Error::invalid(format!(
+                "out_stats->size is {size}; set it to sizeof(hamustro_stats) ({})",
+                std::mem::size_of::<HamustroStats>()
+            )));
+        }
+        let stats = TRACKERS.get(tracker)?.stats()?;
+        let value = HamustroStats {
+            size: std::mem::size_of::<HamustroStats>() as u32,
+            enabled: u32::from(stats.enabled),
+            queued: stats.queued,
+            in_flight: stats.in_flight,
+            delivered: stats.delivered,
+            dropped: stats.dropped,
+            last_sync_time: stats.last_sync.unwrap_or(0),
+            consecutive_failures: stats.consecutive_failures,
+            last_error_status: stats
+                .last_error
+                .map_or(HamustroStatus::Ok, |e| e.kind().into())
+                as u32,
+            next_retry_ms: stats
+                .next_retry_in
+                .map_or(0, |d| d.as_millis().min(u128::from(u64::MAX)) as u64),
+        };
+        // SAFETY: checked non-null and at least this large.
+        unsafe { write_out(out_stats, value, "out_stats") }
+    })
+}
+
+/// Copies the message of the tracker's last failed delivery attempt into `buffer`
+/// (as `hamustro_last_error_message` does: at most `buffer_len` bytes with the NUL)
+/// and writes its full length to `*out_len` (may be NULL). An empty message means no
+/// attempt has failed since the tracker started.
+///
+/// # Safety
+/// `buffer` is NULL or has `buffer_len` writable bytes; `out_len` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn hamustro_tracker_last_delivery_error(
+    tracker: HamustroTracker,
+    buffer: *mut c_char,
+    buffer_len: usize,
+    out_len: *mut usize,
+) -> HamustroStatus {
+    guard(|| {
+        let error = TRACKERS.get(tracker)?.last_error();
+        let message = error.as_ref().map_or("", |e| e.message());
+        // SAFETY: forwarded from this function's contract.
+        let len = unsafe { copy_to_buffer(message, buffer, buffer_len) };
+        if !out_len.is_null() {
+            // SAFETY: non-null and writable by contract.
+            unsafe { write_out(out_len, len, "out_len") }?;
+        }
         Ok(())
     })
 }

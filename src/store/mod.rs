@@ -11,7 +11,13 @@ use prost::Message as _;
 use rusqlite::{params, Connection, OptionalExtension as _, TransactionBehavior};
 
 use crate::error::{Error, Result};
+#[cfg(test)]
+use crate::wire::Parameter;
 use crate::wire::{Collection, Payload};
+
+mod settings;
+
+pub use settings::{GlobalParameters, User};
 
 const SCHEMA_VERSION: i64 = 1;
 
@@ -51,21 +57,38 @@ pub struct Batch {
     pub payloads: Vec<Payload>,
 }
 
-/// The user an event is attributed to, as persisted by `set_user`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct User {
-    pub tenant_id: Option<String>,
-    pub user_id: Option<String>,
-}
-
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Events in the `events` table, kept exact by every change made through `Store`
+    /// (one tracker per file) so that reading it costs nothing.
+    queued: u64,
+}
+
+/// What `append` did besides storing the event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Appended {
+    pub nr: u32,
+    /// Oldest events dropped to stay within the cap.
+    pub dropped: u64,
 }
 
 impl Store {
-    /// Opens (creating if needed, readable by the owner only) the queue at `path`.
-    pub fn open(path: &Path) -> Result<Store> {
+    /// Opens (creating if needed, readable by the owner only) the queue at `path`. A
+    /// file that is not a SQLite database, or is damaged beyond opening, is moved aside
+    /// to `<path>.corrupt-<time>` (never deleted) and a new queue is started; the
+    /// returned path names it.
+    pub fn open(path: &Path) -> Result<(Store, Option<PathBuf>)> {
+        match Store::open_once(path) {
+            Err(error) if error.corrupt => {
+                let aside = move_aside(path)?;
+                Ok((Store::open_once(path).map_err(|e| e.error)?, Some(aside)))
+            }
+            other => other.map(|store| (store, None)).map_err(|e| e.error),
+        }
+    }
+
+    fn open_once(path: &Path) -> std::result::Result<Store, OpenError> {
         let describe = |what: &str| format!("{what} {}", path.display());
         // Create the file ourselves so that it is 0600 from the first byte; SQLite
         // gives its -wal and -shm files the same permissions.
@@ -75,15 +98,21 @@ impl Store {
             .mode(0o600)
             .open(path)
             .map_err(|e| Error::storage(&describe("cannot open the queue database"), e))?;
-        let conn = Connection::open(path)
-            .map_err(|e| Error::storage(&describe("cannot open the queue database"), e))?;
-        let store = Store {
+        let conn = Connection::open(path).map_err(|e| OpenError::from_sqlite(e, path))?;
+        let mut store = Store {
             conn,
             path: path.to_path_buf(),
+            queued: 0,
         };
         store
             .prepare()
-            .map_err(|e| store.error("cannot set up", e))?;
+            .map_err(|e| OpenError::from_sqlite(e, path))?;
+        store.queued = store
+            .conn
+            .query_row("SELECT count(*) FROM events", [], |row| {
+                row.get::<_, i64>(0)
+            })
+            .map_err(|e| OpenError::from_sqlite(e, path))? as u64;
         Ok(store)
     }
 
@@ -137,13 +166,16 @@ impl Store {
 
     /// Assigns the next `nr` of `session` and stores the payload `encode(nr)` in one
     /// transaction, so numbers are gap-free and an event is never stored without its
-    /// number being used up. Returns the number.
+    /// number being used up. When more than `max_queued` events would then be queued,
+    /// the oldest are dropped in the same transaction and counted.
     pub fn append(
         &mut self,
         profile_id: i64,
         session: &str,
+        max_queued: u64,
         encode: impl FnOnce(u32) -> Vec<u8>,
-    ) -> Result<u32> {
+    ) -> Result<Appended> {
+        let excess = (self.queued + 1).saturating_sub(max_queued.max(1));
         let path = self.path.clone();
         let fail = |e: rusqlite::Error| {
             Error::storage(
@@ -176,31 +208,32 @@ impl Store {
         tx.prepare_cached("INSERT INTO events(profile_id, payload) VALUES (?1, ?2)")
             .and_then(|mut statement| statement.execute(params![profile_id, payload]))
             .map_err(fail)?;
+        let dropped = if excess > 0 {
+            let dropped = tx
+                .execute(
+                    "DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT ?1)",
+                    params![excess as i64],
+                )
+                .map_err(fail)? as u64;
+            settings::add_to_counter(&tx, settings::DROPPED, dropped).map_err(fail)?;
+            dropped
+        } else {
+            0
+        };
         tx.commit().map_err(fail)?;
-        Ok(nr)
+        self.queued = self.queued + 1 - dropped;
+        Ok(Appended { nr, dropped })
     }
 
     /// How many events wait for delivery.
-    pub fn queued_count(&self) -> Result<u64> {
-        self.conn
-            .query_row("SELECT count(*) FROM events", [], |row| {
-                row.get::<_, i64>(0)
-            })
-            .map(|n| n as u64)
-            .map_err(|e| self.error("cannot count the events in", e))
+    pub fn queued(&self) -> u64 {
+        self.queued
     }
 
     /// The id of the newest queued event, if any.
     pub fn newest_id(&self) -> Result<Option<i64>> {
         self.conn
             .query_row("SELECT max(id) FROM events", [], |row| row.get(0))
-            .map_err(|e| self.error("cannot read", e))
-    }
-
-    /// The id of the oldest queued event, if any.
-    pub fn oldest_id(&self) -> Result<Option<i64>> {
-        self.conn
-            .query_row("SELECT min(id) FROM events", [], |row| row.get(0))
             .map_err(|e| self.error("cannot read", e))
     }
 
@@ -281,19 +314,24 @@ impl Store {
         if ids.is_empty() {
             return Ok(());
         }
-        let run = |conn: &mut Connection| -> rusqlite::Result<()> {
+        let run = |conn: &mut Connection| -> rusqlite::Result<u64> {
             let tx = conn.transaction()?;
+            let mut moved = 0;
             for id in ids {
                 tx.execute(
                     "INSERT INTO quarantine(profile_id, payload, reason)
                      SELECT profile_id, payload, 'payload does not decode' FROM events WHERE id = ?1",
                     params![id],
                 )?;
-                tx.execute("DELETE FROM events WHERE id = ?1", params![id])?;
+                moved += tx.execute("DELETE FROM events WHERE id = ?1", params![id])? as u64;
             }
-            tx.commit()
+            tx.commit()?;
+            Ok(moved)
         };
-        run(&mut self.conn).map_err(|e| self.error("cannot quarantine events in", e))
+        let moved =
+            run(&mut self.conn).map_err(|e| self.error("cannot quarantine events in", e))?;
+        self.queued -= moved;
+        Ok(())
     }
 
     fn quarantine_profile(&mut self, profile_id: i64) -> Result<()> {
@@ -314,19 +352,38 @@ impl Store {
         run(&mut self.conn).map_err(|e| self.error("cannot quarantine events in", e))
     }
 
-    /// Deletes exactly these events (those the collector accepted).
-    pub fn delete(&mut self, ids: &[i64]) -> Result<()> {
-        let run = |conn: &mut Connection| -> rusqlite::Result<()> {
+    /// Deletes exactly these events (those the collector accepted), counts them as
+    /// delivered and records the sync time, in one transaction. Events no longer there
+    /// (dropped or discarded meanwhile) are not counted.
+    pub fn delete_delivered(&mut self, ids: &[i64], synced_at: u64) -> Result<u64> {
+        let run = |conn: &mut Connection| -> rusqlite::Result<u64> {
             let tx = conn.transaction()?;
+            let mut deleted = 0;
             {
                 let mut statement = tx.prepare_cached("DELETE FROM events WHERE id = ?1")?;
                 for id in ids {
-                    statement.execute(params![id])?;
+                    deleted += statement.execute(params![id])? as u64;
                 }
             }
-            tx.commit()
+            settings::add_to_counter(&tx, settings::DELIVERED, deleted)?;
+            settings::put(&tx, settings::LAST_SYNC, Some(&synced_at.to_string()))?;
+            tx.commit()?;
+            Ok(deleted)
         };
-        run(&mut self.conn).map_err(|e| self.error("cannot delete delivered events from", e))
+        let deleted = run(&mut self.conn)
+            .map_err(|e| self.error("cannot delete delivered events from", e))?;
+        self.queued -= deleted;
+        Ok(deleted)
+    }
+
+    /// Deletes every queued event (the app's erasure request); returns how many.
+    pub fn discard_all(&mut self) -> Result<u64> {
+        let deleted =
+            self.conn
+                .execute("DELETE FROM events", [])
+                .map_err(|e| self.error("cannot discard the events in", e))? as u64;
+        self.queued = 0;
+        Ok(deleted)
     }
 
     /// Removes tracker attributes no queued event refers to any more, except `keep`.
@@ -341,58 +398,68 @@ impl Store {
             .map(|_| ())
             .map_err(|e| self.error("cannot prune", e))
     }
+}
 
-    pub fn last_sync(&self) -> Result<Option<u64>> {
-        self.setting("last_sync")
-            .map(|value| value.and_then(|v| v.parse().ok()))
-    }
+/// A failed open, and whether the file itself is damaged (so moving it aside helps).
+struct OpenError {
+    error: Error,
+    corrupt: bool,
+}
 
-    pub fn set_last_sync(&self, epoch_seconds: u64) -> Result<()> {
-        self.set_setting("last_sync", Some(&epoch_seconds.to_string()))
+impl OpenError {
+    fn from_sqlite(err: rusqlite::Error, path: &Path) -> OpenError {
+        use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
+        let corrupt = matches!(
+            err.sqlite_error_code(),
+            Some(DatabaseCorrupt | NotADatabase)
+        );
+        OpenError {
+            error: Error::storage(
+                &format!("cannot open the queue database {}", path.display()),
+                err,
+            ),
+            corrupt,
+        }
     }
+}
 
-    pub fn user(&self) -> Result<User> {
-        Ok(User {
-            tenant_id: self.setting("tenant_id")?,
-            user_id: self.setting("user_id")?,
-        })
+impl From<Error> for OpenError {
+    fn from(error: Error) -> Self {
+        OpenError {
+            error,
+            corrupt: false,
+        }
     }
+}
 
-    pub fn set_user(&mut self, user: &User) -> Result<()> {
-        let run = |conn: &mut Connection| -> rusqlite::Result<()> {
-            let tx = conn.transaction()?;
-            for (key, value) in [("tenant_id", &user.tenant_id), ("user_id", &user.user_id)] {
-                tx.execute(
-                    "INSERT OR REPLACE INTO settings(key, value) VALUES (?1, ?2)",
-                    params![key, value],
-                )?;
-            }
-            tx.commit()
-        };
-        run(&mut self.conn).map_err(|e| self.error("cannot store the user in", e))
+/// Renames a damaged database and its WAL and shared-memory files out of the way,
+/// keeping them for inspection or recovery.
+fn move_aside(path: &Path) -> Result<PathBuf> {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let with_suffix = |suffix: &str| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        PathBuf::from(name)
+    };
+    let aside = with_suffix(&format!(".corrupt-{stamp}"));
+    std::fs::rename(path, &aside).map_err(|e| {
+        Error::storage(
+            &format!("cannot move the damaged database {} aside", path.display()),
+            e,
+        )
+    })?;
+    for companion in ["-wal", "-shm"] {
+        let from = with_suffix(companion);
+        if from.exists() {
+            let mut to = aside.as_os_str().to_owned();
+            to.push(companion);
+            let _ = std::fs::rename(&from, to);
+        }
     }
-
-    fn setting(&self, key: &str) -> Result<Option<String>> {
-        self.conn
-            .query_row(
-                "SELECT value FROM settings WHERE key = ?1",
-                params![key],
-                |row| row.get::<_, Option<String>>(0),
-            )
-            .optional()
-            .map(Option::flatten)
-            .map_err(|e| self.error("cannot read settings from", e))
-    }
-
-    fn set_setting(&self, key: &str, value: Option<&str>) -> Result<()> {
-        self.conn
-            .execute(
-                "INSERT OR REPLACE INTO settings(key, value) VALUES (?1, ?2)",
-                params![key, value],
-            )
-            .map(|_| ())
-            .map_err(|e| self.error("cannot write settings to", e))
-    }
+    Ok(aside)
 }
 
 #[cfg(test)]
@@ -416,10 +483,21 @@ mod tests {
         .encode_to_vec()
     }
 
+    fn open(path: &Path) -> Store {
+        Store::open(path).unwrap().0
+    }
+
     fn open_temp() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("q.db")).unwrap();
+        let store = open(&dir.path().join("q.db"));
         (dir, store)
+    }
+
+    fn append(store: &mut Store, profile: i64, session: &str) -> u32 {
+        store
+            .append(profile, session, u64::MAX, |nr| payload(nr, "x"))
+            .unwrap()
+            .nr
     }
 
     #[test]
@@ -427,12 +505,13 @@ mod tests {
         let (dir, mut store) = open_temp();
         let a = store.profile_id(&header("a")).unwrap();
         let b = store.profile_id(&header("b")).unwrap();
-        assert_eq!(store.append(a, "a", |nr| payload(nr, "x")).unwrap(), 1);
-        assert_eq!(store.append(a, "a", |nr| payload(nr, "x")).unwrap(), 2);
-        assert_eq!(store.append(b, "b", |nr| payload(nr, "x")).unwrap(), 1);
+        assert_eq!(append(&mut store, a, "a"), 1);
+        assert_eq!(append(&mut store, a, "a"), 2);
+        assert_eq!(append(&mut store, b, "b"), 1);
         drop(store);
-        let mut store = Store::open(&dir.path().join("q.db")).unwrap();
-        assert_eq!(store.append(a, "a", |nr| payload(nr, "x")).unwrap(), 3);
+        let mut store = open(&dir.path().join("q.db"));
+        assert_eq!(store.queued(), 3);
+        assert_eq!(append(&mut store, a, "a"), 3);
     }
 
     #[test]
@@ -440,11 +519,8 @@ mod tests {
         let (_dir, mut store) = open_temp();
         let a = store.profile_id(&header("a")).unwrap();
         let b = store.profile_id(&header("b")).unwrap();
-        for profile in [a, b, a, a] {
-            let session = if profile == a { "a" } else { "b" };
-            store
-                .append(profile, session, |nr| payload(nr, "x"))
-                .unwrap();
+        for (profile, session) in [(a, "a"), (b, "b"), (a, "a"), (a, "a")] {
+            append(&mut store, profile, session);
         }
         let batch = store.next_batch(2, usize::MAX).unwrap().unwrap();
         assert_eq!(batch.header.session, "a");
@@ -452,44 +528,95 @@ mod tests {
             batch.payloads.iter().map(|p| p.nr).collect::<Vec<_>>(),
             [1, 2]
         );
-        store.delete(&batch.ids).unwrap();
+        assert_eq!(store.delete_delivered(&batch.ids, 7).unwrap(), 2);
         let batch = store.next_batch(10, usize::MAX).unwrap().unwrap();
         assert_eq!(batch.header.session, "b");
-        store.delete(&batch.ids).unwrap();
+        store.delete_delivered(&batch.ids, 8).unwrap();
         let batch = store.next_batch(10, 1).unwrap().unwrap();
         assert_eq!(batch.payloads.len(), 1, "byte cap still sends one event");
         assert_eq!(batch.payloads[0].nr, 3);
+        assert_eq!(store.queued(), 1);
+        assert_eq!(store.delivered_total().unwrap(), 3);
+        assert_eq!(store.last_sync().unwrap(), Some(8));
+    }
+
+    #[test]
+    fn the_cap_drops_the_oldest_events_and_counts_them() {
+        let (_dir, mut store) = open_temp();
+        let a = store.profile_id(&header("a")).unwrap();
+        for _ in 0..5 {
+            store.append(a, "a", 3, |nr| payload(nr, "x")).unwrap();
+        }
+        assert_eq!(store.queued(), 3);
+        assert_eq!(store.dropped_total().unwrap(), 2);
+        let batch = store.next_batch(10, usize::MAX).unwrap().unwrap();
+        let nrs: Vec<u32> = batch.payloads.iter().map(|p| p.nr).collect();
+        assert_eq!(nrs, [3, 4, 5], "numbering stays gap-free for what is kept");
     }
 
     #[test]
     fn undecodable_rows_are_quarantined_not_sent_or_deleted() {
         let (_dir, mut store) = open_temp();
         let a = store.profile_id(&header("a")).unwrap();
-        store.append(a, "a", |_| vec![0xff, 0xff, 0xff]).unwrap();
-        store.append(a, "a", |nr| payload(nr, "good")).unwrap();
+        store
+            .append(a, "a", u64::MAX, |_| vec![0xff, 0xff, 0xff])
+            .unwrap();
+        append(&mut store, a, "a");
         let batch = store.next_batch(10, usize::MAX).unwrap().unwrap();
         assert_eq!(batch.payloads.len(), 1);
-        assert_eq!(batch.payloads[0].event, "good");
+        assert_eq!(batch.payloads[0].event, "x");
         let kept: i64 = store
             .conn
             .query_row("SELECT count(*) FROM quarantine", [], |r| r.get(0))
             .unwrap();
         assert_eq!(kept, 1);
+        assert_eq!(store.queued(), 1);
     }
 
     #[test]
-    fn user_and_last_sync_persist() {
+    fn settings_persist() {
         let (dir, mut store) = open_temp();
         let user = User {
             tenant_id: Some("t".into()),
             user_id: None,
         };
         store.set_user(&user).unwrap();
-        store.set_last_sync(42).unwrap();
+        store.set_enabled(false).unwrap();
+        let globals = vec![Parameter {
+            name: "build".into(),
+            value: "42".into(),
+        }];
+        store.set_global_parameters(&globals).unwrap();
         drop(store);
-        let store = Store::open(&dir.path().join("q.db")).unwrap();
+        let store = open(&dir.path().join("q.db"));
         assert_eq!(store.user().unwrap(), user);
-        assert_eq!(store.last_sync().unwrap(), Some(42));
+        assert!(!store.enabled().unwrap());
+        assert_eq!(store.global_parameters().unwrap(), globals);
+        assert_eq!(store.last_sync().unwrap(), None);
+    }
+
+    #[test]
+    fn discard_all_empties_the_queue() {
+        let (_dir, mut store) = open_temp();
+        let a = store.profile_id(&header("a")).unwrap();
+        append(&mut store, a, "a");
+        append(&mut store, a, "a");
+        assert_eq!(store.discard_all().unwrap(), 2);
+        assert_eq!(store.queued(), 0);
+        assert!(store.next_batch(10, usize::MAX).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_corrupted_file_is_moved_aside_not_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("q.db");
+        let garbage = vec![0x42u8; 8192];
+        std::fs::write(&path, &garbage).unwrap();
+        let (mut store, aside) = Store::open(&path).unwrap();
+        let aside = aside.expect("the damaged file was not reported");
+        assert_eq!(std::fs::read(&aside).unwrap(), garbage);
+        let a = store.profile_id(&header("a")).unwrap();
+        assert_eq!(append(&mut store, a, "a"), 1);
     }
 
     #[test]

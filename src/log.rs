@@ -1,0 +1,72 @@
+//! Optional logging to a sink the app installs (off by default). Messages describe
+//! what the library does; they never contain the shared secret, user ids or event
+//! parameters.
+
+use std::sync::{Arc, RwLock};
+
+/// Severity, most severe first; a sink receives messages up to its chosen level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Error = 1,
+    Warn = 2,
+    Info = 3,
+    Debug = 4,
+}
+
+impl Level {
+    pub fn from_u32(value: u32) -> Option<Level> {
+        match value {
+            1 => Some(Level::Error),
+            2 => Some(Level::Warn),
+            3 => Some(Level::Info),
+            4 => Some(Level::Debug),
+            _ => None,
+        }
+    }
+}
+
+pub type Sink = Arc<dyn Fn(Level, &str) + Send + Sync>;
+
+static LOGGER: RwLock<Option<(Level, Sink)>> = RwLock::new(None);
+
+/// Installs `sink` for messages up to `max_level`, process-wide; `None` turns logging
+/// off.
+pub fn set_logger(logger: Option<(Level, Sink)>) {
+    *LOGGER.write().unwrap_or_else(|e| e.into_inner()) = logger;
+}
+
+/// Sends a message to the sink if one is installed for `level`. The message is only
+/// built when it will be used. The sink runs without any library lock held, so it may
+/// call back into the library.
+pub fn log(level: Level, message: impl FnOnce() -> String) {
+    let sink = match &*LOGGER.read().unwrap_or_else(|e| e.into_inner()) {
+        Some((max, sink)) if level <= *max => Arc::clone(sink),
+        _ => return,
+    };
+    sink(level, &message());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    #[test]
+    fn messages_above_the_level_are_not_built() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink_seen = Arc::clone(&seen);
+        set_logger(Some((
+            Level::Warn,
+            Arc::new(move |level, message: &str| {
+                sink_seen.lock().unwrap().push((level, message.to_string()))
+            }),
+        )));
+        log(Level::Error, || "kept".into());
+        log(Level::Debug, || {
+            panic!("a debug message was built at level warn")
+        });
+        set_logger(None);
+        log(Level::Error, || "after removal".into());
+        assert_eq!(*seen.lock().unwrap(), [(Level::Error, "kept".to_string())]);
+    }
+}
