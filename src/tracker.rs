@@ -350,6 +350,12 @@ impl Tracker {
         if control.shutdown {
             return Err(closed());
         }
+        if !self.enabled() {
+            return Err(Error::new(
+                ErrorKind::Disabled,
+                "tracking is disabled: queued events are kept but not sent",
+            ));
+        }
         control.flush_requested += 1;
         let ticket = control.flush_requested;
         self.shared.wake.notify_one();

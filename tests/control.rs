@@ -1,0 +1,326 @@
+//! What apps expect to control: opt-out, pseudonymous user ids, logging, statistics,
+//! global parameters, the queue cap, OS detection.
+
+mod support;
+
+use std::ffi::{c_char, c_void, CStr, CString};
+use std::sync::Mutex;
+
+use hamustro::ffi::*;
+use hamustro::{ErrorKind, Tracker, TrackerConfig};
+use support::collector::{Collector, Reply};
+use support::{config, refused_url, temp_db, track_n, SECRET, WAIT};
+
+const NONE: &[(&str, &str)] = &[];
+
+#[test]
+fn opting_out_persists_and_stops_tracking_and_sending() {
+    let collector = Collector::start(SECRET);
+    let (_dir, db) = temp_db();
+    {
+        let tracker = Tracker::new(config(&collector.url(), &db)).unwrap();
+        collector.set_default_reply(Reply::Status(503));
+        track_n(&tracker, "BeforeOptOut", 2);
+        tracker.set_enabled(false).unwrap();
+        track_n(&tracker, "WhileDisabled", 3);
+        assert_eq!(tracker.queued(), 2, "nothing is stored while disabled");
+        let error = tracker.flush(WAIT).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Disabled);
+    }
+    collector.set_default_reply(Reply::Validate);
+    let requests_before = collector.requests().len();
+    let tracker = Tracker::new(config(&collector.url(), &db)).unwrap();
+    assert!(!tracker.enabled(), "the opt-out survives a restart");
+    assert_eq!(tracker.flush(WAIT).unwrap_err().kind(), ErrorKind::Disabled);
+    assert_eq!(
+        collector.requests().len(),
+        requests_before,
+        "nothing sent while disabled"
+    );
+
+    tracker.set_enabled(true).unwrap();
+    tracker.flush(WAIT).unwrap();
+    let names: Vec<String> = collector.events().iter().map(|e| e.event.clone()).collect();
+    assert_eq!(names, ["BeforeOptOut", "BeforeOptOut"]);
+}
+
+#[test]
+fn discarding_erases_the_queue_on_the_device() {
+    let (_dir, db) = temp_db();
+    let tracker = Tracker::new(config(&refused_url(), &db)).unwrap();
+    track_n(&tracker, "Private", 4);
+    assert_eq!(tracker.discard_queued().unwrap(), 4);
+    assert_eq!(tracker.queued(), 0);
+    drop(tracker);
+    let tracker = Tracker::new(config(&refused_url(), &db)).unwrap();
+    assert_eq!(tracker.queued(), 0);
+}
+
+#[test]
+fn salted_user_ids_never_leave_the_device_raw() {
+    let collector = Collector::start(SECRET);
+    let (_dir, db) = temp_db();
+    let raw = "alice@example.com";
+    let tracker = Tracker::new(TrackerConfig {
+        user_id_salt: Some("pepper".into()),
+        ..config(&collector.url(), &db)
+    })
+    .unwrap();
+    tracker.set_user(Some("tenant"), Some(raw)).unwrap();
+    tracker.track_event("E", NONE).unwrap();
+    let stored = std::fs::read(format!("{}-wal", db.display())).unwrap_or_default();
+    let stored = [stored, std::fs::read(&db).unwrap()].concat();
+    assert!(!contains(&stored, raw.as_bytes()), "raw user id on disk");
+    tracker.flush(WAIT).unwrap();
+    let expected = hamustro::session::hash_user_id(raw, "pepper");
+    assert_eq!(
+        collector.events()[0].user_id.as_deref(),
+        Some(expected.as_str())
+    );
+    assert_eq!(collector.events()[0].tenant_id.as_deref(), Some("tenant"));
+}
+
+#[test]
+fn global_parameters_are_added_persisted_and_lose_to_the_events_own() {
+    let collector = Collector::start(SECRET);
+    let (_dir, db) = temp_db();
+    {
+        let tracker = Tracker::new(config(&collector.url(), &db)).unwrap();
+        tracker.set_global_parameter("build", Some("42")).unwrap();
+        tracker
+            .set_global_parameter("store", Some("steam"))
+            .unwrap();
+        tracker.set_global_parameter("gone", Some("x")).unwrap();
+        tracker.set_global_parameter("gone", None).unwrap();
+    }
+    let tracker = Tracker::new(config(&collector.url(), &db)).unwrap();
+    tracker
+        .track_event("A", &[("store", "epic"), ("own", "1")])
+        .unwrap();
+    tracker.clear_global_parameters().unwrap();
+    tracker.track_event("B", NONE).unwrap();
+    tracker.flush(WAIT).unwrap();
+    let events = collector.events();
+    let params = |i: usize| -> Vec<(String, String)> { events[i].params.clone() };
+    let pair = |n: &str, v: &str| (n.to_string(), v.to_string());
+    assert_eq!(
+        params(0),
+        [pair("build", "42"), pair("store", "epic"), pair("own", "1")]
+    );
+    assert!(params(1).is_empty());
+}
+
+#[test]
+fn the_queue_cap_drops_the_oldest_and_stats_count_them() {
+    let (_dir, db) = temp_db();
+    let capped = |url: &str| TrackerConfig {
+        max_queued_events: 10,
+        ..config(url, &db)
+    };
+    {
+        let offline = Tracker::new(capped(&refused_url())).unwrap();
+        track_n(&offline, "Capped", 25);
+        let stats = offline.stats().unwrap();
+        assert_eq!((stats.queued, stats.dropped), (10, 15));
+    }
+    let collector = Collector::start(SECRET);
+    let tracker = Tracker::new(capped(&collector.url())).unwrap();
+    tracker.flush(WAIT).unwrap();
+    let kept: Vec<String> = collector
+        .events()
+        .iter()
+        .map(|e| e.param("i").unwrap().to_string())
+        .collect();
+    assert_eq!(kept, (15..25).map(|i| i.to_string()).collect::<Vec<_>>());
+    assert_eq!(
+        tracker.stats().unwrap().dropped,
+        15,
+        "the count is persisted"
+    );
+}
+
+#[test]
+fn stats_show_queue_failures_and_deliveries_through_the_c_api() {
+    let collector = Collector::start(SECRET);
+    let (_dir, db) = temp_db();
+    let tracker = Tracker::new(config(&collector.url(), &db)).unwrap();
+    collector.set_default_reply(Reply::Status(500));
+    track_n(&tracker, "E", 3);
+    assert!(tracker.flush(WAIT).is_err());
+    let stats = tracker.stats().unwrap();
+    assert_eq!(stats.queued, 3);
+    assert_eq!(stats.delivered, 0);
+    assert!(stats.consecutive_failures >= 1);
+    assert_eq!(stats.last_error.unwrap().kind(), ErrorKind::Network);
+    assert!(stats.next_retry_in.is_some());
+    assert_eq!(stats.last_sync, None);
+
+    collector.set_default_reply(Reply::Validate);
+    tracker.flush(WAIT).unwrap();
+    let stats = tracker.stats().unwrap();
+    assert_eq!(
+        (stats.queued, stats.delivered, stats.consecutive_failures),
+        (0, 3, 0)
+    );
+    assert!(stats.last_sync.is_some());
+    assert!(stats.enabled);
+}
+
+#[test]
+fn stats_struct_is_size_checked_and_filled_by_the_c_api() {
+    let collector = Collector::start(SECRET);
+    let (_dir, db) = temp_db();
+    let handle = c_tracker(&collector.url(), &db);
+    let name = CString::new("E").unwrap();
+    let track = unsafe {
+        hamustro_tracker_track_event(handle, name.as_ptr(), std::ptr::null(), std::ptr::null(), 0)
+    };
+    assert_eq!(track, HamustroStatus::Ok);
+    assert_eq!(hamustro_tracker_flush(handle, 10_000), HamustroStatus::Ok);
+    let mut stats = HamustroStats::default();
+    assert_eq!(
+        unsafe { hamustro_tracker_get_stats(handle, &mut stats) },
+        HamustroStatus::InvalidArgument
+    );
+    stats.size = std::mem::size_of::<HamustroStats>() as u32;
+    assert_eq!(
+        unsafe { hamustro_tracker_get_stats(handle, &mut stats) },
+        HamustroStatus::Ok
+    );
+    assert_eq!((stats.queued, stats.delivered, stats.enabled), (0, 1, 1));
+    assert!(stats.last_sync_time > 1_600_000_000);
+    let mut len = usize::MAX;
+    let status =
+        unsafe { hamustro_tracker_last_delivery_error(handle, std::ptr::null_mut(), 0, &mut len) };
+    assert_eq!((status, len), (HamustroStatus::Ok, 0));
+    assert_eq!(
+        hamustro_tracker_set_enabled(handle, false),
+        HamustroStatus::Ok
+    );
+    let mut enabled = true;
+    assert_eq!(
+        unsafe { hamustro_tracker_is_enabled(handle, &mut enabled) },
+        HamustroStatus::Ok
+    );
+    assert!(!enabled);
+    assert_eq!(
+        hamustro_tracker_flush(handle, 1000),
+        HamustroStatus::Disabled
+    );
+    hamustro_tracker_free(handle);
+}
+
+static LOG: Mutex<Vec<(u32, String)>> = Mutex::new(Vec::new());
+
+unsafe extern "C" fn remember(level: u32, message: *const c_char, user_data: *mut c_void) {
+    assert_eq!(user_data as usize, 0x5eed);
+    let message = unsafe { CStr::from_ptr(message) }
+        .to_string_lossy()
+        .into_owned();
+    LOG.lock().unwrap().push((level, message));
+}
+
+#[test]
+fn the_log_callback_hears_deliveries_and_failures_but_never_secrets_or_users() {
+    let collector = Collector::start(SECRET);
+    let (_dir, db) = temp_db();
+    let status = unsafe { hamustro_set_log_callback(Some(remember), 0x5eed as *mut c_void, 4) };
+    assert_eq!(status, HamustroStatus::Ok);
+    let tracker = Tracker::new(config(&collector.url(), &db)).unwrap();
+    tracker
+        .set_user(Some("tenant-secret-ish"), Some("user-1234"))
+        .unwrap();
+    collector.script([Reply::Status(405)]);
+    tracker
+        .track_event("Checkout", &[("card", "4111")])
+        .unwrap();
+    let _ = tracker.flush(WAIT);
+    tracker.flush(WAIT).unwrap();
+    drop(tracker);
+    assert_eq!(
+        unsafe { hamustro_set_log_callback(None, std::ptr::null_mut(), 0) },
+        HamustroStatus::Ok
+    );
+
+    let log = LOG.lock().unwrap().clone();
+    assert!(
+        log.iter()
+            .any(|(level, m)| *level == 2 && m.contains("405")),
+        "{log:?}"
+    );
+    assert!(
+        log.iter()
+            .any(|(level, m)| *level == 4 && m.starts_with("delivered 1 events")),
+        "{log:?}"
+    );
+    assert!(
+        log.iter()
+            .any(|(level, m)| *level == 3 && m.contains("tracker started")),
+        "{log:?}"
+    );
+    for (_, message) in &log {
+        for secret in [SECRET, "user-1234", "tenant-secret-ish", "4111"] {
+            assert!(
+                !message.contains(secret),
+                "{secret:?} leaked in {message:?}"
+            );
+        }
+    }
+    let bad_level = unsafe { hamustro_set_log_callback(Some(remember), std::ptr::null_mut(), 9) };
+    assert_eq!(bad_level, HamustroStatus::InvalidArgument);
+}
+
+#[test]
+fn the_os_and_locale_fill_what_the_app_left_unset() {
+    let collector = Collector::start(SECRET);
+    let (_dir, db) = temp_db();
+    let tracker = Tracker::new(TrackerConfig {
+        system_language: Some("fr-CA".into()),
+        country: Some("CA".into()),
+        ..config(&collector.url(), &db)
+    })
+    .unwrap();
+    tracker.track_event("E", NONE).unwrap();
+    tracker.flush(WAIT).unwrap();
+    let event = &collector.events()[0];
+    assert_eq!(event.collection_header.system.as_deref(), Some("Linux"));
+    assert_eq!(
+        event.collection_header.system_language.as_deref(),
+        Some("fr-CA")
+    );
+    assert_eq!(event.country.as_deref(), Some("CA"));
+}
+
+fn c_tracker(url: &str, db: &std::path::Path) -> HamustroTracker {
+    let mut config = 0;
+    let mut tracker = 0;
+    unsafe {
+        hamustro_config_new(&mut config);
+        let set: [(
+            unsafe extern "C" fn(u64, *const c_char) -> HamustroStatus,
+            &str,
+        ); 7] = [
+            (hamustro_config_set_collector_url, url),
+            (hamustro_config_set_shared_secret_key, SECRET),
+            (hamustro_config_set_device_id, "d"),
+            (hamustro_config_set_client_id, "c"),
+            (hamustro_config_set_system_version, "1"),
+            (hamustro_config_set_product_version, "2"),
+            (hamustro_config_set_database_path, db.to_str().unwrap()),
+        ];
+        for (setter, value) in set {
+            let value = CString::new(value).unwrap();
+            assert_eq!(setter(config, value.as_ptr()), HamustroStatus::Ok);
+        }
+        assert_eq!(
+            hamustro_tracker_new(config, &mut tracker),
+            HamustroStatus::Ok
+        );
+        hamustro_config_free(config);
+    }
+    tracker
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
