@@ -6,6 +6,7 @@ pub mod config;
 pub mod context;
 pub mod error;
 pub mod ffi;
+pub mod journal;
 pub mod json;
 pub mod log;
 pub mod sender;

@@ -15,12 +15,13 @@ use prost::Message as _;
 use crate::config::TrackerConfig;
 use crate::context::{now_epoch_seconds, timezone_at, DeviceContext};
 use crate::error::{Error, ErrorKind, Result};
+use crate::journal::Journal;
 use crate::log::{log, Level};
 use crate::sender::{short_session, Sender, RESERVED_HEADERS};
 use crate::session::{collection_header, hash_user_id};
 use crate::store::{GlobalParameters, Store, User};
 use crate::wire::{Parameter, Payload};
-use crate::worker::{self, Control, Shared};
+use crate::worker::{self, Control, Shared, PERSIST_BATCH, PERSIST_DELAY};
 
 /// The longest event name accepted, in bytes.
 pub const MAX_EVENT_NAME_BYTES: usize = 1024;
@@ -55,7 +56,6 @@ pub struct Tracker {
     session: String,
     retention_seconds: u64,
     queue_size: u64,
-    max_queued_events: u64,
     user_id_salt: Option<String>,
     context: DeviceContext,
     user: RwLock<User>,
@@ -86,7 +86,10 @@ impl Tracker {
             });
         }
         let header = collection_header(&config);
+        let mut store = store;
         let profile_id = store.profile_id(&header)?;
+        let journal =
+            recover_journal(&mut store, &path, &header.session, config.max_queued_events)?;
         store.prune_profiles(profile_id)?;
         let user = store.user()?;
         let enabled = store.enabled()?;
@@ -104,7 +107,11 @@ impl Tracker {
             enabled && queued > 0 && should_send(&control, queued, queue_size, retention_seconds);
 
         let shared = Arc::new(Shared {
+            store_queued: store.queued_counter(),
             store: Mutex::new(store),
+            journal: Mutex::new(journal),
+            persisting: Mutex::new(None),
+            max_queued_events: config.max_queued_events,
             control: Mutex::new(control),
             wake: Condvar::new(),
             progress: Condvar::new(),
@@ -133,7 +140,6 @@ impl Tracker {
             session: header.session,
             retention_seconds,
             queue_size,
-            max_queued_events: config.max_queued_events,
             user_id_salt: config.user_id_salt.clone(),
             context: DeviceContext::new(config.ip.clone(), config.country.clone()),
             user: RwLock::new(user),
@@ -192,35 +198,37 @@ impl Tracker {
                 "event {event:?} is {size} bytes encoded; the limit is {MAX_EVENT_BYTES}"
             )));
         }
-        let (appended, queued) = {
-            let mut store = self.shared.lock_store();
-            let appended = store.append(
-                self.profile_id,
-                &self.session,
-                self.max_queued_events,
-                |nr| {
-                    payload.nr = nr;
-                    payload.encode_to_vec()
-                },
-            );
-            (appended, store.queued())
-        };
-        let appended = appended.inspect_err(|error| log(Level::Error, || error.to_string()))?;
-        if appended.dropped > 0 {
-            log(Level::Warn, || {
-                format!(
-                    "the queue is full ({} events): dropped the {} oldest",
-                    self.max_queued_events, appended.dropped
-                )
+        let (appended, pending) = {
+            let mut journal = self.shared.lock_journal();
+            let nr = journal.append(self.profile_id, |nr| {
+                payload.nr = nr;
+                payload.encode_to_vec()
             });
-        }
+            (nr, journal.pending())
+        };
+        appended.inspect_err(|error| log(Level::Error, || error.to_string()))?;
+        let queued = self.shared.store_queued.load(Ordering::Relaxed) + pending as u64;
 
         let mut control = self.shared.lock_control();
         control.tracked += 1;
+        let mut wake = false;
+        if pending == 1 || pending >= PERSIST_BATCH {
+            let due = Instant::now()
+                + if pending == 1 {
+                    PERSIST_DELAY
+                } else {
+                    Duration::ZERO
+                };
+            control.persist_at = Some(control.persist_at.map_or(due, |at| at.min(due)));
+            wake = true;
+        }
         if !control.draining
             && should_send(&control, queued, self.queue_size, self.retention_seconds)
         {
             control.draining = true;
+            wake = true;
+        }
+        if wake {
             self.shared.wake.notify_one();
         }
         Ok(())
@@ -314,7 +322,7 @@ impl Tracker {
             format!("tracking {}", if enabled { "enabled" } else { "disabled" })
         });
         if enabled {
-            let queued = self.shared.lock_store().queued();
+            let queued = self.shared.queued();
             let mut control = self.shared.lock_control();
             if queued > 0 && should_send(&control, queued, self.queue_size, self.retention_seconds)
             {
@@ -333,7 +341,16 @@ impl Tracker {
     /// many. A request already in flight may still complete.
     pub fn discard_queued(&self) -> Result<u64> {
         self.check_open()?;
-        let discarded = self.shared.lock_store().discard_all()?;
+        // Holding `persisting` keeps the worker from moving records meanwhile.
+        let mut persisting = self.shared.lock_persisting();
+        let mut discarded = persisting.take().map_or(0, |taken| taken.records.len()) as u64;
+        {
+            let mut journal = self.shared.lock_journal();
+            discarded += journal.pending() as u64;
+            journal.clear()?;
+        }
+        discarded += self.shared.lock_store().discard_all()?;
+        drop(persisting);
         log(Level::Info, || {
             format!("discarded {discarded} queued events")
         });
@@ -377,7 +394,7 @@ impl Tracker {
                     format!(
                         "flush timed out after {} ms with {} events queued; delivery goes on in the background",
                         timeout.as_millis(),
-                        self.shared.lock_store().queued()
+                        self.shared.queued()
                     ),
                 ));
             }
@@ -413,7 +430,7 @@ impl Tracker {
 
     /// Events stored and not yet accepted by the collector.
     pub fn queued(&self) -> u64 {
-        self.shared.lock_store().queued()
+        self.shared.queued()
     }
 
     /// The message of the last failed delivery attempt, if any.
@@ -535,6 +552,29 @@ fn check_header(name: &str, value: &str) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// Moves what a killed process left in the journal into the store, empties the
+/// journal, and sets it to number this session's events after the last stored one.
+fn recover_journal(
+    store: &mut Store,
+    path: &Path,
+    session: &str,
+    max_queued_events: u64,
+) -> Result<Journal> {
+    let (mut journal, left) = Journal::open(path)?;
+    if !left.is_empty() {
+        let inserted = store.insert(&left, max_queued_events)?;
+        log(Level::Info, || {
+            format!(
+                "recovered {} events from the journal of an earlier run",
+                inserted.stored
+            )
+        });
+    }
+    journal.clear()?;
+    journal.start(session, store.last_nr(session)?);
+    Ok(journal)
 }
 
 /// Takes the database's companion lock file, failing at once when another tracker,

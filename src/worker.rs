@@ -1,13 +1,15 @@
-//! The delivery thread: the only place that talks to the collector. Callers never wait
-//! for the network; they set flags under `control` and the worker acts on them.
+//! The delivery thread: the only place that writes events into SQLite and talks to
+//! the collector. Callers never wait for either; they set flags under `control` and
+//! the worker acts on them.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::backoff::Backoff;
 use crate::context::now_epoch_seconds;
 use crate::error::{Error, ErrorKind, Result};
+use crate::journal::{Journal, Taken};
 use crate::log::{log, Level};
 use crate::sender::{short_session, Sender};
 use crate::store::Store;
@@ -17,10 +19,21 @@ pub const MAX_BATCH_EVENTS: usize = 1000;
 /// …and about this many bytes of payload, so a week offline never makes one huge
 /// request: the backlog goes out as a series of bounded ones.
 pub const MAX_BATCH_BYTES: usize = 512 * 1024;
+/// Journal records are moved into SQLite this long after the first one arrives…
+pub const PERSIST_DELAY: Duration = Duration::from_millis(10);
+/// …or as soon as this many are waiting: one transaction for many events.
+pub const PERSIST_BATCH: usize = 1000;
 
 /// What the worker and the callers share.
 pub struct Shared {
     pub store: Mutex<Store>,
+    /// The store's event count, readable without its lock.
+    pub store_queued: Arc<AtomicU64>,
+    pub journal: Mutex<Journal>,
+    /// Records taken from the journal and not yet released: held while they are
+    /// written to SQLite, and kept here if that fails so the next attempt retries them.
+    pub persisting: Mutex<Option<Taken>>,
+    pub max_queued_events: u64,
     pub control: Mutex<Control>,
     /// Wakes the worker: new work, a flush, a shutdown.
     pub wake: Condvar,
@@ -45,18 +58,21 @@ pub struct Control {
     pub draining: bool,
     /// No automatic attempt before this (flush ignores it).
     pub retry_at: Option<Instant>,
+    /// When journal records are due to be moved into SQLite.
+    pub persist_at: Option<Instant>,
     pub flush_requested: u64,
     pub flush_done: u64,
     pub flush_result: Option<Result<()>>,
     pub shutdown: bool,
     pub last_error: Option<Error>,
-    /// Counts stored events, so the worker can tell whether an event arrived between
-    /// its finding the queue empty and its going idle.
+    /// Counts tracked events, so the worker can tell whether one arrived between its
+    /// finding the queue empty and its going idle.
     pub tracked: u64,
 }
 
 enum Job {
     Flush(u64),
+    Persist,
     Drain,
 }
 
@@ -68,20 +84,35 @@ impl Shared {
     pub fn lock_store(&self) -> MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    pub fn lock_journal(&self) -> MutexGuard<'_, Journal> {
+        self.journal.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn lock_persisting(&self) -> MutexGuard<'_, Option<Taken>> {
+        self.persisting.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Every event not yet delivered: in the store, being persisted, in the journal.
+    pub fn queued(&self) -> u64 {
+        let persisting = self
+            .lock_persisting()
+            .as_ref()
+            .map_or(0, |taken| taken.records.len());
+        self.store_queued.load(Ordering::Relaxed)
+            + persisting as u64
+            + self.lock_journal().pending() as u64
+    }
 }
 
-/// The worker's main loop; returns when `shutdown` is set.
+/// The worker's main loop; returns when `shutdown` is set, after persisting what the
+/// journal holds.
 pub fn run(shared: Arc<Shared>) {
     let mut backoff = Backoff::default();
     while let Some(job) = next_job(&shared) {
         match job {
             Job::Flush(epoch) => {
-                // Bound first: the store's guard must be released before delivering.
-                let target = shared.lock_store().newest_id();
-                let result = target.and_then(|target| match target {
-                    Some(target) => deliver(&shared, &mut backoff, Some(target)),
-                    None => Ok(()),
-                });
+                let result = flush(&shared, &mut backoff);
                 let mut control = shared.lock_control();
                 control.flush_done = epoch;
                 if result
@@ -94,11 +125,15 @@ pub fn run(shared: Arc<Shared>) {
                 control.flush_result = Some(result);
                 shared.progress.notify_all();
             }
+            Job::Persist => {
+                let _ = persist(&shared);
+            }
             Job::Drain => {
                 let _ = deliver(&shared, &mut backoff, None);
             }
         }
     }
+    let _ = persist(&shared);
 }
 
 /// Blocks until there is something to do; `None` means shut down.
@@ -111,21 +146,74 @@ fn next_job(shared: &Shared) -> Option<Job> {
         if control.flush_requested > control.flush_done {
             return Some(Job::Flush(control.flush_requested));
         }
-        if control.draining {
-            match control.retry_at {
-                Some(at) if at > Instant::now() => {
-                    let wait = at - Instant::now();
-                    control = shared
-                        .wake
-                        .wait_timeout(control, wait)
-                        .unwrap_or_else(|e| e.into_inner())
-                        .0;
-                    continue;
-                }
-                _ => return Some(Job::Drain),
-            }
+        let now = Instant::now();
+        if control.persist_at.is_some_and(|at| at <= now) {
+            return Some(Job::Persist);
         }
-        control = shared.wake.wait(control).unwrap_or_else(|e| e.into_inner());
+        let retry_at = control.retry_at.filter(|at| *at > now);
+        if control.draining && retry_at.is_none() {
+            return Some(Job::Drain);
+        }
+        let retry_at = retry_at.filter(|_| control.draining);
+        let wake_at = [control.persist_at, retry_at].into_iter().flatten().min();
+        control = match wake_at {
+            Some(at) => {
+                shared
+                    .wake
+                    .wait_timeout(control, at.saturating_duration_since(now))
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0
+            }
+            None => shared.wake.wait(control).unwrap_or_else(|e| e.into_inner()),
+        };
+    }
+}
+
+/// Moves the journal's records into SQLite (one transaction) and empties the journal
+/// file they came from. On failure the records stay in `persisting` and in their
+/// file, and the next call retries them.
+fn persist(shared: &Shared) -> Result<()> {
+    let mut persisting = shared.lock_persisting();
+    shared.lock_control().persist_at = None;
+    if persisting.is_none() {
+        *persisting = shared.lock_journal().take()?;
+    }
+    let Some(taken) = persisting.as_ref() else {
+        return Ok(());
+    };
+    let inserted = shared
+        .lock_store()
+        .insert(&taken.records, shared.max_queued_events);
+    let inserted = inserted.inspect_err(|error| {
+        log(Level::Error, || error.to_string());
+        // Try again later; the records are safe in the journal meanwhile.
+        shared.lock_control().persist_at = Some(Instant::now() + Duration::from_secs(1));
+    })?;
+    if inserted.dropped > 0 {
+        log(Level::Warn, || {
+            format!(
+                "the queue is full ({} events): dropped the {} oldest",
+                shared.max_queued_events, inserted.dropped
+            )
+        });
+    }
+    if let Some(taken) = persisting.take() {
+        taken.release()?;
+    }
+    Ok(())
+}
+
+/// A flush pass: everything tracked before it is persisted, then delivered.
+fn flush(shared: &Shared, backoff: &mut Backoff) -> Result<()> {
+    if !shared.enabled.load(Ordering::SeqCst) {
+        return Err(disabled());
+    }
+    persist(shared)?;
+    // Bound first: the store's guard must be released before delivering.
+    let target = shared.lock_store().newest_id()?;
+    match target {
+        Some(target) => deliver(shared, backoff, Some(target)),
+        None => Ok(()),
     }
 }
 
@@ -134,7 +222,7 @@ fn next_job(shared: &Shared) -> Option<Job> {
 /// background drain — a flush request, which the main loop then serves.
 fn deliver(shared: &Shared, backoff: &mut Backoff, until: Option<i64>) -> Result<()> {
     loop {
-        {
+        let tracked_before = {
             let control = shared.lock_control();
             if control.shutdown {
                 return Err(Error::new(ErrorKind::Internal, "the tracker was closed"));
@@ -142,18 +230,18 @@ fn deliver(shared: &Shared, backoff: &mut Backoff, until: Option<i64>) -> Result
             if until.is_none() && control.flush_requested > control.flush_done {
                 return Ok(());
             }
+            control.tracked
+        };
+        if !shared.enabled.load(Ordering::SeqCst) {
+            shared.lock_control().draining = false;
+            return Err(disabled());
         }
-        let tracked_before = shared.lock_control().tracked;
+        if until.is_none() {
+            persist(shared).map_err(|error| fail(shared, backoff, error, None))?;
+        }
         let batch = shared
             .lock_store()
             .next_batch(MAX_BATCH_EVENTS, MAX_BATCH_BYTES);
-        if !shared.enabled.load(Ordering::SeqCst) {
-            shared.lock_control().draining = false;
-            return Err(Error::new(
-                ErrorKind::Disabled,
-                "tracking is disabled: queued events are kept but not sent",
-            ));
-        }
         let batch = match batch {
             Ok(Some(batch)) if until.is_none_or(|target| batch.ids[0] <= target) => batch,
             Ok(Some(_)) => return Ok(()),
@@ -202,6 +290,13 @@ fn deliver(shared: &Shared, backoff: &mut Backoff, until: Option<i64>) -> Result
             )
         });
     }
+}
+
+fn disabled() -> Error {
+    Error::new(
+        ErrorKind::Disabled,
+        "tracking is disabled: queued events are kept but not sent",
+    )
 }
 
 /// Records a failed attempt and schedules the next automatic one.

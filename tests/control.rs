@@ -120,6 +120,11 @@ fn the_queue_cap_drops_the_oldest_and_stats_count_them() {
     {
         let offline = Tracker::new(capped(&refused_url())).unwrap();
         track_n(&offline, "Capped", 25);
+    }
+    {
+        // The cap applies as events move from the journal into the store (within
+        // milliseconds, and at the latest when the tracker closes).
+        let offline = Tracker::new(capped(&refused_url())).unwrap();
         let stats = offline.stats().unwrap();
         assert_eq!((stats.queued, stats.dropped), (10, 15));
     }

@@ -2,15 +2,19 @@
 //! by the collector, the tracker attributes they were tracked with, the per-session
 //! event counters, the user and the last sync time.
 
+use std::collections::HashMap;
 use std::fs::OpenOptions;
 use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use prost::Message as _;
 use rusqlite::{params, Connection, OptionalExtension as _, TransactionBehavior};
 
 use crate::error::{Error, Result};
+use crate::journal::Record;
 #[cfg(test)]
 use crate::wire::Parameter;
 use crate::wire::{Collection, Payload};
@@ -33,9 +37,12 @@ CREATE TABLE IF NOT EXISTS session_counters (
 CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     profile_id INTEGER NOT NULL REFERENCES profiles(id),
+    nr INTEGER NOT NULL,
     payload BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_by_profile ON events(profile_id, id);
+-- Replaying a journal whose records were already persisted must not duplicate them.
+CREATE UNIQUE INDEX IF NOT EXISTS events_by_number ON events(profile_id, nr);
 CREATE TABLE IF NOT EXISTS quarantine (
     id INTEGER PRIMARY KEY,
     profile_id INTEGER,
@@ -61,14 +68,15 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     /// Events in the `events` table, kept exact by every change made through `Store`
-    /// (one tracker per file) so that reading it costs nothing.
-    queued: u64,
+    /// (one tracker per file); shared so that callers can read it without the lock.
+    queued: Arc<AtomicU64>,
 }
 
-/// What `append` did besides storing the event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Appended {
-    pub nr: u32,
+/// What `insert` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Inserted {
+    /// Records stored (a record already stored by an earlier replay is not).
+    pub stored: u64,
     /// Oldest events dropped to stay within the cap.
     pub dropped: u64,
 }
@@ -99,20 +107,21 @@ impl Store {
             .open(path)
             .map_err(|e| Error::storage(&describe("cannot open the queue database"), e))?;
         let conn = Connection::open(path).map_err(|e| OpenError::from_sqlite(e, path))?;
-        let mut store = Store {
+        let store = Store {
             conn,
             path: path.to_path_buf(),
-            queued: 0,
+            queued: Arc::new(AtomicU64::new(0)),
         };
         store
             .prepare()
             .map_err(|e| OpenError::from_sqlite(e, path))?;
-        store.queued = store
+        let queued = store
             .conn
             .query_row("SELECT count(*) FROM events", [], |row| {
                 row.get::<_, i64>(0)
             })
-            .map_err(|e| OpenError::from_sqlite(e, path))? as u64;
+            .map_err(|e| OpenError::from_sqlite(e, path))?;
+        store.queued.store(queued as u64, Ordering::Relaxed);
         Ok(store)
     }
 
@@ -164,70 +173,73 @@ impl Store {
         run().map_err(|e| self.error("cannot record the tracker attributes in", e))
     }
 
-    /// Assigns the next `nr` of `session` and stores the payload `encode(nr)` in one
-    /// transaction, so numbers are gap-free and an event is never stored without its
-    /// number being used up. When more than `max_queued` events would then be queued,
+    /// Stores journal records and raises each session's counter to the highest `nr`
+    /// seen, in one transaction. When more than `max_queued` events are then queued,
     /// the oldest are dropped in the same transaction and counted.
-    pub fn append(
-        &mut self,
-        profile_id: i64,
-        session: &str,
-        max_queued: u64,
-        encode: impl FnOnce(u32) -> Vec<u8>,
-    ) -> Result<Appended> {
-        let excess = (self.queued + 1).saturating_sub(max_queued.max(1));
-        let path = self.path.clone();
-        let fail = |e: rusqlite::Error| {
-            Error::storage(
-                &format!(
-                    "cannot store the event in the queue database {}",
-                    path.display()
-                ),
-                e,
-            )
-        };
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(fail)?;
-        let nr: i64 = tx
-            .prepare_cached(
-                "INSERT INTO session_counters(session, last_nr) VALUES (?1, 1)
-                 ON CONFLICT(session) DO UPDATE SET last_nr = last_nr + 1
-                 RETURNING last_nr",
-            )
-            .and_then(|mut statement| statement.query_row(params![session], |row| row.get(0)))
-            .map_err(fail)?;
-        let nr = u32::try_from(nr).map_err(|_| {
-            Error::storage(
-                "event numbers of this session are used up",
-                format!("nr {nr}"),
-            )
-        })?;
-        let payload = encode(nr);
-        tx.prepare_cached("INSERT INTO events(profile_id, payload) VALUES (?1, ?2)")
-            .and_then(|mut statement| statement.execute(params![profile_id, payload]))
-            .map_err(fail)?;
-        let dropped = if excess > 0 {
-            let dropped = tx
-                .execute(
+    pub fn insert(&mut self, records: &[Record], max_queued: u64) -> Result<Inserted> {
+        let run = |conn: &mut Connection, queued: u64| -> rusqlite::Result<Inserted> {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mut inserted = Inserted::default();
+            let mut highest: HashMap<&str, u32> = HashMap::new();
+            {
+                let mut statement = tx.prepare_cached(
+                    "INSERT OR IGNORE INTO events(profile_id, nr, payload) VALUES (?1, ?2, ?3)",
+                )?;
+                for record in records {
+                    inserted.stored +=
+                        statement.execute(params![record.profile_id, record.nr, record.payload])?
+                            as u64;
+                    let top = highest.entry(&record.session).or_default();
+                    *top = (*top).max(record.nr);
+                }
+                let mut counter = tx.prepare_cached(
+                    "INSERT INTO session_counters(session, last_nr) VALUES (?1, ?2)
+                     ON CONFLICT(session) DO UPDATE SET last_nr = max(last_nr, excluded.last_nr)",
+                )?;
+                for (session, nr) in highest {
+                    counter.execute(params![session, nr])?;
+                }
+            }
+            let excess = (queued + inserted.stored).saturating_sub(max_queued.max(1));
+            if excess > 0 {
+                inserted.dropped = tx.execute(
                     "DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT ?1)",
                     params![excess as i64],
-                )
-                .map_err(fail)? as u64;
-            settings::add_to_counter(&tx, settings::DROPPED, dropped).map_err(fail)?;
-            dropped
-        } else {
-            0
+                )? as u64;
+                settings::add_to_counter(&tx, settings::DROPPED, inserted.dropped)?;
+            }
+            tx.commit()?;
+            Ok(inserted)
         };
-        tx.commit().map_err(fail)?;
-        self.queued = self.queued + 1 - dropped;
-        Ok(Appended { nr, dropped })
+        let queued = self.queued();
+        let inserted =
+            run(&mut self.conn, queued).map_err(|e| self.error("cannot store events in", e))?;
+        self.queued
+            .fetch_add(inserted.stored - inserted.dropped, Ordering::Relaxed);
+        Ok(inserted)
     }
 
-    /// How many events wait for delivery.
+    /// The last event number a session has used (0 for a new session).
+    pub fn last_nr(&self, session: &str) -> Result<u32> {
+        self.conn
+            .query_row(
+                "SELECT last_nr FROM session_counters WHERE session = ?1",
+                params![session],
+                |row| row.get::<_, u32>(0),
+            )
+            .optional()
+            .map(Option::unwrap_or_default)
+            .map_err(|e| self.error("cannot read the event counter from", e))
+    }
+
+    /// How many events wait for delivery in the store.
     pub fn queued(&self) -> u64 {
-        self.queued
+        self.queued.load(Ordering::Relaxed)
+    }
+
+    /// The live count behind `queued`, readable without the store's lock.
+    pub fn queued_counter(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.queued)
     }
 
     /// The id of the newest queued event, if any.
@@ -330,7 +342,7 @@ impl Store {
         };
         let moved =
             run(&mut self.conn).map_err(|e| self.error("cannot quarantine events in", e))?;
-        self.queued -= moved;
+        self.queued.fetch_sub(moved, Ordering::Relaxed);
         Ok(())
     }
 
@@ -372,7 +384,7 @@ impl Store {
         };
         let deleted = run(&mut self.conn)
             .map_err(|e| self.error("cannot delete delivered events from", e))?;
-        self.queued -= deleted;
+        self.queued.fetch_sub(deleted, Ordering::Relaxed);
         Ok(deleted)
     }
 
@@ -382,7 +394,7 @@ impl Store {
             self.conn
                 .execute("DELETE FROM events", [])
                 .map_err(|e| self.error("cannot discard the events in", e))? as u64;
-        self.queued = 0;
+        self.queued.store(0, Ordering::Relaxed);
         Ok(deleted)
     }
 
@@ -493,11 +505,28 @@ mod tests {
         (dir, store)
     }
 
+    /// Stores the next event of `session` (numbered as the journal would) and
+    /// returns its number.
     fn append(store: &mut Store, profile: i64, session: &str) -> u32 {
-        store
-            .append(profile, session, u64::MAX, |nr| payload(nr, "x"))
-            .unwrap()
-            .nr
+        append_raw(store, profile, session, u64::MAX, |nr| payload(nr, "x")).0
+    }
+
+    fn append_raw(
+        store: &mut Store,
+        profile: i64,
+        session: &str,
+        max_queued: u64,
+        encode: impl FnOnce(u32) -> Vec<u8>,
+    ) -> (u32, Inserted) {
+        let nr = store.last_nr(session).unwrap() + 1;
+        let record = Record {
+            seq: 0,
+            profile_id: profile,
+            session: session.into(),
+            nr,
+            payload: encode(nr),
+        };
+        (nr, store.insert(&[record], max_queued).unwrap())
     }
 
     #[test]
@@ -545,7 +574,7 @@ mod tests {
         let (_dir, mut store) = open_temp();
         let a = store.profile_id(&header("a")).unwrap();
         for _ in 0..5 {
-            store.append(a, "a", 3, |nr| payload(nr, "x")).unwrap();
+            append_raw(&mut store, a, "a", 3, |nr| payload(nr, "x"));
         }
         assert_eq!(store.queued(), 3);
         assert_eq!(store.dropped_total().unwrap(), 2);
@@ -558,9 +587,7 @@ mod tests {
     fn undecodable_rows_are_quarantined_not_sent_or_deleted() {
         let (_dir, mut store) = open_temp();
         let a = store.profile_id(&header("a")).unwrap();
-        store
-            .append(a, "a", u64::MAX, |_| vec![0xff, 0xff, 0xff])
-            .unwrap();
+        append_raw(&mut store, a, "a", u64::MAX, |_| vec![0xff, 0xff, 0xff]);
         append(&mut store, a, "a");
         let batch = store.next_batch(10, usize::MAX).unwrap().unwrap();
         assert_eq!(batch.payloads.len(), 1);
@@ -593,6 +620,23 @@ mod tests {
         assert!(!store.enabled().unwrap());
         assert_eq!(store.global_parameters().unwrap(), globals);
         assert_eq!(store.last_sync().unwrap(), None);
+    }
+
+    #[test]
+    fn replaying_records_already_stored_does_not_duplicate_them() {
+        let (_dir, mut store) = open_temp();
+        let a = store.profile_id(&header("a")).unwrap();
+        let record = Record {
+            seq: 0,
+            profile_id: a,
+            session: "a".into(),
+            nr: 1,
+            payload: payload(1, "x"),
+        };
+        assert_eq!(store.insert(&[record.clone()], u64::MAX).unwrap().stored, 1);
+        assert_eq!(store.insert(&[record], u64::MAX).unwrap().stored, 0);
+        assert_eq!(store.queued(), 1);
+        assert_eq!(store.last_nr("a").unwrap(), 1);
     }
 
     #[test]
