@@ -633,7 +633,13 @@ mod tests {
             nr: 1,
             payload: payload(1, "x"),
         };
-        assert_eq!(store.insert(&[record.clone()], u64::MAX).unwrap().stored, 1);
+        assert_eq!(
+            store
+                .insert(std::slice::from_ref(&record), u64::MAX)
+                .unwrap()
+                .stored,
+            1
+        );
         assert_eq!(store.insert(&[record], u64::MAX).unwrap().stored, 0);
         assert_eq!(store.queued(), 1);
         assert_eq!(store.last_nr("a").unwrap(), 1);
