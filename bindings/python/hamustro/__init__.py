@@ -1,0 +1,42 @@
+"""Python binding of hamustro: reliable, signed event tracking for the Hamustro
+collector. A thin ctypes layer over the library's C API (``include/hamustro.h``).
+
+>>> with hamustro.Tracker(collector_url="https://t.example.com", ...) as tracker:
+...     tracker.track_event("Checkout.Completed", {"items": 3})
+...     tracker.flush(timeout=10.0)
+"""
+
+from ._error import (
+    HamustroError,
+    InternalError,
+    InvalidArgument,
+    InvalidHandle,
+    NetworkError,
+    RejectedError,
+    StorageError,
+    TimeoutError,
+)
+from ._ffi import lib as _lib
+from ._tracker import Environment, Tracker
+
+
+def library_version() -> str:
+    """The version of the loaded native library (``hamustro_version``)."""
+    return _lib.hamustro_version().decode()
+
+
+__version__ = library_version()
+
+__all__ = [
+    "Environment",
+    "HamustroError",
+    "InternalError",
+    "InvalidArgument",
+    "InvalidHandle",
+    "NetworkError",
+    "RejectedError",
+    "StorageError",
+    "TimeoutError",
+    "Tracker",
+    "library_version",
+]

@@ -1,0 +1,128 @@
+"""The C API, declared once: finding the library, every function's argtypes and
+restype, and the check that turns a failed call's status into an exception.
+
+Functions returning a ``hamustro_status`` raise through :func:`_check` (an ``errcheck``
+hook, so it runs on the calling thread right after the call, while that thread's last
+error message is still the call's own). Nothing else in the package talks to C.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+from ctypes import POINTER, c_char_p, c_int32, c_size_t, c_uint32, c_uint64
+from pathlib import Path
+
+from ._error import error_for_status
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+# In a source checkout the package is <repository>/bindings/python/hamustro.
+_IN_CHECKOUT = _PACKAGE_DIR.parent.match("bindings/python")
+_REPO_TARGET = _PACKAGE_DIR.parents[2] / "target" if _IN_CHECKOUT else None
+
+# The crate builds for Unix-like systems only.
+_SUFFIX = ".dylib" if sys.platform == "darwin" else ".so"
+_FILE_NAME = f"libhamustro{_SUFFIX}"
+
+
+def _candidates() -> list[Path]:
+    """Where the library may be, in lookup order (see the README)."""
+    # setuptools-rust names the copy after the module, e.g.
+    # libhamustro.cpython-311-x86_64-linux-gnu.so or libhamustro.abi3.so.
+    bundled = sorted((_PACKAGE_DIR / "_lib").glob(f"libhamustro*{_SUFFIX}"))
+    candidates = bundled or [_PACKAGE_DIR / "_lib" / _FILE_NAME]
+    if _REPO_TARGET is not None:
+        candidates += [_REPO_TARGET / profile / _FILE_NAME for profile in ("release", "debug")]
+    return candidates
+
+
+def _load() -> tuple[ctypes.CDLL, Path]:
+    explicit = os.environ.get("HAMUSTRO_LIBRARY")
+    if explicit:
+        # An explicit choice that points nowhere is a mistake, not a cue to guess.
+        if not Path(explicit).is_file():
+            raise ImportError(f"HAMUSTRO_LIBRARY is {explicit!r}, which is not a file")
+        return ctypes.CDLL(explicit), Path(explicit)
+    candidates = _candidates()
+    for path in candidates:
+        if path.is_file():
+            return ctypes.CDLL(str(path)), path
+    looked = "\n  ".join(["$HAMUSTRO_LIBRARY (not set)", *map(str, candidates)])
+    raise ImportError(
+        f"cannot find the hamustro library ({_FILE_NAME}); looked in:\n  {looked}\n"
+        "Install the package with pip, run `cargo build` in the repository, "
+        "or set HAMUSTRO_LIBRARY to the library's path."
+    )
+
+
+lib, library_path = _load()
+
+_BUFFER_START = 256
+
+
+def last_error_message() -> str:
+    """The calling thread's last error message, however long it is."""
+    size = _BUFFER_START
+    while True:
+        buffer = ctypes.create_string_buffer(size)
+        length = lib.hamustro_last_error_message(buffer, size)
+        if length < size:
+            return buffer.raw[:length].decode("utf-8", errors="replace")
+        size = length + 1
+
+
+def _check(status: int, function: object, arguments: tuple) -> int:
+    if status != 0:
+        # Every failure records a message; the status name is a fallback, never expected.
+        message = last_error_message() or lib.hamustro_status_name(status).decode()
+        raise error_for_status(status, message)
+    return status
+
+
+config_handle = c_uint64
+tracker_handle = c_uint64
+_strings = POINTER(c_char_p)
+
+# Every function that returns a hamustro_status, with its argument types; they raise
+# on failure through _check, so callers ignore the returned status.
+_STATUS_FUNCTIONS: dict[str, list] = {
+    "hamustro_config_new": [POINTER(config_handle)],
+    "hamustro_config_free": [config_handle],
+    **{
+        f"hamustro_config_set_{field}": [config_handle, c_char_p]
+        for field in (
+            "collector_url", "shared_secret_key", "device_id", "client_id",
+            "system_version", "product_version", "device_make", "device_model",
+            "system", "system_language", "browser", "browser_version",
+            "product_git_hash", "product_language", "database_path", "ip", "country",
+        )
+    },
+    "hamustro_config_set_env": [config_handle, c_int32],
+    "hamustro_config_set_queue_size": [config_handle, c_uint32],
+    "hamustro_config_set_queue_retention": [config_handle, c_uint32],
+    "hamustro_config_set_payload_format": [config_handle, c_uint32],
+    "hamustro_config_set_request_timeout_ms": [config_handle, c_uint32],
+    "hamustro_tracker_new": [config_handle, POINTER(tracker_handle)],
+    "hamustro_tracker_track_event": [tracker_handle, c_char_p, _strings, _strings, c_size_t],
+    "hamustro_tracker_set_user": [tracker_handle, c_char_p, c_char_p],
+    "hamustro_tracker_set_headers": [tracker_handle, _strings, _strings, c_size_t],
+    "hamustro_tracker_flush": [tracker_handle, c_uint32],
+    "hamustro_tracker_free": [tracker_handle],
+}
+
+for _name, _argtypes in _STATUS_FUNCTIONS.items():
+    try:
+        _function = getattr(lib, _name)
+    except AttributeError:
+        raise ImportError(f"{library_path} has no {_name}: it is older than this binding") from None
+    _function.argtypes = _argtypes
+    _function.restype = c_uint32
+    _function.errcheck = _check
+
+lib.hamustro_last_error_message.argtypes = [c_char_p, c_size_t]
+lib.hamustro_last_error_message.restype = c_size_t
+lib.hamustro_status_name.argtypes = [c_uint32]
+lib.hamustro_status_name.restype = c_char_p
+lib.hamustro_version.argtypes = []
+lib.hamustro_version.restype = c_char_p

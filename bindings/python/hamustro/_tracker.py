@@ -1,0 +1,246 @@
+"""The tracker and its configuration, as thin wrappers over the C API."""
+
+from __future__ import annotations
+
+import ctypes
+import enum
+import numbers
+import operator
+import os
+from typing import Literal, Mapping, Optional, Union
+
+from . import _ffi
+from ._error import InvalidArgument
+from ._ffi import lib
+from ._managed import Managed
+
+_U32_MAX = 2**32 - 1
+_PAYLOAD_FORMATS = {"protobuf": 0, "json": 1}
+
+
+class Environment(enum.IntEnum):
+    """The environment an app build runs in (``hamustro_environment``)."""
+
+    PRODUCTION = 0
+    GENERAL_AVAILABILITY = 1
+    RELEASE_TO_MARKETING = 2
+    RELEASE_CANDIDATE = 3
+    BETA = 4
+    ALPHA = 5
+    WEEKLY = 6
+    NIGHTLY = 7
+    STAGING = 8
+    QUALITY_ASSURANCE = 9
+    TESTING = 10
+    DEVELOPMENT = 11
+
+
+# Conversions from Python values to C arguments. They check only what C cannot see
+# (types, NUL characters, integer width); everything else is the library's to judge.
+
+def _text(value: object, name: str) -> bytes:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+    if "\0" in value:
+        raise InvalidArgument(f"{name} must not contain NUL characters")
+    try:
+        return value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise InvalidArgument(f"{name} is not valid Unicode: {error.reason}") from None
+
+
+def _optional_text(value: Optional[str], name: str) -> Optional[bytes]:
+    return None if value is None else _text(value, name)
+
+
+def _integer(value: object, name: str, low: int, high: int) -> int:
+    number = operator.index(value)  # TypeError for floats, strings, None
+    if not low <= number <= high:
+        raise InvalidArgument(f"{name} {number} is out of range ({low} to {high})")
+    return number
+
+
+def _milliseconds(seconds: float, name: str) -> int:
+    if not isinstance(seconds, numbers.Real):
+        raise TypeError(f"{name} must be a number of seconds, not {type(seconds).__name__}")
+    milliseconds = seconds * 1000
+    if not 0 <= milliseconds <= _U32_MAX:  # also refuses NaN
+        raise InvalidArgument(f"{name} {seconds!r} s is out of range (0 to {_U32_MAX} ms)")
+    return round(milliseconds)
+
+
+def _pairs(mapping: Mapping[str, object], what: str) -> tuple[object, object, int]:
+    """C arrays of names and values, and their count. Names must be str; values
+    that are not are converted with str()."""
+    items = list(mapping.items())
+    names = [_text(name, f"{what} name {name!r}") for name, _ in items]
+    values = [
+        _text(value if isinstance(value, str) else str(value), f"{what} {name!r}")
+        for name, value in items
+    ]
+    if not items:
+        return None, None, 0
+    array = ctypes.c_char_p * len(items)
+    return array(*names), array(*values), len(items)
+
+
+class _Config(Managed):
+    """A ``hamustro_config`` builder handle, used only while creating a tracker."""
+
+    def __init__(self) -> None:
+        handle = _ffi.config_handle()
+        lib.hamustro_config_new(ctypes.byref(handle))
+        self._handle = handle.value
+
+    def set_text(self, field: str, value: Optional[str]) -> None:
+        """Calls ``hamustro_config_set_<field>`` unless ``value`` is None."""
+        if value is not None:
+            setter = getattr(lib, f"hamustro_config_set_{field}")
+            setter(self._live_handle(), _text(value, field))
+
+    def _free(self, handle: int) -> None:
+        lib.hamustro_config_free(handle)
+
+
+class Tracker(Managed):
+    """Tracks events and delivers them, signed, to a Hamustro collector.
+
+    Every option maps to one ``hamustro_config_set_*`` function of the C API; see
+    ``include/hamustro.h`` for the details. The six options up to ``product_version``
+    are required: one left out makes the constructor raise :class:`InvalidArgument`
+    naming it. ``None`` leaves an option at the library's default. ``request_timeout``
+    is in seconds; ``ip`` is None (detect the device's IPv4 address), "" (send none)
+    or an IPv4 address; ``country`` is an ISO code (None: from the locale).
+
+    All methods may be called from any thread at once. Use it as a context manager,
+    or call :meth:`close`; after closing, every method raises :class:`InvalidHandle`.
+    """
+
+    def __init__(
+        self,
+        collector_url: Optional[str] = None,
+        shared_secret_key: Optional[str] = None,
+        device_id: Optional[str] = None,
+        client_id: Optional[str] = None,
+        system_version: Optional[str] = None,
+        product_version: Optional[str] = None,
+        env: Union[Environment, int] = Environment.PRODUCTION,
+        *,
+        database_path: Union[str, "os.PathLike[str]", None] = None,
+        queue_size: Optional[int] = None,
+        queue_retention: Optional[int] = None,
+        payload_format: Literal["protobuf", "json"] = "protobuf",
+        device_make: Optional[str] = None,
+        device_model: Optional[str] = None,
+        system: Optional[str] = None,
+        system_language: Optional[str] = None,
+        browser: Optional[str] = None,
+        browser_version: Optional[str] = None,
+        product_git_hash: Optional[str] = None,
+        product_language: Optional[str] = None,
+        request_timeout: Optional[float] = None,
+        ip: Optional[str] = None,
+        country: Optional[str] = None,
+    ) -> None:
+        if database_path is not None:
+            database_path = os.fsdecode(database_path)
+        # For __repr__ only; never the secret.
+        self._described = (client_id, collector_url, database_path)
+        if payload_format not in _PAYLOAD_FORMATS:
+            raise InvalidArgument(
+                f"payload_format {payload_format!r} is not one of {sorted(_PAYLOAD_FORMATS)}"
+            )
+        with _Config() as config:
+            for field, value in (
+                ("collector_url", collector_url),
+                ("shared_secret_key", shared_secret_key),
+                ("device_id", device_id),
+                ("client_id", client_id),
+                ("system_version", system_version),
+                ("product_version", product_version),
+                ("device_make", device_make),
+                ("device_model", device_model),
+                ("system", system),
+                ("system_language", system_language),
+                ("browser", browser),
+                ("browser_version", browser_version),
+                ("product_git_hash", product_git_hash),
+                ("product_language", product_language),
+                ("database_path", database_path),
+                ("ip", ip),
+                ("country", country),
+            ):
+                config.set_text(field, value)
+            handle = config._live_handle()
+            lib.hamustro_config_set_env(handle, _integer(env, "env", -(2**31), 2**31 - 1))
+            lib.hamustro_config_set_payload_format(handle, _PAYLOAD_FORMATS[payload_format])
+            if queue_size is not None:
+                lib.hamustro_config_set_queue_size(
+                    handle, _integer(queue_size, "queue_size", 0, _U32_MAX))
+            if queue_retention is not None:
+                lib.hamustro_config_set_queue_retention(
+                    handle, _integer(queue_retention, "queue_retention", 0, _U32_MAX))
+            if request_timeout is not None:
+                lib.hamustro_config_set_request_timeout_ms(
+                    handle, _milliseconds(request_timeout, "request_timeout"))
+            tracker = _ffi.tracker_handle()
+            lib.hamustro_tracker_new(handle, ctypes.byref(tracker))
+        self._handle = tracker.value
+
+    def track_event(self, event: str, params: Optional[Mapping[str, object]] = None) -> None:
+        """Stores one event with optional parameters; returns once it is on disk.
+
+        Parameter names must be str (TypeError otherwise); values that are not str
+        are converted with ``str()``. Never waits for the network.
+        """
+        name = _text(event, "event")
+        names, values, count = _pairs(params or {}, "parameter")
+        lib.hamustro_tracker_track_event(self._live_handle(), name, names, values, count)
+
+    def set_user(self, tenant_id: Optional[str] = None, user_id: Optional[str] = None) -> None:
+        """Sets, and persists, the tenant and user later events are attributed to.
+
+        Both are set at once: a field given as None (or left out) is cleared.
+        """
+        lib.hamustro_tracker_set_user(
+            self._live_handle(),
+            _optional_text(tenant_id, "tenant_id"),
+            _optional_text(user_id, "user_id"),
+        )
+
+    def set_headers(self, headers: Mapping[str, object]) -> None:
+        """Replaces the extra HTTP headers sent with every request ({} removes them).
+
+        Names must be str; values that are not are converted with ``str()``. Not
+        persisted: set them again after creating a tracker.
+        """
+        names, values, count = _pairs(headers, "header")
+        lib.hamustro_tracker_set_headers(self._live_handle(), names, values, count)
+
+    def flush(self, timeout: Optional[float] = 10.0) -> None:
+        """Blocks until every event tracked so far is delivered.
+
+        Raises :class:`NetworkError` or :class:`RejectedError` when a delivery attempt
+        fails, :class:`TimeoutError` after ``timeout`` seconds (None: no limit). Events
+        are never dropped: on failure they stay queued and are retried.
+        """
+        milliseconds = _U32_MAX if timeout is None else _milliseconds(timeout, "timeout")
+        lib.hamustro_tracker_flush(self._live_handle(), milliseconds)
+
+    def close(self) -> None:
+        """Stops the tracker; queued events stay on disk for the next tracker.
+
+        Waits for a request in progress (at most the request timeout). Calling it
+        again does nothing.
+        """
+        super().close()
+
+    def _free(self, handle: int) -> None:
+        lib.hamustro_tracker_free(handle)
+
+    def __repr__(self) -> str:
+        client_id, collector_url, database_path = getattr(self, "_described", (None,) * 3)
+        database = "" if database_path is None else f" database_path={database_path!r}"
+        state = " closed" if self.closed else ""
+        return (f"<hamustro.Tracker client_id={client_id!r} "
+                f"collector_url={collector_url!r}{database}{state}>")

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The Python binding's tests: builds the library and the development collector (debug),
+# then runs pytest against exactly that build. Extra arguments go to pytest.
+# Usage: bash bindings/python/run-tests.sh [pytest args...]
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+cd "$root"
+
+cargo build --lib --examples
+python3 -c 'import pytest' 2>/dev/null || python3 -m pip install -q pytest
+
+case "$(uname -s)" in
+  Darwin) library=libhamustro.dylib ;;
+  *) library=libhamustro.so ;;
+esac
+# Pin the library: the lookup order would prefer an older target/release build.
+export HAMUSTRO_LIBRARY="$root/target/debug/$library"
+export HAMUSTRO_COLLECTOR="$root/target/debug/examples/collector"
+export PYTHONPATH="$root/bindings/python${PYTHONPATH:+:$PYTHONPATH}"
+exec python3 -m pytest "$here/tests" "$@"

@@ -1,0 +1,90 @@
+"""Closing: idempotent, by `with` or by garbage collection; use after it raises."""
+
+from __future__ import annotations
+
+import gc
+import re
+import threading
+from pathlib import Path
+
+import pytest
+
+import hamustro
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def test_versions_come_from_the_library():
+    cargo = (REPO / "Cargo.toml").read_text()
+    version = re.search(r'^version = "(.+)"', cargo, re.MULTILINE).group(1)
+    assert hamustro.__version__ == hamustro.library_version() == version
+
+
+def test_close_twice_is_fine(make_tracker):
+    tracker = make_tracker("http://127.0.0.1:9")
+    tracker.close()
+    tracker.close()
+    assert tracker.closed
+
+
+def test_every_method_raises_invalid_handle_after_close(make_tracker):
+    tracker = make_tracker("http://127.0.0.1:9")
+    tracker.close()
+    for call in (
+        lambda: tracker.track_event("Late"),
+        lambda: tracker.set_user("t", "u"),
+        lambda: tracker.set_headers({"X-A": "b"}),
+        lambda: tracker.flush(),
+    ):
+        with pytest.raises(hamustro.InvalidHandle) as caught:
+            call()
+        assert caught.value.status == 2
+
+
+def test_the_context_manager_closes(options):
+    with hamustro.Tracker(collector_url="http://127.0.0.1:9", **options) as tracker:
+        tracker.track_event("Inside")
+    assert tracker.closed
+    with pytest.raises(hamustro.InvalidHandle):
+        tracker.track_event("Outside")
+
+
+def test_garbage_collection_closes_and_frees_the_database(options):
+    tracker = hamustro.Tracker(collector_url="http://127.0.0.1:9", **options)
+    del tracker
+    gc.collect()
+    # The database is locked while a tracker has it open.
+    hamustro.Tracker(collector_url="http://127.0.0.1:9", **options).close()
+
+
+def test_closing_while_other_threads_track_is_safe(make_tracker):
+    tracker = make_tracker("http://127.0.0.1:9")
+    all_tracking = threading.Barrier(5)
+    outcomes: list[BaseException] = []
+
+    def track() -> None:
+        tracker.track_event("Before.Close")
+        all_tracking.wait()
+        try:
+            while True:
+                tracker.track_event("Racing")
+        except BaseException as error:
+            outcomes.append(error)
+
+    threads = [threading.Thread(target=track) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    all_tracking.wait()
+    tracker.close()
+    for thread in threads:
+        thread.join()
+    assert [type(error) for error in outcomes] == [hamustro.InvalidHandle] * 4
+
+
+def test_repr_names_the_tracker_but_never_the_secret(options):
+    options = {**options, "shared_secret_key": "very-secret-value"}
+    with hamustro.Tracker(collector_url="http://127.0.0.1:9", **options) as tracker:
+        text = repr(tracker)
+    assert "very-secret-value" not in text and "very-secret-value" not in repr(tracker)
+    assert "python-tests" in text and "http://127.0.0.1:9" in text
+    assert "closed" in repr(tracker)
