@@ -90,7 +90,6 @@ impl Tracker {
         let profile_id = store.profile_id(&header)?;
         let journal =
             recover_journal(&mut store, &path, &header.session, config.max_queued_events)?;
-        store.prune_profiles(profile_id)?;
         let user = store.user()?;
         let enabled = store.enabled()?;
         let global_parameters = store.global_parameters()?;
@@ -112,6 +111,7 @@ impl Tracker {
             journal: Mutex::new(journal),
             persisting: Mutex::new(None),
             max_queued_events: config.max_queued_events,
+            profile_id,
             control: Mutex::new(control),
             wake: Condvar::new(),
             progress: Condvar::new(),

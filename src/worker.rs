@@ -34,6 +34,8 @@ pub struct Shared {
     /// written to SQLite, and kept here if that fails so the next attempt retries them.
     pub persisting: Mutex<Option<Taken>>,
     pub max_queued_events: u64,
+    /// The stored attributes of this tracker's events (never pruned).
+    pub profile_id: i64,
     pub control: Mutex<Control>,
     /// Wakes the worker: new work, a flush, a shutdown.
     pub wake: Condvar,
@@ -251,6 +253,9 @@ fn deliver(shared: &Shared, backoff: &mut Backoff, until: Option<i64>) -> Result
                     continue;
                 }
                 control.draining = false;
+                drop(control);
+                // With the queue empty, attributes of old sessions are unused now.
+                let _ = shared.lock_store().prune_profiles(shared.profile_id);
                 return Ok(());
             }
             Err(error) => return Err(fail(shared, backoff, error, None)),

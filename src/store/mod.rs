@@ -156,19 +156,26 @@ impl Store {
         &self.path
     }
 
-    /// The id of the stored collection header, inserting it on first use.
+    /// The id of the stored collection header, inserting it on first use (so that
+    /// reopening takes no write lock when nothing changed).
     pub fn profile_id(&self, header: &Collection) -> Result<i64> {
         let bytes = header.encode_to_vec();
+        let find = || -> rusqlite::Result<Option<i64>> {
+            self.conn
+                .query_row(
+                    "SELECT id FROM profiles WHERE header = ?1",
+                    params![bytes],
+                    |row| row.get(0),
+                )
+                .optional()
+        };
         let run = || -> rusqlite::Result<i64> {
-            self.conn.execute(
-                "INSERT OR IGNORE INTO profiles(header) VALUES (?1)",
-                params![bytes],
-            )?;
-            self.conn.query_row(
-                "SELECT id FROM profiles WHERE header = ?1",
-                params![bytes],
-                |row| row.get(0),
-            )
+            if let Some(id) = find()? {
+                return Ok(id);
+            }
+            self.conn
+                .execute("INSERT INTO profiles(header) VALUES (?1)", params![bytes])?;
+            Ok(self.conn.last_insert_rowid())
         };
         run().map_err(|e| self.error("cannot record the tracker attributes in", e))
     }

@@ -1,0 +1,154 @@
+//! Storage faults: each gives a clear error or recovers; none crashes; no event whose
+//! track call returned OK is lost.
+
+mod support;
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::process::{Command, Stdio};
+
+use hamustro::{ErrorKind, Tracker, TrackerConfig};
+use support::collector::Collector;
+use support::{config, refused_url, temp_db, track_n, SECRET, WAIT};
+
+#[test]
+fn a_database_path_that_cannot_exist_is_a_storage_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_a_dir = dir.path().join("file");
+    std::fs::write(&not_a_dir, b"x").unwrap();
+    let db = not_a_dir.join("sub").join("events.db");
+    let error = Tracker::new(config(&refused_url(), &db)).err().unwrap();
+    assert_eq!(error.kind(), ErrorKind::Storage);
+    assert!(
+        error.message().contains(&not_a_dir.display().to_string()),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_corrupted_database_is_moved_aside_and_tracking_goes_on() {
+    let collector = Collector::start(SECRET);
+    let (dir, db) = temp_db();
+    std::fs::write(&db, vec![0x5a; 16 * 1024]).unwrap();
+    let tracker = Tracker::new(config(&collector.url(), &db)).unwrap();
+    let kept: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.starts_with("events.db.corrupt-"))
+        .collect();
+    assert_eq!(kept.len(), 1, "the damaged file is kept: {kept:?}");
+    tracker
+        .track_event("AfterRecovery", &[] as &[(&str, &str)])
+        .unwrap();
+    tracker.flush(WAIT).unwrap();
+    assert_eq!(collector.events()[0].nr, 1);
+}
+
+#[test]
+fn tracking_goes_on_while_another_process_holds_the_database_locked() {
+    let collector = Collector::start(SECRET);
+    let (_dir, db) = temp_db();
+    // Create the database, then let another process take SQLite's write lock on it.
+    drop(Tracker::new(config(&collector.url(), &db)).unwrap());
+    let mut locker = Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3, sys\n\
+             c = sqlite3.connect(sys.argv[1], isolation_level=None)\n\
+             c.execute('BEGIN EXCLUSIVE')\n\
+             print('locked', flush=True)\n\
+             sys.stdin.readline()\n\
+             c.execute('COMMIT')",
+            db.to_str().unwrap(),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    let mut line = String::new();
+    BufReader::new(locker.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "locked");
+
+    // Reopening an existing queue needs no write lock.
+    let tracker = Tracker::new(config(&collector.url(), &db)).unwrap();
+    // Tracking only appends to the journal: it succeeds while SQLite is locked.
+    track_n(&tracker, "WhileLocked", 5);
+    assert!(
+        locker.try_wait().unwrap().is_none(),
+        "the lock was still held"
+    );
+    writeln!(locker.stdin.take().unwrap()).unwrap();
+    assert!(locker.wait().unwrap().success());
+    tracker.flush(WAIT).unwrap();
+    assert_eq!(collector.events().len(), 5);
+}
+
+/// Runs `body` with a directory on a tiny tmpfs of `size`, if this machine lets us
+/// mount one (root in a sandbox usually can); otherwise says so and skips.
+fn with_tiny_filesystem(size: &str, body: impl FnOnce(&std::path::Path)) {
+    let dir = tempfile::tempdir().unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+        .arg(dir.path())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !mounted {
+        eprintln!("skipped: cannot mount a tmpfs here (needs root)");
+        return;
+    }
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body(dir.path())));
+    let _ = Command::new("umount").arg(dir.path()).status();
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+#[test]
+fn a_full_disk_is_a_clear_error_and_loses_no_acknowledged_event() {
+    with_tiny_filesystem("256k", |dir| {
+        let db = dir.join("events.db");
+        let collector = Collector::start(SECRET);
+        let big = "x".repeat(2000);
+        let mut acknowledged = 0usize;
+        let mut failure = None;
+        {
+            let tracker = Tracker::new(TrackerConfig {
+                queue_size: 1_000_000,
+                ..config(&refused_url(), &db)
+            })
+            .unwrap();
+            for i in 0..2000 {
+                match tracker.track_event("Big", &[("i", i.to_string()), ("pad", big.clone())]) {
+                    Ok(()) => acknowledged += 1,
+                    Err(error) => {
+                        failure = Some(error);
+                        break;
+                    }
+                }
+            }
+        }
+        let error = failure.expect("a 256 KiB filesystem never filled up");
+        assert_eq!(error.kind(), ErrorKind::Storage);
+        assert!(error.message().contains("No space left"), "{error}");
+        // While the disk is still full, reopening is a clear error or works.
+        if let Err(error) = Tracker::new(config(&collector.url(), &db)) {
+            assert_eq!(error.kind(), ErrorKind::Storage, "{error}");
+        }
+        // Once there is space again, everything acknowledged is there, numbered
+        // without gaps.
+        let grown = Command::new("mount")
+            .args(["-o", "remount,size=8m"])
+            .arg(dir)
+            .status()
+            .unwrap();
+        assert!(grown.success());
+        let tracker = Tracker::new(config(&collector.url(), &db)).unwrap();
+        tracker.flush(WAIT).unwrap();
+        let mut nrs: Vec<u32> = collector.events().iter().map(|e| e.nr).collect();
+        nrs.sort_unstable();
+        assert!(acknowledged > 0);
+        assert_eq!(nrs, (1..=acknowledged as u32).collect::<Vec<_>>());
+    });
+}
