@@ -354,7 +354,7 @@ impl Store {
     }
 
     fn quarantine_profile(&mut self, profile_id: i64) -> Result<()> {
-        let run = |conn: &mut Connection| -> rusqlite::Result<()> {
+        let run = |conn: &mut Connection| -> rusqlite::Result<u64> {
             let tx = conn.transaction()?;
             tx.execute(
                 "INSERT INTO quarantine(profile_id, payload, reason)
@@ -362,13 +362,17 @@ impl Store {
                  FROM events WHERE profile_id = ?1",
                 params![profile_id],
             )?;
-            tx.execute(
+            let moved = tx.execute(
                 "DELETE FROM events WHERE profile_id = ?1",
                 params![profile_id],
             )?;
-            tx.commit()
+            tx.commit()?;
+            Ok(moved as u64)
         };
-        run(&mut self.conn).map_err(|e| self.error("cannot quarantine events in", e))
+        let moved =
+            run(&mut self.conn).map_err(|e| self.error("cannot quarantine events in", e))?;
+        self.queued.fetch_sub(moved, Ordering::Relaxed);
+        Ok(())
     }
 
     /// Deletes exactly these events (those the collector accepted), counts them as
