@@ -18,7 +18,7 @@ run() {
 
 run "cargo fmt --check" cargo fmt --all -- --check
 run "cargo clippy" cargo clippy --all-targets --quiet -- -D warnings
-run "Rust tests (core, C API, C program, header)" cargo test --all-targets
+run "Rust tests (core, C API, C program, header)" cargo test
 run "C and C++ bindings" bash bindings/c/run-tests.sh
 run "Python binding" bash bindings/python/run-tests.sh
 run "Swift binding" bash bindings/swift/run-tests.sh
