@@ -22,6 +22,7 @@
 #ifndef HAMUSTRO_H
 #define HAMUSTRO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -116,7 +117,7 @@ typedef uint64_t hamustro_config;
 // (debug); `message` is valid only during the call; `user_data` is what was given to
 // `hamustro_set_log_callback`. Called on library threads (the delivery thread among
 // them), possibly concurrently: it must be thread-safe, return quickly and not throw.
-typedef void (*HamustroLogCallback)(uint32_t level, const char *message, void *user_data);
+typedef void (*hamustro_log_callback)(uint32_t level, const char *message, void *user_data);
 
 // A tracker handle: an opaque non-zero integer, 0 is never valid.
 typedef uint64_t hamustro_tracker;
@@ -146,7 +147,7 @@ typedef struct {
   uint32_t last_error_status;
   // Milliseconds until the next automatic attempt after a failure; 0 if none is due.
   uint64_t next_retry_ms;
-} HamustroStats;
+} hamustro_stats;
 
 #ifdef __cplusplus
 extern "C" {
@@ -323,7 +324,7 @@ hamustro_status hamustro_config_set_accept_invalid_certs_for_loopback(hamustro_c
 //
 // # Safety
 // `callback` is NULL or a function that stays valid until it is replaced.
-hamustro_status hamustro_set_log_callback(HamustroLogCallback callback, void *user_data, uint32_t max_level);
+hamustro_status hamustro_set_log_callback(hamustro_log_callback callback, void *user_data, uint32_t max_level);
 
 // Copies the message of the most recent failed call on the calling thread into
 // `buffer` (at most `buffer_len` bytes including the terminating NUL, cut at a UTF-8
@@ -438,11 +439,12 @@ hamustro_status hamustro_tracker_set_global_parameter(hamustro_tracker tracker, 
 hamustro_status hamustro_tracker_clear_global_parameters(hamustro_tracker tracker);
 
 // Fills `*out_stats` (whose `size` you set first) with the tracker's delivery state.
+// A library newer than your header fills only the fields your struct has.
 //
 // # Safety
-// `out_stats` is NULL (an error) or points to a writable `hamustro_stats` whose
-// `size` field is initialised.
-hamustro_status hamustro_tracker_get_stats(hamustro_tracker tracker, HamustroStats *out_stats);
+// `out_stats` is NULL (an error) or points to `out_stats->size` writable bytes, a
+// `hamustro_stats` whose `size` field is initialised.
+hamustro_status hamustro_tracker_get_stats(hamustro_tracker tracker, hamustro_stats *out_stats);
 
 // Copies the message of the tracker's last failed delivery attempt into `buffer`
 // (as `hamustro_last_error_message` does: at most `buffer_len` bytes with the NUL)

@@ -458,7 +458,7 @@ impl Tracker {
             consecutive_failures: control.consecutive_failures,
             next_retry_in: control
                 .retry_at
-                .filter(|_| control.draining)
+                .filter(|_| control.draining && self.enabled())
                 .map(|at| at.saturating_duration_since(Instant::now())),
             enabled: self.enabled(),
         })

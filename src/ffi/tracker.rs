@@ -264,11 +264,16 @@ pub struct HamustroStats {
     pub next_retry_ms: u64,
 }
 
+/// The size of the first version of `hamustro_stats`: every later version accepts it.
+const STATS_V1_SIZE: usize = 64;
+const _: () = assert!(std::mem::size_of::<HamustroStats>() == STATS_V1_SIZE);
+
 /// Fills `*out_stats` (whose `size` you set first) with the tracker's delivery state.
+/// A library newer than your header fills only the fields your struct has.
 ///
 /// # Safety
-/// `out_stats` is NULL (an error) or points to a writable `hamustro_stats` whose
-/// `size` field is initialised.
+/// `out_stats` is NULL (an error) or points to `out_stats->size` writable bytes, a
+/// `hamustro_stats` whose `size` field is initialised.
 #[no_mangle]
 pub unsafe extern "C" fn hamustro_tracker_get_stats(
     tracker: HamustroTracker,
@@ -280,7 +285,7 @@ pub unsafe extern "C" fn hamustro_tracker_get_stats(
         }
         // SAFETY: non-null; the caller initialised `size`.
         let size = unsafe { (*out_stats).size } as usize;
-        if size < std::mem::size_of::<HamustroStats>() {
+        if size < STATS_V1_SIZE {
             return Err(Error::invalid(format!(
                 "out_stats->size is {size}; set it to sizeof(hamustro_stats) ({})",
                 std::mem::size_of::<HamustroStats>()
@@ -304,8 +309,18 @@ pub unsafe extern "C" fn hamustro_tracker_get_stats(
                 .next_retry_in
                 .map_or(0, |d| d.as_millis().min(u128::from(u64::MAX)) as u64),
         };
-        // SAFETY: checked non-null and at least this large.
-        unsafe { write_out(out_stats, value, "out_stats") }
+        // An app compiled against an older, shorter struct gets the fields it knows.
+        let len = size.min(std::mem::size_of::<HamustroStats>());
+        // SAFETY: out_stats is non-null and, by contract, `size` bytes long; `value` is
+        // a plain repr(C) struct of at least `len` bytes.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                (&value as *const HamustroStats).cast::<u8>(),
+                out_stats.cast::<u8>(),
+                len,
+            )
+        };
+        Ok(())
     })
 }
 

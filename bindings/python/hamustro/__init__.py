@@ -7,6 +7,7 @@ collector. A thin ctypes layer over the library's C API (``include/hamustro.h``)
 """
 
 from ._error import (
+    DisabledError,
     HamustroError,
     InternalError,
     InvalidArgument,
@@ -17,6 +18,8 @@ from ._error import (
     TimeoutError,
 )
 from ._ffi import lib as _lib
+from ._logging import disable_logging, enable_logging
+from ._stats import Stats
 from ._tracker import Environment, Tracker
 
 
@@ -28,6 +31,7 @@ def library_version() -> str:
 __version__ = library_version()
 
 __all__ = [
+    "DisabledError",
     "Environment",
     "HamustroError",
     "InternalError",
@@ -35,8 +39,11 @@ __all__ = [
     "InvalidHandle",
     "NetworkError",
     "RejectedError",
+    "Stats",
     "StorageError",
     "TimeoutError",
     "Tracker",
+    "disable_logging",
+    "enable_logging",
     "library_version",
 ]

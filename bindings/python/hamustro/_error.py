@@ -62,10 +62,17 @@ class InternalError(HamustroError):
     status = 7
 
 
+class DisabledError(HamustroError):
+    """Tracking is switched off (:meth:`Tracker.set_enabled`): nothing may be sent.
+    Queued events are kept."""
+
+    status = 8
+
+
 _BY_STATUS = {
     cls.status: cls
     for cls in (InvalidArgument, InvalidHandle, StorageError, NetworkError,
-                RejectedError, TimeoutError, InternalError)
+                RejectedError, TimeoutError, InternalError, DisabledError)
 }
 
 

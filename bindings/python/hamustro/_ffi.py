@@ -11,8 +11,19 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
-from ctypes import POINTER, c_char_p, c_int32, c_size_t, c_uint32, c_uint64
+from ctypes import (
+    CFUNCTYPE,
+    POINTER,
+    c_bool,
+    c_char_p,
+    c_int32,
+    c_size_t,
+    c_uint32,
+    c_uint64,
+    c_void_p,
+)
 from pathlib import Path
+from typing import Callable
 
 from ._error import error_for_status
 
@@ -61,15 +72,32 @@ lib, library_path = _load()
 _BUFFER_START = 256
 
 
-def last_error_message() -> str:
-    """The calling thread's last error message, however long it is."""
+def _read_text(fill: Callable[[ctypes.Array, int], int]) -> str:
+    """A string the library copies out: ``fill(buffer, size)`` copies at most ``size``
+    bytes and returns the full length, so a message that did not fit is read again
+    with a buffer large enough."""
     size = _BUFFER_START
     while True:
         buffer = ctypes.create_string_buffer(size)
-        length = lib.hamustro_last_error_message(buffer, size)
+        length = fill(buffer, size)
         if length < size:
             return buffer.raw[:length].decode("utf-8", errors="replace")
         size = length + 1
+
+
+def last_error_message() -> str:
+    """The calling thread's last error message, however long it is."""
+    return _read_text(lib.hamustro_last_error_message)
+
+
+def last_delivery_error(tracker: int) -> str:
+    """The message of the tracker's last failed delivery attempt ("" if none)."""
+    def fill(buffer: ctypes.Array, size: int) -> int:
+        length = c_size_t()
+        lib.hamustro_tracker_last_delivery_error(tracker, buffer, size, ctypes.byref(length))
+        return length.value
+
+    return _read_text(fill)
 
 
 def _check(status: int, function: object, arguments: tuple) -> int:
@@ -84,6 +112,29 @@ config_handle = c_uint64
 tracker_handle = c_uint64
 _strings = POINTER(c_char_p)
 
+
+class HamustroStats(ctypes.Structure):
+    """The header's ``HamustroStats`` (its comments call it ``hamustro_stats``), field
+    for field, in the same order and widths. Set ``size`` to
+    ``ctypes.sizeof(HamustroStats)`` before passing it to ``hamustro_tracker_get_stats``."""
+
+    _fields_ = [
+        ("size", c_uint32),
+        ("enabled", c_uint32),
+        ("queued", c_uint64),
+        ("in_flight", c_uint64),
+        ("delivered", c_uint64),
+        ("dropped", c_uint64),
+        ("last_sync_time", c_uint64),
+        ("consecutive_failures", c_uint32),
+        ("last_error_status", c_uint32),
+        ("next_retry_ms", c_uint64),
+    ]
+
+
+# HamustroLogCallback: void (*)(uint32_t level, const char *message, void *user_data).
+LogCallback = CFUNCTYPE(None, c_uint32, c_char_p, c_void_p)
+
 # Every function that returns a hamustro_status, with its argument types; they raise
 # on failure through _check, so callers ignore the returned status.
 _STATUS_FUNCTIONS: dict[str, list] = {
@@ -96,6 +147,7 @@ _STATUS_FUNCTIONS: dict[str, list] = {
             "system_version", "product_version", "device_make", "device_model",
             "system", "system_language", "browser", "browser_version",
             "product_git_hash", "product_language", "database_path", "ip", "country",
+            "user_id_salt",
         )
     },
     "hamustro_config_set_env": [config_handle, c_int32],
@@ -103,12 +155,23 @@ _STATUS_FUNCTIONS: dict[str, list] = {
     "hamustro_config_set_queue_retention": [config_handle, c_uint32],
     "hamustro_config_set_payload_format": [config_handle, c_uint32],
     "hamustro_config_set_request_timeout_ms": [config_handle, c_uint32],
+    "hamustro_config_set_max_queued_events": [config_handle, c_uint64],
+    "hamustro_config_set_accept_invalid_certs_for_loopback": [config_handle, c_uint32],
+    "hamustro_set_log_callback": [LogCallback, c_void_p, c_uint32],
     "hamustro_tracker_new": [config_handle, POINTER(tracker_handle)],
     "hamustro_tracker_track_event": [tracker_handle, c_char_p, _strings, _strings, c_size_t],
     "hamustro_tracker_set_user": [tracker_handle, c_char_p, c_char_p],
     "hamustro_tracker_set_headers": [tracker_handle, _strings, _strings, c_size_t],
     "hamustro_tracker_flush": [tracker_handle, c_uint32],
     "hamustro_tracker_free": [tracker_handle],
+    "hamustro_tracker_set_enabled": [tracker_handle, c_bool],
+    "hamustro_tracker_is_enabled": [tracker_handle, POINTER(c_bool)],
+    "hamustro_tracker_discard_queued": [tracker_handle, POINTER(c_uint64)],
+    "hamustro_tracker_set_global_parameter": [tracker_handle, c_char_p, c_char_p],
+    "hamustro_tracker_clear_global_parameters": [tracker_handle],
+    "hamustro_tracker_get_stats": [tracker_handle, POINTER(HamustroStats)],
+    "hamustro_tracker_last_delivery_error": [
+        tracker_handle, c_char_p, c_size_t, POINTER(c_size_t)],
 }
 
 for _name, _argtypes in _STATUS_FUNCTIONS.items():

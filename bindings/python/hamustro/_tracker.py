@@ -13,8 +13,10 @@ from . import _ffi
 from ._error import InvalidArgument
 from ._ffi import lib
 from ._managed import Managed
+from ._stats import Stats
 
 _U32_MAX = 2**32 - 1
+_U64_MAX = 2**64 - 1
 _PAYLOAD_FORMATS = {"protobuf": 0, "json": 1}
 
 
@@ -60,6 +62,13 @@ def _integer(value: object, name: str, low: int, high: int) -> int:
     return number
 
 
+def _flag(value: object, name: str) -> bool:
+    # Strictly a bool: for a privacy switch, a truthy "no" must not mean yes.
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be a bool, not {type(value).__name__}")
+    return value
+
+
 def _milliseconds(seconds: float, name: str) -> int:
     if not isinstance(seconds, numbers.Real):
         raise TypeError(f"{name} must be a number of seconds, not {type(seconds).__name__}")
@@ -69,15 +78,17 @@ def _milliseconds(seconds: float, name: str) -> int:
     return round(milliseconds)
 
 
+def _value(value: object, name: str) -> bytes:
+    """A parameter or header value: str as it is, anything else through str()."""
+    return _text(value if isinstance(value, str) else str(value), name)
+
+
 def _pairs(mapping: Mapping[str, object], what: str) -> tuple[object, object, int]:
     """C arrays of names and values, and their count. Names must be str; values
     that are not are converted with str()."""
     items = list(mapping.items())
     names = [_text(name, f"{what} name {name!r}") for name, _ in items]
-    values = [
-        _text(value if isinstance(value, str) else str(value), f"{what} {name!r}")
-        for name, value in items
-    ]
+    values = [_value(value, f"{what} {name!r}") for name, value in items]
     if not items:
         return None, None, 0
     array = ctypes.c_char_p * len(items)
@@ -110,7 +121,16 @@ class Tracker(Managed):
     are required: one left out makes the constructor raise :class:`InvalidArgument`
     naming it. ``None`` leaves an option at the library's default. ``request_timeout``
     is in seconds; ``ip`` is None (detect the device's IPv4 address), "" (send none)
-    or an IPv4 address; ``country`` is an ISO code (None: from the locale).
+    or an IPv4 address; ``country`` is an ISO code (None: from the locale);
+    ``system`` and ``system_language`` are None (detect them from the OS and the
+    locale), "" (send none) or the value to send.
+
+    Privacy and control: ``user_id_salt`` makes the library store and send
+    ``sha256hex(user_id + salt)`` instead of raw user ids (keep it constant for an
+    app); ``max_queued_events`` caps the queue on the device, dropping the oldest
+    events beyond it (default 100000); ``accept_invalid_certs_for_loopback=True``
+    skips TLS certificate checks, allowed only for a collector on 127.0.0.1, ::1 or
+    localhost (any other host raises :class:`InvalidArgument`).
 
     All methods may be called from any thread at once. Use it as a context manager,
     or call :meth:`close`; after closing, every method raises :class:`InvalidHandle`.
@@ -141,6 +161,9 @@ class Tracker(Managed):
         request_timeout: Optional[float] = None,
         ip: Optional[str] = None,
         country: Optional[str] = None,
+        user_id_salt: Optional[str] = None,
+        max_queued_events: Optional[int] = None,
+        accept_invalid_certs_for_loopback: bool = False,
     ) -> None:
         if database_path is not None:
             database_path = os.fsdecode(database_path)
@@ -169,6 +192,7 @@ class Tracker(Managed):
                 ("database_path", database_path),
                 ("ip", ip),
                 ("country", country),
+                ("user_id_salt", user_id_salt),
             ):
                 config.set_text(field, value)
             handle = config._live_handle()
@@ -183,6 +207,13 @@ class Tracker(Managed):
             if request_timeout is not None:
                 lib.hamustro_config_set_request_timeout_ms(
                     handle, _milliseconds(request_timeout, "request_timeout"))
+            if max_queued_events is not None:
+                lib.hamustro_config_set_max_queued_events(
+                    handle, _integer(max_queued_events, "max_queued_events", 0, _U64_MAX))
+            lib.hamustro_config_set_accept_invalid_certs_for_loopback(
+                handle,
+                _flag(accept_invalid_certs_for_loopback, "accept_invalid_certs_for_loopback"),
+            )
             tracker = _ffi.tracker_handle()
             lib.hamustro_tracker_new(handle, ctypes.byref(tracker))
         self._handle = tracker.value
@@ -191,7 +222,9 @@ class Tracker(Managed):
         """Stores one event with optional parameters; returns once it is on disk.
 
         Parameter names must be str (TypeError otherwise); values that are not str
-        are converted with ``str()``. Never waits for the network.
+        are converted with ``str()``. Global parameters are added (the event's own
+        win). Never waits for the network. While tracking is switched off (see
+        :meth:`set_enabled`) it stores nothing and returns normally.
         """
         name = _text(event, "event")
         names, values, count = _pairs(params or {}, "parameter")
@@ -221,11 +254,69 @@ class Tracker(Managed):
         """Blocks until every event tracked so far is delivered.
 
         Raises :class:`NetworkError` or :class:`RejectedError` when a delivery attempt
-        fails, :class:`TimeoutError` after ``timeout`` seconds (None: no limit). Events
-        are never dropped: on failure they stay queued and are retried.
+        fails, :class:`TimeoutError` after ``timeout`` seconds (None: no limit),
+        :class:`DisabledError` while tracking is switched off. Events are never
+        dropped: on failure they stay queued and are retried.
         """
         milliseconds = _U32_MAX if timeout is None else _milliseconds(timeout, "timeout")
         lib.hamustro_tracker_flush(self._live_handle(), milliseconds)
+
+    def set_enabled(self, enabled: bool) -> None:
+        """Switches tracking on or off, persistently: the choice survives restarts.
+
+        While off, :meth:`track_event` stores nothing (and does not raise), nothing
+        is sent, and :meth:`flush` raises :class:`DisabledError`. Events queued
+        before are kept (and sent once tracking is on again) unless you also call
+        :meth:`discard_queued`. ``enabled`` must be a bool (TypeError otherwise).
+        """
+        lib.hamustro_tracker_set_enabled(self._live_handle(), _flag(enabled, "enabled"))
+
+    @property
+    def enabled(self) -> bool:
+        """Whether tracking is switched on (see :meth:`set_enabled`)."""
+        enabled = ctypes.c_bool()
+        lib.hamustro_tracker_is_enabled(self._live_handle(), ctypes.byref(enabled))
+        return enabled.value
+
+    def discard_queued(self) -> int:
+        """Deletes every queued event from the device (for example on a user's
+        erasure request) and returns how many. A request already in flight may
+        still reach the collector."""
+        discarded = ctypes.c_uint64()
+        lib.hamustro_tracker_discard_queued(self._live_handle(), ctypes.byref(discarded))
+        return discarded.value
+
+    def set_global_parameter(self, name: str, value: object) -> None:
+        """Adds a parameter to every event tracked from now on, persistently.
+
+        An event's own parameter of the same name wins. ``name`` must be a str;
+        ``value`` None removes the parameter, any other non-str value is converted
+        with ``str()``.
+        """
+        handle = self._live_handle()
+        encoded = None if value is None else _value(value, f"global parameter {name!r}")
+        lib.hamustro_tracker_set_global_parameter(
+            handle, _text(name, "global parameter name"), encoded)
+
+    def remove_global_parameter(self, name: str) -> None:
+        """Removes one global parameter (nothing happens if it is not set)."""
+        self.set_global_parameter(name, None)
+
+    def clear_global_parameters(self) -> None:
+        """Removes every global parameter, persistently."""
+        lib.hamustro_tracker_clear_global_parameters(self._live_handle())
+
+    def stats(self) -> Stats:
+        """A snapshot of the queue and of delivery: see :class:`hamustro.Stats`.
+
+        Read in two calls (the counters, then the last failure's message), so a
+        failure happening meanwhile may show its message with the counters of the
+        one before. Never waits for the network.
+        """
+        handle = self._live_handle()
+        raw = _ffi.HamustroStats(size=ctypes.sizeof(_ffi.HamustroStats))
+        lib.hamustro_tracker_get_stats(handle, ctypes.byref(raw))
+        return Stats._from_c(raw, _ffi.last_delivery_error(handle))
 
     def close(self) -> None:
         """Stops the tracker; queued events stay on disk for the next tracker.

@@ -23,6 +23,7 @@ def test_each_status_has_its_class():
         5: (hamustro.RejectedError, hamustro.HamustroError),
         6: (hamustro.TimeoutError, builtins.TimeoutError),
         7: (hamustro.InternalError, hamustro.HamustroError),
+        8: (hamustro.DisabledError, hamustro.HamustroError),
     }
     for status, (cls, builtin) in expected.items():
         error = error_for_status(status, "why")
@@ -51,6 +52,7 @@ def test_a_missing_required_option_is_named(options, missing):
     [{"env": 12}, {"env": -1}, {"env": 2**40}, {"payload_format": "xml"},
      {"ip": "not-an-ip"}, {"request_timeout": 0}, {"request_timeout": -1.0},
      {"queue_size": 2**32}, {"collector_url": "ftp://example.com"},
+     {"max_queued_events": 0}, {"max_queued_events": -1}, {"max_queued_events": 2**64},
      {"client_id": "nul\0inside"}],
 )
 def test_invalid_options_raise_invalid_argument(options, bad):

@@ -35,6 +35,13 @@ def test_every_method_raises_invalid_handle_after_close(make_tracker):
         lambda: tracker.set_user("t", "u"),
         lambda: tracker.set_headers({"X-A": "b"}),
         lambda: tracker.flush(),
+        lambda: tracker.set_enabled(False),
+        lambda: tracker.enabled,
+        lambda: tracker.discard_queued(),
+        lambda: tracker.set_global_parameter("name", "value"),
+        lambda: tracker.remove_global_parameter("name"),
+        lambda: tracker.clear_global_parameters(),
+        lambda: tracker.stats(),
     ):
         with pytest.raises(hamustro.InvalidHandle) as caught:
             call()
