@@ -1,0 +1,59 @@
+// swift-tools-version:5.9
+//
+// The Swift binding of hamustro: a thin Swift class over the C API in
+// include/hamustro.h, in the libsignal style (a C module under a Swift class that
+// frees its native handle in deinit).
+//
+// Where the C library comes from:
+// - By default (Linux, or macOS without an XCFramework) `CHamustro` is a system
+//   library: its module map points at ../../include/hamustro.h and links
+//   `-lhamustro`, so build the Rust library first and pass its directory, e.g.
+//     swift build -Xlinker -L<repo>/target/debug -Xlinker -rpath -Xlinker <repo>/target/debug
+//   (run-tests.sh does this for the tests).
+// - On Apple platforms, once ./build-xcframework.sh has made Hamustro.xcframework
+//   next to this file, `CHamustro` is that binary target instead (static library,
+//   header and module map included; no flags needed). HAMUSTRO_XCFRAMEWORK=0 or =1
+//   in the environment forces either choice.
+import Foundation
+import PackageDescription
+
+let xcframework = "Hamustro.xcframework"
+
+#if canImport(Darwin)
+let xcframeworkBuilt = FileManager.default.fileExists(
+    atPath: Context.packageDirectory + "/" + xcframework)
+#else
+let xcframeworkBuilt = false  // An XCFramework is of no use off Apple platforms.
+#endif
+
+let useXCFramework: Bool
+switch ProcessInfo.processInfo.environment["HAMUSTRO_XCFRAMEWORK"] {
+case "1": useXCFramework = true
+case "0": useXCFramework = false
+default: useXCFramework = xcframeworkBuilt
+}
+
+let cTarget: Target = useXCFramework
+    ? .binaryTarget(name: "CHamustro", path: xcframework)
+    : .systemLibrary(name: "CHamustro", path: "Sources/CHamustro")
+
+let package = Package(
+    name: "Hamustro",
+    platforms: [.macOS(.v10_15), .iOS(.v13)],
+    products: [
+        .library(name: "Hamustro", targets: ["Hamustro"]),
+    ],
+    targets: [
+        cTarget,
+        .target(
+            name: "Hamustro",
+            dependencies: ["CHamustro"],
+            swiftSettings: [.enableExperimentalFeature("StrictConcurrency")]
+        ),
+        .testTarget(
+            name: "HamustroTests",
+            dependencies: ["Hamustro"],
+            swiftSettings: [.enableExperimentalFeature("StrictConcurrency")]
+        ),
+    ]
+)

@@ -1,0 +1,232 @@
+import CHamustro
+import Foundation
+
+/// Tracks events and delivers them, signed, to a Hamustro collector.
+///
+/// ```swift
+/// let tracker = try Tracker(
+///     collectorURL: URL(string: "https://t.example.com")!,
+///     sharedSecretKey: secret, deviceID: deviceID, clientID: "my-app",
+///     systemVersion: "17.4", productVersion: "2.0.0")
+/// try tracker.setUser(tenantID: "acme", userID: "u-42")
+/// try tracker.trackEvent("app_open", parameters: ["screen": "home"])
+/// ```
+///
+/// Each event is committed to an on-disk queue (SQLite) before ``trackEvent(_:parameters:)``
+/// returns, and a background thread of the library delivers the queue when
+/// `queueSize` events are waiting or the last delivery is older than
+/// `queueRetentionMinutes`. No method but ``flush(timeout:)``, ``close()`` and
+/// `deinit` waits for the network.
+///
+/// Releasing the last reference frees the native tracker, as ``close()`` does: it waits
+/// for a request in progress (at most `requestTimeout`), and events not yet delivered
+/// stay in the database for the next tracker on it. One live tracker at a time may use
+/// a database file; a second one fails with ``HamustroError/Code/storage``.
+///
+/// ## Thread safety
+/// `Tracker` is `@unchecked Sendable` because the compiler cannot see what makes it
+/// safe, which is true nonetheless:
+/// - the C API allows every function to be called from any thread, concurrently, on
+///   the same handle, and a handle that was freed meanwhile only gives an error
+///   (``HamustroError/Code/invalidHandle``), never undefined behaviour;
+/// - the native handle is a `let`, set once in `init` and never changed;
+/// - the one mutable property, whether ``close()`` already ran, is read and written
+///   only under a lock.
+public final class Tracker: @unchecked Sendable {
+    /// The C API's tracker handle; closing invalidates it in the library, never here.
+    private let handle: hamustro_tracker
+    /// Guards `closed`, so that the handle is freed once however many threads close.
+    private let lock = NSLock()
+    private var closed = false
+
+    /// Creates a tracker: opens (or creates) the queue database, loads what an earlier
+    /// run left there (unsent events, counters, user), and starts background delivery.
+    ///
+    /// The first six parameters are required and must not be empty; the optional ones
+    /// are left out of the events when nil.
+    ///
+    /// - Parameters:
+    ///   - collectorURL: The collector's base URL, e.g. `https://t.example.com`;
+    ///     events are posted to `<url>/api/v1/track`. http or https (certificates are
+    ///     verified).
+    ///   - sharedSecretKey: The secret shared with the collector, signing every
+    ///     request. Never logged nor put in an error message.
+    ///   - deviceID: The device's raw identifier; only its SHA-256 is sent.
+    ///   - clientID: The app's identifier at the collector.
+    ///   - systemVersion: The operating system's version, e.g. "17.4".
+    ///   - productVersion: The app's version, e.g. "2.0.0".
+    ///   - environment: The environment the build runs in.
+    ///   - deviceMake: The device maker, e.g. "Apple".
+    ///   - deviceModel: The device model, e.g. "iPhone15,2".
+    ///   - system: The operating system's name, e.g. "iOS".
+    ///   - systemLanguage: The system language, e.g. "en-US".
+    ///   - browser: The browser's name, for web views.
+    ///   - browserVersion: The browser's version.
+    ///   - productGitHash: The git hash of the app build.
+    ///   - productLanguage: The language of the app's UI, e.g. "de".
+    ///   - queueSize: Deliver when this many events are queued; 0 or 1 delivers on
+    ///     every event.
+    ///   - queueRetentionMinutes: Deliver when the last successful delivery is older
+    ///     than this; 0 delivers on every event.
+    ///   - databasePath: The SQLite file holding the queue (created with its
+    ///     directory). nil: `<client_id>.sqlite3` in a `hamustro` folder of the
+    ///     platform's data directory (Application Support on Apple platforms).
+    ///   - payloadFormat: How request bodies are encoded.
+    ///   - requestTimeout: The limit on each HTTP request, connecting included, in
+    ///     seconds (rounded up to whole milliseconds); must be positive.
+    ///   - ip: The IPv4 address sent with each event. nil detects the device's
+    ///     primary address; "" sends none (the collector then records the request's).
+    ///   - country: The country sent with each event, e.g. "HU". nil takes the region
+    ///     of the process's locale, if it names one.
+    /// - Throws: ``HamustroError`` with ``HamustroError/Code/invalidArgument`` naming a
+    ///   missing or bad field, or ``HamustroError/Code/storage`` when the database
+    ///   cannot be used (including when another live tracker has it open).
+    public init(
+        collectorURL: URL,
+        sharedSecretKey: String,
+        deviceID: String,
+        clientID: String,
+        systemVersion: String,
+        productVersion: String,
+        environment: Environment = .production,
+        deviceMake: String? = nil,
+        deviceModel: String? = nil,
+        system: String? = nil,
+        systemLanguage: String? = nil,
+        browser: String? = nil,
+        browserVersion: String? = nil,
+        productGitHash: String? = nil,
+        productLanguage: String? = nil,
+        queueSize: UInt32 = 20,
+        queueRetentionMinutes: UInt32 = 1440,
+        databasePath: String? = nil,
+        payloadFormat: PayloadFormat = .protobuf,
+        requestTimeout: TimeInterval = 10,
+        ip: String? = nil,
+        country: String? = nil
+    ) throws {
+        var config: hamustro_config = 0
+        try check(hamustro_config_new(&config))
+        // The tracker keeps its own copy of the configuration.
+        defer { _ = hamustro_config_free(config) }
+
+        typealias Setter = (hamustro_config, UnsafePointer<CChar>?) -> UInt32
+        func set(_ setter: Setter, _ value: String?, _ name: String) throws {
+            // nil leaves the library's default: unset, or detected (ip, country).
+            guard value != nil else { return }
+            try withCString(value, name) { try check(setter(config, $0)) }
+        }
+        try set(hamustro_config_set_collector_url, collectorURL.absoluteString, "collectorURL")
+        try set(hamustro_config_set_shared_secret_key, sharedSecretKey, "sharedSecretKey")
+        try set(hamustro_config_set_device_id, deviceID, "deviceID")
+        try set(hamustro_config_set_client_id, clientID, "clientID")
+        try set(hamustro_config_set_system_version, systemVersion, "systemVersion")
+        try set(hamustro_config_set_product_version, productVersion, "productVersion")
+        try check(hamustro_config_set_env(config, environment.rawValue))
+        try set(hamustro_config_set_device_make, deviceMake, "deviceMake")
+        try set(hamustro_config_set_device_model, deviceModel, "deviceModel")
+        try set(hamustro_config_set_system, system, "system")
+        try set(hamustro_config_set_system_language, systemLanguage, "systemLanguage")
+        try set(hamustro_config_set_browser, browser, "browser")
+        try set(hamustro_config_set_browser_version, browserVersion, "browserVersion")
+        try set(hamustro_config_set_product_git_hash, productGitHash, "productGitHash")
+        try set(hamustro_config_set_product_language, productLanguage, "productLanguage")
+        try check(hamustro_config_set_queue_size(config, queueSize))
+        try check(hamustro_config_set_queue_retention(config, queueRetentionMinutes))
+        try set(hamustro_config_set_database_path, databasePath, "databasePath")
+        try check(hamustro_config_set_payload_format(config, payloadFormat.rawValue))
+        try check(hamustro_config_set_request_timeout_ms(config, milliseconds(requestTimeout)))
+        try set(hamustro_config_set_ip, ip, "ip")
+        try set(hamustro_config_set_country, country, "country")
+
+        var tracker: hamustro_tracker = 0
+        try check(hamustro_tracker_new(config, &tracker))
+        handle = tracker
+    }
+
+    deinit {
+        // No other reference exists, so no lock is needed.
+        if !closed {
+            _ = hamustro_tracker_free(handle)
+        }
+    }
+
+    /// Tracks one event. Returns once the event is committed to the on-disk queue:
+    /// from then on it survives the app being killed and will be delivered. Never
+    /// waits for the network.
+    ///
+    /// The time, the event's number within the session, the user, time zone, IP and
+    /// country are filled in by the library.
+    ///
+    /// - Parameters:
+    ///   - name: The event's name; not empty.
+    ///   - parameters: The event's parameters; names not empty.
+    /// - Throws: ``HamustroError`` with ``HamustroError/Code/invalidArgument``,
+    ///   ``HamustroError/Code/storage`` (nothing was stored), or
+    ///   ``HamustroError/Code/invalidHandle`` after ``close()``.
+    public func trackEvent(_ name: String, parameters: [String: String] = [:]) throws {
+        try withCString(name, "event name") { event in
+            try withCStringPairs(parameters, "parameter") { names, values, count in
+                try check(hamustro_tracker_track_event(handle, event, names, values, count))
+            }
+        }
+    }
+
+    /// Sets (and persists) the tenant and user that later events are attributed to;
+    /// nil clears a field. Events already tracked keep the user they were tracked with.
+    ///
+    /// - Throws: ``HamustroError`` with ``HamustroError/Code/invalidArgument``,
+    ///   ``HamustroError/Code/storage``, or ``HamustroError/Code/invalidHandle`` after
+    ///   ``close()``.
+    public func setUser(tenantID: String?, userID: String?) throws {
+        try withCString(tenantID, "tenantID") { tenant in
+            try withCString(userID, "userID") { user in
+                try check(hamustro_tracker_set_user(handle, tenant, user))
+            }
+        }
+    }
+
+    /// Replaces the extra HTTP headers sent with every request; an empty dictionary
+    /// removes them. Not persisted: set them again on every new tracker.
+    ///
+    /// - Parameter headers: Header names and values. Names must be valid HTTP header
+    ///   names, values may not hold control characters, and the headers the library
+    ///   sets itself (X-Hamustro-Time, X-Hamustro-Signature, Content-Type,
+    ///   Content-Length) cannot be replaced.
+    /// - Throws: ``HamustroError`` with ``HamustroError/Code/invalidArgument``, or
+    ///   ``HamustroError/Code/invalidHandle`` after ``close()``.
+    public func setHeaders(_ headers: [String: String]) throws {
+        try withCStringPairs(headers, "header") { names, values, count in
+            try check(hamustro_tracker_set_headers(handle, names, values, count))
+        }
+    }
+
+    /// Blocks until every event tracked before the call is delivered, a delivery
+    /// attempt fails, or `timeout` passes. Ignores the retry backoff. Events are never
+    /// dropped: on failure they stay queued and are retried in the background.
+    ///
+    /// - Parameter timeout: The longest wait, in seconds (rounded up to whole
+    ///   milliseconds, at most about 49 days).
+    /// - Throws: ``HamustroError`` with ``HamustroError/Code/network`` (unreachable, or
+    ///   a server error), ``HamustroError/Code/rejected`` (HTTP 4xx; the collector's
+    ///   answer is in the message), ``HamustroError/Code/timeout``, or
+    ///   ``HamustroError/Code/invalidHandle`` when the tracker is or gets closed.
+    public func flush(timeout: TimeInterval) throws {
+        try check(hamustro_tracker_flush(handle, milliseconds(timeout)))
+    }
+
+    /// Stops the tracker and frees its native handle, as releasing it does. Waits for
+    /// a request in progress to finish (at most `requestTimeout`); queued events stay
+    /// in the database and are sent by the next tracker on it. Calling it again does
+    /// nothing; other methods then throw ``HamustroError/Code/invalidHandle``.
+    public func close() {
+        lock.lock()
+        let wasClosed = closed
+        closed = true
+        lock.unlock()
+        if !wasClosed {
+            // Fails only for an invalid handle, which the flag above rules out.
+            _ = hamustro_tracker_free(handle)
+        }
+    }
+}
