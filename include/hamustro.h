@@ -311,11 +311,11 @@ hamustro_status hamustro_config_set_user_id_salt(hamustro_config config, const c
 // 100000; must be positive.
 hamustro_status hamustro_config_set_max_queued_events(hamustro_config config, uint64_t max_events);
 
-// Non-zero skips TLS certificate verification, for a development collector with a
+// `true` skips TLS certificate verification, for a development collector with a
 // self-signed certificate. Only allowed when the collector_url's host is 127.0.0.1,
-// ::1 or localhost: `hamustro_tracker_new` refuses it for any other host. Default 0:
-// certificates are verified against the Mozilla root store.
-hamustro_status hamustro_config_set_accept_invalid_certs_for_loopback(hamustro_config config, uint32_t accept);
+// ::1 or localhost: `hamustro_tracker_new` refuses it for any other host. Default
+// `false`: certificates are verified against the Mozilla root store.
+hamustro_status hamustro_config_set_accept_invalid_certs_for_loopback(hamustro_config config, bool accept);
 
 // Installs `callback` for messages up to `max_level` (1 error … 4 debug), for every
 // tracker in the process; NULL turns logging off (the default). Messages never hold

@@ -231,6 +231,16 @@ fn flush_with_a_refused_connection_fails_fast_with_a_network_error() {
     let error = tracker.flush(WAIT).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Network);
     assert_eq!(tracker.queued(), 1);
+    // Closing after a failed flush returns (a deadlock here once hung free forever).
+    let (done, closed) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        drop(tracker);
+        let _ = done.send(());
+    });
+    assert!(
+        closed.recv_timeout(WAIT).is_ok(),
+        "close hung after a failed flush"
+    );
 }
 
 #[test]

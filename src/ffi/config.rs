@@ -469,17 +469,17 @@ pub extern "C" fn hamustro_config_set_max_queued_events(
     })
 }
 
-/// Non-zero skips TLS certificate verification, for a development collector with a
+/// `true` skips TLS certificate verification, for a development collector with a
 /// self-signed certificate. Only allowed when the collector_url's host is 127.0.0.1,
-/// ::1 or localhost: `hamustro_tracker_new` refuses it for any other host. Default 0:
-/// certificates are verified against the Mozilla root store.
+/// ::1 or localhost: `hamustro_tracker_new` refuses it for any other host. Default
+/// `false`: certificates are verified against the Mozilla root store.
 #[no_mangle]
 pub extern "C" fn hamustro_config_set_accept_invalid_certs_for_loopback(
     config: HamustroConfig,
-    accept: u32,
+    accept: bool,
 ) -> HamustroStatus {
     update(config, |c| {
-        c.accept_invalid_certs_for_loopback = accept != 0;
+        c.accept_invalid_certs_for_loopback = accept;
         Ok(())
     })
 }

@@ -156,7 +156,7 @@ _STATUS_FUNCTIONS: dict[str, list] = {
     "hamustro_config_set_payload_format": [config_handle, c_uint32],
     "hamustro_config_set_request_timeout_ms": [config_handle, c_uint32],
     "hamustro_config_set_max_queued_events": [config_handle, c_uint64],
-    "hamustro_config_set_accept_invalid_certs_for_loopback": [config_handle, c_uint32],
+    "hamustro_config_set_accept_invalid_certs_for_loopback": [config_handle, c_bool],
     "hamustro_set_log_callback": [LogCallback, c_void_p, c_uint32],
     "hamustro_tracker_new": [config_handle, POINTER(tracker_handle)],
     "hamustro_tracker_track_event": [tracker_handle, c_char_p, _strings, _strings, c_size_t],
