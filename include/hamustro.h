@@ -320,7 +320,9 @@ hamustro_status hamustro_config_set_accept_invalid_certs_for_loopback(hamustro_c
 // Installs `callback` for messages up to `max_level` (1 error … 4 debug), for every
 // tracker in the process; NULL turns logging off (the default). Messages never hold
 // the shared secret, user ids or event parameters. The callback may call hamustro
-// functions, including this one.
+// functions, including this one. A thread that picked up the previous callback just
+// before it was replaced may still call it once more, so keep its `user_data` valid
+// (for example, never free it).
 //
 // # Safety
 // `callback` is NULL or a function that stays valid until it is replaced.
@@ -365,9 +367,11 @@ hamustro_status hamustro_tracker_new(hamustro_config config, hamustro_tracker *o
 // the app being killed and will be delivered. Never waits for the network. The time,
 // the event number within the session, the user, time zone, IP and country are filled
 // in by the library. Delivery starts in the background when `queue_size` events are
-// queued or the last delivery is older than `queue_retention`. Global parameters are
-// added (the event's own win). While tracking is disabled nothing is stored and the
-// call returns HAMUSTRO_STATUS_OK.
+// queued or the last delivery is older than `queue_retention` (on a database that has
+// never delivered, that is the first event). Global parameters come first, then the
+// event's own in call order; an own parameter replaces a global one of the same
+// name in its position. While tracking is disabled nothing is stored and the call
+// returns HAMUSTRO_STATUS_OK.
 //
 // # Safety
 // `event` is NULL or a NUL-terminated string; when `count` > 0, `names` and `values`

@@ -32,7 +32,9 @@ impl UserData {
 /// Installs `callback` for messages up to `max_level` (1 error … 4 debug), for every
 /// tracker in the process; NULL turns logging off (the default). Messages never hold
 /// the shared secret, user ids or event parameters. The callback may call hamustro
-/// functions, including this one.
+/// functions, including this one. A thread that picked up the previous callback just
+/// before it was replaced may still call it once more, so keep its `user_data` valid
+/// (for example, never free it).
 ///
 /// # Safety
 /// `callback` is NULL or a function that stays valid until it is replaced.

@@ -58,9 +58,11 @@ pub unsafe extern "C" fn hamustro_tracker_new(
 /// the app being killed and will be delivered. Never waits for the network. The time,
 /// the event number within the session, the user, time zone, IP and country are filled
 /// in by the library. Delivery starts in the background when `queue_size` events are
-/// queued or the last delivery is older than `queue_retention`. Global parameters are
-/// added (the event's own win). While tracking is disabled nothing is stored and the
-/// call returns HAMUSTRO_STATUS_OK.
+/// queued or the last delivery is older than `queue_retention` (on a database that has
+/// never delivered, that is the first event). Global parameters come first, then the
+/// event's own in call order; an own parameter replaces a global one of the same
+/// name in its position. While tracking is disabled nothing is stored and the call
+/// returns HAMUSTRO_STATUS_OK.
 ///
 /// # Safety
 /// `event` is NULL or a NUL-terminated string; when `count` > 0, `names` and `values`

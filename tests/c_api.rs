@@ -1,0 +1,456 @@
+//! The C API as C and C++ programs use it: compiles `tests/c/api_test.c` and
+//! `bindings/c/tests/test_hpp.cpp` against the cdylib cargo built, runs each against an
+//! in-process test collector, and checks on the collector's side that what they tracked
+//! arrived with the right names, parameters and users, in accepted (validly signed)
+//! requests.
+//!
+//! The programs check the API's answers themselves (`N passed, M failed`); the
+//! expectations here must stay in step with the events they track.
+
+#[path = "support/collector.rs"]
+mod collector;
+
+use std::ffi::OsStr;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use collector::{Collector, ReceivedEvent};
+use sha2::{Digest as _, Sha256};
+
+/// Long enough for a slow machine, short enough that a hanging program fails the test.
+const PROGRAM_TIMEOUT: Duration = Duration::from_secs(180);
+
+#[test]
+fn c_program_exercises_every_function_and_its_events_arrive_intact() {
+    let secret = "c-api-test-secret";
+    let collector = Collector::start(secret);
+    let work = tempfile::tempdir().unwrap();
+    let program = work.path().join("api_test");
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_owned());
+    compile(
+        &cc,
+        &["-Wall", "-Wextra", "-Werror", "-std=c11"],
+        &repo_root().join("tests/c/api_test.c"),
+        &program,
+    );
+
+    let output = run_program(
+        &program,
+        &collector,
+        secret,
+        &work.path().join("queue.sqlite3"),
+    );
+    assert_summary_has_no_failures(&output);
+
+    // Eight events from two trackers on one database, one after the other: one session,
+    // numbered on across the restart. None that was tracked while disabled, discarded,
+    // or sent where it could not be delivered.
+    let all = collector.events();
+    let main_device = sha256_hex("c-api-test-device");
+    let (events, others): (Vec<_>, Vec<_>) = all
+        .iter()
+        .cloned()
+        .partition(|e| e.collection_header.device_id == main_device);
+    let names: Vec<&str> = events.iter().map(|e| e.event.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "Level.Started",
+            "Item.Purchased",
+            "Level.Completed",
+            "Pet.Named",
+            "Player.LoggedOut",
+            "Game.Resumed",
+            "Game.Autosaved",
+            "Game.Saved",
+        ],
+        "{output}"
+    );
+    assert!(events.iter().all(|e| e.session == events[0].session));
+    let numbers: Vec<u32> = events.iter().map(|e| e.nr).collect();
+    assert_eq!(numbers[..5], [1, 2, 3, 4, 5], "{numbers:?}");
+    assert!(numbers.windows(2).all(|w| w[0] < w[1]), "{numbers:?}");
+
+    assert_eq!(
+        params(&events[0]),
+        [("level", "1-1"), ("difficulty", "hard")]
+    );
+    assert_eq!(
+        params(&events[1]),
+        [
+            ("item", "sword_of_dawn"),
+            ("currency", "gems"),
+            ("price", "120")
+        ]
+    );
+    // A repeated parameter keeps its first position and its last value.
+    assert_eq!(params(&events[2]), [("level", "1-1"), ("score", "48210")]);
+    // Global parameters join in (their order against the event's own is unspecified),
+    // one removed with NULL leaves, the event's own value wins, they survive the
+    // restart, and clearing them ends them.
+    assert_eq!(
+        sorted_params(&events[3]),
+        [
+            ("mode", "story"),
+            ("season", "summer"),
+            ("名前", "ハムスター 🐹")
+        ]
+    );
+    assert_eq!(sorted_params(&events[4]), [("season", "summer")]);
+    assert_eq!(
+        sorted_params(&events[5]),
+        [("level", "1-2"), ("season", "winter")]
+    );
+    assert_eq!(sorted_params(&events[6]), [("season", "summer")]);
+    assert_eq!(params(&events[7]), [("slot", "1")]);
+
+    // The user as it was when each event was tracked; the last one survived the restart.
+    let users: Vec<_> = events.iter().map(user).collect();
+    let studio = (Some("studio-42"), Some("player-1337"));
+    let player_7 = (None, Some("player-7"));
+    assert_eq!(
+        users,
+        [
+            studio,
+            studio,
+            studio,
+            studio,
+            (None, None),
+            player_7,
+            player_7,
+            player_7
+        ]
+    );
+
+    // The salted tracker sent sha256hex(user_id + salt), never the raw id.
+    assert_eq!(others.len(), 1, "{others:?}");
+    assert_eq!(others[0].event, "Salted.Event");
+    let salted = sha256_hex("player-9pepper");
+    assert_eq!(others[0].user_id.as_deref(), Some(salted.as_str()));
+
+    assert!(all.iter().all(|e| e.ip.as_deref() == Some("192.0.2.7")));
+    assert!(all.iter().all(|e| e.country.as_deref() == Some("HU")));
+
+    let header = &events[0].collection_header;
+    assert_eq!(header.device_id, sha256_hex("c-api-test-device"));
+    assert_eq!(header.client_id, "c-api-test");
+    assert_eq!(header.system_version, "6.1");
+    assert_eq!(header.product_version, "0.1.0-test");
+    assert_eq!(header.env, 10, "HAMUSTRO_ENVIRONMENT_TESTING");
+    assert_eq!(header.device_make.as_deref(), Some("Framework"));
+    assert_eq!(header.device_model.as_deref(), Some("Laptop 13"));
+    assert_eq!(header.product_git_hash.as_deref(), Some("3f2a9c1"));
+
+    // Extra headers went with the first tracker's request; they are not persisted, so
+    // the tracker after the restart sent none.
+    let collections = collector.collections();
+    let game_build = |c: &collector::ReceivedCollection| {
+        c.headers
+            .iter()
+            .find(|(name, _)| name == "x-game-build")
+            .map(|(_, value)| value.clone())
+    };
+    let first = collections
+        .iter()
+        .find(|c| {
+            c.collection
+                .payloads
+                .iter()
+                .any(|p| p.event == "Level.Started")
+        })
+        .unwrap();
+    assert_eq!(game_build(first).as_deref(), Some("2024.06.1"));
+    let last = collections
+        .iter()
+        .find(|c| {
+            c.collection
+                .payloads
+                .iter()
+                .any(|p| p.event == "Game.Resumed")
+        })
+        .unwrap();
+    assert_eq!(game_build(last), None);
+
+    assert_signed_or_rejected_for_the_wrong_secret(&collector, 1);
+}
+
+#[test]
+fn cpp_wrapper_test_passes_and_its_events_arrive_intact() {
+    let cxx = std::env::var("CXX").unwrap_or_else(|_| "g++".to_owned());
+    if Command::new(&cxx).arg("--version").output().is_err() {
+        println!("note: {cxx} is not installed; skipping the C++ wrapper test");
+        return;
+    }
+    let secret = "cpp-api-test-secret";
+    let collector = Collector::start(secret);
+    let work = tempfile::tempdir().unwrap();
+    let program = work.path().join("test_hpp");
+    let bindings = repo_root().join("bindings/c");
+    compile(
+        &cxx,
+        &[
+            OsStr::new("-std=c++17"),
+            OsStr::new("-Wall"),
+            OsStr::new("-Wextra"),
+            OsStr::new("-Werror"),
+            OsStr::new("-I"),
+            bindings.as_os_str(),
+        ],
+        &bindings.join("tests/test_hpp.cpp"),
+        &program,
+    );
+
+    let output = run_program(
+        &program,
+        &collector,
+        secret,
+        &work.path().join("queue.sqlite3"),
+    );
+    assert_summary_has_no_failures(&output);
+
+    let events = collector.events();
+    let names: Vec<&str> = events.iter().map(|e| e.event.as_str()).take(5).collect();
+    // string_views that were not NUL-terminated arrived cut where the view ends.
+    assert_eq!(
+        names,
+        [
+            "Match.Started",
+            "Match.Ended",
+            "Menu.Opened",
+            "Tracker.Moved",
+            "Tracker.Moved"
+        ],
+        "{output}"
+    );
+    assert_eq!(params(&events[0]), [("mode", "ranked"), ("map", "dust2")]);
+    assert_eq!(params(&events[1]), [("kills", "12"), ("result", "win")]);
+    assert!(params(&events[2]).is_empty());
+    assert_eq!(params(&events[3]), [("how", "constructor")]);
+    assert_eq!(params(&events[4]), [("how", "assignment")]);
+    assert_eq!(user(&events[0]), (Some("cpp-tenant"), Some("cpp-user")));
+    assert_eq!(user(&events[1]), (Some("cpp-tenant"), Some("cpp-user")));
+    assert_eq!(user(&events[2]), (None, Some("cpp-user-2")));
+
+    // Four threads tracked five pings each on one tracker: all arrived, none twice, all
+    // with the global parameter set before them.
+    let mut pings: Vec<(String, String)> = events[5..]
+        .iter()
+        .map(|e| {
+            assert_eq!(e.event, "Thread.Ping");
+            assert_eq!(e.param("binding"), Some("cpp"));
+            (
+                e.param("thread").unwrap().to_owned(),
+                e.param("i").unwrap().to_owned(),
+            )
+        })
+        .collect();
+    pings.sort();
+    let expected: Vec<(String, String)> = (0..4)
+        .flat_map(|t| (0..5).map(move |i| (t.to_string(), i.to_string())))
+        .collect();
+    assert_eq!(pings, expected);
+
+    // One session, numbered without gaps, sent as JSON as configured.
+    assert_eq!(
+        events.iter().map(|e| e.nr).collect::<Vec<_>>(),
+        (1..=25).collect::<Vec<u32>>()
+    );
+    assert!(events.iter().all(|e| e.session == events[0].session));
+    assert!(events
+        .iter()
+        .all(|e| e.ip.as_deref() == Some("198.51.100.4")));
+    assert!(events.iter().all(|e| e.country.as_deref() == Some("DE")));
+    let collections = collector.collections();
+    assert!(collections
+        .iter()
+        .all(|c| c.content_type == "application/json"));
+    assert!(collections.iter().all(|c| c
+        .headers
+        .iter()
+        .any(|(name, value)| name == "x-cpp-binding" && value == "hamustro.hpp")));
+    let header = &events[0].collection_header;
+    assert_eq!(header.device_id, sha256_hex("cpp-test-device"));
+    assert_eq!(header.client_id, "cpp-test");
+    assert_eq!(header.product_language.as_deref(), Some("de"));
+
+    assert_signed_or_rejected_for_the_wrong_secret(&collector, 0);
+}
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------
+
+fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The directory of the cdylib cargo built for this test run. The test binary is
+/// `target/<profile>/deps/c_api-<hash>`; cargo writes the cdylib next to it as
+/// `deps/libhamustro.so` (built by the same rustc call as the rlib this test links, so
+/// never stale) and copies it up to `target/<profile>/` only for `cargo build`.
+fn cdylib_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("cannot locate the test binary");
+    let deps_dir = exe.parent().expect("the test binary has no directory");
+    let name = format!(
+        "{}hamustro{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    );
+    let candidates = [Some(deps_dir), deps_dir.parent()];
+    let found = candidates
+        .into_iter()
+        .flatten()
+        .find(|dir| dir.join(&name).is_file())
+        .map(Path::to_path_buf);
+    found.unwrap_or_else(|| {
+        panic!(
+            "cargo did not produce the cdylib {name} for this test build (looked in {} \
+                 and its parent). The C and C++ programs link against it: keep \"cdylib\" \
+                 in [lib] crate-type in Cargo.toml, or run `cargo build` before `cargo test`.",
+            deps_dir.display()
+        )
+    })
+}
+
+/// Compiles and links `source` against the cdylib, failing the test with the
+/// compiler's output.
+fn compile<S: AsRef<OsStr>>(compiler: &str, flags: &[S], source: &Path, output: &Path) {
+    let include = repo_root().join("include");
+    let result = Command::new(compiler)
+        .args(flags)
+        .arg("-I")
+        .arg(&include)
+        .arg(source)
+        .arg("-o")
+        .arg(output)
+        .arg("-L")
+        .arg(cdylib_dir())
+        .args(["-lhamustro", "-pthread"])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run the compiler {compiler}: {e}"));
+    assert!(
+        result.status.success(),
+        "{compiler} failed on {}:\n{}{}",
+        source.display(),
+        String::from_utf8_lossy(&result.stdout),
+        String::from_utf8_lossy(&result.stderr)
+    );
+}
+
+/// Runs `program URL SECRET DB` with the cdylib on the library path and returns its
+/// stdout and stderr; fails the test if it exits non-zero or hangs.
+fn run_program(program: &Path, collector: &Collector, secret: &str, db: &Path) -> String {
+    let library_dir = cdylib_dir();
+    let mut child = Command::new(program)
+        .arg(collector.url())
+        .arg(secret)
+        .arg(db)
+        .env("LD_LIBRARY_PATH", &library_dir)
+        .env("DYLD_LIBRARY_PATH", &library_dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
+    // Read both pipes on threads so that a chatty program never blocks on a full pipe.
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = pipe.read_to_string(&mut text);
+            text
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if started.elapsed() > PROGRAM_TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let output = format!(
+        "--- stdout ---\n{}--- stderr ---\n{}",
+        stdout.join().unwrap(),
+        stderr.join().unwrap()
+    );
+    match status {
+        None => panic!(
+            "{} did not finish within {PROGRAM_TIMEOUT:?}:\n{output}",
+            program.display()
+        ),
+        Some(status) => assert!(
+            status.success(),
+            "{} failed ({status}):\n{output}",
+            program.display()
+        ),
+    }
+    output
+}
+
+/// The program printed its `N passed, 0 failed` line, alone on a line.
+fn assert_summary_has_no_failures(output: &str) {
+    let summary = output.lines().find_map(|line| {
+        let (passed, failed) = line.split_once(" passed, ")?;
+        let failed = failed.strip_suffix(" failed")?;
+        Some((passed.parse::<u32>().ok()?, failed.parse::<u32>().ok()?))
+    });
+    match summary {
+        Some((passed, 0)) => assert!(passed > 0, "no checks ran:\n{output}"),
+        _ => panic!("no `N passed, 0 failed` line:\n{output}"),
+    }
+}
+
+/// Every request the collector accepted passed its signature check (it answers 405
+/// to a bad one and records no events); the only rejections are the `expected`
+/// requests signed with a wrong secret on purpose (more if the library retried one).
+fn assert_signed_or_rejected_for_the_wrong_secret(collector: &Collector, expected: usize) {
+    let requests = collector.requests();
+    assert!(requests.iter().any(|r| r.status == 200));
+    let rejected: Vec<_> = requests.iter().filter(|r| r.status != 200).collect();
+    for request in &rejected {
+        assert_eq!(request.status, 405, "{request:?}");
+        let reason = request.error.as_deref().unwrap_or_default();
+        assert!(
+            reason.starts_with("X-Hamustro-Signature header is invalid"),
+            "{request:?}"
+        );
+    }
+    assert!(
+        rejected.len() >= expected && (expected > 0 || rejected.is_empty()),
+        "expected {expected} rejected request(s), got {rejected:?}"
+    );
+}
+
+/// The parameters by name, for events whose order is not specified.
+fn sorted_params(event: &ReceivedEvent) -> Vec<(&str, &str)> {
+    let mut params = params(event);
+    params.sort();
+    params
+}
+
+fn params(event: &ReceivedEvent) -> Vec<(&str, &str)> {
+    event
+        .params
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .collect()
+}
+
+fn user(event: &ReceivedEvent) -> (Option<&str>, Option<&str>) {
+    (event.tenant_id.as_deref(), event.user_id.as_deref())
+}
+
+fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
