@@ -11,12 +11,20 @@ import CHamustro
 /// name `hamustro_status` is ambiguous in Swift; the functions return the typedef.
 func check(_ status: UInt32) throws {
     guard status != HAMUSTRO_STATUS_OK.rawValue else { return }
-    guard let code = HamustroError.Code(rawValue: status) else {
-        // A code added in a later library version: keep its name in the message.
-        let name = String(cString: hamustro_status_name(status))
-        throw HamustroError(code: .internal, message: "\(name) (\(status)): \(lastErrorMessage())")
+    throw HamustroError(status: status, message: lastErrorMessage())
+}
+
+extension HamustroError {
+    /// The error for a failure `status` (not `HAMUSTRO_STATUS_OK`) and its message.
+    init(status: UInt32, message: String) {
+        if let code = Code(rawValue: status) {
+            self.init(code: code, message: message)
+        } else {
+            // A code added in a later library version: keep its name in the message.
+            let name = String(cString: hamustro_status_name(status))
+            self.init(code: .internal, message: "\(name) (\(status)): \(message)")
+        }
     }
-    throw HamustroError(code: code, message: lastErrorMessage())
 }
 
 /// The calling thread's last error message from the C library.

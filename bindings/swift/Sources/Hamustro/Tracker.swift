@@ -18,6 +18,10 @@ import Foundation
 /// `queueRetentionMinutes`. No method but ``flush(timeout:)``, ``close()`` and
 /// `deinit` waits for the network.
 ///
+/// Users' choices are the library's too: ``setEnabled(_:)`` switches tracking off
+/// persistently, ``discardQueued()`` erases what is waiting on the device, and
+/// `userIDSalt` keeps raw user ids on it. ``stats()`` tells how delivery is going.
+///
 /// Releasing the last reference frees the native tracker, as ``close()`` does: it waits
 /// for a request in progress (at most `requestTimeout`), and events not yet delivered
 /// stay in the database for the next tracker on it. One live tracker at a time may use
@@ -34,7 +38,8 @@ import Foundation
 ///   only under a lock.
 public final class Tracker: @unchecked Sendable {
     /// The C API's tracker handle; closing invalidates it in the library, never here.
-    private let handle: hamustro_tracker
+    /// Internal, not private, for the extensions in Control.swift and Stats.swift.
+    let handle: hamustro_tracker
     /// Guards `closed`, so that the handle is freed once however many threads close.
     private let lock = NSLock()
     private var closed = false
@@ -58,8 +63,10 @@ public final class Tracker: @unchecked Sendable {
     ///   - environment: The environment the build runs in.
     ///   - deviceMake: The device maker, e.g. "Apple".
     ///   - deviceModel: The device model, e.g. "iPhone15,2".
-    ///   - system: The operating system's name, e.g. "iOS".
-    ///   - systemLanguage: The system language, e.g. "en-US".
+    ///   - system: The operating system's name, e.g. "iOS". nil detects it from the
+    ///     operating system the app runs on; "" sends none.
+    ///   - systemLanguage: The system language, e.g. "en-US". nil takes it from the
+    ///     process's locale; "" sends none.
     ///   - browser: The browser's name, for web views.
     ///   - browserVersion: The browser's version.
     ///   - productGitHash: The git hash of the app build.
@@ -78,9 +85,20 @@ public final class Tracker: @unchecked Sendable {
     ///     primary address; "" sends none (the collector then records the request's).
     ///   - country: The country sent with each event, e.g. "HU". nil takes the region
     ///     of the process's locale, if it names one.
+    ///   - userIDSalt: When set, user ids given to ``setUser(tenantID:userID:)`` are
+    ///     stored and sent as the hex SHA-256 of the user id followed by this salt, so
+    ///     raw user ids never leave the device. Keep it constant for an app, or the
+    ///     same user gets a new id. nil sends user ids as given.
+    ///   - maxQueuedEvents: The most events kept queued on the device; tracking one
+    ///     more drops the oldest (counted in ``Stats/dropped``). Must be positive.
+    ///     nil keeps the library's default, 100000.
+    ///   - acceptInvalidCertificatesForLoopback: `true` skips TLS certificate
+    ///     verification, for a development collector with a self-signed certificate.
+    ///     Only allowed when `collectorURL`'s host is 127.0.0.1, ::1 or localhost.
     /// - Throws: ``HamustroError`` with ``HamustroError/Code/invalidArgument`` naming a
-    ///   missing or bad field, or ``HamustroError/Code/storage`` when the database
-    ///   cannot be used (including when another live tracker has it open).
+    ///   missing or bad field (or `acceptInvalidCertificatesForLoopback` with a host
+    ///   that is not a loopback address), or ``HamustroError/Code/storage`` when the
+    ///   database cannot be used (including when another live tracker has it open).
     public init(
         collectorURL: URL,
         sharedSecretKey: String,
@@ -103,7 +121,10 @@ public final class Tracker: @unchecked Sendable {
         payloadFormat: PayloadFormat = .protobuf,
         requestTimeout: TimeInterval = 10,
         ip: String? = nil,
-        country: String? = nil
+        country: String? = nil,
+        userIDSalt: String? = nil,
+        maxQueuedEvents: UInt64? = nil,
+        acceptInvalidCertificatesForLoopback: Bool = false
     ) throws {
         var config: hamustro_config = 0
         try check(hamustro_config_new(&config))
@@ -112,7 +133,8 @@ public final class Tracker: @unchecked Sendable {
 
         typealias Setter = (hamustro_config, UnsafePointer<CChar>?) -> UInt32
         func set(_ setter: Setter, _ value: String?, _ name: String) throws {
-            // nil leaves the library's default: unset, or detected (ip, country).
+            // nil leaves the library's default: unset, or detected (system,
+            // systemLanguage, ip, country).
             guard value != nil else { return }
             try withCString(value, name) { try check(setter(config, $0)) }
         }
@@ -138,6 +160,12 @@ public final class Tracker: @unchecked Sendable {
         try check(hamustro_config_set_request_timeout_ms(config, milliseconds(requestTimeout)))
         try set(hamustro_config_set_ip, ip, "ip")
         try set(hamustro_config_set_country, country, "country")
+        try set(hamustro_config_set_user_id_salt, userIDSalt, "userIDSalt")
+        if let maxQueuedEvents {
+            try check(hamustro_config_set_max_queued_events(config, maxQueuedEvents))
+        }
+        try check(hamustro_config_set_accept_invalid_certs_for_loopback(
+            config, acceptInvalidCertificatesForLoopback))
 
         var tracker: hamustro_tracker = 0
         try check(hamustro_tracker_new(config, &tracker))
@@ -156,7 +184,10 @@ public final class Tracker: @unchecked Sendable {
     /// waits for the network.
     ///
     /// The time, the event's number within the session, the user, time zone, IP and
-    /// country are filled in by the library.
+    /// country are filled in by the library, and the global parameters
+    /// (``setGlobalParameter(_:_:)``) added; the event's own parameters win. While
+    /// tracking is switched off (``setEnabled(_:)``) nothing is stored and it returns
+    /// normally.
     ///
     /// - Parameters:
     ///   - name: The event's name; not empty.
@@ -174,6 +205,7 @@ public final class Tracker: @unchecked Sendable {
 
     /// Sets (and persists) the tenant and user that later events are attributed to;
     /// nil clears a field. Events already tracked keep the user they were tracked with.
+    /// With a `userIDSalt`, only the salted hash of `userID` is stored and sent.
     ///
     /// - Throws: ``HamustroError`` with ``HamustroError/Code/invalidArgument``,
     ///   ``HamustroError/Code/storage``, or ``HamustroError/Code/invalidHandle`` after
@@ -209,8 +241,10 @@ public final class Tracker: @unchecked Sendable {
     ///   milliseconds, at most about 49 days).
     /// - Throws: ``HamustroError`` with ``HamustroError/Code/network`` (unreachable, or
     ///   a server error), ``HamustroError/Code/rejected`` (HTTP 4xx; the collector's
-    ///   answer is in the message), ``HamustroError/Code/timeout``, or
-    ///   ``HamustroError/Code/invalidHandle`` when the tracker is or gets closed.
+    ///   answer is in the message), ``HamustroError/Code/timeout``,
+    ///   ``HamustroError/Code/disabled`` while tracking is switched off
+    ///   (``setEnabled(_:)``; nothing is sent), or ``HamustroError/Code/invalidHandle``
+    ///   when the tracker is or gets closed.
     public func flush(timeout: TimeInterval) throws {
         try check(hamustro_tracker_flush(handle, milliseconds(timeout)))
     }

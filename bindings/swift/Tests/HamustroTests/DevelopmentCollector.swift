@@ -35,11 +35,13 @@ final class DevelopmentCollector: @unchecked Sendable {
         return repo.appendingPathComponent("target/debug/examples/collector")
     }
 
-    /// Starts a collector on a free port that accepts requests signed with `secret`.
-    init(secret: String) throws {
+    /// Starts a collector on a free port that accepts requests signed with `secret`,
+    /// or, with `failWith`, answers every request with that HTTP status instead.
+    init(secret: String, failWith status: Int? = nil) throws {
         process = Process()
         process.executableURL = Self.executable
         process.arguments = ["--port", "0", "--secret", secret, "--jsonl"]
+            + (status.map { ["--fail-with", String($0)] } ?? [])
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
@@ -86,6 +88,14 @@ final class DevelopmentCollector: @unchecked Sendable {
                 fields: object
             )
         }
+    }
+
+    /// The number of accepted events printed so far, without waiting.
+    var eventCount: Int {
+        output.all.dropFirst().filter { line in
+            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8))
+            return (object as? [String: Any])?["event"] != nil
+        }.count
     }
 
     /// Waits for `count` rejected requests and gives their HTTP statuses.

@@ -3,64 +3,7 @@ import Foundation
 import Hamustro
 import XCTest
 
-final class TrackerTests: XCTestCase {
-    private var directory: URL!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("hamustro-swift-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try FileManager.default.removeItem(at: directory)
-    }
-
-    /// A tracker with test values for every required field, its queue in this test's
-    /// directory. Nothing listens on port 9 (discard) of the loopback address.
-    private func makeTracker(
-        url: URL = URL(string: "http://127.0.0.1:9")!,
-        secret: String = "s3cret",
-        clientID: String = "swift-tests",
-        database: String = "queue.sqlite3",
-        environment: Environment = .testing,
-        payloadFormat: PayloadFormat = .protobuf
-    ) throws -> Tracker {
-        try Tracker(
-            collectorURL: url,
-            sharedSecretKey: secret,
-            deviceID: "device-1",
-            clientID: clientID,
-            systemVersion: "6.0",
-            productVersion: "1.0.0",
-            environment: environment,
-            deviceMake: "Hamster Inc.",
-            system: "Linux",
-            productLanguage: "hu",
-            queueSize: 100,
-            databasePath: directory.appendingPathComponent(database).path,
-            payloadFormat: payloadFormat,
-            requestTimeout: 2,
-            ip: "",
-            country: "HU"
-        )
-    }
-
-    /// Asserts that `body` throws a ``HamustroError`` with `code` and a message.
-    private func assertThrows(
-        _ code: HamustroError.Code,
-        file: StaticString = #filePath, line: UInt = #line,
-        _ body: () throws -> Void
-    ) {
-        XCTAssertThrowsError(try body(), file: file, line: line) { error in
-            guard let error = error as? HamustroError else {
-                return XCTFail("\(error) is not a HamustroError", file: file, line: line)
-            }
-            XCTAssertEqual(error.code, code, "\(error)", file: file, line: line)
-            XCTAssertFalse(error.message.isEmpty, "\(error) has no message", file: file, line: line)
-        }
-    }
-
+final class TrackerTests: TrackerTestCase {
     func testTrackAndFlushDeliversEventsWithParametersUserAndHeaders() throws {
         let collector = try DevelopmentCollector(secret: "s3cret")
         let tracker = try makeTracker(url: collector.url, secret: "s3cret")
@@ -140,9 +83,9 @@ final class TrackerTests: XCTestCase {
 
     func testFlushToADeadPortThrowsNetworkWithinTheTimeout() throws {
         let collector = try DevelopmentCollector(secret: "s3cret")
-        let deadURL = collector.url
+        let stoppedURL = collector.url
         collector.stop()
-        let tracker = try makeTracker(url: deadURL)
+        let tracker = try makeTracker(url: stoppedURL)
         try tracker.trackEvent("lost_in_space")
 
         let started = Date()
