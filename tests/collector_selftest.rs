@@ -553,3 +553,187 @@ fn start_on_a_taken_port_fails_with_addr_in_use() {
         .expect("port should be taken");
     assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse);
 }
+
+// ---------------------------------------------------------------------------------------
+// Fault modes and the HTTP server under them
+// ---------------------------------------------------------------------------------------
+
+/// An agent that gives up after `timeout`, like a tracker does.
+fn impatient_agent(timeout: Duration) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(timeout))
+        .build()
+        .new_agent()
+}
+
+/// POSTs a signed two-event collection; the status, or the error's text.
+fn post_sample(agent: &ureq::Agent, collector: &Collector) -> Result<u16, String> {
+    let body = sample_collection(2).encode_to_vec();
+    let signature = sign(TIME, &body, SECRET);
+    agent
+        .post(collector.track_url())
+        .header("Content-Type", PROTOBUF)
+        .header("X-Hamustro-Time", TIME)
+        .header("X-Hamustro-Signature", &signature)
+        .send(&body[..])
+        .map(|response| response.status().as_u16())
+        .map_err(|error| error.to_string())
+}
+
+#[test]
+fn a_slow_reply_records_at_once_and_answers_after_the_delay() {
+    let collector = Collector::start(SECRET);
+    let delay = Duration::from_millis(300);
+    collector.script([Reply::slow(delay)]);
+    let started = Instant::now();
+    assert_eq!(post_sample(&agent(), &collector), Ok(200));
+    assert!(started.elapsed() >= delay);
+    let request = &collector.requests()[0];
+    assert_eq!(
+        (request.status, request.delay, request.dropped),
+        (200, Some(delay), false)
+    );
+    assert!(
+        request.at >= started && request.at < started + delay,
+        "`at` is the arrival"
+    );
+    assert_eq!(collector.events().len(), 2);
+}
+
+#[test]
+fn a_slow_reply_past_the_client_timeout_still_stores_the_events() {
+    let collector = Collector::start(SECRET);
+    collector.script([Reply::slow(Duration::from_secs(30))]);
+    let timeout = Duration::from_millis(300);
+    assert!(post_sample(&impatient_agent(timeout), &collector).is_err());
+    assert_eq!(
+        collector.events().len(),
+        2,
+        "stored although never answered in time"
+    );
+    // Stopping cuts the held-back answer short instead of waiting 30 s for it.
+    let stopping = Instant::now();
+    drop(collector);
+    assert!(stopping.elapsed() < Duration::from_secs(2));
+}
+
+#[test]
+fn reset_before_store_closes_the_connection_and_records_no_events() {
+    let collector = Collector::start(SECRET);
+    collector.script([Reply::ResetBeforeStore]);
+    let error = post_sample(&agent(), &collector).unwrap_err();
+    assert!(collector.events().is_empty(), "{error}");
+    let request = &collector.requests()[0];
+    assert_eq!(
+        (request.status, request.dropped, request.scripted),
+        (0, true, true)
+    );
+    assert_eq!(
+        post_sample(&agent(), &collector),
+        Ok(200),
+        "serves on afterwards"
+    );
+}
+
+#[test]
+fn reset_after_store_records_the_events_but_never_answers() {
+    let collector = Collector::start(SECRET);
+    collector.script([Reply::ResetAfterStore]);
+    assert!(post_sample(&agent(), &collector).is_err());
+    assert_eq!(collector.events().len(), 2);
+    let request = &collector.requests()[0];
+    assert_eq!(
+        (request.status, request.dropped, request.scripted),
+        (200, true, false)
+    );
+}
+
+#[test]
+fn hang_answers_nothing_until_the_client_gives_up_or_the_collector_stops() {
+    let collector = Collector::start(SECRET);
+    collector.set_default_reply(Reply::Hang);
+    let timeout = Duration::from_millis(300);
+    let started = Instant::now();
+    assert!(post_sample(&impatient_agent(timeout), &collector).is_err());
+    assert!(started.elapsed() >= timeout);
+    let request = &collector.requests()[0];
+    assert_eq!((request.status, request.dropped), (0, true));
+    assert!(collector.events().is_empty());
+
+    // A client without a timeout is released when the collector stops.
+    let patient = std::thread::spawn({
+        let agent = agent();
+        let url = collector.track_url();
+        move || agent.post(url).send(&b"x"[..]).is_err()
+    });
+    assert!(collector.wait_for_requests(2, Duration::from_secs(10)));
+    let stopping = Instant::now();
+    drop(collector);
+    assert!(stopping.elapsed() < Duration::from_secs(2));
+    assert!(
+        patient.join().unwrap(),
+        "the hanging request ends in an error"
+    );
+}
+
+#[test]
+fn a_stopped_collector_frees_its_port_and_can_come_back_on_it() {
+    let collector = Collector::start(SECRET);
+    let port = collector.port();
+    let agent = agent();
+    assert_eq!(post_sample(&agent, &collector), Ok(200));
+    assert_eq!(post_sample(&agent, &collector), Ok(200), "kept alive");
+    drop(collector);
+
+    let back = Collector::restart_on(port, SECRET).unwrap();
+    assert_eq!(back.port(), port);
+    // The agent's pooled connection went with the old collector: at most one failure.
+    let first = post_sample(&agent, &back);
+    assert!(
+        first == Ok(200) || post_sample(&agent, &back) == Ok(200),
+        "{first:?}"
+    );
+    assert_eq!(back.events().len(), 2, "a restarted collector starts empty");
+}
+
+#[test]
+fn chunked_bodies_expect_continue_and_malformed_requests_on_the_wire() {
+    use std::io::{BufRead as _, BufReader, Write as _};
+    use std::net::TcpStream;
+
+    let collector = Collector::start(SECRET);
+    let body = sample_collection(1).encode_to_vec();
+    let signature = sign(TIME, &body, SECRET);
+    let mut stream = TcpStream::connect(("127.0.0.1", collector.port())).unwrap();
+    let head = format!(
+        "POST /api/v1/track?x=1 HTTP/1.1\r\nHost: t\r\nContent-Type: {PROTOBUF}\r\n\
+         X-Hamustro-Time: {TIME}\r\nX-Hamustro-Signature: {signature}\r\n\
+         Transfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    assert_eq!(line, "HTTP/1.1 100 Continue\r\n");
+    reader.read_line(&mut line).unwrap();
+    let (first, second) = body.split_at(body.len() / 2);
+    for chunk in [first, second] {
+        write!(stream, "{:x};ext=1\r\n", chunk.len()).unwrap();
+        stream.write_all(chunk).unwrap();
+        stream.write_all(b"\r\n").unwrap();
+    }
+    stream.write_all(b"0\r\nTrailer: t\r\n\r\n").unwrap();
+    line.clear();
+    reader.read_line(&mut line).unwrap();
+    assert_eq!(line, "HTTP/1.1 200 OK\r\n", "{:?}", collector.requests());
+    assert_eq!(collector.events().len(), 1);
+    assert_eq!(collector.requests()[0].path, "/api/v1/track");
+
+    let mut garbage = TcpStream::connect(("127.0.0.1", collector.port())).unwrap();
+    garbage.write_all(b"NOT HTTP\r\n\r\n").unwrap();
+    let mut line = String::new();
+    BufReader::new(garbage).read_line(&mut line).unwrap();
+    assert!(line.starts_with("HTTP/1.1 400"), "{line:?}");
+    assert_eq!(collector.requests().len(), 1, "not a request the log shows");
+}

@@ -1,9 +1,11 @@
 //! A test collector that answers `/api/v1/track` exactly like the genuine Hamustro
 //! collector (a Go service; see /work/shared/PROTOCOL.md), records what it accepted and
-//! can be scripted to fail.
+//! can be scripted to fail: with a status, or the way networks fail (a late answer, a
+//! connection dropped before or after storing, no answer at all; see `Reply`).
 //!
 //! Included with `#[path = ...] mod collector;` by the integration tests and by
-//! `examples/collector.rs`, so it declares no modules of its own.
+//! `examples/collector.rs`, so its one module of its own, the HTTP server `http.rs`,
+//! is named by a path relative to this file.
 //!
 //! Where the genuine collector and prost disagree, this module does the extra work to be
 //! as strict as Go: proto2 required fields are checked on the wire (prost fills in a
@@ -15,8 +17,8 @@ use std::collections::VecDeque;
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
-use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::thread;
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use hamustro::wire::{Collection, Environment, Parameter, Payload};
@@ -24,6 +26,11 @@ use md5::{Digest as _, Md5};
 use prost::Message as _;
 use serde_json::{Map, Value};
 use sha2::Sha256;
+
+#[path = "http.rs"]
+mod http;
+
+use http::{Answer, Request as Incoming, Response, Server};
 
 /// The only path the genuine collector serves.
 pub const TRACK_PATH: &str = "/api/v1/track";
@@ -37,6 +44,26 @@ pub enum Reply {
     StatusRetryAfter(u16, u64),
     /// Validate and answer like the genuine collector.
     Validate,
+    /// Do what the inner reply does (accepted events are recorded at once), but send the
+    /// answer only after this delay: a slow collector. Past the client's request timeout
+    /// the client gives up on a request whose events the collector already has. A
+    /// collector stopped meanwhile closes the connection instead of answering.
+    Slow(Duration, Box<Reply>),
+    /// Read the request, then close the connection without answering. Nothing is stored.
+    ResetBeforeStore,
+    /// Validate and record like `Validate`, then close the connection without answering:
+    /// the collector has the events, the client never learns it (a lost reply).
+    ResetAfterStore,
+    /// Never answer; the connection stays open until the client gives up (or the
+    /// collector stops). Nothing is stored.
+    Hang,
+}
+
+impl Reply {
+    /// `Validate`, answered after `delay`.
+    pub fn slow(delay: Duration) -> Reply {
+        Reply::Slow(delay, Box::new(Reply::Validate))
+    }
 }
 
 /// One accepted request body.
@@ -112,11 +139,20 @@ pub struct RequestRecord {
     /// All request headers, names lowercased, in arrival order.
     pub headers: Vec<(String, String)>,
     pub body_len: usize,
+    /// The status decided on; 0 when none was (`Reply::ResetBeforeStore`, `Reply::Hang`).
     pub status: u16,
     /// Why validation rejected the request (`None` when accepted or scripted).
     pub error: Option<String>,
-    /// The status came from the script (`Reply::Status*`), not from validation.
+    /// The outcome came from the script (`Reply::Status*`, `ResetBeforeStore`, `Hang`),
+    /// not from validation.
     pub scripted: bool,
+    /// When the request had been read completely.
+    pub at: Instant,
+    /// How long the answer was held back (`Reply::Slow`).
+    pub delay: Option<Duration>,
+    /// The connection was closed, or left hanging, without an answer: the client never
+    /// saw `status` (`Reply::ResetBeforeStore`, `ResetAfterStore`, `Hang`).
+    pub dropped: bool,
 }
 
 impl RequestRecord {
@@ -130,12 +166,12 @@ impl RequestRecord {
 pub type EventHook = Box<dyn Fn(&ReceivedEvent, &RequestRecord) + Send + Sync>;
 pub type RequestHook = Box<dyn Fn(&RequestRecord) + Send + Sync>;
 
-/// A running collector on 127.0.0.1; dropping it stops the server.
+/// A running collector on 127.0.0.1; dropping it stops the server, closes its
+/// connections and frees the port.
 pub struct Collector {
-    server: Arc<tiny_http::Server>,
     shared: Arc<Shared>,
+    server: Option<Server>,
     port: u16,
-    thread: Option<JoinHandle<()>>,
 }
 
 impl Collector {
@@ -146,26 +182,31 @@ impl Collector {
 
     /// Starts on `port` (0 = ephemeral).
     pub fn start_on(port: u16, secret: &str) -> io::Result<Collector> {
-        let server = tiny_http::Server::http(("127.0.0.1", port)).map_err(into_io_error)?;
-        let port = server
-            .server_addr()
-            .to_ip()
-            .map(|addr| addr.port())
-            .ok_or_else(|| io::Error::other("the collector is not listening on TCP"))?;
-        let server = Arc::new(server);
         let shared = Arc::new(Shared::new(secret));
-        let thread = thread::Builder::new()
-            .name("hamustro-collector".into())
-            .spawn({
-                let (server, shared) = (server.clone(), shared.clone());
-                move || serve(&server, &shared)
-            })?;
+        let server = Server::start(port, {
+            let shared = shared.clone();
+            Box::new(move |request| handle(&shared, request))
+        })?;
         Ok(Collector {
-            server,
             shared,
-            port,
-            thread: Some(thread),
+            port: server.port(),
+            server: Some(server),
         })
+    }
+
+    /// Starts on `port` again after an earlier collector there stopped: the collector
+    /// "comes back". Retries for about a second while the port is still taken.
+    pub fn restart_on(port: u16, secret: &str) -> io::Result<Collector> {
+        let mut attempts = 0;
+        loop {
+            match Collector::start_on(port, secret) {
+                Err(error) if error.kind() == io::ErrorKind::AddrInUse && attempts < 50 => {
+                    attempts += 1;
+                    thread::sleep(Duration::from_millis(20));
+                }
+                result => return result,
+            }
+        }
     }
 
     /// The base URL to configure a client with, e.g. `http://127.0.0.1:4321`.
@@ -232,11 +273,11 @@ impl Collector {
 
 impl Drop for Collector {
     fn drop(&mut self) {
+        // Cut `Reply::Slow` delays short first: stopping the server waits for its handlers.
         self.shared.stopping.store(true, Ordering::SeqCst);
-        self.server.unblock();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        drop(self.shared.lock());
+        self.shared.changed.notify_all();
+        drop(self.server.take());
     }
 }
 
@@ -262,14 +303,6 @@ fn md5_hex(bytes: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-fn into_io_error(error: Box<dyn std::error::Error + Send + Sync>) -> io::Error {
-    // Keep the kind (e.g. AddrInUse) so callers can tell why the port was refused.
-    match error.downcast::<io::Error>() {
-        Ok(error) => *error,
-        Err(error) => io::Error::other(error),
-    }
 }
 
 fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -340,8 +373,8 @@ impl Shared {
 
     /// Records the request (and its events when accepted), wakes the waiters, then runs
     /// the hooks outside the lock.
-    fn record(&self, request: &Incoming, verdict: &Verdict) {
-        let record = request.record(verdict);
+    fn record(&self, request: &Incoming, verdict: &Verdict, delivery: Delivery) {
+        let record = request_record(request, verdict, delivery);
         let mut new_events = Vec::new();
         let (on_event, on_request) = {
             let mut state = self.lock();
@@ -369,83 +402,105 @@ impl Shared {
             hook(&record);
         }
     }
-}
 
-// ---------------------------------------------------------------------------------------
-// The server loop
-// ---------------------------------------------------------------------------------------
-
-fn serve(server: &tiny_http::Server, shared: &Shared) {
-    loop {
-        match server.recv() {
-            Ok(request) => handle(shared, request),
-            // recv fails after `unblock` (we are stopping) or on an accept error (go on).
-            Err(_) if shared.stopping.load(Ordering::SeqCst) => return,
-            Err(_) => continue,
+    /// Sleeps for `delay`, or less when the collector stops.
+    fn pause(&self, delay: Duration) {
+        let deadline = Instant::now() + delay;
+        let mut state = self.lock();
+        while !self.stopping.load(Ordering::SeqCst) {
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                return;
+            };
+            state = self
+                .changed
+                .wait_timeout(state, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
         }
     }
 }
 
-fn handle(shared: &Shared, mut request: tiny_http::Request) {
-    let mut body = Vec::new();
-    // Like Go's ioutil.ReadAll in the genuine handler: a broken body is just shorter.
-    let _ = request.as_reader().read_to_end(&mut body);
-    let incoming = Incoming::new(&request, body);
-    let verdict = match shared.next_reply() {
-        Reply::Status(status) => Verdict::Scripted(status, None),
-        Reply::StatusRetryAfter(status, secs) => Verdict::Scripted(status, Some(secs)),
-        Reply::Validate => validate(&incoming, &shared.secret),
-    };
+// ---------------------------------------------------------------------------------------
+// Handling one request (the HTTP server is in http.rs)
+// ---------------------------------------------------------------------------------------
+
+/// How the answer to one request goes out.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Delivery {
+    /// After this delay, if any.
+    Respond(Option<Duration>),
+    Close(Option<Duration>),
+    Hang(Option<Duration>),
+}
+
+impl Delivery {
+    fn delay(self) -> Option<Duration> {
+        match self {
+            Delivery::Respond(delay) | Delivery::Close(delay) | Delivery::Hang(delay) => delay,
+        }
+    }
+}
+
+fn handle(shared: &Shared, request: &Incoming) -> Answer {
+    // Like Go's ioutil.ReadAll in the genuine handler, a broken body is just shorter:
+    // the server hands it over as far as it arrived.
+    let (verdict, delivery) = decide(shared, request, shared.next_reply(), None);
     // Record before answering: once a client sees 200, the test must see the events.
-    shared.record(&incoming, &verdict);
-    let _ = request.respond(verdict.response());
-}
-
-/// The parts of a request that validation and the log need.
-struct Incoming {
-    method: String,
-    path: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Incoming {
-    fn new(request: &tiny_http::Request, body: Vec<u8>) -> Incoming {
-        let url = request.url();
-        Incoming {
-            method: request.method().to_string(),
-            path: url.split('?').next().unwrap_or(url).to_owned(),
-            headers: request
-                .headers()
-                .iter()
-                .map(|h| {
-                    let name = h.field.as_str().as_str().to_ascii_lowercase();
-                    (name, h.value.as_str().to_owned())
-                })
-                .collect(),
-            body,
+    shared.record(request, &verdict, delivery);
+    if let Some(delay) = delivery.delay() {
+        shared.pause(delay);
+        if shared.stopping.load(Ordering::SeqCst) {
+            // A stopped collector sends no answer it was still holding back.
+            return Answer::Close;
         }
     }
-
-    /// The first value of header `name`, as Go's `Header.Get` returns it.
-    fn header(&self, name: &str) -> Option<&str> {
-        find_header(&self.headers, name)
+    match delivery {
+        Delivery::Respond(_) => Answer::Respond(verdict.response()),
+        Delivery::Close(_) => Answer::Close,
+        Delivery::Hang(_) => Answer::Hang,
     }
+}
 
-    fn record(&self, verdict: &Verdict) -> RequestRecord {
-        RequestRecord {
-            method: self.method.clone(),
-            path: self.path.clone(),
-            content_type: self.header("content-type").map(str::to_owned),
-            headers: self.headers.clone(),
-            body_len: self.body.len(),
-            status: verdict.status(),
-            error: match verdict {
-                Verdict::Reject(_, reason) => Some(reason.clone()),
-                _ => None,
-            },
-            scripted: matches!(verdict, Verdict::Scripted(..)),
+/// What `reply` makes of `request`; `delay` is what enclosing `Reply::Slow`s add up to.
+fn decide(
+    shared: &Shared,
+    request: &Incoming,
+    reply: Reply,
+    delay: Option<Duration>,
+) -> (Verdict, Delivery) {
+    match reply {
+        Reply::Status(status) => (Verdict::Scripted(status, None), Delivery::Respond(delay)),
+        Reply::StatusRetryAfter(status, secs) => (
+            Verdict::Scripted(status, Some(secs)),
+            Delivery::Respond(delay),
+        ),
+        Reply::Validate => (validate(request, &shared.secret), Delivery::Respond(delay)),
+        Reply::Slow(more, inner) => {
+            let delay = delay.unwrap_or_default() + more;
+            decide(shared, request, *inner, Some(delay))
         }
+        Reply::ResetBeforeStore => (Verdict::Unanswered, Delivery::Close(delay)),
+        Reply::ResetAfterStore => (validate(request, &shared.secret), Delivery::Close(delay)),
+        Reply::Hang => (Verdict::Unanswered, Delivery::Hang(delay)),
+    }
+}
+
+fn request_record(request: &Incoming, verdict: &Verdict, delivery: Delivery) -> RequestRecord {
+    RequestRecord {
+        method: request.method.clone(),
+        path: request.path.clone(),
+        content_type: request.header("content-type").map(str::to_owned),
+        headers: request.headers.clone(),
+        body_len: request.body.len(),
+        status: verdict.status(),
+        error: match verdict {
+            Verdict::Reject(_, reason) => Some(reason.clone()),
+            _ => None,
+        },
+        scripted: matches!(verdict, Verdict::Scripted(..) | Verdict::Unanswered),
+        at: request.at,
+        delay: delivery.delay(),
+        dropped: !matches!(delivery, Delivery::Respond(_)),
     }
 }
 
@@ -457,6 +512,8 @@ enum Verdict {
     Reject(u16, String),
     /// Answered from the script: status and optional Retry-After seconds.
     Scripted(u16, Option<u64>),
+    /// Not looked at, and never answered (`Reply::ResetBeforeStore`, `Reply::Hang`).
+    Unanswered,
 }
 
 impl Verdict {
@@ -465,31 +522,36 @@ impl Verdict {
             Verdict::Accept(_) => 200,
             Verdict::NoPayloads => 204,
             Verdict::Reject(status, _) | Verdict::Scripted(status, _) => *status,
+            Verdict::Unanswered => 0,
         }
     }
 
     /// Errors carry `{"error": ...}` like the genuine collector in verbose mode, which
     /// helps whoever debugs a client against this collector.
-    fn response(&self) -> tiny_http::Response<io::Cursor<Vec<u8>>> {
-        let status = tiny_http::StatusCode(self.status());
+    fn response(&self) -> Response {
+        let mut response = Response {
+            status: self.status(),
+            headers: Vec::new(),
+            body: Vec::new(),
+        };
         match self {
             Verdict::Reject(_, reason) => {
-                let body = serde_json::json!({ "error": reason }).to_string();
-                tiny_http::Response::from_string(body)
-                    .with_status_code(status)
-                    .with_header(header("Content-Type", "application/json"))
+                response.body = serde_json::json!({ "error": reason })
+                    .to_string()
+                    .into_bytes();
+                response
+                    .headers
+                    .push(("Content-Type".into(), "application/json".into()));
             }
-            Verdict::Scripted(_, Some(secs)) => tiny_http::Response::from_data(Vec::new())
-                .with_status_code(status)
-                .with_header(header("Retry-After", &secs.to_string())),
-            _ => tiny_http::Response::from_data(Vec::new()).with_status_code(status),
+            Verdict::Scripted(_, Some(secs)) => {
+                response
+                    .headers
+                    .push(("Retry-After".into(), secs.to_string()));
+            }
+            _ => {}
         }
+        response
     }
-}
-
-fn header(name: &str, value: &str) -> tiny_http::Header {
-    tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes())
-        .expect("static header names and ASCII values are valid")
 }
 
 // ---------------------------------------------------------------------------------------

@@ -2,7 +2,11 @@
 //! fixtures.
 #![allow(dead_code)]
 
+pub mod c_program;
+pub mod child;
 pub mod collector;
+pub mod figures;
+pub mod xorshift;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

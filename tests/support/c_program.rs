@@ -1,0 +1,104 @@
+//! Compiling the C test programs against the cdylib cargo built for this test run, and
+//! running them with a time limit.
+
+use std::ffi::OsStr;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+pub fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The directory of the cdylib: cargo writes it next to the test binary, in
+/// `target/<profile>/deps/`, from the same rustc call as the rlib the test links (so
+/// it is never stale), and copies it up to `target/<profile>/` only for `cargo build`.
+pub fn cdylib_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("cannot locate the test binary");
+    let deps = exe.parent().expect("the test binary has no directory");
+    let name = format!(
+        "{}hamustro{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    );
+    let found = [Some(deps), deps.parent()]
+        .into_iter()
+        .flatten()
+        .find(|dir| dir.join(&name).is_file())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| {
+            panic!(
+                "cargo did not build the cdylib {name} (looked in {} and its parent): keep \
+                 \"cdylib\" in [lib] crate-type in Cargo.toml",
+                deps.display()
+            )
+        });
+    found
+}
+
+/// Compiles `source` into `output`, linked against the cdylib; fails the test with the
+/// compiler's messages.
+pub fn compile<S: AsRef<OsStr>>(compiler: &str, flags: &[S], source: &Path, output: &Path) {
+    let result = Command::new(compiler)
+        .args(flags)
+        .arg("-I")
+        .arg(repo_root().join("include"))
+        .arg(source)
+        .arg("-o")
+        .arg(output)
+        .arg("-L")
+        .arg(cdylib_dir())
+        .args(["-lhamustro", "-pthread"])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run the compiler {compiler}: {e}"));
+    assert!(
+        result.status.success(),
+        "{compiler} failed on {}:\n{}{}",
+        source.display(),
+        String::from_utf8_lossy(&result.stdout),
+        String::from_utf8_lossy(&result.stderr)
+    );
+}
+
+/// Runs `command` with the cdylib on the library path; its status, stdout and stderr.
+/// Kills it and fails the test when it takes longer than `limit`.
+pub fn run(mut command: Command, limit: Duration) -> (ExitStatus, String, String) {
+    let library_dir = cdylib_dir();
+    let mut child = command
+        .env("LD_LIBRARY_PATH", &library_dir)
+        .env("DYLD_LIBRARY_PATH", &library_dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
+    // Read both pipes on threads, so that a chatty program never blocks on a full pipe.
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        thread::spawn(move || {
+            let mut text = String::new();
+            let _ = pipe.read_to_string(&mut text);
+            text
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "{command:?} did not finish within {limit:?}:\n{}{}",
+                stdout.join().unwrap(),
+                stderr.join().unwrap()
+            );
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    (status, stdout.join().unwrap(), stderr.join().unwrap())
+}
