@@ -31,12 +31,17 @@ pub struct Record {
 /// Records taken from the journal for persisting, and the file to empty afterwards.
 pub struct Taken {
     pub records: Vec<Record>,
+    /// Set once the records are in the store: only emptying the file remains.
+    pub stored: bool,
     file: File,
 }
 
 impl Taken {
     /// Empties the journal file these records came from, once they are in the store.
-    pub fn release(self) -> Result<()> {
+    /// Until this succeeds the file must not be appended to again (stale records
+    /// behind new ones would be replayed), so a failure is retried before the next
+    /// `take`.
+    pub fn release(&self) -> Result<()> {
         self.file
             .set_len(0)
             .map_err(|e| Error::storage("cannot empty the journal", e))
@@ -173,6 +178,7 @@ impl Journal {
         self.offset = 0;
         Ok(Some(Taken {
             records: std::mem::take(&mut self.pending),
+            stored: false,
             file,
         }))
     }

@@ -182,8 +182,8 @@ impl Tracker {
         let mut payload = Payload {
             at,
             event: event.to_string(),
-            // The number is assigned inside the store's transaction; the largest one
-            // stands in for it here so that the size check is never too lenient.
+            // The journal assigns the number when it appends; the largest one stands
+            // in for it here so that the size check is never too lenient.
             nr: u32::MAX,
             timezone: timezone_at(at),
             tenant_id: user.tenant_id,
@@ -343,7 +343,10 @@ impl Tracker {
         self.check_open()?;
         // Holding `persisting` keeps the worker from moving records meanwhile.
         let mut persisting = self.shared.lock_persisting();
-        let mut discarded = persisting.take().map_or(0, |taken| taken.records.len()) as u64;
+        let mut discarded = persisting
+            .take()
+            .filter(|taken| !taken.stored)
+            .map_or(0, |taken| taken.records.len()) as u64;
         {
             let mut journal = self.shared.lock_journal();
             discarded += journal.pending() as u64;

@@ -100,6 +100,7 @@ impl Shared {
         let persisting = self
             .lock_persisting()
             .as_ref()
+            .filter(|taken| !taken.stored)
             .map_or(0, |taken| taken.records.len());
         self.store_queued.load(Ordering::Relaxed)
             + persisting as u64
@@ -180,28 +181,30 @@ fn persist(shared: &Shared) -> Result<()> {
     if persisting.is_none() {
         *persisting = shared.lock_journal().take()?;
     }
-    let Some(taken) = persisting.as_ref() else {
+    let Some(taken) = persisting.as_mut() else {
         return Ok(());
     };
-    let inserted = shared
-        .lock_store()
-        .insert(&taken.records, shared.max_queued_events);
-    let inserted = inserted.inspect_err(|error| {
-        log(Level::Error, || error.to_string());
-        // Try again later; the records are safe in the journal meanwhile.
-        shared.lock_control().persist_at = Some(Instant::now() + Duration::from_secs(1));
-    })?;
-    if inserted.dropped > 0 {
-        log(Level::Warn, || {
-            format!(
-                "the queue is full ({} events): dropped the {} oldest",
-                shared.max_queued_events, inserted.dropped
-            )
-        });
+    if !taken.stored {
+        let inserted = shared
+            .lock_store()
+            .insert(&taken.records, shared.max_queued_events);
+        let inserted = inserted.inspect_err(|error| {
+            log(Level::Error, || error.to_string());
+            // Try again later; the records are safe in the journal meanwhile.
+            shared.lock_control().persist_at = Some(Instant::now() + Duration::from_secs(1));
+        })?;
+        taken.stored = true;
+        if inserted.dropped > 0 {
+            log(Level::Warn, || {
+                format!(
+                    "the queue is full ({} events): dropped the {} oldest",
+                    shared.max_queued_events, inserted.dropped
+                )
+            });
+        }
     }
-    if let Some(taken) = persisting.take() {
-        taken.release()?;
-    }
+    taken.release()?;
+    *persisting = None;
     Ok(())
 }
 
@@ -211,12 +214,10 @@ fn flush(shared: &Shared, backoff: &mut Backoff) -> Result<()> {
         return Err(disabled());
     }
     persist(shared)?;
-    // Bound first: the store's guard must be released before delivering.
+    // Bound first: the store's guard must be released before delivering. An empty
+    // queue still goes through `deliver`, which then ends a background drain.
     let target = shared.lock_store().newest_id()?;
-    match target {
-        Some(target) => deliver(shared, backoff, Some(target)),
-        None => Ok(()),
-    }
+    deliver(shared, backoff, Some(target.unwrap_or(0)))
 }
 
 /// Sends batches, oldest first, until the queue is empty (or, for a flush, until every

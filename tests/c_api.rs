@@ -7,17 +7,16 @@
 //! The programs check the API's answers themselves (`N passed, M failed`); the
 //! expectations here must stay in step with the events they track.
 
-#[path = "support/collector.rs"]
-mod collector;
+mod support;
 
 use std::ffi::OsStr;
-use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
 
-use collector::{Collector, ReceivedEvent};
 use sha2::{Digest as _, Sha256};
+use support::c_program::{compile, repo_root, run};
+use support::collector::{Collector, ReceivedEvent};
 
 /// Long enough for a slow machine, short enough that a hanging program fails the test.
 const PROGRAM_TIMEOUT: Duration = Duration::from_secs(180);
@@ -146,7 +145,7 @@ fn c_program_exercises_every_function_and_its_events_arrive_intact() {
     // Extra headers went with the first tracker's request; they are not persisted, so
     // the tracker after the restart sent none.
     let collections = collector.collections();
-    let game_build = |c: &collector::ReceivedCollection| {
+    let game_build = |c: &support::collector::ReceivedCollection| {
         c.headers
             .iter()
             .find(|(name, _)| name == "x-game-build")
@@ -282,116 +281,18 @@ fn cpp_wrapper_test_passes_and_its_events_arrive_intact() {
 // Helpers
 // ---------------------------------------------------------------------------------------
 
-fn repo_root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The directory of the cdylib cargo built for this test run. The test binary is
-/// `target/<profile>/deps/c_api-<hash>`; cargo writes the cdylib next to it as
-/// `deps/libhamustro.so` (built by the same rustc call as the rlib this test links, so
-/// never stale) and copies it up to `target/<profile>/` only for `cargo build`.
-fn cdylib_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("cannot locate the test binary");
-    let deps_dir = exe.parent().expect("the test binary has no directory");
-    let name = format!(
-        "{}hamustro{}",
-        std::env::consts::DLL_PREFIX,
-        std::env::consts::DLL_SUFFIX
-    );
-    let candidates = [Some(deps_dir), deps_dir.parent()];
-    let found = candidates
-        .into_iter()
-        .flatten()
-        .find(|dir| dir.join(&name).is_file())
-        .map(Path::to_path_buf);
-    found.unwrap_or_else(|| {
-        panic!(
-            "cargo did not produce the cdylib {name} for this test build (looked in {} \
-                 and its parent). The C and C++ programs link against it: keep \"cdylib\" \
-                 in [lib] crate-type in Cargo.toml, or run `cargo build` before `cargo test`.",
-            deps_dir.display()
-        )
-    })
-}
-
-/// Compiles and links `source` against the cdylib, failing the test with the
-/// compiler's output.
-fn compile<S: AsRef<OsStr>>(compiler: &str, flags: &[S], source: &Path, output: &Path) {
-    let include = repo_root().join("include");
-    let result = Command::new(compiler)
-        .args(flags)
-        .arg("-I")
-        .arg(&include)
-        .arg(source)
-        .arg("-o")
-        .arg(output)
-        .arg("-L")
-        .arg(cdylib_dir())
-        .args(["-lhamustro", "-pthread"])
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run the compiler {compiler}: {e}"));
-    assert!(
-        result.status.success(),
-        "{compiler} failed on {}:\n{}{}",
-        source.display(),
-        String::from_utf8_lossy(&result.stdout),
-        String::from_utf8_lossy(&result.stderr)
-    );
-}
-
-/// Runs `program URL SECRET DB` with the cdylib on the library path and returns its
-/// stdout and stderr; fails the test if it exits non-zero or hangs.
+/// Runs `program URL SECRET DB` and returns its stdout and stderr; fails the test if
+/// it exits non-zero or hangs.
 fn run_program(program: &Path, collector: &Collector, secret: &str, db: &Path) -> String {
-    let library_dir = cdylib_dir();
-    let mut child = Command::new(program)
-        .arg(collector.url())
-        .arg(secret)
-        .arg(db)
-        .env("LD_LIBRARY_PATH", &library_dir)
-        .env("DYLD_LIBRARY_PATH", &library_dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
-    // Read both pipes on threads so that a chatty program never blocks on a full pipe.
-    let drain = |mut pipe: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = pipe.read_to_string(&mut text);
-            text
-        })
-    };
-    let stdout = drain(Box::new(child.stdout.take().unwrap()));
-    let stderr = drain(Box::new(child.stderr.take().unwrap()));
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break Some(status);
-        }
-        if started.elapsed() > PROGRAM_TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let output = format!(
-        "--- stdout ---\n{}--- stderr ---\n{}",
-        stdout.join().unwrap(),
-        stderr.join().unwrap()
+    let mut command = Command::new(program);
+    command.arg(collector.url()).arg(secret).arg(db);
+    let (status, stdout, stderr) = run(command, PROGRAM_TIMEOUT);
+    let output = format!("--- stdout ---\n{stdout}--- stderr ---\n{stderr}");
+    assert!(
+        status.success(),
+        "{} failed ({status}):\n{output}",
+        program.display()
     );
-    match status {
-        None => panic!(
-            "{} did not finish within {PROGRAM_TIMEOUT:?}:\n{output}",
-            program.display()
-        ),
-        Some(status) => assert!(
-            status.success(),
-            "{} failed ({status}):\n{output}",
-            program.display()
-        ),
-    }
     output
 }
 

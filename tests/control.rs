@@ -297,32 +297,13 @@ fn the_os_and_locale_fill_what_the_app_left_unset() {
 }
 
 fn c_tracker(url: &str, db: &std::path::Path) -> HamustroTracker {
-    let mut config = 0;
+    let config = support::c_config(url, db);
     let mut tracker = 0;
-    unsafe {
-        hamustro_config_new(&mut config);
-        let set: [(
-            unsafe extern "C" fn(u64, *const c_char) -> HamustroStatus,
-            &str,
-        ); 7] = [
-            (hamustro_config_set_collector_url, url),
-            (hamustro_config_set_shared_secret_key, SECRET),
-            (hamustro_config_set_device_id, "d"),
-            (hamustro_config_set_client_id, "c"),
-            (hamustro_config_set_system_version, "1"),
-            (hamustro_config_set_product_version, "2"),
-            (hamustro_config_set_database_path, db.to_str().unwrap()),
-        ];
-        for (setter, value) in set {
-            let value = CString::new(value).unwrap();
-            assert_eq!(setter(config, value.as_ptr()), HamustroStatus::Ok);
-        }
-        assert_eq!(
-            hamustro_tracker_new(config, &mut tracker),
-            HamustroStatus::Ok
-        );
-        hamustro_config_free(config);
-    }
+    assert_eq!(
+        unsafe { hamustro_tracker_new(config, &mut tracker) },
+        HamustroStatus::Ok
+    );
+    hamustro_config_free(config);
     tracker
 }
 

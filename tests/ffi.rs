@@ -25,28 +25,8 @@ fn last_error() -> String {
         .to_string()
 }
 
-/// A configuration with every required field, for `url` and `db`.
 fn config(url: &str, db: &std::path::Path) -> HamustroConfig {
-    let mut config = 0;
-    unsafe {
-        assert_eq!(hamustro_config_new(&mut config), HamustroStatus::Ok);
-        let set: [(
-            unsafe extern "C" fn(u64, *const c_char) -> HamustroStatus,
-            &str,
-        ); 7] = [
-            (hamustro_config_set_collector_url, url),
-            (hamustro_config_set_shared_secret_key, SECRET),
-            (hamustro_config_set_device_id, "device"),
-            (hamustro_config_set_client_id, "ffi-test"),
-            (hamustro_config_set_system_version, "1"),
-            (hamustro_config_set_product_version, "2"),
-            (hamustro_config_set_database_path, db.to_str().unwrap()),
-        ];
-        for (setter, value) in set {
-            assert_eq!(setter(config, c(value).as_ptr()), HamustroStatus::Ok);
-        }
-    }
-    config
+    support::c_config(url, db)
 }
 
 fn new_tracker(config: HamustroConfig) -> HamustroTracker {

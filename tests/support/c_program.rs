@@ -5,8 +5,9 @@ use std::ffi::OsStr;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
+use std::sync::mpsc;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub fn repo_root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -84,21 +85,22 @@ pub fn run(mut command: Command, limit: Duration) -> (ExitStatus, String, String
     };
     let stdout = drain(Box::new(child.stdout.take().unwrap()));
     let stderr = drain(Box::new(child.stderr.take().unwrap()));
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
+    // Wait on a thread, so the limit is a timed receive rather than polling.
+    let pid = child.id();
+    let (exited, exit) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = exited.send(child.wait());
+    });
+    let status = match exit.recv_timeout(limit) {
+        Ok(status) => status.expect("cannot wait for the program"),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
             panic!(
                 "{command:?} did not finish within {limit:?}:\n{}{}",
                 stdout.join().unwrap(),
                 stderr.join().unwrap()
             );
         }
-        thread::sleep(Duration::from_millis(20));
     };
     (status, stdout.join().unwrap(), stderr.join().unwrap())
 }

@@ -95,11 +95,10 @@ pub struct ReceivedEvent {
 }
 
 impl ReceivedEvent {
-    fn new(collection: &Collection, payload: &Payload) -> ReceivedEvent {
-        let collection_header = Collection {
-            payloads: Vec::new(),
-            ..collection.clone()
-        };
+    /// `header` is the collection without its payloads, made once per collection:
+    /// cloning the whole collection per event would be quadratic in its size.
+    fn new(collection: &Collection, header: &Collection, payload: &Payload) -> ReceivedEvent {
+        let collection_header = header.clone();
         ReceivedEvent {
             session: collection.session.clone(),
             nr: payload.nr,
@@ -125,6 +124,28 @@ impl ReceivedEvent {
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The collection's attributes without its payloads, copied field by field so the
+/// payloads are never cloned.
+fn header_of(c: &Collection) -> Collection {
+    Collection {
+        device_id: c.device_id.clone(),
+        client_id: c.client_id.clone(),
+        session: c.session.clone(),
+        system_version: c.system_version.clone(),
+        product_version: c.product_version.clone(),
+        env: c.env,
+        device_make: c.device_make.clone(),
+        device_model: c.device_model.clone(),
+        system: c.system.clone(),
+        system_language: c.system_language.clone(),
+        browser: c.browser.clone(),
+        browser_version: c.browser_version.clone(),
+        product_git_hash: c.product_git_hash.clone(),
+        product_language: c.product_language.clone(),
+        payloads: Vec::new(),
     }
 }
 
@@ -379,10 +400,11 @@ impl Shared {
         let (on_event, on_request) = {
             let mut state = self.lock();
             if let Verdict::Accept(collection) = verdict {
+                let header = header_of(collection);
                 new_events = collection
                     .payloads
                     .iter()
-                    .map(|payload| ReceivedEvent::new(collection, payload))
+                    .map(|payload| ReceivedEvent::new(collection, &header, payload))
                     .collect();
                 state.collections.push(ReceivedCollection {
                     collection: (**collection).clone(),

@@ -12,6 +12,14 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use std::ffi::{c_char, CString};
+
+use hamustro::ffi::{
+    hamustro_config_new, hamustro_config_set_client_id, hamustro_config_set_collector_url,
+    hamustro_config_set_database_path, hamustro_config_set_device_id,
+    hamustro_config_set_product_version, hamustro_config_set_shared_secret_key,
+    hamustro_config_set_system_version, HamustroConfig, HamustroStatus,
+};
 use hamustro::{Tracker, TrackerConfig};
 
 pub const SECRET: &str = "test-secret";
@@ -52,4 +60,29 @@ pub fn track_n(tracker: &Tracker, name: &str, n: usize) {
     for i in 0..n {
         tracker.track_event(name, &[("i", i.to_string())]).unwrap();
     }
+}
+
+/// The C API's counterpart of `config`: a configuration handle with every required
+/// field set, built through the setters as a C program would.
+pub fn c_config(url: &str, db: &Path) -> HamustroConfig {
+    type Setter = unsafe extern "C" fn(HamustroConfig, *const c_char) -> HamustroStatus;
+    let mut config = 0;
+    // SAFETY: valid out-pointer and NUL-terminated strings that outlive each call.
+    unsafe {
+        assert_eq!(hamustro_config_new(&mut config), HamustroStatus::Ok);
+        let fields: [(Setter, &str); 7] = [
+            (hamustro_config_set_collector_url, url),
+            (hamustro_config_set_shared_secret_key, SECRET),
+            (hamustro_config_set_device_id, "device-1"),
+            (hamustro_config_set_client_id, "test-app"),
+            (hamustro_config_set_system_version, "14.1"),
+            (hamustro_config_set_product_version, "2.0.0"),
+            (hamustro_config_set_database_path, db.to_str().unwrap()),
+        ];
+        for (setter, value) in fields {
+            let value = CString::new(value).unwrap();
+            assert_eq!(setter(config, value.as_ptr()), HamustroStatus::Ok);
+        }
+    }
+    config
 }
