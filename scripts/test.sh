@@ -5,6 +5,11 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+bash scripts/setup.sh || {
+  echo "FAILED: installing the test prerequisites (scripts/setup.sh)"
+  exit 1
+}
+
 failed=()
 run() {
   local name=$1
