@@ -68,7 +68,10 @@ fn main() {
     // First, so that a rebuild of the library does not compete with the measurements.
     let cdylib = phase("cdylib: target/release/libhamustro.so", cdylib);
     let floor = phase("floor: bare SQLite WAL transactions", sqlite_floor);
-    let write_floor = phase("floor: bare pwrite of a record", file_write_floor);
+    let write_floor = phase("floor: bare pwrite of a record", || file_write_floor(1));
+    let write_floor_threads = phase("floor: bare pwrite, threads sharing a mutex", || {
+        file_write_floor(THREADS)
+    });
     let single = phase("track: 1 thread, validating collector", || {
         track_with_delivery(1, CollectorMode::Validating)
     });
@@ -94,6 +97,7 @@ fn main() {
         load: [load_before, load_average()],
         floor,
         write_floor,
+        write_floor_threads,
         single,
         multi,
         ceiling,
@@ -289,7 +293,9 @@ fn sqlite_floor() -> Latency {
 
 /// The other floor: one `pwrite` of a comparable record at the end of a file, what an
 /// append-only journal costs at the least (no fsync: the page cache survives a kill).
-fn file_write_floor() -> Latency {
+/// With several threads they share the file behind one mutex, as the journal does, so
+/// the figure shows what the scheduler alone does to the tail on this machine.
+fn file_write_floor(threads: usize) -> Latency {
     let dir = temp_dir();
     let file = OpenOptions::new()
         .create(true)
@@ -297,15 +303,32 @@ fn file_write_floor() -> Latency {
         .write(true)
         .open(dir.path().join("floor.journal"))
         .expect("open");
+    let journal = std::sync::Mutex::new((file, 0u64));
     let record = vec![0x5a_u8; FLOOR_BLOB_BYTES];
-    let mut offset = 0;
-    let mut samples = Vec::with_capacity(FLOOR_TXNS);
-    for _ in 0..FLOOR_TXNS {
-        let start = Instant::now();
-        file.write_all_at(&record, offset).expect("write");
-        samples.push(start.elapsed().as_nanos() as u64);
-        offset += record.len() as u64;
-    }
+    let per_thread = FLOOR_TXNS / threads;
+    let samples: Vec<u64> = thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut samples = Vec::with_capacity(per_thread);
+                    for _ in 0..per_thread {
+                        let start = Instant::now();
+                        let mut guard = journal.lock().unwrap();
+                        let (file, offset) = &mut *guard;
+                        file.write_all_at(&record, *offset).expect("write");
+                        *offset += record.len() as u64;
+                        drop(guard);
+                        samples.push(start.elapsed().as_nanos() as u64);
+                    }
+                    samples
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect()
+    });
     Latency::of(samples)
 }
 
@@ -769,6 +792,7 @@ struct Report {
     load: [f64; 2],
     floor: Latency,
     write_floor: Latency,
+    write_floor_threads: Latency,
     single: TrackRun,
     multi: TrackRun,
     ceiling: TrackRun,
@@ -917,6 +941,10 @@ impl Report {
         latency(
             &format!("floor: bare pwrite of {FLOOR_BLOB_BYTES} B to a file"),
             &self.write_floor,
+        );
+        latency(
+            &format!("floor: same, {THREADS} threads behind one mutex"),
+            &self.write_floor_threads,
         );
         for run in self.runs() {
             latency(&format!("track, {}", run.label()), &run.latency);
@@ -1086,6 +1114,7 @@ impl Report {
             "event_stored_bytes": self.startup.stored_event_bytes,
             "floor_sqlite_wal": self.floor.json(),
             "floor_pwrite": self.write_floor.json(),
+            "floor_pwrite_threads": self.write_floor_threads.json(),
             "track_1_thread": self.single.json(),
             "track_4_threads": self.multi.json(),
             "track_1_thread_collector_answers_200": self.ceiling.json(),

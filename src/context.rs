@@ -1,7 +1,7 @@
 //! The device context filled into every event: time, UTC offset, IPv4 address and
 //! country. Computed by the library so that the app does not have to.
 
-use std::sync::Mutex;
+use std::sync::RwLock;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::config::IpSource;
@@ -13,7 +13,12 @@ const IP_REFRESH: Duration = Duration::from_secs(60);
 
 pub struct DeviceContext {
     ip_source: IpSource,
-    detected_ip: Mutex<Option<(Instant, Option<String>)>>,
+    /// The detected address and when it was read. Read-mostly: `track_event` takes
+    /// only the read lock, so concurrent tracking threads do not queue up here.
+    detected_ip: RwLock<(Instant, Option<String>)>,
+    /// The UTC offset text for one minute of time (`epoch_seconds / 60`): offsets
+    /// change on minute boundaries at the finest, so one C library call a minute does.
+    timezone: RwLock<(u64, Option<String>)>,
     country: Option<String>,
 }
 
@@ -22,9 +27,14 @@ impl DeviceContext {
         let country = country
             .filter(|c| !c.is_empty())
             .or_else(|| country_from_locale(&locale_name()));
+        let detected = match ip_source {
+            IpSource::Detect => os::primary_ipv4().map(|ip| ip.to_string()),
+            _ => None,
+        };
         DeviceContext {
             ip_source,
-            detected_ip: Mutex::new(None),
+            detected_ip: RwLock::new((Instant::now(), detected)),
+            timezone: RwLock::new((u64::MAX, None)),
             country,
         }
     }
@@ -38,17 +48,33 @@ impl DeviceContext {
             IpSource::Omit => None,
             IpSource::Fixed(ip) => Some(ip.clone()),
             IpSource::Detect => {
-                let mut cached = self.detected_ip.lock().unwrap_or_else(|e| e.into_inner());
-                match &*cached {
-                    Some((at, ip)) if at.elapsed() < IP_REFRESH => ip.clone(),
-                    _ => {
-                        let ip = os::primary_ipv4().map(|ip| ip.to_string());
-                        *cached = Some((Instant::now(), ip.clone()));
-                        ip
+                {
+                    let cached = self.detected_ip.read().unwrap_or_else(|e| e.into_inner());
+                    if cached.0.elapsed() < IP_REFRESH {
+                        return cached.1.clone();
                     }
                 }
+                let ip = os::primary_ipv4().map(|ip| ip.to_string());
+                *self.detected_ip.write().unwrap_or_else(|e| e.into_inner()) =
+                    (Instant::now(), ip.clone());
+                ip
             }
         }
+    }
+
+    /// The local UTC offset at `epoch_seconds` as `+HH:MM`/`-HH:MM`, current to the
+    /// minute so that a DST change shows at once.
+    pub fn timezone(&self, epoch_seconds: u64) -> Option<String> {
+        let minute = epoch_seconds / 60;
+        {
+            let cached = self.timezone.read().unwrap_or_else(|e| e.into_inner());
+            if cached.0 == minute {
+                return cached.1.clone();
+            }
+        }
+        let offset = os::utc_offset_seconds(epoch_seconds as i64).map(format_offset);
+        *self.timezone.write().unwrap_or_else(|e| e.into_inner()) = (minute, offset.clone());
+        offset
     }
 }
 
@@ -58,13 +84,6 @@ pub fn now_epoch_seconds() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
-}
-
-/// The local UTC offset at `epoch_seconds` as `+HH:MM`/`-HH:MM`; read per event so a
-/// DST change shows at once.
-pub fn timezone_at(epoch_seconds: u64) -> Option<String> {
-    let offset = os::utc_offset_seconds(epoch_seconds as i64)?;
-    Some(format_offset(offset))
 }
 
 fn format_offset(offset_seconds: i64) -> String {

@@ -9,6 +9,11 @@
 //! Two files alternate: new records go to the active one while the worker persists
 //! the other, so appending never waits for SQLite. Each record carries a checksum, so
 //! a record torn by a crash mid-write (never one whose call returned OK) is ignored.
+//!
+//! The files are kept at least `CHUNK` long (sparse, zero-filled): an append inside
+//! the file's size changes no file metadata, so it never waits behind the
+//! filesystem's journal commits (which SQLite's checkpoints set off) as a
+//! size-extending write would. Replay stops at the zeros after the last record.
 
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::{FileExt as _, OpenOptionsExt as _};
@@ -42,10 +47,17 @@ impl Taken {
     /// behind new ones would be replayed), so a failure is retried before the next
     /// `take`.
     pub fn release(&self) -> Result<()> {
-        self.file
-            .set_len(0)
-            .map_err(|e| Error::storage("cannot empty the journal", e))
+        reset(&self.file).map_err(|e| Error::storage("cannot empty the journal", e))
     }
+}
+
+/// The size journal files are kept at, and grown by when a backlog outgrows it.
+const CHUNK: u64 = 1 << 20;
+
+/// Empties a journal file and gives it back its zero-filled `CHUNK`.
+fn reset(file: &File) -> std::io::Result<()> {
+    file.set_len(0)?;
+    file.set_len(CHUNK)
 }
 
 pub struct Journal {
@@ -53,6 +65,8 @@ pub struct Journal {
     paths: [PathBuf; 2],
     active: usize,
     offset: u64,
+    /// The active file's size: appends stay inside it.
+    capacity: u64,
     seq: u64,
     session: String,
     last_nr: u32,
@@ -101,6 +115,7 @@ impl Journal {
             paths,
             active: 0,
             offset: 0,
+            capacity: 0,
             seq: 0,
             session: String::new(),
             last_nr: 0,
@@ -112,11 +127,12 @@ impl Journal {
     /// Empties both files (after their records were persisted by the caller).
     pub fn clear(&mut self) -> Result<()> {
         for (file, path) in self.files.iter().zip(&self.paths) {
-            file.set_len(0).map_err(|e| {
+            reset(file).map_err(|e| {
                 Error::storage(&format!("cannot empty the journal {}", path.display()), e)
             })?;
         }
         self.offset = 0;
+        self.capacity = CHUNK;
         self.pending.clear();
         Ok(())
     }
@@ -142,6 +158,20 @@ impl Journal {
             payload: encode(nr),
         };
         let bytes = encode_record(&record);
+        let end = self.offset + bytes.len() as u64;
+        if end > self.capacity {
+            let grown = end.div_ceil(CHUNK) * CHUNK;
+            self.files[self.active].set_len(grown).map_err(|e| {
+                Error::storage(
+                    &format!(
+                        "cannot grow the journal {}",
+                        self.paths[self.active].display()
+                    ),
+                    e,
+                )
+            })?;
+            self.capacity = grown;
+        }
         self.files[self.active]
             .write_all_at(&bytes, self.offset)
             .map_err(|e| {
@@ -176,6 +206,10 @@ impl Journal {
             .map_err(|e| Error::storage("cannot switch journal files", e))?;
         self.active = 1 - self.active;
         self.offset = 0;
+        self.capacity = self.files[self.active]
+            .metadata()
+            .map_err(|e| Error::storage("cannot switch journal files", e))?
+            .len();
         Ok(Some(Taken {
             records: std::mem::take(&mut self.pending),
             stored: false,

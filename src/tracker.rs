@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::fs::{DirBuilder, File, OpenOptions};
 use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use prost::Message as _;
 
 use crate::config::TrackerConfig;
-use crate::context::{now_epoch_seconds, timezone_at, DeviceContext};
+use crate::context::{now_epoch_seconds, DeviceContext};
 use crate::error::{Error, ErrorKind, Result};
 use crate::journal::Journal;
 use crate::log::{log, Level};
@@ -97,13 +97,14 @@ impl Tracker {
 
         let retention_seconds = u64::from(config.queue_retention_minutes) * 60;
         let queue_size = u64::from(config.queue_size);
-        let mut control = Control {
-            last_sync: store.last_sync()?,
+        let last_sync = store.last_sync()?.unwrap_or(0);
+        let control = Control {
+            // Whatever an earlier run left unsent goes out as soon as a trigger holds.
+            draining: enabled
+                && queued > 0
+                && should_send(last_sync, queued, queue_size, retention_seconds),
             ..Control::default()
         };
-        // Whatever an earlier run left unsent goes out as soon as a trigger holds.
-        control.draining =
-            enabled && queued > 0 && should_send(&control, queued, queue_size, retention_seconds);
 
         let shared = Arc::new(Shared {
             store_queued: store.queued_counter(),
@@ -118,6 +119,8 @@ impl Tracker {
             sender: Sender::new(&config),
             headers: RwLock::new(Vec::new()),
             enabled: AtomicBool::new(enabled),
+            last_sync: AtomicU64::new(last_sync),
+            tracked: AtomicU64::new(0),
         });
         let worker = {
             let shared = Arc::clone(&shared);
@@ -185,7 +188,7 @@ impl Tracker {
             // The journal assigns the number when it appends; the largest one stands
             // in for it here so that the size check is never too lenient.
             nr: u32::MAX,
-            timezone: timezone_at(at),
+            timezone: self.context.timezone(at),
             tenant_id: user.tenant_id,
             user_id: user.user_id,
             ip: self.context.ip(),
@@ -207,29 +210,37 @@ impl Tracker {
             (nr, journal.pending())
         };
         appended.inspect_err(|error| log(Level::Error, || error.to_string()))?;
+        self.shared.tracked.fetch_add(1, Ordering::SeqCst);
+        // Decide without a lock on the common path: only a due persist or a trigger
+        // needs the worker.
         let queued = self.shared.store_queued.load(Ordering::Relaxed) + pending as u64;
-
-        let mut control = self.shared.lock_control();
-        control.tracked += 1;
-        let mut wake = false;
-        if pending == 1 || pending >= PERSIST_BATCH {
-            let due = Instant::now()
-                + if pending == 1 {
-                    PERSIST_DELAY
-                } else {
-                    Duration::ZERO
-                };
-            control.persist_at = Some(control.persist_at.map_or(due, |at| at.min(due)));
-            wake = true;
-        }
-        if !control.draining
-            && should_send(&control, queued, self.queue_size, self.retention_seconds)
-        {
-            control.draining = true;
-            wake = true;
-        }
-        if wake {
-            self.shared.wake.notify_one();
+        let persist_due = pending == 1 || pending >= PERSIST_BATCH;
+        let trigger = should_send(
+            self.shared.last_sync.load(Ordering::SeqCst),
+            queued,
+            self.queue_size,
+            self.retention_seconds,
+        );
+        if persist_due || trigger {
+            let mut control = self.shared.lock_control();
+            let mut wake = false;
+            if persist_due {
+                let due = Instant::now()
+                    + if pending == 1 {
+                        PERSIST_DELAY
+                    } else {
+                        Duration::ZERO
+                    };
+                control.persist_at = Some(control.persist_at.map_or(due, |at| at.min(due)));
+                wake = true;
+            }
+            if trigger && !control.draining {
+                control.draining = true;
+                wake = true;
+            }
+            if wake {
+                self.shared.wake.notify_one();
+            }
         }
         Ok(())
     }
@@ -323,8 +334,9 @@ impl Tracker {
         });
         if enabled {
             let queued = self.shared.queued();
+            let last_sync = self.shared.last_sync.load(Ordering::SeqCst);
             let mut control = self.shared.lock_control();
-            if queued > 0 && should_send(&control, queued, self.queue_size, self.retention_seconds)
+            if queued > 0 && should_send(last_sync, queued, self.queue_size, self.retention_seconds)
             {
                 control.draining = true;
                 self.shared.wake.notify_one();
@@ -456,7 +468,7 @@ impl Tracker {
             in_flight: control.in_flight,
             delivered,
             dropped,
-            last_sync: control.last_sync,
+            last_sync: Some(self.shared.last_sync.load(Ordering::SeqCst)).filter(|&t| t > 0),
             last_error: control.last_error.clone(),
             consecutive_failures: control.consecutive_failures,
             next_retry_in: control
@@ -489,15 +501,12 @@ fn closed() -> Error {
     Error::new(ErrorKind::InvalidHandle, "the tracker is closed")
 }
 
-/// The spec's triggers: enough queued events, or the last sync too long ago (or never).
-fn should_send(control: &Control, queued: u64, queue_size: u64, retention_seconds: u64) -> bool {
-    if queued >= queue_size {
-        return true;
-    }
-    match control.last_sync {
-        None => true,
-        Some(last) => now_epoch_seconds().saturating_sub(last) >= retention_seconds,
-    }
+/// The spec's triggers: enough queued events, or the last sync (epoch seconds, 0 for
+/// never) too long ago.
+fn should_send(last_sync: u64, queued: u64, queue_size: u64, retention_seconds: u64) -> bool {
+    queued >= queue_size
+        || last_sync == 0
+        || now_epoch_seconds().saturating_sub(last_sync) >= retention_seconds
 }
 
 fn check_event_name(event: &str) -> Result<()> {

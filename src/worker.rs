@@ -45,6 +45,12 @@ pub struct Shared {
     pub headers: RwLock<Vec<(String, String)>>,
     /// The app's opt-out switch: while false nothing is stored or sent.
     pub enabled: AtomicBool,
+    /// Epoch seconds of the last 200; 0 before the first. Atomic, like `tracked`, so
+    /// that `track_event` decides on its triggers without taking a lock.
+    pub last_sync: AtomicU64,
+    /// Counts tracked events, so the worker can tell whether one arrived between its
+    /// finding the queue empty and its going idle.
+    pub tracked: AtomicU64,
 }
 
 /// Delivery state, guarded by one mutex that is never held during I/O.
@@ -54,8 +60,6 @@ pub struct Control {
     pub in_flight: u64,
     /// Failed attempts since the last success.
     pub consecutive_failures: u32,
-    /// Epoch seconds of the last 200; `None` before the first.
-    pub last_sync: Option<u64>,
     /// Set by a trigger; the worker sends until the queue is empty.
     pub draining: bool,
     /// No automatic attempt before this (flush ignores it).
@@ -67,9 +71,6 @@ pub struct Control {
     pub flush_result: Option<Result<()>>,
     pub shutdown: bool,
     pub last_error: Option<Error>,
-    /// Counts tracked events, so the worker can tell whether one arrived between its
-    /// finding the queue empty and its going idle.
-    pub tracked: u64,
 }
 
 enum Job {
@@ -233,7 +234,7 @@ fn deliver(shared: &Shared, backoff: &mut Backoff, until: Option<i64>) -> Result
             if until.is_none() && control.flush_requested > control.flush_done {
                 return Ok(());
             }
-            control.tracked
+            shared.tracked.load(Ordering::SeqCst)
         };
         if !shared.enabled.load(Ordering::SeqCst) {
             shared.lock_control().draining = false;
@@ -250,7 +251,7 @@ fn deliver(shared: &Shared, backoff: &mut Backoff, until: Option<i64>) -> Result
             Ok(Some(_)) => return Ok(()),
             Ok(None) => {
                 let mut control = shared.lock_control();
-                if control.tracked != tracked_before {
+                if shared.tracked.load(Ordering::SeqCst) != tracked_before {
                     continue;
                 }
                 control.draining = false;
@@ -285,7 +286,7 @@ fn deliver(shared: &Shared, backoff: &mut Backoff, until: Option<i64>) -> Result
         backoff.reset();
         {
             let mut control = shared.lock_control();
-            control.last_sync = Some(now);
+            shared.last_sync.store(now, Ordering::SeqCst);
             control.retry_at = None;
             control.consecutive_failures = 0;
         }
