@@ -1,0 +1,68 @@
+//! Telling a damaged database from other open failures, and moving it aside so a
+//! new queue can start without destroying what the old file still holds.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// A failed open, and whether the file itself is damaged (so moving it aside helps).
+pub(super) struct OpenError {
+    pub(super) error: Error,
+    pub(super) corrupt: bool,
+}
+
+impl OpenError {
+    pub(super) fn from_sqlite(err: rusqlite::Error, path: &Path) -> OpenError {
+        use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
+        let corrupt = matches!(
+            err.sqlite_error_code(),
+            Some(DatabaseCorrupt | NotADatabase)
+        );
+        OpenError {
+            error: Error::storage(
+                &format!("cannot open the queue database {}", path.display()),
+                err,
+            ),
+            corrupt,
+        }
+    }
+}
+
+impl From<Error> for OpenError {
+    fn from(error: Error) -> Self {
+        OpenError {
+            error,
+            corrupt: false,
+        }
+    }
+}
+
+/// Renames a damaged database and its WAL and shared-memory files out of the way,
+/// keeping them for inspection or recovery.
+pub(super) fn move_aside(path: &Path) -> Result<PathBuf> {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let with_suffix = |suffix: &str| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        PathBuf::from(name)
+    };
+    let aside = with_suffix(&format!(".corrupt-{stamp}"));
+    std::fs::rename(path, &aside).map_err(|e| {
+        Error::storage(
+            &format!("cannot move the damaged database {} aside", path.display()),
+            e,
+        )
+    })?;
+    for companion in ["-wal", "-shm"] {
+        let from = with_suffix(companion);
+        if from.exists() {
+            let mut to = aside.as_os_str().to_owned();
+            to.push(companion);
+            let _ = std::fs::rename(&from, to);
+        }
+    }
+    Ok(aside)
+}

@@ -1,0 +1,206 @@
+//! The queue's behaviour on a real SQLite file in a temporary directory.
+
+use super::*;
+use crate::wire::Parameter;
+
+fn header(session: &str) -> Collection {
+    Collection {
+        session: session.into(),
+        ..Collection::default()
+    }
+}
+
+fn payload(nr: u32, event: &str) -> Vec<u8> {
+    Payload {
+        at: 1,
+        event: event.into(),
+        nr,
+        ..Payload::default()
+    }
+    .encode_to_vec()
+}
+
+fn open(path: &Path) -> Store {
+    Store::open(path).unwrap().0
+}
+
+fn open_temp() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir.path().join("q.db"));
+    (dir, store)
+}
+
+/// Stores the next event of `session` (numbered as the journal would) and
+/// returns its number.
+fn append(store: &mut Store, profile: i64, session: &str) -> u32 {
+    append_raw(store, profile, session, u64::MAX, |nr| payload(nr, "x")).0
+}
+
+fn append_raw(
+    store: &mut Store,
+    profile: i64,
+    session: &str,
+    max_queued: u64,
+    encode: impl FnOnce(u32) -> Vec<u8>,
+) -> (u32, Inserted) {
+    let nr = store.last_nr(session).unwrap() + 1;
+    let record = Record {
+        seq: 0,
+        profile_id: profile,
+        session: session.into(),
+        nr,
+        payload: encode(nr),
+    };
+    (nr, store.insert(&[record], max_queued).unwrap())
+}
+
+#[test]
+fn numbers_are_per_session_and_continue_after_reopen() {
+    let (dir, mut store) = open_temp();
+    let a = store.profile_id(&header("a")).unwrap();
+    let b = store.profile_id(&header("b")).unwrap();
+    assert_eq!(append(&mut store, a, "a"), 1);
+    assert_eq!(append(&mut store, a, "a"), 2);
+    assert_eq!(append(&mut store, b, "b"), 1);
+    drop(store);
+    let mut store = open(&dir.path().join("q.db"));
+    assert_eq!(store.queued(), 3);
+    assert_eq!(append(&mut store, a, "a"), 3);
+}
+
+#[test]
+fn batches_hold_one_profile_oldest_first_within_limits() {
+    let (_dir, mut store) = open_temp();
+    let a = store.profile_id(&header("a")).unwrap();
+    let b = store.profile_id(&header("b")).unwrap();
+    for (profile, session) in [(a, "a"), (b, "b"), (a, "a"), (a, "a")] {
+        append(&mut store, profile, session);
+    }
+    let batch = store.next_batch(2, usize::MAX).unwrap().unwrap();
+    assert_eq!(batch.header.session, "a");
+    assert_eq!(
+        batch.payloads.iter().map(|p| p.nr).collect::<Vec<_>>(),
+        [1, 2]
+    );
+    assert_eq!(store.delete_delivered(&batch.ids, 7).unwrap(), 2);
+    let batch = store.next_batch(10, usize::MAX).unwrap().unwrap();
+    assert_eq!(batch.header.session, "b");
+    store.delete_delivered(&batch.ids, 8).unwrap();
+    let batch = store.next_batch(10, 1).unwrap().unwrap();
+    assert_eq!(batch.payloads.len(), 1, "byte cap still sends one event");
+    assert_eq!(batch.payloads[0].nr, 3);
+    assert_eq!(store.queued(), 1);
+    assert_eq!(store.delivered_total().unwrap(), 3);
+    assert_eq!(store.last_sync().unwrap(), Some(8));
+}
+
+#[test]
+fn the_cap_drops_the_oldest_events_and_counts_them() {
+    let (_dir, mut store) = open_temp();
+    let a = store.profile_id(&header("a")).unwrap();
+    for _ in 0..5 {
+        append_raw(&mut store, a, "a", 3, |nr| payload(nr, "x"));
+    }
+    assert_eq!(store.queued(), 3);
+    assert_eq!(store.dropped_total().unwrap(), 2);
+    let batch = store.next_batch(10, usize::MAX).unwrap().unwrap();
+    let nrs: Vec<u32> = batch.payloads.iter().map(|p| p.nr).collect();
+    assert_eq!(nrs, [3, 4, 5], "numbering stays gap-free for what is kept");
+}
+
+#[test]
+fn undecodable_rows_are_quarantined_not_sent_or_deleted() {
+    let (_dir, mut store) = open_temp();
+    let a = store.profile_id(&header("a")).unwrap();
+    append_raw(&mut store, a, "a", u64::MAX, |_| vec![0xff, 0xff, 0xff]);
+    append(&mut store, a, "a");
+    let batch = store.next_batch(10, usize::MAX).unwrap().unwrap();
+    assert_eq!(batch.payloads.len(), 1);
+    assert_eq!(batch.payloads[0].event, "x");
+    let kept: i64 = store
+        .conn
+        .query_row("SELECT count(*) FROM quarantine", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(kept, 1);
+    assert_eq!(store.queued(), 1);
+}
+
+#[test]
+fn settings_persist() {
+    let (dir, mut store) = open_temp();
+    let user = User {
+        tenant_id: Some("t".into()),
+        user_id: None,
+    };
+    store.set_user(&user).unwrap();
+    store.set_enabled(false).unwrap();
+    let globals = vec![Parameter {
+        name: "build".into(),
+        value: "42".into(),
+    }];
+    store.set_global_parameters(&globals).unwrap();
+    drop(store);
+    let store = open(&dir.path().join("q.db"));
+    assert_eq!(store.user().unwrap(), user);
+    assert!(!store.enabled().unwrap());
+    assert_eq!(store.global_parameters().unwrap(), globals);
+    assert_eq!(store.last_sync().unwrap(), None);
+}
+
+#[test]
+fn replaying_records_already_stored_does_not_duplicate_them() {
+    let (_dir, mut store) = open_temp();
+    let a = store.profile_id(&header("a")).unwrap();
+    let record = Record {
+        seq: 0,
+        profile_id: a,
+        session: "a".into(),
+        nr: 1,
+        payload: payload(1, "x"),
+    };
+    assert_eq!(
+        store
+            .insert(std::slice::from_ref(&record), u64::MAX)
+            .unwrap()
+            .stored,
+        1
+    );
+    assert_eq!(store.insert(&[record], u64::MAX).unwrap().stored, 0);
+    assert_eq!(store.queued(), 1);
+    assert_eq!(store.last_nr("a").unwrap(), 1);
+}
+
+#[test]
+fn discard_all_empties_the_queue() {
+    let (_dir, mut store) = open_temp();
+    let a = store.profile_id(&header("a")).unwrap();
+    append(&mut store, a, "a");
+    append(&mut store, a, "a");
+    assert_eq!(store.discard_all().unwrap(), 2);
+    assert_eq!(store.queued(), 0);
+    assert!(store.next_batch(10, usize::MAX).unwrap().is_none());
+}
+
+#[test]
+fn a_corrupted_file_is_moved_aside_not_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.db");
+    let garbage = vec![0x42u8; 8192];
+    std::fs::write(&path, &garbage).unwrap();
+    let (mut store, aside) = Store::open(&path).unwrap();
+    let aside = aside.expect("the damaged file was not reported");
+    assert_eq!(std::fs::read(&aside).unwrap(), garbage);
+    let a = store.profile_id(&header("a")).unwrap();
+    assert_eq!(append(&mut store, a, "a"), 1);
+}
+
+#[test]
+fn database_file_is_private_to_its_owner() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let (dir, _store) = open_temp();
+    let mode = std::fs::metadata(dir.path().join("q.db"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+}

@@ -1,0 +1,148 @@
+//! What the app controls at run time beyond tracking: global parameters, the opt-out
+//! switch, erasure of the queue, and the statistics it can show.
+
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use super::{should_send, Tracker};
+use crate::error::{Error, Result};
+use crate::log::{log, Level};
+use crate::wire::Parameter;
+
+/// A snapshot of the tracker's delivery state, for the app to show or log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stats {
+    /// Events stored and not yet accepted by the collector.
+    pub queued: u64,
+    /// Events in the request being sent right now.
+    pub in_flight: u64,
+    /// Events the collector accepted, over the database's lifetime.
+    pub delivered: u64,
+    /// Events dropped because the queue reached its cap, over the database's lifetime.
+    pub dropped: u64,
+    /// Epoch seconds of the last successful delivery.
+    pub last_sync: Option<u64>,
+    /// The last delivery failure since the tracker started, if any.
+    pub last_error: Option<Error>,
+    /// Failed attempts since the last success.
+    pub consecutive_failures: u32,
+    /// When the next automatic attempt is due, if one is scheduled.
+    pub next_retry_in: Option<Duration>,
+    pub enabled: bool,
+}
+
+impl Tracker {
+    /// Sets (or with `None` removes) a parameter added to every later event; persisted.
+    pub fn set_global_parameter(&self, name: &str, value: Option<&str>) -> Result<()> {
+        self.check_open()?;
+        if name.is_empty() {
+            return Err(Error::invalid("parameter name must not be empty"));
+        }
+        let mut globals = self
+            .global_parameters
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        let mut updated = globals.clone();
+        match (updated.iter().position(|p| p.name == name), value) {
+            (Some(at), Some(value)) => updated[at].value = value.to_string(),
+            (Some(at), None) => {
+                updated.remove(at);
+            }
+            (None, Some(value)) => updated.push(Parameter {
+                name: name.to_string(),
+                value: value.to_string(),
+            }),
+            (None, None) => return Ok(()),
+        }
+        self.shared.lock_store().set_global_parameters(&updated)?;
+        *globals = updated;
+        Ok(())
+    }
+
+    /// Removes every global parameter.
+    pub fn clear_global_parameters(&self) -> Result<()> {
+        self.check_open()?;
+        let mut globals = self
+            .global_parameters
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        self.shared.lock_store().set_global_parameters(&[])?;
+        globals.clear();
+        Ok(())
+    }
+
+    /// Switches tracking on or off, persistently. While off, `track_event` stores
+    /// nothing and nothing is sent; queued events are kept (see `discard_queued`).
+    pub fn set_enabled(&self, enabled: bool) -> Result<()> {
+        self.check_open()?;
+        self.shared.lock_store().set_enabled(enabled)?;
+        self.shared.enabled.store(enabled, Ordering::SeqCst);
+        log(Level::Info, || {
+            format!("tracking {}", if enabled { "enabled" } else { "disabled" })
+        });
+        if enabled {
+            let queued = self.shared.queued();
+            let last_sync = self.shared.last_sync.load(Ordering::SeqCst);
+            let mut control = self.shared.lock_control();
+            if queued > 0 && should_send(last_sync, queued, self.queue_size, self.retention_seconds)
+            {
+                control.draining = true;
+                self.shared.wake.notify_one();
+            }
+        }
+        Ok(())
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.shared.enabled.load(Ordering::SeqCst)
+    }
+
+    /// Deletes every queued event from the device (erasure on request); returns how
+    /// many. A request already in flight may still complete.
+    pub fn discard_queued(&self) -> Result<u64> {
+        self.check_open()?;
+        // Holding `persisting` keeps the worker from moving records meanwhile.
+        let mut persisting = self.shared.lock_persisting();
+        let mut discarded = persisting
+            .take()
+            .filter(|taken| !taken.stored)
+            .map_or(0, |taken| taken.records.len()) as u64;
+        {
+            let mut journal = self.shared.lock_journal();
+            discarded += journal.pending() as u64;
+            journal.clear()?;
+        }
+        discarded += self.shared.lock_store().discard_all()?;
+        drop(persisting);
+        log(Level::Info, || {
+            format!("discarded {discarded} queued events")
+        });
+        Ok(discarded)
+    }
+
+    pub fn stats(&self) -> Result<Stats> {
+        let (queued, delivered, dropped) = {
+            let store = self.shared.lock_store();
+            (
+                store.queued(),
+                store.delivered_total()?,
+                store.dropped_total()?,
+            )
+        };
+        let control = self.shared.lock_control();
+        Ok(Stats {
+            queued,
+            in_flight: control.in_flight,
+            delivered,
+            dropped,
+            last_sync: Some(self.shared.last_sync.load(Ordering::SeqCst)).filter(|&t| t > 0),
+            last_error: control.last_error.clone(),
+            consecutive_failures: control.consecutive_failures,
+            next_retry_in: control
+                .retry_at
+                .filter(|_| control.draining && self.enabled())
+                .map(|at| at.saturating_duration_since(Instant::now())),
+            enabled: self.enabled(),
+        })
+    }
+}
