@@ -29,8 +29,34 @@ pub struct Record {
     pub profile_id: i64,
     pub session: String,
     pub nr: u32,
-    /// The encoded `Payload`, `nr` included.
+    /// The encoded `Payload`. Its own `nr` field is not set (the number is assigned
+    /// under the journal's lock, after encoding): `nr` above is the number.
     pub payload: Vec<u8>,
+}
+
+/// One event's record, built before the journal's lock is taken so that the lock
+/// covers only numbering and the write. `Journal::append` fills in the sequence
+/// number, the event number and the checksum.
+pub struct Frame(Vec<u8>);
+
+impl Frame {
+    pub fn new(profile_id: i64, session: &str, payload: &[u8]) -> Frame {
+        Frame(encode_record(&Record {
+            seq: 0,
+            profile_id,
+            session: session.to_string(),
+            nr: 0,
+            payload: payload.to_vec(),
+        }))
+    }
+
+    fn seal(&mut self, seq: u64, nr: u32) {
+        let bytes = &mut self.0;
+        bytes[FRAME..FRAME + 8].copy_from_slice(&seq.to_le_bytes());
+        bytes[FRAME + 16..FRAME + 20].copy_from_slice(&nr.to_le_bytes());
+        let checksum = fnv1a64(&bytes[FRAME..]);
+        bytes[4..FRAME].copy_from_slice(&checksum.to_le_bytes());
+    }
 }
 
 /// Records taken from the journal for persisting, and the file to empty afterwards.
@@ -68,9 +94,9 @@ pub struct Journal {
     /// The active file's size: appends stay inside it.
     capacity: u64,
     seq: u64,
-    session: String,
     last_nr: u32,
-    pending: Vec<Record>,
+    /// Sealed frames appended and not yet taken; decoded by the worker on `take`.
+    pending: Vec<Vec<u8>>,
 }
 
 /// Fixed part of a record: body length (u32), checksum (u64).
@@ -117,7 +143,6 @@ impl Journal {
             offset: 0,
             capacity: 0,
             seq: 0,
-            session: String::new(),
             last_nr: 0,
             pending: Vec::new(),
         };
@@ -137,27 +162,19 @@ impl Journal {
         Ok(())
     }
 
-    /// Sets the session new records belong to and the last `nr` it has used.
-    pub fn start(&mut self, session: &str, last_nr: u32) {
-        self.session = session.to_string();
+    /// Sets the last `nr` the tracker's session has used.
+    pub fn start(&mut self, last_nr: u32) {
         self.last_nr = last_nr;
     }
 
-    /// Numbers and appends one event: `encode(nr)` gives its payload. When this
-    /// returns the record is in the kernel's cache and the number is used up; on an
-    /// error nothing is used up.
-    pub fn append(&mut self, profile_id: i64, encode: impl FnOnce(u32) -> Vec<u8>) -> Result<u32> {
+    /// Numbers and appends one event's frame. When this returns the record is in the
+    /// kernel's cache and the number is used up; on an error nothing is used up.
+    pub fn append(&mut self, mut frame: Frame) -> Result<u32> {
         let nr = self.last_nr.checked_add(1).ok_or_else(|| {
             Error::storage("cannot number the event", "nr exhausted for this session")
         })?;
-        let record = Record {
-            seq: self.seq,
-            profile_id,
-            session: self.session.clone(),
-            nr,
-            payload: encode(nr),
-        };
-        let bytes = encode_record(&record);
+        frame.seal(self.seq, nr);
+        let bytes = frame.0;
         let end = self.offset + bytes.len() as u64;
         if end > self.capacity {
             let grown = end.div_ceil(CHUNK) * CHUNK;
@@ -186,7 +203,7 @@ impl Journal {
         self.offset += bytes.len() as u64;
         self.seq += 1;
         self.last_nr = nr;
-        self.pending.push(record);
+        self.pending.push(bytes);
         Ok(nr)
     }
 
@@ -210,8 +227,12 @@ impl Journal {
             .metadata()
             .map_err(|e| Error::storage("cannot switch journal files", e))?
             .len();
+        let records = std::mem::take(&mut self.pending)
+            .iter()
+            .filter_map(|bytes| decode_record(bytes).map(|(record, _)| record))
+            .collect();
         Ok(Some(Taken {
-            records: std::mem::take(&mut self.pending),
+            records,
             stored: false,
             file,
         }))
@@ -290,10 +311,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (mut journal, left) = open(dir.path());
         assert!(left.is_empty());
-        journal.start("s1", 41);
-        for _ in 0..3 {
+        journal.start(41);
+        for i in 0..3 {
             journal
-                .append(7, |nr| format!("payload {nr}").into_bytes())
+                .append(Frame::new(7, "s1", format!("payload {i}").as_bytes()))
                 .unwrap();
         }
         drop(journal);
@@ -303,17 +324,17 @@ mod tests {
             .map(|r| (r.nr, r.session.as_str(), r.profile_id))
             .collect();
         assert_eq!(seen, [(42, "s1", 7), (43, "s1", 7), (44, "s1", 7)]);
-        assert_eq!(left[2].payload, b"payload 44");
+        assert_eq!(left[2].payload, b"payload 2");
     }
 
     #[test]
     fn taking_switches_files_and_release_empties_the_taken_one() {
         let dir = tempfile::tempdir().unwrap();
         let (mut journal, _) = open(dir.path());
-        journal.start("s", 0);
-        journal.append(1, |_| b"a".to_vec()).unwrap();
+        journal.start(0);
+        journal.append(Frame::new(1, "s", b"a")).unwrap();
         let taken = journal.take().unwrap().unwrap();
-        journal.append(1, |_| b"b".to_vec()).unwrap();
+        journal.append(Frame::new(1, "s", b"b")).unwrap();
         assert_eq!(taken.records.len(), 1);
         // Before release, a crash would replay both files, oldest first.
         let (_, left) = open(dir.path());

@@ -65,6 +65,9 @@ pub struct Batch {
     pub payloads: Vec<Payload>,
 }
 
+/// An event row as read back: id, number, encoded payload.
+type StoredRow = (i64, u32, Vec<u8>);
+
 pub struct Store {
     conn: Connection,
     path: PathBuf,
@@ -279,9 +282,12 @@ impl Store {
                 payloads: Vec::with_capacity(rows.len()),
             };
             let mut undecodable = Vec::new();
-            for (id, bytes) in rows {
+            for (id, nr, bytes) in rows {
                 match Payload::decode(bytes.as_slice()) {
-                    Ok(payload) => {
+                    Ok(mut payload) => {
+                        // The number lives in its column: the journal assigns it
+                        // after the payload is encoded.
+                        payload.nr = nr;
                         batch.ids.push(id);
                         batch.payloads.push(payload);
                     }
@@ -300,7 +306,7 @@ impl Store {
         &self,
         max_events: usize,
         max_bytes: usize,
-    ) -> rusqlite::Result<Option<(i64, Vec<u8>, Vec<(i64, Vec<u8>)>)>> {
+    ) -> rusqlite::Result<Option<(i64, Vec<u8>, Vec<StoredRow>)>> {
         let profile: Option<(i64, Vec<u8>)> = self
             .conn
             .query_row(
@@ -314,18 +320,18 @@ impl Store {
             return Ok(None);
         };
         let mut statement = self.conn.prepare_cached(
-            "SELECT id, payload FROM events WHERE profile_id = ?1 ORDER BY id LIMIT ?2",
+            "SELECT id, nr, payload FROM events WHERE profile_id = ?1 ORDER BY id LIMIT ?2",
         )?;
         let mut rows = statement.query(params![profile_id, max_events as i64])?;
         let mut out = Vec::new();
         let mut bytes = 0usize;
         while let Some(row) = rows.next()? {
-            let payload: Vec<u8> = row.get(1)?;
+            let payload: Vec<u8> = row.get(2)?;
             if !out.is_empty() && bytes + payload.len() > max_bytes {
                 break;
             }
             bytes += payload.len();
-            out.push((row.get(0)?, payload));
+            out.push((row.get(0)?, row.get(1)?, payload));
         }
         Ok(Some((profile_id, header, out)))
     }

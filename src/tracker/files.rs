@@ -29,7 +29,7 @@ pub(super) fn recover_journal(
         });
     }
     journal.clear()?;
-    journal.start(session, store.last_nr(session)?);
+    journal.start(store.last_nr(session)?);
     Ok(journal)
 }
 

@@ -13,6 +13,7 @@ use prost::Message as _;
 use crate::config::TrackerConfig;
 use crate::context::{now_epoch_seconds, DeviceContext};
 use crate::error::{Error, ErrorKind, Result};
+use crate::journal::Frame;
 use crate::log::{log, Level};
 use crate::sender::{short_session, Sender};
 use crate::session::{collection_header, hash_user_id};
@@ -166,8 +167,9 @@ impl Tracker {
         let mut payload = Payload {
             at,
             event: event.to_string(),
-            // The journal assigns the number when it appends; the largest one stands
-            // in for it here so that the size check is never too lenient.
+            // The journal numbers the event when it appends (the number travels in its
+            // record and the store's `nr` column); the largest one stands in for it
+            // here so that the size check is never too lenient.
             nr: u32::MAX,
             timezone: self.context.timezone(at),
             tenant_id: user.tenant_id,
@@ -182,12 +184,12 @@ impl Tracker {
                 "event {event:?} is {size} bytes encoded; the limit is {MAX_EVENT_BYTES}"
             )));
         }
+        // Everything but numbering and writing happens before the journal's lock.
+        payload.nr = 0;
+        let frame = Frame::new(self.profile_id, &self.session, &payload.encode_to_vec());
         let (appended, pending) = {
             let mut journal = self.shared.lock_journal();
-            let nr = journal.append(self.profile_id, |nr| {
-                payload.nr = nr;
-                payload.encode_to_vec()
-            });
+            let nr = journal.append(frame);
             (nr, journal.pending())
         };
         appended.inspect_err(|error| log(Level::Error, || error.to_string()))?;
