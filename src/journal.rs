@@ -19,7 +19,7 @@ use std::fs::{File, OpenOptions};
 use std::os::unix::fs::{FileExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 
 /// One tracked event on its way to the store.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,6 +97,9 @@ pub struct Journal {
     last_nr: u32,
     /// Sealed frames appended and not yet taken; decoded by the worker on `take`.
     pending: Vec<Vec<u8>>,
+    /// The most frames kept waiting while the store does not take them (it is full
+    /// or locked): beyond it `append` refuses, rather than growing without bound.
+    max_pending: usize,
 }
 
 /// Fixed part of a record: body length (u32), checksum (u64).
@@ -145,6 +148,7 @@ impl Journal {
             seq: 0,
             last_nr: 0,
             pending: Vec::new(),
+            max_pending: usize::MAX,
         };
         Ok((journal, left))
     }
@@ -162,14 +166,26 @@ impl Journal {
         Ok(())
     }
 
-    /// Sets the last `nr` the tracker's session has used.
-    pub fn start(&mut self, last_nr: u32) {
+    /// Sets the last `nr` the tracker's session has used and how many frames may wait
+    /// for the store.
+    pub fn start(&mut self, last_nr: u32, max_pending: usize) {
         self.last_nr = last_nr;
+        self.max_pending = max_pending;
     }
 
     /// Numbers and appends one event's frame. When this returns the record is in the
     /// kernel's cache and the number is used up; on an error nothing is used up.
     pub fn append(&mut self, mut frame: Frame) -> Result<u32> {
+        if self.pending.len() >= self.max_pending {
+            return Err(Error::new(
+                ErrorKind::Storage,
+                format!(
+                    "{} events are waiting for the queue database, which is not accepting \
+                     them (full or locked); this event was not stored",
+                    self.pending.len()
+                ),
+            ));
+        }
         let nr = self.last_nr.checked_add(1).ok_or_else(|| {
             Error::storage("cannot number the event", "nr exhausted for this session")
         })?;
@@ -311,7 +327,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (mut journal, left) = open(dir.path());
         assert!(left.is_empty());
-        journal.start(41);
+        journal.start(41, usize::MAX);
         for i in 0..3 {
             journal
                 .append(Frame::new(7, "s1", format!("payload {i}").as_bytes()))
@@ -331,7 +347,7 @@ mod tests {
     fn taking_switches_files_and_release_empties_the_taken_one() {
         let dir = tempfile::tempdir().unwrap();
         let (mut journal, _) = open(dir.path());
-        journal.start(0);
+        journal.start(0, usize::MAX);
         journal.append(Frame::new(1, "s", b"a")).unwrap();
         let taken = journal.take().unwrap().unwrap();
         journal.append(Frame::new(1, "s", b"b")).unwrap();
@@ -344,6 +360,20 @@ mod tests {
         assert_eq!(left.iter().map(|r| r.nr).collect::<Vec<_>>(), [2]);
         assert!(journal.take().unwrap().is_some());
         assert!(journal.take().unwrap().is_none());
+    }
+
+    #[test]
+    fn appending_stops_with_an_error_when_too_many_frames_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut journal, _) = open(dir.path());
+        journal.start(0, 2);
+        journal.append(Frame::new(1, "s", b"a")).unwrap();
+        journal.append(Frame::new(1, "s", b"b")).unwrap();
+        let error = journal.append(Frame::new(1, "s", b"c")).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Storage);
+        // The refused event used no number: the next one accepted gets 3.
+        journal.take().unwrap();
+        assert_eq!(journal.append(Frame::new(1, "s", b"c")).unwrap(), 3);
     }
 
     #[test]

@@ -29,7 +29,9 @@ pub(super) fn recover_journal(
         });
     }
     journal.clear()?;
-    journal.start(store.last_nr(session)?);
+    // As many events may wait for a store that refuses them as the store may hold.
+    let max_pending = usize::try_from(max_queued_events).unwrap_or(usize::MAX);
+    journal.start(store.last_nr(session)?, max_pending);
     Ok(journal)
 }
 
