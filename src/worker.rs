@@ -23,6 +23,10 @@ pub const MAX_BATCH_BYTES: usize = 512 * 1024;
 pub const PERSIST_DELAY: Duration = Duration::from_millis(10);
 /// …or as soon as this many are waiting: one transaction for many events.
 pub const PERSIST_BATCH: usize = 1000;
+/// Normally a few hundred events wait in the journal; this many means the store has
+/// been refusing them (full disk, a foreign lock) for a while, and tracking reports a
+/// storage error instead of holding more in memory (about 10 MB at this count).
+pub const MAX_PENDING: usize = 50_000;
 
 /// What the worker and the callers share.
 pub struct Shared {

@@ -9,6 +9,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::journal::Journal;
 use crate::log::{log, Level};
 use crate::store::Store;
+use crate::worker::MAX_PENDING;
 
 /// Moves what a killed process left in the journal into the store, empties the
 /// journal, and sets it to number this session's events after the last stored one.
@@ -29,9 +30,7 @@ pub(super) fn recover_journal(
         });
     }
     journal.clear()?;
-    // As many events may wait for a store that refuses them as the store may hold.
-    let max_pending = usize::try_from(max_queued_events).unwrap_or(usize::MAX);
-    journal.start(store.last_nr(session)?, max_pending);
+    journal.start(store.last_nr(session)?, MAX_PENDING);
     Ok(journal)
 }
 
