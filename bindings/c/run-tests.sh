@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Tests the C and C++ bindings end to end:
-#   1. builds the release library, the example and the test programs (make, make tests);
-#   2. runs the C++ wrapper test, the C API test and the example against the
+#   1. builds the release library, the examples and the test programs (make, make tests);
+#   2. runs the C++ wrapper test, the C API test and both examples against the
 #      development collector (target/debug/examples/collector);
 #   3. installs into a temporary prefix and builds tiny programs against it with
 #      pkg-config (shared, C++ and static) and with CMake's find_package(hamustro);
@@ -74,7 +74,7 @@ ensure_tools() {
 ensure_tools cmake pkg-config
 version=$(make -s --no-print-directory -C "$here" version)
 
-check "make (release library and example)" make -C "$here"
+check "make (release library, example and example-cpp)" make -C "$here"
 check "make test_hpp (bindings/c/tests/test_hpp.cpp)" make -C "$here" test_hpp
 check "make api_test (tests/c/api_test.c)" make -C "$here" api_test
 check "cargo build --example collector" \
@@ -109,6 +109,8 @@ if [ -x "$root/target/debug/examples/collector" ] && start_collector; then
     timeout 300 "$build/api_test" "$url" "$secret" "$work/c.sqlite3"
   check "example (bindings/c/example.c)" \
     timeout 60 "$build/example" "$url" "$secret" "$work/example.sqlite3"
+  check "C++ example (bindings/c/example.cpp)" \
+    timeout 60 "$build/example-cpp" "$url" "$secret" "$work/example-cpp.sqlite3"
   kill "$collector_pid" 2>/dev/null
   wait "$collector_pid" 2>/dev/null
   collector_pid=""

@@ -9,7 +9,7 @@
 //   library: its module map points at ../../include/hamustro.h and links
 //   `-lhamustro`, so build the Rust library first and pass its directory, e.g.
 //     swift build -Xlinker -L<repo>/target/debug -Xlinker -rpath -Xlinker <repo>/target/debug
-//   (run-tests.sh does this for the tests).
+//   (run-tests.sh does this for the tests, run-example.sh for the example).
 // - On Apple platforms, once ./build-xcframework.sh has made Hamustro.xcframework
 //   next to this file, `CHamustro` is that binary target instead (static library,
 //   header and module map included; no flags needed). HAMUSTRO_XCFRAMEWORK=0 or =1
@@ -42,12 +42,20 @@ let package = Package(
     platforms: [.macOS(.v10_15), .iOS(.v13)],
     products: [
         .library(name: "Hamustro", targets: ["Hamustro"]),
+        // `swift run hamustro-example [URL [SECRET [DATABASE_PATH]]]`: tracks a few
+        // events and flushes them (run-example.sh runs it against a local collector).
+        .executable(name: "hamustro-example", targets: ["HamustroExample"]),
     ],
     targets: [
         cTarget,
         .target(
             name: "Hamustro",
             dependencies: ["CHamustro"],
+            swiftSettings: [.enableExperimentalFeature("StrictConcurrency")]
+        ),
+        .executableTarget(
+            name: "HamustroExample",
+            dependencies: ["Hamustro"],
             swiftSettings: [.enableExperimentalFeature("StrictConcurrency")]
         ),
         .testTarget(

@@ -1,0 +1,85 @@
+# Sourced by run-tests.sh and run-example.sh: runs SwiftPM on Linux. Debian 12 has no
+# Swift, so it runs inside the Debian trixie chroot made by scripts/swift-toolchain.sh,
+# against the Rust library and development collector built here on the host (a
+# host-built cdylib loads there). The chroot shares the host's network, so a collector
+# started on the host at 127.0.0.1 is reachable from inside.
+#
+#   source chroot.sh        sets the variables below and the EXIT, INT and TERM traps
+#   chroot_setup            root check, toolchain, cargo build, mounts
+#   swift_in_chroot SUBCOMMAND [ARGS...]
+#                           swift SUBCOMMAND with the package's build flags, then ARGS
+#
+# The EXIT trap runs chroot_cleanup. A script with more to clean up replaces it with its
+# own function that ends by calling chroot_cleanup.
+
+package="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$package/../.." && pwd)"
+root="${HAMUSTRO_SWIFT_ROOT:-/opt/hamustro-swift}"
+# The Rust library and the development collector (cargo's debug profile).
+libdir="$repo/target/debug"
+collector="$libdir/examples/collector"
+# SwiftPM's build directory, inside the chroot and outside the work tree.
+scratch="${HAMUSTRO_SWIFT_SCRATCH:-/var/tmp/hamustro-swift-build}"
+# TMPDIR inside the chroot for this run, removed by chroot_cleanup: swift leaves a
+# TemporaryDirectory.* behind on every call, and the tests and the example make their
+# queue databases there.
+tmp="/tmp/hamustro-swift.$$"
+# Extra NAME=VALUE pairs for the environment inside the chroot.
+chroot_env=()
+
+# Mount what is missing and unmount exactly that on the way out (the chroot must not
+# be deleted while the work tree is bound inside it). A mount already present, e.g.
+# from a run still going on, is used and left alone.
+mounted=()
+chroot_cleanup() {
+  local i
+  for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do
+    umount "${mounted[i]}" 2>/dev/null || umount -l "${mounted[i]}" || true
+  done
+  mounted=()
+  rm -rf "${root:?}$tmp"
+}
+trap chroot_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+chroot_setup() {
+  if [ "$(id -u)" != 0 ]; then
+    echo "$(basename "$0") needs root (chroot, mount)" >&2
+    exit 1
+  fi
+
+  HAMUSTRO_SWIFT_ROOT="$root" "$repo/scripts/swift-toolchain.sh"
+
+  echo "building the Rust library and the development collector" >&2
+  (cd "$repo" && cargo build --lib --example collector)
+
+  if ! mountpoint -q "$root/proc"; then
+    # swift finds its own libraries through /proc/self/exe.
+    mount -t proc proc "$root/proc"
+    mounted+=("$root/proc")
+  fi
+  if ! mountpoint -q "$root$repo"; then
+    # The same path inside as outside, so that paths in the build and in #filePath agree.
+    mkdir -p "$root$repo"
+    mount --bind "$repo" "$root$repo"
+    mounted+=("$root$repo")
+  fi
+  mkdir -p "$root$tmp"
+}
+
+# Runs `swift SUBCOMMAND` on the package inside the chroot, under `env -i`, with the
+# header and the Rust library's directory; ARGS follow the build flags (for `swift run`,
+# the product name and its arguments).
+swift_in_chroot() {
+  local subcommand=$1
+  shift
+  chroot "$root" env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root TMPDIR="$tmp" \
+    "${chroot_env[@]}" \
+    swift "$subcommand" \
+      --package-path "$repo/bindings/swift" \
+      --scratch-path "$scratch" \
+      -Xcc -I"$repo/include" \
+      -Xlinker -L"$libdir" -Xlinker -rpath -Xlinker "$libdir" \
+      "$@"
+}
