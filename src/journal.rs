@@ -19,7 +19,10 @@ use std::fs::{File, OpenOptions};
 use std::os::unix::fs::{FileExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
 
+use prost::Message as _;
+
 use crate::error::{Error, ErrorKind, Result};
+use crate::wire::Payload;
 
 /// One tracked event on its way to the store.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,14 +43,22 @@ pub struct Record {
 pub struct Frame(Vec<u8>);
 
 impl Frame {
-    pub fn new(profile_id: i64, session: &str, payload: &[u8]) -> Frame {
-        Frame(encode_record(&Record {
-            seq: 0,
-            profile_id,
-            session: session.to_string(),
-            nr: 0,
-            payload: payload.to_vec(),
-        }))
+    /// Encodes `payload` straight into the record, in one allocation.
+    pub fn new(profile_id: i64, session: &str, payload: &Payload) -> Frame {
+        let session = &session.as_bytes()[..session.len().min(255)];
+        let body_len = BODY_FIXED + session.len() + payload.encoded_len();
+        let mut bytes = Vec::with_capacity(FRAME + body_len);
+        bytes.extend_from_slice(&(body_len as u32).to_le_bytes());
+        bytes.extend_from_slice(&[0; 8]); // checksum, by `seal`
+        bytes.extend_from_slice(&[0; 8]); // seq, by `seal`
+        bytes.extend_from_slice(&profile_id.to_le_bytes());
+        bytes.extend_from_slice(&[0; 4]); // nr, by `seal`
+        bytes.push(session.len() as u8);
+        bytes.extend_from_slice(session);
+        payload
+            .encode(&mut bytes)
+            .expect("a Vec reserved for the encoded length has room");
+        Frame(bytes)
     }
 
     fn seal(&mut self, seq: u64, nr: u32) {
@@ -255,24 +266,6 @@ impl Journal {
     }
 }
 
-fn encode_record(record: &Record) -> Vec<u8> {
-    let session = record.session.as_bytes();
-    let session_len = session.len().min(255);
-    let body_len = BODY_FIXED + session_len + record.payload.len();
-    let mut bytes = Vec::with_capacity(FRAME + body_len);
-    bytes.extend_from_slice(&(body_len as u32).to_le_bytes());
-    bytes.extend_from_slice(&[0; 8]);
-    bytes.extend_from_slice(&record.seq.to_le_bytes());
-    bytes.extend_from_slice(&record.profile_id.to_le_bytes());
-    bytes.extend_from_slice(&record.nr.to_le_bytes());
-    bytes.push(session_len as u8);
-    bytes.extend_from_slice(&session[..session_len]);
-    bytes.extend_from_slice(&record.payload);
-    let checksum = fnv1a64(&bytes[FRAME..]);
-    bytes[4..FRAME].copy_from_slice(&checksum.to_le_bytes());
-    bytes
-}
-
 /// The valid records at the start of `bytes`; stops at the first torn or zeroed one.
 pub fn decode_records(bytes: &[u8]) -> Vec<Record> {
     let mut records = Vec::new();
@@ -318,6 +311,18 @@ fn fnv1a64(bytes: &[u8]) -> u64 {
 mod tests {
     use super::*;
 
+    fn frame(profile_id: i64, session: &str, event: &str) -> Frame {
+        let payload = Payload {
+            event: event.into(),
+            ..Payload::default()
+        };
+        Frame::new(profile_id, session, &payload)
+    }
+
+    fn event_of(record: &Record) -> String {
+        Payload::decode(record.payload.as_slice()).unwrap().event
+    }
+
     fn open(dir: &Path) -> (Journal, Vec<Record>) {
         Journal::open(&dir.join("q.db")).unwrap()
     }
@@ -330,7 +335,7 @@ mod tests {
         journal.start(41, usize::MAX);
         for i in 0..3 {
             journal
-                .append(Frame::new(7, "s1", format!("payload {i}").as_bytes()))
+                .append(frame(7, "s1", &format!("payload {i}")))
                 .unwrap();
         }
         drop(journal);
@@ -340,7 +345,7 @@ mod tests {
             .map(|r| (r.nr, r.session.as_str(), r.profile_id))
             .collect();
         assert_eq!(seen, [(42, "s1", 7), (43, "s1", 7), (44, "s1", 7)]);
-        assert_eq!(left[2].payload, b"payload 2");
+        assert_eq!(event_of(&left[2]), "payload 2");
     }
 
     #[test]
@@ -348,9 +353,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (mut journal, _) = open(dir.path());
         journal.start(0, usize::MAX);
-        journal.append(Frame::new(1, "s", b"a")).unwrap();
+        journal.append(frame(1, "s", "a")).unwrap();
         let taken = journal.take().unwrap().unwrap();
-        journal.append(Frame::new(1, "s", b"b")).unwrap();
+        journal.append(frame(1, "s", "b")).unwrap();
         assert_eq!(taken.records.len(), 1);
         // Before release, a crash would replay both files, oldest first.
         let (_, left) = open(dir.path());
@@ -367,29 +372,32 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (mut journal, _) = open(dir.path());
         journal.start(0, 2);
-        journal.append(Frame::new(1, "s", b"a")).unwrap();
-        journal.append(Frame::new(1, "s", b"b")).unwrap();
-        let error = journal.append(Frame::new(1, "s", b"c")).unwrap_err();
+        journal.append(frame(1, "s", "a")).unwrap();
+        journal.append(frame(1, "s", "b")).unwrap();
+        let error = journal.append(frame(1, "s", "c")).unwrap_err();
         assert_eq!(error.kind(), ErrorKind::Storage);
         // The refused event used no number: the next one accepted gets 3.
         journal.take().unwrap();
-        assert_eq!(journal.append(Frame::new(1, "s", b"c")).unwrap(), 3);
+        assert_eq!(journal.append(frame(1, "s", "c")).unwrap(), 3);
     }
 
     #[test]
     fn a_torn_tail_is_ignored_and_earlier_records_kept() {
-        let record = |nr| Record {
-            seq: u64::from(nr),
-            profile_id: 1,
-            session: "s".into(),
-            nr,
-            payload: vec![nr as u8; 10],
+        let sealed = |nr: u32| {
+            let mut frame = frame(1, "s", &format!("e{nr}"));
+            frame.seal(u64::from(nr), nr);
+            frame.0
         };
-        let mut bytes = encode_record(&record(1));
-        let second = encode_record(&record(2));
+        let mut bytes = sealed(1);
+        let second = sealed(2);
         bytes.extend_from_slice(&second[..second.len() - 3]);
-        assert_eq!(decode_records(&bytes), [record(1)]);
-        let mut flipped = encode_record(&record(1));
+        let records = decode_records(&bytes);
+        assert_eq!(records.len(), 1);
+        assert_eq!(
+            (records[0].nr, event_of(&records[0])),
+            (1, "e1".to_string())
+        );
+        let mut flipped = sealed(1);
         let last = flipped.len() - 1;
         flipped[last] ^= 1;
         assert!(decode_records(&flipped).is_empty());

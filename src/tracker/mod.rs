@@ -186,7 +186,7 @@ impl Tracker {
         }
         // Everything but numbering and writing happens before the journal's lock.
         payload.nr = 0;
-        let frame = Frame::new(self.profile_id, &self.session, &payload.encode_to_vec());
+        let frame = Frame::new(self.profile_id, &self.session, &payload);
         let (appended, pending) = {
             let mut journal = self.shared.lock_journal();
             let nr = journal.append(frame);
