@@ -55,6 +55,10 @@ pub struct Shared {
     /// Counts tracked events, so the worker can tell whether one arrived between its
     /// finding the queue empty and its going idle.
     pub tracked: AtomicU64,
+    /// Set by a trigger; the worker sends until the queue is empty. Atomic so that
+    /// `track_event` sees it without a lock; it is set under `control`'s lock, before
+    /// the worker is woken, so the wake-up cannot be lost.
+    pub draining: AtomicBool,
 }
 
 /// Delivery state, guarded by one mutex that is never held during I/O.
@@ -64,8 +68,6 @@ pub struct Control {
     pub in_flight: u64,
     /// Failed attempts since the last success.
     pub consecutive_failures: u32,
-    /// Set by a trigger; the worker sends until the queue is empty.
-    pub draining: bool,
     /// No automatic attempt before this (flush ignores it).
     pub retry_at: Option<Instant>,
     /// When journal records are due to be moved into SQLite.
@@ -128,7 +130,7 @@ pub fn run(shared: Arc<Shared>) {
                     .is_err_and(|e| e.kind() != ErrorKind::Disabled)
                 {
                     // Keep trying in the background after the backoff.
-                    control.draining = true;
+                    shared.draining.store(true, Ordering::SeqCst);
                 }
                 control.flush_result = Some(result);
                 shared.progress.notify_all();
@@ -159,10 +161,11 @@ fn next_job(shared: &Shared) -> Option<Job> {
             return Some(Job::Persist);
         }
         let retry_at = control.retry_at.filter(|at| *at > now);
-        if control.draining && retry_at.is_none() {
+        let draining = shared.draining.load(Ordering::SeqCst);
+        if draining && retry_at.is_none() {
             return Some(Job::Drain);
         }
-        let retry_at = retry_at.filter(|_| control.draining);
+        let retry_at = retry_at.filter(|_| draining);
         let wake_at = [control.persist_at, retry_at].into_iter().flatten().min();
         control = match wake_at {
             Some(at) => {
@@ -241,7 +244,7 @@ fn deliver(shared: &Shared, backoff: &mut Backoff, until: Option<i64>) -> Result
             shared.tracked.load(Ordering::SeqCst)
         };
         if !shared.enabled.load(Ordering::SeqCst) {
-            shared.lock_control().draining = false;
+            shared.draining.store(false, Ordering::SeqCst);
             return Err(disabled());
         }
         if until.is_none() {
@@ -254,12 +257,14 @@ fn deliver(shared: &Shared, backoff: &mut Backoff, until: Option<i64>) -> Result
             Ok(Some(batch)) if until.is_none_or(|target| batch.ids[0] <= target) => batch,
             Ok(Some(_)) => return Ok(()),
             Ok(None) => {
-                let mut control = shared.lock_control();
+                // Clear first, then look for an event tracked meanwhile: its tracker
+                // either saw the flag cleared (and sets it again itself) or counted
+                // itself before this check (and the drain goes on).
+                shared.draining.store(false, Ordering::SeqCst);
                 if shared.tracked.load(Ordering::SeqCst) != tracked_before {
+                    shared.draining.store(true, Ordering::SeqCst);
                     continue;
                 }
-                control.draining = false;
-                drop(control);
                 // With the queue empty, attributes of old sessions are unused now.
                 let _ = shared.lock_store().prune_profiles(shared.profile_id);
                 return Ok(());

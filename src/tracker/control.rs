@@ -83,10 +83,10 @@ impl Tracker {
         if enabled {
             let queued = self.shared.queued();
             let last_sync = self.shared.last_sync.load(Ordering::SeqCst);
-            let mut control = self.shared.lock_control();
             if queued > 0 && should_send(last_sync, queued, self.queue_size, self.retention_seconds)
             {
-                control.draining = true;
+                let _control = self.shared.lock_control();
+                self.shared.draining.store(true, Ordering::SeqCst);
                 self.shared.wake.notify_one();
             }
         }
@@ -140,7 +140,7 @@ impl Tracker {
             consecutive_failures: control.consecutive_failures,
             next_retry_in: control
                 .retry_at
-                .filter(|_| control.draining && self.enabled())
+                .filter(|_| self.shared.draining.load(Ordering::SeqCst) && self.enabled())
                 .map(|at| at.saturating_duration_since(Instant::now())),
             enabled: self.enabled(),
         })

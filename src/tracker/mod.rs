@@ -80,13 +80,9 @@ impl Tracker {
         let retention_seconds = u64::from(config.queue_retention_minutes) * 60;
         let queue_size = u64::from(config.queue_size);
         let last_sync = store.last_sync()?.unwrap_or(0);
-        let control = Control {
-            // Whatever an earlier run left unsent goes out as soon as a trigger holds.
-            draining: enabled
-                && queued > 0
-                && should_send(last_sync, queued, queue_size, retention_seconds),
-            ..Control::default()
-        };
+        // Whatever an earlier run left unsent goes out as soon as a trigger holds.
+        let draining =
+            enabled && queued > 0 && should_send(last_sync, queued, queue_size, retention_seconds);
 
         let shared = Arc::new(Shared {
             store_queued: store.queued_counter(),
@@ -95,7 +91,7 @@ impl Tracker {
             persisting: Mutex::new(None),
             max_queued_events: config.max_queued_events,
             profile_id,
-            control: Mutex::new(control),
+            control: Mutex::new(Control::default()),
             wake: Condvar::new(),
             progress: Condvar::new(),
             sender: Sender::new(&config),
@@ -103,6 +99,7 @@ impl Tracker {
             enabled: AtomicBool::new(enabled),
             last_sync: AtomicU64::new(last_sync),
             tracked: AtomicU64::new(0),
+            draining: AtomicBool::new(draining),
         });
         let worker = {
             let shared = Arc::clone(&shared);
@@ -204,9 +201,9 @@ impl Tracker {
             self.queue_size,
             self.retention_seconds,
         );
-        if persist_due || trigger {
+        let start_drain = trigger && !self.shared.draining.load(Ordering::SeqCst);
+        if persist_due || start_drain {
             let mut control = self.shared.lock_control();
-            let mut wake = false;
             if persist_due {
                 let due = Instant::now()
                     + if pending == 1 {
@@ -215,15 +212,11 @@ impl Tracker {
                         Duration::ZERO
                     };
                 control.persist_at = Some(control.persist_at.map_or(due, |at| at.min(due)));
-                wake = true;
             }
-            if trigger && !control.draining {
-                control.draining = true;
-                wake = true;
+            if start_drain {
+                self.shared.draining.store(true, Ordering::SeqCst);
             }
-            if wake {
-                self.shared.wake.notify_one();
-            }
+            self.shared.wake.notify_one();
         }
         Ok(())
     }
