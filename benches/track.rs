@@ -245,13 +245,31 @@ fn temp_dir() -> tempfile::TempDir {
 
 /// Tracks `n` events on this thread, returning each call's duration in ns.
 fn track_timed(tracker: &Tracker, n: usize) -> Vec<u64> {
+    track_timed_counting_preemptions(tracker, n).0
+}
+
+/// `track_timed`, and how often the kernel took the CPU away from this thread
+/// meanwhile (its involuntary context switches): each one can put a tick of waiting
+/// into one call's latency, which is what the tail percentiles show.
+fn track_timed_counting_preemptions(tracker: &Tracker, n: usize) -> (Vec<u64>, u64) {
+    let before = thread_preemptions();
     let mut samples = Vec::with_capacity(n);
     for _ in 0..n {
         let start = Instant::now();
         tracker.track_event(EVENT, &PARAMS).expect("track_event");
         samples.push(start.elapsed().as_nanos() as u64);
     }
-    samples
+    (samples, thread_preemptions().saturating_sub(before))
+}
+
+/// The calling thread's involuntary context switches so far (Linux; 0 elsewhere).
+fn thread_preemptions() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|line| line.strip_prefix("nonvoluntary_ctxt_switches:"))
+        .and_then(|value| value.trim().parse().ok())
+        .unwrap_or(0)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -349,6 +367,10 @@ enum CollectorMode {
 struct TrackRun {
     threads: usize,
     mode: CollectorMode,
+    /// Involuntary context switches of the tracking threads while they tracked.
+    preemptions: u64,
+    /// Calls that took longer than a millisecond.
+    calls_over_1ms: usize,
     latency: Latency,
     tracked_per_s: f64,
     tracking_time: Duration,
@@ -386,26 +408,32 @@ fn track_with_delivery(threads: usize, mode: CollectorMode) -> TrackRun {
     let total = per_thread * threads;
     let ready = Barrier::new(threads + 1);
 
-    let (start, samples) = thread::scope(|scope| {
+    let (start, samples, preemptions) = thread::scope(|scope| {
         if threads == 1 {
-            return (Instant::now(), track_timed(&tracker, per_thread));
+            let start = Instant::now();
+            let (samples, preemptions) = track_timed_counting_preemptions(&tracker, per_thread);
+            return (start, samples, preemptions);
         }
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 scope.spawn(|| {
                     ready.wait();
-                    track_timed(&tracker, per_thread)
+                    track_timed_counting_preemptions(&tracker, per_thread)
                 })
             })
             .collect();
         ready.wait();
         let start = Instant::now();
-        let samples = workers
-            .into_iter()
-            .flat_map(|worker| worker.join().expect("a tracking thread panicked"))
-            .collect();
-        (start, samples)
+        let mut samples = Vec::with_capacity(total);
+        let mut preemptions = 0;
+        for worker in workers {
+            let (mine, preempted) = worker.join().expect("a tracking thread panicked");
+            samples.extend(mine);
+            preemptions += preempted;
+        }
+        (start, samples, preemptions)
     });
+    let calls_over_1ms = samples.iter().filter(|&&ns| ns > 1_000_000).count();
     let tracking_time = start.elapsed();
 
     let remaining = || DELIVERY_BUDGET.saturating_sub(start.elapsed());
@@ -423,6 +451,8 @@ fn track_with_delivery(threads: usize, mode: CollectorMode) -> TrackRun {
     TrackRun {
         threads,
         mode,
+        preemptions,
+        calls_over_1ms,
         latency: Latency::of(samples),
         tracked_per_s: per_second(total, tracking_time),
         tracking_time,
@@ -866,6 +896,8 @@ impl TrackRun {
             },
             "latency": self.latency.json(),
             "tracked_per_s": self.tracked_per_s,
+            "preemptions": self.preemptions,
+            "calls_over_1ms": self.calls_over_1ms,
             "tracking_s": round2(self.tracking_time.as_secs_f64()),
             "delivered": self.delivered,
             "delivered_all": self.delivered_all,
@@ -975,6 +1007,18 @@ impl Report {
             latency_verdict(&self.single.latency),
             latency_verdict(&self.multi.latency)
         );
+        println!(
+            "  why the tails: tracking threads preempted by the kernel (involuntary context \
+             switches) / calls over 1 ms:"
+        );
+        for run in self.runs() {
+            println!(
+                "    {:<NAME_WIDTH$} {:>9} / {}",
+                run.label(),
+                run.preemptions,
+                run.calls_over_1ms
+            );
+        }
     }
 
     fn print_throughput(&self) {
