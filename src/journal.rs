@@ -166,14 +166,21 @@ impl Journal {
 
     /// Empties both files (after their records were persisted by the caller).
     pub fn clear(&mut self) -> Result<()> {
-        for (file, path) in self.files.iter().zip(&self.paths) {
-            reset(file).map_err(|e| {
-                Error::storage(&format!("cannot empty the journal {}", path.display()), e)
+        // The active file first, and the state that describes it right after, so a
+        // failure on the other file never leaves appends behind a zeroed prefix.
+        for index in [self.active, 1 - self.active] {
+            reset(&self.files[index]).map_err(|e| {
+                Error::storage(
+                    &format!("cannot empty the journal {}", self.paths[index].display()),
+                    e,
+                )
             })?;
+            if index == self.active {
+                self.offset = 0;
+                self.capacity = CHUNK;
+                self.pending.clear();
+            }
         }
-        self.offset = 0;
-        self.capacity = CHUNK;
-        self.pending.clear();
         Ok(())
     }
 
@@ -245,15 +252,14 @@ impl Journal {
         if self.pending.is_empty() {
             return Ok(None);
         }
-        let file = self.files[self.active]
-            .try_clone()
-            .map_err(|e| Error::storage("cannot switch journal files", e))?;
-        self.active = 1 - self.active;
+        // Everything that can fail comes before any state changes.
+        let switching = |e| Error::storage("cannot switch journal files", e);
+        let file = self.files[self.active].try_clone().map_err(switching)?;
+        let next = 1 - self.active;
+        let capacity = self.files[next].metadata().map_err(switching)?.len();
+        self.active = next;
         self.offset = 0;
-        self.capacity = self.files[self.active]
-            .metadata()
-            .map_err(|e| Error::storage("cannot switch journal files", e))?
-            .len();
+        self.capacity = capacity;
         let records = std::mem::take(&mut self.pending)
             .iter()
             .filter_map(|bytes| decode_record(bytes).map(|(record, _)| record))

@@ -26,11 +26,14 @@ pub struct Sender {
 }
 
 /// Headers the library computes itself; the app may not replace them.
-pub const RESERVED_HEADERS: [&str; 4] = [
+pub const RESERVED_HEADERS: [&str; 7] = [
     "x-hamustro-time",
     "x-hamustro-signature",
     "content-type",
     "content-length",
+    "host",
+    "transfer-encoding",
+    "connection",
 ];
 
 impl Sender {

@@ -2,6 +2,7 @@
 //! the collector. Callers never wait for either; they set flags under `control` and
 //! the worker acts on them.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant};
@@ -38,6 +39,10 @@ pub struct Shared {
     /// written to SQLite, and kept here if that fails so the next attempt retries them.
     pub persisting: Mutex<Option<Taken>>,
     pub max_queued_events: u64,
+    /// Send when this many events are queued…
+    pub queue_size: u64,
+    /// …or when the last successful delivery is this old.
+    pub retention_seconds: u64,
     /// The stored attributes of this tracker's events (never pruned).
     pub profile_id: i64,
     pub control: Mutex<Control>,
@@ -118,32 +123,60 @@ impl Shared {
 /// The worker's main loop; returns when `shutdown` is set, after persisting what the
 /// journal holds.
 pub fn run(shared: Arc<Shared>) {
-    let mut backoff = Backoff::default();
+    let mut state = WorkerState::default();
     while let Some(job) = next_job(&shared) {
-        match job {
-            Job::Flush(epoch) => {
-                let result = flush(&shared, &mut backoff);
-                let mut control = shared.lock_control();
-                control.flush_done = epoch;
-                if result
-                    .as_ref()
-                    .is_err_and(|e| e.kind() != ErrorKind::Disabled)
-                {
-                    // Keep trying in the background after the backoff.
-                    shared.draining.store(true, Ordering::SeqCst);
-                }
-                control.flush_result = Some(result);
+        // A bug must not kill delivery for good: report it and keep serving.
+        let outcome = catch_unwind(AssertUnwindSafe(|| run_job(&shared, &mut state, job)));
+        if outcome.is_err() {
+            log(Level::Error, || {
+                "internal error in the delivery thread; delivery goes on".to_string()
+            });
+            let mut control = shared.lock_control();
+            if control.flush_done < control.flush_requested {
+                control.flush_done = control.flush_requested;
+                control.flush_result = Some(Err(Error::internal(
+                    "internal error in the delivery thread during flush",
+                )));
                 shared.progress.notify_all();
-            }
-            Job::Persist => {
-                let _ = persist(&shared);
-            }
-            Job::Drain => {
-                let _ = deliver(&shared, &mut backoff, None);
             }
         }
     }
     let _ = persist(&shared);
+}
+
+/// What the worker carries from one job to the next.
+#[derive(Default)]
+struct WorkerState {
+    backoff: Backoff,
+    /// Events the collector accepted whose deletion failed: they are deleted before
+    /// anything else is sent, so they are never sent again.
+    undeleted: Vec<i64>,
+    undeleted_synced_at: u64,
+}
+
+fn run_job(shared: &Shared, state: &mut WorkerState, job: Job) {
+    match job {
+        Job::Flush(epoch) => {
+            let result = flush(shared, state);
+            let mut control = shared.lock_control();
+            control.flush_done = epoch;
+            if result
+                .as_ref()
+                .is_err_and(|e| !matches!(e.kind(), ErrorKind::Disabled | ErrorKind::InvalidHandle))
+            {
+                // Keep trying in the background after the backoff.
+                shared.draining.store(true, Ordering::SeqCst);
+            }
+            control.flush_result = Some(result);
+            shared.progress.notify_all();
+        }
+        Job::Persist => {
+            let _ = persist(shared);
+        }
+        Job::Drain => {
+            let _ = deliver(shared, state, None);
+        }
+    }
 }
 
 /// Blocks until there is something to do; `None` means shut down.
@@ -180,44 +213,86 @@ fn next_job(shared: &Shared) -> Option<Job> {
     }
 }
 
-/// Moves the journal's records into SQLite (one transaction) and empties the journal
-/// file they came from. On failure the records stay in `persisting` and in their
-/// file, and the next call retries them.
+/// Moves every record the journal holds into SQLite (a transaction per batch) and
+/// empties the journal files they came from. On failure the records stay in
+/// `persisting` and in their file, and the next call retries them. Messages are
+/// logged after the locks are released, so a log sink may call back into the library.
 fn persist(shared: &Shared) -> Result<()> {
+    let mut messages = Vec::new();
+    let result = persist_all(shared, &mut messages);
+    for (level, message) in messages {
+        log(level, || message);
+    }
+    if result.is_ok() {
+        start_drain_if_due(shared);
+    }
+    result
+}
+
+fn persist_all(shared: &Shared, messages: &mut Vec<(Level, String)>) -> Result<()> {
     let mut persisting = shared.lock_persisting();
     shared.lock_control().persist_at = None;
-    if persisting.is_none() {
-        *persisting = shared.lock_journal().take()?;
-    }
-    let Some(taken) = persisting.as_mut() else {
-        return Ok(());
-    };
-    if !taken.stored {
-        let inserted = shared
-            .lock_store()
-            .insert(&taken.records, shared.max_queued_events);
-        let inserted = inserted.inspect_err(|error| {
-            log(Level::Error, || error.to_string());
-            // Try again later; the records are safe in the journal meanwhile.
-            shared.lock_control().persist_at = Some(Instant::now() + Duration::from_secs(1));
-        })?;
-        taken.stored = true;
-        if inserted.dropped > 0 {
-            log(Level::Warn, || {
-                format!(
-                    "the queue is full ({} events): dropped the {} oldest",
-                    shared.max_queued_events, inserted.dropped
-                )
-            });
+    loop {
+        if persisting.is_none() {
+            *persisting = shared.lock_journal().take()?;
         }
+        let Some(taken) = persisting.as_mut() else {
+            return Ok(());
+        };
+        if !taken.stored {
+            let inserted = shared
+                .lock_store()
+                .insert(&taken.records, shared.max_queued_events);
+            let inserted = inserted.inspect_err(|error| {
+                messages.push((Level::Error, error.to_string()));
+                // Try again later; the records are safe in the journal meanwhile.
+                shared.lock_control().persist_at = Some(Instant::now() + Duration::from_secs(1));
+            })?;
+            taken.stored = true;
+            if inserted.dropped > 0 {
+                messages.push((
+                    Level::Warn,
+                    format!(
+                        "the queue is full ({} events): dropped the {} oldest",
+                        shared.max_queued_events, inserted.dropped
+                    ),
+                ));
+            }
+        }
+        taken.release()?;
+        *persisting = None;
     }
-    taken.release()?;
-    *persisting = None;
-    Ok(())
+}
+
+/// The spec's triggers, checked again once records reach the store: an event tracked
+/// while its predecessors were being persisted counted only the journal's share.
+fn start_drain_if_due(shared: &Shared) {
+    if shared.draining.load(Ordering::SeqCst) || !shared.enabled.load(Ordering::SeqCst) {
+        return;
+    }
+    let queued = shared.store_queued.load(Ordering::Relaxed);
+    if queued > 0
+        && should_send(
+            shared.last_sync.load(Ordering::SeqCst),
+            queued,
+            shared.queue_size,
+            shared.retention_seconds,
+        )
+    {
+        shared.draining.store(true, Ordering::SeqCst);
+    }
+}
+
+/// The spec's triggers: enough queued events, or the last sync (epoch seconds, 0 for
+/// never) too long ago.
+pub fn should_send(last_sync: u64, queued: u64, queue_size: u64, retention_seconds: u64) -> bool {
+    queued >= queue_size
+        || last_sync == 0
+        || now_epoch_seconds().saturating_sub(last_sync) >= retention_seconds
 }
 
 /// A flush pass: everything tracked before it is persisted, then delivered.
-fn flush(shared: &Shared, backoff: &mut Backoff) -> Result<()> {
+fn flush(shared: &Shared, state: &mut WorkerState) -> Result<()> {
     if !shared.enabled.load(Ordering::SeqCst) {
         return Err(disabled());
     }
@@ -225,18 +300,21 @@ fn flush(shared: &Shared, backoff: &mut Backoff) -> Result<()> {
     // Bound first: the store's guard must be released before delivering. An empty
     // queue still goes through `deliver`, which then ends a background drain.
     let target = shared.lock_store().newest_id()?;
-    deliver(shared, backoff, Some(target.unwrap_or(0)))
+    deliver(shared, state, Some(target.unwrap_or(0)))
 }
 
 /// Sends batches, oldest first, until the queue is empty (or, for a flush, until every
 /// event up to `until` is delivered). Stops early on failure, shutdown, or — for a
 /// background drain — a flush request, which the main loop then serves.
-fn deliver(shared: &Shared, backoff: &mut Backoff, until: Option<i64>) -> Result<()> {
+fn deliver(shared: &Shared, state: &mut WorkerState, until: Option<i64>) -> Result<()> {
     loop {
         let tracked_before = {
             let control = shared.lock_control();
             if control.shutdown {
-                return Err(Error::new(ErrorKind::Internal, "the tracker was closed"));
+                return Err(Error::new(
+                    ErrorKind::InvalidHandle,
+                    "the tracker was closed",
+                ));
             }
             if until.is_none() && control.flush_requested > control.flush_done {
                 return Ok(());
@@ -245,10 +323,22 @@ fn deliver(shared: &Shared, backoff: &mut Backoff, until: Option<i64>) -> Result
         };
         if !shared.enabled.load(Ordering::SeqCst) {
             shared.draining.store(false, Ordering::SeqCst);
+            // `set_enabled(true)` may have set the flag just before it was cleared.
+            if shared.enabled.load(Ordering::SeqCst) {
+                shared.draining.store(true, Ordering::SeqCst);
+                continue;
+            }
             return Err(disabled());
         }
         if until.is_none() {
-            persist(shared).map_err(|error| fail(shared, backoff, error, None))?;
+            persist(shared).map_err(|error| fail(shared, &mut state.backoff, error, None))?;
+        }
+        if !state.undeleted.is_empty() {
+            let deleted = shared
+                .lock_store()
+                .delete_delivered(&state.undeleted, state.undeleted_synced_at);
+            deleted.map_err(|error| fail(shared, &mut state.backoff, error, None))?;
+            state.undeleted.clear();
         }
         let batch = shared
             .lock_store()
@@ -259,17 +349,19 @@ fn deliver(shared: &Shared, backoff: &mut Backoff, until: Option<i64>) -> Result
             Ok(None) => {
                 // Clear first, then look for an event tracked meanwhile: its tracker
                 // either saw the flag cleared (and sets it again itself) or counted
-                // itself before this check (and the drain goes on).
+                // itself before this check (and the drain goes on, once it is stored).
                 shared.draining.store(false, Ordering::SeqCst);
                 if shared.tracked.load(Ordering::SeqCst) != tracked_before {
                     shared.draining.store(true, Ordering::SeqCst);
+                    persist(shared)
+                        .map_err(|error| fail(shared, &mut state.backoff, error, None))?;
                     continue;
                 }
                 // With the queue empty, attributes of old sessions are unused now.
                 let _ = shared.lock_store().prune_profiles(shared.profile_id);
                 return Ok(());
             }
-            Err(error) => return Err(fail(shared, backoff, error, None)),
+            Err(error) => return Err(fail(shared, &mut state.backoff, error, None)),
         };
         let mut collection = batch.header;
         collection.payloads = batch.payloads;
@@ -283,16 +375,23 @@ fn deliver(shared: &Shared, backoff: &mut Backoff, until: Option<i64>) -> Result
         let sent = shared.sender.send(&collection, &headers);
         shared.lock_control().in_flight = 0;
         if let Err(failure) = sent {
-            return Err(fail(shared, backoff, failure.error, failure.retry_after));
+            return Err(fail(
+                shared,
+                &mut state.backoff,
+                failure.error,
+                failure.retry_after,
+            ));
         }
         let now = now_epoch_seconds();
         let stored = shared.lock_store().delete_delivered(&batch.ids, now);
         if let Err(error) = stored {
-            // The collector has the events but they are still queued: they will be
-            // sent again (at-least-once), which is better than losing them.
-            return Err(fail(shared, backoff, error, None));
+            // The collector has these events: remember them, so they are deleted
+            // (not sent again) once the store works again.
+            state.undeleted = batch.ids;
+            state.undeleted_synced_at = now;
+            return Err(fail(shared, &mut state.backoff, error, None));
         }
-        backoff.reset();
+        state.backoff.reset();
         {
             let mut control = shared.lock_control();
             shared.last_sync.store(now, Ordering::SeqCst);

@@ -56,7 +56,9 @@ thread_local! {
 
 /// Records `error` as this thread's last error and returns its status.
 pub(crate) fn record(error: &Error) -> HamustroStatus {
-    LAST_ERROR.with(|last| {
+    // try_with: during thread teardown the thread-local may be gone; the status is
+    // still returned, only the message is lost.
+    let _ = LAST_ERROR.try_with(|last| {
         let mut last = last.borrow_mut();
         last.clear();
         last.push_str(error.message());
@@ -79,10 +81,12 @@ pub unsafe extern "C" fn hamustro_last_error_message(
     buffer: *mut c_char,
     buffer_len: usize,
 ) -> usize {
-    LAST_ERROR.with(|last| {
-        // SAFETY: forwarded from this function's contract.
-        unsafe { copy_to_buffer(&last.borrow(), buffer, buffer_len) }
-    })
+    LAST_ERROR
+        .try_with(|last| {
+            // SAFETY: forwarded from this function's contract.
+            unsafe { copy_to_buffer(&last.borrow(), buffer, buffer_len) }
+        })
+        .unwrap_or(0)
 }
 
 /// The name of a status code, e.g. "HAMUSTRO_STATUS_NETWORK": a static string that

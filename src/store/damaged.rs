@@ -37,7 +37,7 @@ impl From<Error> for OpenError {
     }
 }
 
-/// Renames a damaged database and its WAL and shared-memory files out of the way,
+/// Renames a damaged database and its WAL, shared-memory and journal files out of the way,
 /// keeping them for inspection or recovery.
 pub(super) fn move_aside(path: &Path) -> Result<PathBuf> {
     let stamp = std::time::SystemTime::now()
@@ -56,7 +56,9 @@ pub(super) fn move_aside(path: &Path) -> Result<PathBuf> {
             e,
         )
     })?;
-    for companion in ["-wal", "-shm"] {
+    // The journal goes too: its records name this database's tracker attributes and
+    // would mean something else in a new one.
+    for companion in ["-wal", "-shm", ".journal0", ".journal1"] {
         let from = with_suffix(companion);
         if from.exists() {
             let mut to = aside.as_os_str().to_owned();

@@ -225,9 +225,41 @@ impl Store {
         let queued = self.queued();
         let inserted =
             run(&mut self.conn, queued).map_err(|e| self.error("cannot store events in", e))?;
-        self.queued
-            .fetch_add(inserted.stored - inserted.dropped, Ordering::Relaxed);
+        // Add before subtracting: more may be dropped than stored (a lowered cap).
+        self.queued.fetch_add(inserted.stored, Ordering::Relaxed);
+        self.queued.fetch_sub(inserted.dropped, Ordering::Relaxed);
         Ok(inserted)
+    }
+
+    /// The session of stored tracker attributes, if they exist and decode.
+    pub fn profile_session(&self, profile_id: i64) -> Result<Option<String>> {
+        let header: Option<Vec<u8>> = self
+            .conn
+            .query_row(
+                "SELECT header FROM profiles WHERE id = ?1",
+                params![profile_id],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(|e| self.error("cannot read tracker attributes from", e))?;
+        Ok(header
+            .and_then(|bytes| Collection::decode(bytes.as_slice()).ok())
+            .map(|collection| collection.session))
+    }
+
+    /// Keeps records that cannot be stored as events (kept for inspection, never sent).
+    pub fn quarantine_records(&mut self, records: &[Record], reason: &str) -> Result<()> {
+        let run = |conn: &mut Connection| -> rusqlite::Result<()> {
+            let tx = conn.transaction()?;
+            for record in records {
+                tx.execute(
+                    "INSERT INTO quarantine(profile_id, payload, reason) VALUES (?1, ?2, ?3)",
+                    params![record.profile_id, record.payload, reason],
+                )?;
+            }
+            tx.commit()
+        };
+        run(&mut self.conn).map_err(|e| self.error("cannot quarantine records in", e))
     }
 
     /// The last event number a session has used (0 for a new session).
@@ -406,12 +438,19 @@ impl Store {
         Ok(deleted)
     }
 
-    /// Deletes every queued event (the app's erasure request); returns how many.
+    /// Deletes every queued event (the app's erasure request); returns how many. The
+    /// rows are overwritten, not just unlinked, and the WAL is emptied, so the events
+    /// do not linger in free pages.
     pub fn discard_all(&mut self) -> Result<u64> {
-        let deleted =
-            self.conn
-                .execute("DELETE FROM events", [])
-                .map_err(|e| self.error("cannot discard the events in", e))? as u64;
+        let run = |conn: &Connection| -> rusqlite::Result<u64> {
+            conn.pragma_update(None, "secure_delete", true)?;
+            let deleted = conn.execute("DELETE FROM events", []);
+            conn.pragma_update(None, "secure_delete", false)?;
+            let deleted = deleted? as u64;
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+            Ok(deleted)
+        };
+        let deleted = run(&self.conn).map_err(|e| self.error("cannot discard the events in", e))?;
         self.queued.store(0, Ordering::Relaxed);
         Ok(deleted)
     }

@@ -4,10 +4,11 @@
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use super::{should_send, Tracker};
+use super::Tracker;
 use crate::error::{Error, Result};
 use crate::log::{log, Level};
 use crate::wire::Parameter;
+use crate::worker::should_send;
 
 /// A snapshot of the tracker's delivery state, for the app to show or log.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,11 +39,12 @@ impl Tracker {
         if name.is_empty() {
             return Err(Error::invalid("parameter name must not be empty"));
         }
-        let mut globals = self
+        let _writer = self.lock_settings_writer();
+        let mut updated = self
             .global_parameters
-            .write()
-            .unwrap_or_else(|e| e.into_inner());
-        let mut updated = globals.clone();
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         match (updated.iter().position(|p| p.name == name), value) {
             (Some(at), Some(value)) => updated[at].value = value.to_string(),
             (Some(at), None) => {
@@ -55,19 +57,22 @@ impl Tracker {
             (None, None) => return Ok(()),
         }
         self.shared.lock_store().set_global_parameters(&updated)?;
-        *globals = updated;
+        *self
+            .global_parameters
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = updated;
         Ok(())
     }
 
     /// Removes every global parameter.
     pub fn clear_global_parameters(&self) -> Result<()> {
         self.check_open()?;
-        let mut globals = self
-            .global_parameters
-            .write()
-            .unwrap_or_else(|e| e.into_inner());
+        let _writer = self.lock_settings_writer();
         self.shared.lock_store().set_global_parameters(&[])?;
-        globals.clear();
+        self.global_parameters
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
         Ok(())
     }
 
@@ -101,10 +106,11 @@ impl Tracker {
     /// many. A request already in flight may still complete.
     pub fn discard_queued(&self) -> Result<u64> {
         self.check_open()?;
-        // Holding `persisting` keeps the worker from moving records meanwhile.
+        // Holding `persisting` keeps the worker from moving records meanwhile; the
+        // batch it holds is dropped only once the journal files are emptied.
         let mut persisting = self.shared.lock_persisting();
         let mut discarded = persisting
-            .take()
+            .as_ref()
             .filter(|taken| !taken.stored)
             .map_or(0, |taken| taken.records.len()) as u64;
         {
@@ -112,6 +118,7 @@ impl Tracker {
             discarded += journal.pending() as u64;
             journal.clear()?;
         }
+        *persisting = None;
         discarded += self.shared.lock_store().discard_all()?;
         drop(persisting);
         log(Level::Info, || {
@@ -121,13 +128,10 @@ impl Tracker {
     }
 
     pub fn stats(&self) -> Result<Stats> {
-        let (queued, delivered, dropped) = {
+        let queued = self.shared.queued();
+        let (delivered, dropped) = {
             let store = self.shared.lock_store();
-            (
-                store.queued(),
-                store.delivered_total()?,
-                store.dropped_total()?,
-            )
+            (store.delivered_total()?, store.dropped_total()?)
         };
         let control = self.shared.lock_control();
         Ok(Stats {

@@ -1,6 +1,7 @@
 //! Where a tracker keeps its queue, and the files that guard and feed it: the lock
 //! that allows one tracker per database, and the journal left by an earlier run.
 
+use std::collections::hash_map::{Entry, HashMap};
 use std::fs::{DirBuilder, File, OpenOptions};
 use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
@@ -20,6 +21,33 @@ pub(super) fn recover_journal(
     max_queued_events: u64,
 ) -> Result<Journal> {
     let (mut journal, left) = Journal::open(path)?;
+    // A record belongs here only if it names attributes of its own session in this
+    // database; anything else (a journal that outlived its database) is kept aside.
+    let mut belonging = Vec::with_capacity(left.len());
+    let mut foreign = Vec::new();
+    let mut sessions: HashMap<i64, Option<String>> = HashMap::new();
+    for record in left {
+        let session = match sessions.entry(record.profile_id) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(new) => new.insert(store.profile_session(record.profile_id)?),
+        };
+        if session.as_deref() == Some(record.session.as_str()) {
+            belonging.push(record);
+        } else {
+            foreign.push(record);
+        }
+    }
+    if !foreign.is_empty() {
+        store.quarantine_records(&foreign, "journal record of another database")?;
+        log(Level::Error, || {
+            format!(
+                "{} journal records did not match the queue database {}; kept in its quarantine table",
+                foreign.len(),
+                path.display()
+            )
+        });
+    }
+    let left = belonging;
     if !left.is_empty() {
         let inserted = store.insert(&left, max_queued_events)?;
         log(Level::Info, || {

@@ -19,7 +19,7 @@ use crate::sender::{short_session, Sender};
 use crate::session::{collection_header, hash_user_id};
 use crate::store::{GlobalParameters, Store, User};
 use crate::wire::Payload;
-use crate::worker::{self, Control, Shared, PERSIST_BATCH, PERSIST_DELAY};
+use crate::worker::{self, should_send, Control, Shared, PERSIST_BATCH, PERSIST_DELAY};
 
 mod control;
 mod files;
@@ -42,6 +42,9 @@ pub struct Tracker {
     context: DeviceContext,
     user: RwLock<User>,
     global_parameters: RwLock<GlobalParameters>,
+    /// Serialises the setters of persisted state (user, global parameters), so the
+    /// order they reach the store is the order they take effect.
+    settings_writer: Mutex<()>,
     worker: Mutex<Option<JoinHandle<()>>>,
     /// Held while the tracker lives: one tracker per database file, in any process.
     _lock: File,
@@ -90,6 +93,8 @@ impl Tracker {
             journal: Mutex::new(journal),
             persisting: Mutex::new(None),
             max_queued_events: config.max_queued_events,
+            queue_size,
+            retention_seconds,
             profile_id,
             control: Mutex::new(Control::default()),
             wake: Condvar::new(),
@@ -126,6 +131,7 @@ impl Tracker {
             context: DeviceContext::new(config.ip.clone(), config.country.clone()),
             user: RwLock::new(user),
             global_parameters: RwLock::new(global_parameters),
+            settings_writer: Mutex::new(()),
             worker: Mutex::new(Some(worker)),
             _lock: lock,
         })
@@ -233,9 +239,11 @@ impl Tracker {
             tenant_id: tenant_id.map(str::to_string),
             user_id,
         };
-        let mut current = self.user.write().unwrap_or_else(|e| e.into_inner());
+        // Store first, then swap in: tracking threads only ever wait for the swap,
+        // never for the store (which a foreign lock can hold for seconds).
+        let _writer = self.lock_settings_writer();
         self.shared.lock_store().set_user(&user)?;
-        *current = user;
+        *self.user.write().unwrap_or_else(|e| e.into_inner()) = user;
         Ok(())
     }
 
@@ -345,6 +353,12 @@ impl Tracker {
         self.shared.lock_store().path().to_path_buf()
     }
 
+    fn lock_settings_writer(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.settings_writer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
     fn check_open(&self) -> Result<()> {
         if self.shared.lock_control().shutdown {
             return Err(closed());
@@ -361,12 +375,4 @@ impl Drop for Tracker {
 
 fn closed() -> Error {
     Error::new(ErrorKind::InvalidHandle, "the tracker is closed")
-}
-
-/// The spec's triggers: enough queued events, or the last sync (epoch seconds, 0 for
-/// never) too long ago.
-fn should_send(last_sync: u64, queued: u64, queue_size: u64, retention_seconds: u64) -> bool {
-    queued >= queue_size
-        || last_sync == 0
-        || now_epoch_seconds().saturating_sub(last_sync) >= retention_seconds
 }
