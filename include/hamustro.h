@@ -405,8 +405,9 @@ hamustro_status hamustro_tracker_set_headers(hamustro_tracker tracker, const cha
 hamustro_status hamustro_tracker_flush(hamustro_tracker tracker, uint32_t timeout_ms);
 
 // Stops the tracker and invalidates its handle. Waits for a request in progress to
-// finish (at most the request timeout); queued events stay in the database and are
-// sent by the next tracker on it. Calls still running on other threads finish
+// finish (at most the request timeout) and moves journaled events into the database
+// (milliseconds; at most SQLite's 5 s busy timeout if another process locks it);
+// queued events stay there and are sent by the next tracker on it. Calls still running on other threads finish
 // safely; later calls with the handle give HAMUSTRO_STATUS_INVALID_HANDLE, as does
 // freeing it twice.
 hamustro_status hamustro_tracker_free(hamustro_tracker tracker);
