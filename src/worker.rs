@@ -13,7 +13,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::journal::{Journal, Taken};
 use crate::log::{log, Level};
 use crate::sender::{short_session, Sender};
-use crate::store::Store;
+use crate::store::{Counters, Store};
 
 /// A request carries at most this many events…
 pub const MAX_BATCH_EVENTS: usize = 1000;
@@ -32,12 +32,14 @@ pub const MAX_PENDING: usize = 50_000;
 /// What the worker and the callers share.
 pub struct Shared {
     pub store: Mutex<Store>,
-    /// The store's event count, readable without its lock.
-    pub store_queued: Arc<AtomicU64>,
+    /// The store's counts, readable without its lock.
+    pub counters: Arc<Counters>,
     pub journal: Mutex<Journal>,
     /// Records taken from the journal and not yet released: held while they are
     /// written to SQLite, and kept here if that fails so the next attempt retries them.
     pub persisting: Mutex<Option<Taken>>,
+    /// How many records `persisting` holds that are not yet in the store.
+    pub persisting_count: AtomicU64,
     pub max_queued_events: u64,
     /// Send when this many events are queued…
     pub queue_size: u64,
@@ -108,14 +110,10 @@ impl Shared {
     }
 
     /// Every event not yet delivered: in the store, being persisted, in the journal.
+    /// Takes no lock that the store's work can hold for long.
     pub fn queued(&self) -> u64 {
-        let persisting = self
-            .lock_persisting()
-            .as_ref()
-            .filter(|taken| !taken.stored)
-            .map_or(0, |taken| taken.records.len());
-        self.store_queued.load(Ordering::Relaxed)
-            + persisting as u64
+        self.counters.queued.load(Ordering::Relaxed)
+            + self.persisting_count.load(Ordering::Relaxed)
             + self.lock_journal().pending() as u64
     }
 }
@@ -235,6 +233,10 @@ fn persist_all(shared: &Shared, messages: &mut Vec<(Level, String)>) -> Result<(
     loop {
         if persisting.is_none() {
             *persisting = shared.lock_journal().take()?;
+            let taken = persisting.as_ref().map_or(0, |taken| taken.records.len());
+            shared
+                .persisting_count
+                .store(taken as u64, Ordering::Relaxed);
         }
         let Some(taken) = persisting.as_mut() else {
             return Ok(());
@@ -249,6 +251,7 @@ fn persist_all(shared: &Shared, messages: &mut Vec<(Level, String)>) -> Result<(
                 shared.lock_control().persist_at = Some(Instant::now() + Duration::from_secs(1));
             })?;
             taken.stored = true;
+            shared.persisting_count.store(0, Ordering::Relaxed);
             if inserted.dropped > 0 {
                 messages.push((
                     Level::Warn,
@@ -270,7 +273,7 @@ fn start_drain_if_due(shared: &Shared) {
     if shared.draining.load(Ordering::SeqCst) || !shared.enabled.load(Ordering::SeqCst) {
         return;
     }
-    let queued = shared.store_queued.load(Ordering::Relaxed);
+    let queued = shared.counters.queued.load(Ordering::Relaxed);
     if queued > 0
         && should_send(
             shared.last_sync.load(Ordering::SeqCst),

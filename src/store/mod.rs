@@ -71,9 +71,21 @@ type StoredRow = (i64, u32, Vec<u8>);
 pub struct Store {
     conn: Connection,
     path: PathBuf,
-    /// Events in the `events` table, kept exact by every change made through `Store`
-    /// (one tracker per file); shared so that callers can read it without the lock.
-    queued: Arc<AtomicU64>,
+    /// Kept exact by every change made through `Store` (one tracker per file), and
+    /// shared so that callers read them without the store's lock.
+    counters: Arc<Counters>,
+}
+
+/// The store's counts, readable without its lock (which a foreign process holding
+/// the database can keep busy for seconds).
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Events in the `events` table.
+    pub queued: AtomicU64,
+    /// Events the collector accepted, over the database's lifetime.
+    pub delivered: AtomicU64,
+    /// Events dropped to respect the queue cap, over the database's lifetime.
+    pub dropped: AtomicU64,
 }
 
 /// What `insert` did.
@@ -114,7 +126,7 @@ impl Store {
         let store = Store {
             conn,
             path: path.to_path_buf(),
-            queued: Arc::new(AtomicU64::new(0)),
+            counters: Arc::new(Counters::default()),
         };
         store
             .prepare()
@@ -125,7 +137,14 @@ impl Store {
                 row.get::<_, i64>(0)
             })
             .map_err(|e| OpenError::from_sqlite(e, path))?;
-        store.queued.store(queued as u64, Ordering::Relaxed);
+        store
+            .counters
+            .queued
+            .store(queued as u64, Ordering::Relaxed);
+        let delivered = store.delivered_total().map_err(OpenError::from)?;
+        let dropped = store.dropped_total().map_err(OpenError::from)?;
+        store.counters.delivered.store(delivered, Ordering::Relaxed);
+        store.counters.dropped.store(dropped, Ordering::Relaxed);
         Ok(store)
     }
 
@@ -226,8 +245,15 @@ impl Store {
         let inserted =
             run(&mut self.conn, queued).map_err(|e| self.error("cannot store events in", e))?;
         // Add before subtracting: more may be dropped than stored (a lowered cap).
-        self.queued.fetch_add(inserted.stored, Ordering::Relaxed);
-        self.queued.fetch_sub(inserted.dropped, Ordering::Relaxed);
+        self.counters
+            .queued
+            .fetch_add(inserted.stored, Ordering::Relaxed);
+        self.counters
+            .queued
+            .fetch_sub(inserted.dropped, Ordering::Relaxed);
+        self.counters
+            .dropped
+            .fetch_add(inserted.dropped, Ordering::Relaxed);
         Ok(inserted)
     }
 
@@ -277,12 +303,12 @@ impl Store {
 
     /// How many events wait for delivery in the store.
     pub fn queued(&self) -> u64 {
-        self.queued.load(Ordering::Relaxed)
+        self.counters.queued.load(Ordering::Relaxed)
     }
 
-    /// The live count behind `queued`, readable without the store's lock.
-    pub fn queued_counter(&self) -> Arc<AtomicU64> {
-        Arc::clone(&self.queued)
+    /// The live counts, readable without the store's lock.
+    pub fn counters(&self) -> Arc<Counters> {
+        Arc::clone(&self.counters)
     }
 
     /// The id of the newest queued event, if any.
@@ -388,7 +414,7 @@ impl Store {
         };
         let moved =
             run(&mut self.conn).map_err(|e| self.error("cannot quarantine events in", e))?;
-        self.queued.fetch_sub(moved, Ordering::Relaxed);
+        self.counters.queued.fetch_sub(moved, Ordering::Relaxed);
         Ok(())
     }
 
@@ -410,7 +436,7 @@ impl Store {
         };
         let moved =
             run(&mut self.conn).map_err(|e| self.error("cannot quarantine events in", e))?;
-        self.queued.fetch_sub(moved, Ordering::Relaxed);
+        self.counters.queued.fetch_sub(moved, Ordering::Relaxed);
         Ok(())
     }
 
@@ -434,7 +460,10 @@ impl Store {
         };
         let deleted = run(&mut self.conn)
             .map_err(|e| self.error("cannot delete delivered events from", e))?;
-        self.queued.fetch_sub(deleted, Ordering::Relaxed);
+        self.counters.queued.fetch_sub(deleted, Ordering::Relaxed);
+        self.counters
+            .delivered
+            .fetch_add(deleted, Ordering::Relaxed);
         Ok(deleted)
     }
 
@@ -451,7 +480,7 @@ impl Store {
             Ok(deleted)
         };
         let deleted = run(&self.conn).map_err(|e| self.error("cannot discard the events in", e))?;
-        self.queued.store(0, Ordering::Relaxed);
+        self.counters.queued.store(0, Ordering::Relaxed);
         Ok(deleted)
     }
 

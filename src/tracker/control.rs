@@ -119,6 +119,7 @@ impl Tracker {
             journal.clear()?;
         }
         *persisting = None;
+        self.shared.persisting_count.store(0, Ordering::Relaxed);
         discarded += self.shared.lock_store().discard_all()?;
         drop(persisting);
         log(Level::Info, || {
@@ -129,10 +130,9 @@ impl Tracker {
 
     pub fn stats(&self) -> Result<Stats> {
         let queued = self.shared.queued();
-        let (delivered, dropped) = {
-            let store = self.shared.lock_store();
-            (store.delivered_total()?, store.dropped_total()?)
-        };
+        let counters = &self.shared.counters;
+        let delivered = counters.delivered.load(Ordering::Relaxed);
+        let dropped = counters.dropped.load(Ordering::Relaxed);
         let control = self.shared.lock_control();
         Ok(Stats {
             queued,

@@ -88,10 +88,11 @@ impl Tracker {
             enabled && queued > 0 && should_send(last_sync, queued, queue_size, retention_seconds);
 
         let shared = Arc::new(Shared {
-            store_queued: store.queued_counter(),
+            counters: store.counters(),
             store: Mutex::new(store),
             journal: Mutex::new(journal),
             persisting: Mutex::new(None),
+            persisting_count: AtomicU64::new(0),
             max_queued_events: config.max_queued_events,
             queue_size,
             retention_seconds,
@@ -199,7 +200,7 @@ impl Tracker {
         self.shared.tracked.fetch_add(1, Ordering::SeqCst);
         // Decide without a lock on the common path: only a due persist or a trigger
         // needs the worker.
-        let queued = self.shared.store_queued.load(Ordering::Relaxed) + pending as u64;
+        let queued = self.shared.counters.queued.load(Ordering::Relaxed) + pending as u64;
         let persist_due = pending == 1 || pending >= PERSIST_BATCH;
         let trigger = should_send(
             self.shared.last_sync.load(Ordering::SeqCst),
