@@ -38,8 +38,6 @@ pub struct Shared {
     /// Records taken from the journal and not yet released: held while they are
     /// written to SQLite, and kept here if that fails so the next attempt retries them.
     pub persisting: Mutex<Option<Taken>>,
-    /// How many records `persisting` holds that are not yet in the store.
-    pub persisting_count: AtomicU64,
     pub max_queued_events: u64,
     /// Send when this many events are queued…
     pub queue_size: u64,
@@ -112,9 +110,7 @@ impl Shared {
     /// Every event not yet delivered: in the store, being persisted, in the journal.
     /// Takes no lock that the store's work can hold for long.
     pub fn queued(&self) -> u64 {
-        self.counters.queued.load(Ordering::Relaxed)
-            + self.persisting_count.load(Ordering::Relaxed)
-            + self.lock_journal().pending() as u64
+        self.counters.unsent.load(Ordering::Relaxed)
     }
 }
 
@@ -233,10 +229,6 @@ fn persist_all(shared: &Shared, messages: &mut Vec<(Level, String)>) -> Result<(
     loop {
         if persisting.is_none() {
             *persisting = shared.lock_journal().take()?;
-            let taken = persisting.as_ref().map_or(0, |taken| taken.records.len());
-            shared
-                .persisting_count
-                .store(taken as u64, Ordering::Relaxed);
         }
         let Some(taken) = persisting.as_mut() else {
             return Ok(());
@@ -251,7 +243,6 @@ fn persist_all(shared: &Shared, messages: &mut Vec<(Level, String)>) -> Result<(
                 shared.lock_control().persist_at = Some(Instant::now() + Duration::from_secs(1));
             })?;
             taken.stored = true;
-            shared.persisting_count.store(0, Ordering::Relaxed);
             if inserted.dropped > 0 {
                 messages.push((
                     Level::Warn,
@@ -273,7 +264,7 @@ fn start_drain_if_due(shared: &Shared) {
     if shared.draining.load(Ordering::SeqCst) || !shared.enabled.load(Ordering::SeqCst) {
         return;
     }
-    let queued = shared.counters.queued.load(Ordering::Relaxed);
+    let queued = shared.counters.unsent.load(Ordering::Relaxed);
     if queued > 0
         && should_send(
             shared.last_sync.load(Ordering::SeqCst),

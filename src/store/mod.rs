@@ -82,6 +82,11 @@ pub struct Store {
 pub struct Counters {
     /// Events in the `events` table.
     pub queued: AtomicU64,
+    /// Events not yet delivered anywhere on the device: the journal's, those being
+    /// persisted and the store's. One counter, changed only where events leave (a
+    /// delivery, a drop, a quarantine, a discard) or arrive (`track_event`), so it
+    /// never shows an event twice or not at all while it moves into the store.
+    pub unsent: AtomicU64,
     /// Events the collector accepted, over the database's lifetime.
     pub delivered: AtomicU64,
     /// Events dropped to respect the queue cap, over the database's lifetime.
@@ -254,6 +259,9 @@ impl Store {
         self.counters
             .dropped
             .fetch_add(inserted.dropped, Ordering::Relaxed);
+        self.counters
+            .unsent
+            .fetch_sub(inserted.dropped, Ordering::Relaxed);
         Ok(inserted)
     }
 
@@ -415,6 +423,7 @@ impl Store {
         let moved =
             run(&mut self.conn).map_err(|e| self.error("cannot quarantine events in", e))?;
         self.counters.queued.fetch_sub(moved, Ordering::Relaxed);
+        self.counters.unsent.fetch_sub(moved, Ordering::Relaxed);
         Ok(())
     }
 
@@ -437,6 +446,7 @@ impl Store {
         let moved =
             run(&mut self.conn).map_err(|e| self.error("cannot quarantine events in", e))?;
         self.counters.queued.fetch_sub(moved, Ordering::Relaxed);
+        self.counters.unsent.fetch_sub(moved, Ordering::Relaxed);
         Ok(())
     }
 
@@ -461,6 +471,7 @@ impl Store {
         let deleted = run(&mut self.conn)
             .map_err(|e| self.error("cannot delete delivered events from", e))?;
         self.counters.queued.fetch_sub(deleted, Ordering::Relaxed);
+        self.counters.unsent.fetch_sub(deleted, Ordering::Relaxed);
         self.counters
             .delivered
             .fetch_add(deleted, Ordering::Relaxed);

@@ -113,14 +113,13 @@ impl Tracker {
             .as_ref()
             .filter(|taken| !taken.stored)
             .map_or(0, |taken| taken.records.len()) as u64;
-        {
-            let mut journal = self.shared.lock_journal();
-            discarded += journal.pending() as u64;
-            journal.clear()?;
-        }
+        let mut journal = self.shared.lock_journal();
+        discarded += journal.pending() as u64;
+        journal.clear()?;
         *persisting = None;
-        self.shared.persisting_count.store(0, Ordering::Relaxed);
         discarded += self.shared.lock_store().discard_all()?;
+        self.shared.counters.unsent.store(0, Ordering::Relaxed);
+        drop(journal);
         drop(persisting);
         log(Level::Info, || {
             format!("discarded {discarded} queued events")

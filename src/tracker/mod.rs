@@ -79,6 +79,8 @@ impl Tracker {
         let enabled = store.enabled()?;
         let global_parameters = store.global_parameters()?;
         let queued = store.queued();
+        // After recovery every unsent event is in the store.
+        store.counters().unsent.store(queued, Ordering::Relaxed);
 
         let retention_seconds = u64::from(config.queue_retention_minutes) * 60;
         let queue_size = u64::from(config.queue_size);
@@ -92,7 +94,6 @@ impl Tracker {
             store: Mutex::new(store),
             journal: Mutex::new(journal),
             persisting: Mutex::new(None),
-            persisting_count: AtomicU64::new(0),
             max_queued_events: config.max_queued_events,
             queue_size,
             retention_seconds,
@@ -194,13 +195,18 @@ impl Tracker {
         let (appended, pending) = {
             let mut journal = self.shared.lock_journal();
             let nr = journal.append(frame);
+            if nr.is_ok() {
+                // Under the journal's lock, so that a discard (which empties the
+                // journal under it) resets the count either before or after this.
+                self.shared.counters.unsent.fetch_add(1, Ordering::Relaxed);
+            }
             (nr, journal.pending())
         };
         appended.inspect_err(|error| log(Level::Error, || error.to_string()))?;
         self.shared.tracked.fetch_add(1, Ordering::SeqCst);
         // Decide without a lock on the common path: only a due persist or a trigger
         // needs the worker.
-        let queued = self.shared.counters.queued.load(Ordering::Relaxed) + pending as u64;
+        let queued = self.shared.counters.unsent.load(Ordering::Relaxed);
         let persist_due = pending == 1 || pending >= PERSIST_BATCH;
         let trigger = should_send(
             self.shared.last_sync.load(Ordering::SeqCst),
