@@ -15,7 +15,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use sha2::{Digest as _, Sha256};
-use support::c_program::{compile, repo_root, run};
+use support::c_program::{compile, compile_api_test, repo_root, run};
 use support::collector::{Collector, ReceivedEvent};
 
 /// Long enough for a slow machine, short enough that a hanging program fails the test.
@@ -27,13 +27,7 @@ fn c_program_exercises_every_function_and_its_events_arrive_intact() {
     let collector = Collector::start(secret);
     let work = tempfile::tempdir().unwrap();
     let program = work.path().join("api_test");
-    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_owned());
-    compile(
-        &cc,
-        &["-Wall", "-Wextra", "-Werror", "-std=c11"],
-        &repo_root().join("tests/c/api_test.c"),
-        &program,
-    );
+    compile_api_test(&program, &[]);
 
     let output = run_program(
         &program,

@@ -48,9 +48,23 @@ fn opting_out_persists_and_stops_tracking_and_sending() {
 fn discarding_erases_the_queue_on_the_device() {
     let (_dir, db) = temp_db();
     let tracker = Tracker::new(config(&refused_url(), &db)).unwrap();
-    track_n(&tracker, "Private", 4);
+    for _ in 0..4 {
+        tracker
+            .track_event("Private", &[("secret-note", "erase-me-please")])
+            .unwrap();
+    }
+    // Let the events reach SQLite first, so erasure has rows and WAL frames to clean.
+    let _ = tracker.flush(WAIT);
     assert_eq!(tracker.discard_queued().unwrap(), 4);
     assert_eq!(tracker.queued(), 0);
+    // The rows are overwritten, not just unlinked: nothing of them is left in any file.
+    for suffix in ["", "-wal", ".journal0", ".journal1"] {
+        let bytes = std::fs::read(format!("{}{suffix}", db.display())).unwrap_or_default();
+        assert!(
+            !contains(&bytes, b"erase-me-please"),
+            "discarded event still in events.db{suffix}"
+        );
+    }
     drop(tracker);
     let tracker = Tracker::new(config(&refused_url(), &db)).unwrap();
     assert_eq!(tracker.queued(), 0);

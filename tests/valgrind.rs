@@ -12,7 +12,7 @@ mod support;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use support::c_program::{compile, repo_root, run};
+use support::c_program::{compile_api_test, run};
 use support::collector::Collector;
 use support::figures;
 
@@ -32,13 +32,7 @@ fn the_c_api_test_program_runs_clean_under_valgrind() {
     let collector = Collector::start(secret);
     let work = tempfile::tempdir().unwrap();
     let program = work.path().join("api_test");
-    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_owned());
-    compile(
-        &cc,
-        &["-std=c11", "-g", "-Wall", "-Wextra", "-Werror"],
-        &repo_root().join("tests/c/api_test.c"),
-        &program,
-    );
+    compile_api_test(&program, &["-g"]);
     let log = work.path().join("valgrind.log");
 
     let started = Instant::now();

@@ -104,3 +104,12 @@ pub fn run(mut command: Command, limit: Duration) -> (ExitStatus, String, String
     };
     (status, stdout.join().unwrap(), stderr.join().unwrap())
 }
+
+/// Compiles the C API test program (`tests/c/api_test.c`) into `output` with the C
+/// compiler (`$CC`, else `cc`), warnings as errors, plus `extra_flags`.
+pub fn compile_api_test(output: &Path, extra_flags: &[&str]) {
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_owned());
+    let mut flags = vec!["-std=c11", "-Wall", "-Wextra", "-Werror"];
+    flags.extend_from_slice(extra_flags);
+    compile(&cc, &flags, &repo_root().join("tests/c/api_test.c"), output);
+}
