@@ -147,6 +147,11 @@ typedef struct {
   uint32_t last_error_status;
   // Milliseconds until the next automatic attempt after a failure; 0 if none is due.
   uint64_t next_retry_ms;
+  // Records kept aside in the database's quarantine table instead of being sent
+  // (undecodable, of another database, or numbered like a different event), over
+  // the database's lifetime; each was logged. Not filled in for a struct of the
+  // first version's size (64 bytes).
+  uint64_t quarantined;
 } hamustro_stats;
 
 #ifdef __cplusplus
@@ -334,7 +339,8 @@ hamustro_status hamustro_set_log_callback(hamustro_log_callback callback, void *
 //
 // Call with `buffer` NULL or `buffer_len` 0 to learn the length first. Returns 0 when
 // no call on this thread has failed yet. A successful call does not clear the message.
-// Messages never contain the shared secret or user ids.
+// Messages never contain the shared secret or user ids. A message is at most
+// 1024 bytes long; a longer one is cut at a character boundary and ends in "…".
 //
 // # Safety
 // `buffer` is NULL or points to at least `buffer_len` writable bytes.

@@ -1,9 +1,11 @@
 //! Tracker configuration: every attribute of the client spec plus the library's own
 //! options, with defaults and validation in one place.
 
+use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::collector_url::CollectorUrl;
 use crate::error::{Error, Result};
 use crate::wire::Environment;
 
@@ -30,11 +32,17 @@ pub enum IpSource {
 pub const DEFAULT_QUEUE_SIZE: u32 = 20;
 pub const DEFAULT_QUEUE_RETENTION_MINUTES: u32 = 1440;
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest value of a text option (the collector URL and database path have
+/// their own limits), in bytes.
+pub const MAX_OPTION_BYTES: usize = 1024;
+/// The longest database path accepted, in bytes.
+pub const MAX_PATH_BYTES: usize = 4096;
 /// About 15 MB of queue at typical event sizes: weeks offline for most apps.
 pub const DEFAULT_MAX_QUEUED_EVENTS: u64 = 100_000;
 
-/// Everything a tracker is created from. Required fields are empty until set.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Everything a tracker is created from. Required fields are empty until set. Its
+/// `Debug` output leaves out the shared secret and the user id salt.
+#[derive(Clone, PartialEq, Eq)]
 pub struct TrackerConfig {
     pub collector_url: String,
     pub shared_secret_key: String,
@@ -122,13 +130,14 @@ impl TrackerConfig {
                 return Err(Error::invalid(format!("{name} is required")));
             }
         }
-        check_collector_url(&self.collector_url)?;
-        if self.accept_invalid_certs_for_loopback && !is_loopback_url(&self.collector_url) {
+        let url = CollectorUrl::parse(&self.collector_url)?;
+        if self.accept_invalid_certs_for_loopback && !url.is_loopback() {
             return Err(Error::invalid(
                 "certificate checks can only be switched off for a loopback collector \
                  (127.0.0.1, ::1 or localhost)",
             ));
         }
+        self.check_text_limits()?;
         if self.max_queued_events == 0 {
             return Err(Error::invalid("max_queued_events must be positive"));
         }
@@ -144,8 +153,87 @@ impl TrackerConfig {
     }
 
     /// The `/api/v1/track` endpoint under the configured base URL.
-    pub fn track_url(&self) -> String {
-        format!("{}/api/v1/track", self.collector_url.trim_end_matches('/'))
+    pub fn track_url(&self) -> Result<String> {
+        Ok(CollectorUrl::parse(&self.collector_url)?.track_url())
+    }
+
+    /// Every text option has a limit, so that no value can make every request too
+    /// large for the collector (they go into each request's header).
+    fn check_text_limits(&self) -> Result<()> {
+        let texts = [
+            ("shared_secret_key", Some(&self.shared_secret_key)),
+            ("device_id", Some(&self.device_id)),
+            ("client_id", Some(&self.client_id)),
+            ("system_version", Some(&self.system_version)),
+            ("product_version", Some(&self.product_version)),
+            ("device_make", self.device_make.as_ref()),
+            ("device_model", self.device_model.as_ref()),
+            ("system", self.system.as_ref()),
+            ("system_language", self.system_language.as_ref()),
+            ("browser", self.browser.as_ref()),
+            ("browser_version", self.browser_version.as_ref()),
+            ("product_git_hash", self.product_git_hash.as_ref()),
+            ("product_language", self.product_language.as_ref()),
+            ("country", self.country.as_ref()),
+            ("user_id_salt", self.user_id_salt.as_ref()),
+        ];
+        for (name, value) in texts {
+            let len = value.map_or(0, String::len);
+            if len > MAX_OPTION_BYTES {
+                return Err(Error::invalid(format!(
+                    "{name} is {len} bytes; the limit is {MAX_OPTION_BYTES} bytes"
+                )));
+            }
+        }
+        let path_len = self
+            .database_path
+            .as_ref()
+            .map_or(0, |p| p.as_os_str().len());
+        if path_len > MAX_PATH_BYTES {
+            return Err(Error::invalid(format!(
+                "database_path is {path_len} bytes; the limit is {MAX_PATH_BYTES} bytes"
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for TrackerConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redacted = |secret: &str| if secret.is_empty() { "" } else { "<redacted>" };
+        f.debug_struct("TrackerConfig")
+            .field(
+                "collector_url",
+                &crate::sender::redact_userinfo(&self.collector_url),
+            )
+            .field("shared_secret_key", &redacted(&self.shared_secret_key))
+            .field("device_id", &self.device_id)
+            .field("client_id", &self.client_id)
+            .field("system_version", &self.system_version)
+            .field("product_version", &self.product_version)
+            .field("env", &self.env)
+            .field("device_make", &self.device_make)
+            .field("device_model", &self.device_model)
+            .field("system", &self.system)
+            .field("system_language", &self.system_language)
+            .field("browser", &self.browser)
+            .field("browser_version", &self.browser_version)
+            .field("product_git_hash", &self.product_git_hash)
+            .field("product_language", &self.product_language)
+            .field("queue_size", &self.queue_size)
+            .field("queue_retention_minutes", &self.queue_retention_minutes)
+            .field("database_path", &self.database_path)
+            .field("payload_format", &self.payload_format)
+            .field("request_timeout", &self.request_timeout)
+            .field("ip", &self.ip)
+            .field("country", &self.country)
+            .field("user_id_salt", &self.user_id_salt.as_deref().map(redacted))
+            .field("max_queued_events", &self.max_queued_events)
+            .field(
+                "accept_invalid_certs_for_loopback",
+                &self.accept_invalid_certs_for_loopback,
+            )
+            .finish()
     }
 }
 
@@ -153,45 +241,6 @@ impl TrackerConfig {
 pub fn environment_from_i32(value: i32) -> Result<Environment> {
     Environment::try_from(value)
         .map_err(|_| Error::invalid(format!("env {value} is not an environment (0 to 11)")))
-}
-
-/// The host part of an http(s) URL, without port or brackets.
-fn url_host(url: &str) -> &str {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    if let Some(bracketed) = host_port.strip_prefix('[') {
-        return bracketed.split(']').next().unwrap_or_default();
-    }
-    host_port.split(':').next().unwrap_or_default()
-}
-
-fn is_loopback_url(url: &str) -> bool {
-    let host = url_host(url);
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
-fn check_collector_url(url: &str) -> Result<()> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .ok_or_else(|| Error::invalid("collector_url must start with http:// or https://"))?;
-    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if host.is_empty() {
-        return Err(Error::invalid("collector_url has no host"));
-    }
-    if url.contains(char::is_whitespace) {
-        return Err(Error::invalid("collector_url must not contain white space"));
-    }
-    if url.contains(['?', '#']) {
-        return Err(Error::invalid(
-            "collector_url is the collector's base URL and takes no query or fragment",
-        ));
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -214,7 +263,10 @@ mod tests {
     fn a_complete_config_is_valid_and_builds_the_track_url() {
         let config = complete();
         config.validate().unwrap();
-        assert_eq!(config.track_url(), "https://t.example.com/api/v1/track");
+        assert_eq!(
+            config.track_url().unwrap(),
+            "https://t.example.com/api/v1/track"
+        );
     }
 
     #[test]

@@ -47,6 +47,11 @@ impl Error {
         Error::new(ErrorKind::Storage, format!("{context}: {err}"))
     }
 
+    /// A call on a tracker that has been closed (or is closing).
+    pub fn closed() -> Error {
+        Error::new(ErrorKind::InvalidHandle, "the tracker is closed")
+    }
+
     pub fn internal(message: impl Into<String>) -> Error {
         Error::new(ErrorKind::Internal, message)
     }

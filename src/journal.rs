@@ -15,13 +15,13 @@
 //! filesystem's journal commits (which SQLite's checkpoints set off) as a
 //! size-extending write would. Replay stops at the zeros after the last record.
 
-use std::fs::{File, OpenOptions};
-use std::os::unix::fs::{FileExt as _, OpenOptionsExt as _};
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use prost::Message as _;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::platform;
 use crate::wire::Payload;
 
 /// One tracked event on its way to the store.
@@ -129,16 +129,9 @@ impl Journal {
             PathBuf::from(name)
         });
         let open = |path: &PathBuf| {
-            OpenOptions::new()
-                .create(true)
-                .truncate(false)
-                .read(true)
-                .write(true)
-                .mode(0o600)
-                .open(path)
-                .map_err(|e| {
-                    Error::storage(&format!("cannot open the journal {}", path.display()), e)
-                })
+            platform::open_private_file(path).map_err(|e| {
+                Error::storage(&format!("cannot open the journal {}", path.display()), e)
+            })
         };
         let files = [open(&paths[0])?, open(&paths[1])?];
         let mut left = Vec::new();
@@ -223,17 +216,15 @@ impl Journal {
             })?;
             self.capacity = grown;
         }
-        self.files[self.active]
-            .write_all_at(&bytes, self.offset)
-            .map_err(|e| {
-                Error::storage(
-                    &format!(
-                        "cannot write the event to the journal {}",
-                        self.paths[self.active].display()
-                    ),
-                    e,
-                )
-            })?;
+        platform::write_all_at(&self.files[self.active], &bytes, self.offset).map_err(|e| {
+            Error::storage(
+                &format!(
+                    "cannot write the event to the journal {}",
+                    self.paths[self.active].display()
+                ),
+                e,
+            )
+        })?;
         self.offset += bytes.len() as u64;
         self.seq += 1;
         self.last_nr = nr;

@@ -2,6 +2,7 @@
 //! signed. The safe core is in the modules below; `ffi` is the C API over it.
 
 pub mod backoff;
+pub mod collector_url;
 pub mod config;
 pub mod context;
 pub mod error;
@@ -9,6 +10,8 @@ pub mod ffi;
 pub mod journal;
 pub mod json;
 pub mod log;
+mod platform;
+mod quiet_panics;
 pub mod sender;
 pub mod session;
 pub mod signature;

@@ -37,7 +37,8 @@ pub const RESERVED_HEADERS: [&str; 7] = [
 ];
 
 impl Sender {
-    pub fn new(config: &TrackerConfig) -> Sender {
+    /// A sender for a validated configuration (`TrackerConfig::validate`).
+    pub fn new(config: &TrackerConfig) -> Result<Sender, Error> {
         let agent = ureq::Agent::config_builder()
             .timeout_global(Some(config.request_timeout))
             .http_status_as_error(false)
@@ -52,12 +53,12 @@ impl Sender {
             )
             .build()
             .new_agent();
-        Sender {
+        Ok(Sender {
             agent,
-            url: config.track_url(),
+            url: config.track_url()?,
             shared_secret_key: config.shared_secret_key.clone(),
             format: config.payload_format,
-        }
+        })
     }
 
     /// Posts one collection. `Ok` only for a 200: the collector has the events.
@@ -149,7 +150,7 @@ pub fn short_session(session: &str) -> String {
 }
 
 /// A URL without `user:password@`, so credentials never reach a message.
-fn redact_userinfo(url: &str) -> String {
+pub(crate) fn redact_userinfo(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };

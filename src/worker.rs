@@ -2,6 +2,7 @@
 //! the collector. Callers never wait for either; they set flags under `control` and
 //! the worker acts on them.
 
+use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
@@ -12,8 +13,10 @@ use crate::context::now_epoch_seconds;
 use crate::error::{Error, ErrorKind, Result};
 use crate::journal::{Journal, Taken};
 use crate::log::{log, Level};
+use crate::quiet_panics::InLibrary;
 use crate::sender::{short_session, Sender};
 use crate::store::{Counters, Store};
+use crate::tracker::DatabaseLock;
 
 /// A request carries at most this many events…
 pub const MAX_BATCH_EVENTS: usize = 1000;
@@ -24,17 +27,28 @@ pub const MAX_BATCH_BYTES: usize = 512 * 1024;
 pub const PERSIST_DELAY: Duration = Duration::from_millis(10);
 /// …or as soon as this many are waiting: one transaction for many events.
 pub const PERSIST_BATCH: usize = 1000;
+/// How long the worker waits before retrying a persist the store refused.
+pub const PERSIST_RETRY: Duration = Duration::from_secs(1);
 /// Normally a few hundred events wait in the journal; this many means the store has
 /// been refusing them (full disk, a foreign lock) for a while, and tracking reports a
 /// storage error instead of holding more in memory (about 10 MB at this count).
 pub const MAX_PENDING: usize = 50_000;
 
-/// What the worker and the callers share.
+/// What the worker and the callers share. Locks are taken in this order, never the
+/// other way: `persisting`, `journal`, `store`, `database_lock`; `control` and
+/// `headers` are taken alone, or last. The files (store, journal, lock) are `None`
+/// once the tracker is closed: a call still running then reports it closed.
 pub struct Shared {
-    pub store: Mutex<Store>,
+    /// Tells this tracker's delivery thread from every other thread.
+    pub instance: u64,
+    pub store: Mutex<Option<Store>>,
     /// The store's counts, readable without its lock.
     pub counters: Arc<Counters>,
-    pub journal: Mutex<Journal>,
+    pub journal: Mutex<Option<Journal>>,
+    /// The lock that makes this tracker the database's only one, released last.
+    pub database_lock: Mutex<Option<DatabaseLock>>,
+    /// Set first when the tracker closes: calls check it before taking any lock.
+    pub closed: AtomicBool,
     /// Records taken from the journal and not yet released: held while they are
     /// written to SQLite, and kept here if that fails so the next attempt retries them.
     pub persisting: Mutex<Option<Taken>>,
@@ -77,6 +91,9 @@ pub struct Control {
     pub retry_at: Option<Instant>,
     /// When journal records are due to be moved into SQLite.
     pub persist_at: Option<Instant>,
+    /// While the store refuses records (full, locked), no new persist is due before
+    /// this: tracking asks for persists, but retries keep the worker's own pace.
+    pub persist_retry_at: Option<Instant>,
     pub flush_requested: u64,
     pub flush_done: u64,
     pub flush_result: Option<Result<()>>,
@@ -95,12 +112,22 @@ impl Shared {
         self.control.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn lock_store(&self) -> MutexGuard<'_, Store> {
-        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    /// Runs `work` on the store, or reports the tracker closed.
+    pub fn with_store<R>(&self, work: impl FnOnce(&mut Store) -> Result<R>) -> Result<R> {
+        let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
+        work(store.as_mut().ok_or_else(Error::closed)?)
     }
 
-    pub fn lock_journal(&self) -> MutexGuard<'_, Journal> {
-        self.journal.lock().unwrap_or_else(|e| e.into_inner())
+    /// Runs `work` on the journal, or reports the tracker closed.
+    pub fn with_journal<R>(&self, work: impl FnOnce(&mut Journal) -> Result<R>) -> Result<R> {
+        let mut journal = self.journal.lock().unwrap_or_else(|e| e.into_inner());
+        work(journal.as_mut().ok_or_else(Error::closed)?)
+    }
+
+    /// Whether the calling thread is this tracker's delivery thread (a log callback
+    /// running on it, for instance).
+    pub fn on_delivery_thread(&self) -> bool {
+        DELIVERY_THREAD.try_with(Cell::get).unwrap_or(0) == self.instance
     }
 
     pub fn lock_persisting(&self) -> MutexGuard<'_, Option<Taken>> {
@@ -114,9 +141,17 @@ impl Shared {
     }
 }
 
+thread_local! {
+    /// The instance of the tracker whose delivery thread this is; 0 elsewhere. Plain
+    /// data, so a thread that never set it owns nothing to clean up.
+    static DELIVERY_THREAD: Cell<u64> = const { Cell::new(0) };
+}
+
 /// The worker's main loop; returns when `shutdown` is set, after persisting what the
-/// journal holds.
+/// journal holds and releasing the tracker's files.
 pub fn run(shared: Arc<Shared>) {
+    let _quiet = InLibrary::enter();
+    let _ = DELIVERY_THREAD.try_with(|thread| thread.set(shared.instance));
     let mut state = WorkerState::default();
     while let Some(job) = next_job(&shared) {
         // A bug must not kill delivery for good: report it and keep serving.
@@ -135,7 +170,27 @@ pub fn run(shared: Arc<Shared>) {
             }
         }
     }
-    let _ = persist(&shared);
+    finish(&shared);
+}
+
+/// The end of a tracker: what the journal holds goes into the store, then the
+/// journal, the store and the database lock are closed, in the lock order. From here
+/// on every call finds them gone and reports the tracker closed; records appended
+/// after the persist are in the journal file, which the next tracker replays.
+/// Idempotent. Safe on the delivery thread inside a log callback: no lock is held
+/// while the sink runs.
+pub fn finish(shared: &Shared) {
+    let _ = persist(shared);
+    let mut persisting = shared.lock_persisting();
+    let mut journal = shared.journal.lock().unwrap_or_else(|e| e.into_inner());
+    let mut store = shared.store.lock().unwrap_or_else(|e| e.into_inner());
+    *persisting = None;
+    *journal = None;
+    *store = None;
+    *shared
+        .database_lock
+        .lock()
+        .unwrap_or_else(|e| e.into_inner()) = None;
 }
 
 /// What the worker carries from one job to the next.
@@ -228,21 +283,35 @@ fn persist_all(shared: &Shared, messages: &mut Vec<(Level, String)>) -> Result<(
     shared.lock_control().persist_at = None;
     loop {
         if persisting.is_none() {
-            *persisting = shared.lock_journal().take()?;
+            *persisting = shared.with_journal(Journal::take)?;
         }
         let Some(taken) = persisting.as_mut() else {
             return Ok(());
         };
         if !taken.stored {
-            let inserted = shared
-                .lock_store()
-                .insert(&taken.records, shared.max_queued_events);
+            let inserted =
+                shared.with_store(|store| store.insert(&taken.records, shared.max_queued_events));
             let inserted = inserted.inspect_err(|error| {
                 messages.push((Level::Error, error.to_string()));
                 // Try again later; the records are safe in the journal meanwhile.
-                shared.lock_control().persist_at = Some(Instant::now() + Duration::from_secs(1));
+                let retry_at = Instant::now() + PERSIST_RETRY;
+                let mut control = shared.lock_control();
+                control.persist_at = Some(retry_at);
+                control.persist_retry_at = Some(retry_at);
             })?;
+            shared.lock_control().persist_retry_at = None;
             taken.stored = true;
+            if inserted.conflicts > 0 {
+                messages.push((
+                    Level::Error,
+                    format!(
+                        "{} journal records carried an event number already used by a \
+                         different stored event; they were kept in the quarantine table, \
+                         not sent",
+                        inserted.conflicts
+                    ),
+                ));
+            }
             if inserted.dropped > 0 {
                 messages.push((
                     Level::Warn,
@@ -293,7 +362,7 @@ fn flush(shared: &Shared, state: &mut WorkerState) -> Result<()> {
     persist(shared)?;
     // Bound first: the store's guard must be released before delivering. An empty
     // queue still goes through `deliver`, which then ends a background drain.
-    let target = shared.lock_store().newest_id()?;
+    let target = shared.with_store(|store| store.newest_id())?;
     deliver(shared, state, Some(target.unwrap_or(0)))
 }
 
@@ -328,15 +397,13 @@ fn deliver(shared: &Shared, state: &mut WorkerState, until: Option<i64>) -> Resu
             persist(shared).map_err(|error| fail(shared, &mut state.backoff, error, None))?;
         }
         if !state.undeleted.is_empty() {
-            let deleted = shared
-                .lock_store()
-                .delete_delivered(&state.undeleted, state.undeleted_synced_at);
+            let deleted = shared.with_store(|store| {
+                store.delete_delivered(&state.undeleted, state.undeleted_synced_at)
+            });
             deleted.map_err(|error| fail(shared, &mut state.backoff, error, None))?;
             state.undeleted.clear();
         }
-        let batch = shared
-            .lock_store()
-            .next_batch(MAX_BATCH_EVENTS, MAX_BATCH_BYTES);
+        let batch = shared.with_store(|store| store.next_batch(MAX_BATCH_EVENTS, MAX_BATCH_BYTES));
         let batch = match batch {
             Ok(Some(batch)) if until.is_none_or(|target| batch.ids[0] <= target) => batch,
             Ok(Some(_)) => return Ok(()),
@@ -352,7 +419,7 @@ fn deliver(shared: &Shared, state: &mut WorkerState, until: Option<i64>) -> Resu
                     continue;
                 }
                 // With the queue empty, attributes of old sessions are unused now.
-                let _ = shared.lock_store().prune_profiles(shared.profile_id);
+                let _ = shared.with_store(|store| store.prune_profiles(shared.profile_id));
                 return Ok(());
             }
             Err(error) => return Err(fail(shared, &mut state.backoff, error, None)),
@@ -377,7 +444,7 @@ fn deliver(shared: &Shared, state: &mut WorkerState, until: Option<i64>) -> Resu
             ));
         }
         let now = now_epoch_seconds();
-        let stored = shared.lock_store().delete_delivered(&batch.ids, now);
+        let stored = shared.with_store(|store| store.delete_delivered(&batch.ids, now));
         if let Err(error) = stored {
             // The collector has these events: remember them, so they are deleted
             // (not sent again) once the store works again.
@@ -415,6 +482,10 @@ fn fail(
     error: Error,
     retry_after: Option<Duration>,
 ) -> Error {
+    if error.kind() == ErrorKind::InvalidHandle {
+        // The tracker closed under the attempt: nothing failed, nothing to retry.
+        return error;
+    }
     let delay = backoff.next_delay(retry_after);
     {
         let mut control = shared.lock_control();

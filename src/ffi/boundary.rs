@@ -4,9 +4,12 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::status::{record, HamustroStatus};
 use crate::error::{Error, Result};
+use crate::quiet_panics::InLibrary;
 
 /// Runs `body`, turning its error or panic into a status and this thread's last error.
+/// A panic is not printed: the status and message report it.
 pub(crate) fn guard(body: impl FnOnce() -> Result<()>) -> HamustroStatus {
+    let _quiet = InLibrary::enter();
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => HamustroStatus::Ok,
         Ok(Err(error)) => record(&error),

@@ -50,19 +50,52 @@ impl From<ErrorKind> for HamustroStatus {
     }
 }
 
+/// The longest last-error message kept, in bytes; a longer one is cut at a character
+/// boundary and ends in "…".
+pub const MAX_ERROR_MESSAGE_BYTES: usize = 1024;
+
+/// One thread's last error message, held inline: plain data with no destructor, so a
+/// thread whose first call comes from a thread-exit destructor (when the thread's
+/// destructors may already have run) leaves no allocation behind.
+struct LastError {
+    len: usize,
+    bytes: [u8; MAX_ERROR_MESSAGE_BYTES],
+}
+
 thread_local! {
-    static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
+    static LAST_ERROR: RefCell<LastError> = const {
+        RefCell::new(LastError { len: 0, bytes: [0; MAX_ERROR_MESSAGE_BYTES] })
+    };
+}
+
+impl LastError {
+    fn set(&mut self, message: &str) {
+        const ELLIPSIS: &str = "…";
+        let (kept, ellipsis) = if message.len() <= MAX_ERROR_MESSAGE_BYTES {
+            (message, "")
+        } else {
+            let mut end = MAX_ERROR_MESSAGE_BYTES - ELLIPSIS.len();
+            while !message.is_char_boundary(end) {
+                end -= 1;
+            }
+            (&message[..end], ELLIPSIS)
+        };
+        self.bytes[..kept.len()].copy_from_slice(kept.as_bytes());
+        self.bytes[kept.len()..kept.len() + ellipsis.len()].copy_from_slice(ellipsis.as_bytes());
+        self.len = kept.len() + ellipsis.len();
+    }
+
+    fn message(&self) -> &str {
+        // Only whole characters are ever stored.
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
+    }
 }
 
 /// Records `error` as this thread's last error and returns its status.
 pub(crate) fn record(error: &Error) -> HamustroStatus {
     // try_with: during thread teardown the thread-local may be gone; the status is
     // still returned, only the message is lost.
-    let _ = LAST_ERROR.try_with(|last| {
-        let mut last = last.borrow_mut();
-        last.clear();
-        last.push_str(error.message());
-    });
+    let _ = LAST_ERROR.try_with(|last| last.borrow_mut().set(error.message()));
     error.kind().into()
 }
 
@@ -72,7 +105,8 @@ pub(crate) fn record(error: &Error) -> HamustroStatus {
 ///
 /// Call with `buffer` NULL or `buffer_len` 0 to learn the length first. Returns 0 when
 /// no call on this thread has failed yet. A successful call does not clear the message.
-/// Messages never contain the shared secret or user ids.
+/// Messages never contain the shared secret or user ids. A message is at most
+/// 1024 bytes long; a longer one is cut at a character boundary and ends in "…".
 ///
 /// # Safety
 /// `buffer` is NULL or points to at least `buffer_len` writable bytes.
@@ -84,7 +118,7 @@ pub unsafe extern "C" fn hamustro_last_error_message(
     LAST_ERROR
         .try_with(|last| {
             // SAFETY: forwarded from this function's contract.
-            unsafe { copy_to_buffer(&last.borrow(), buffer, buffer_len) }
+            unsafe { copy_to_buffer(last.borrow().message(), buffer, buffer_len) }
         })
         .unwrap_or(0)
 }

@@ -1,6 +1,7 @@
 //! `hamustro_tracker_*`: the tracker's C API.
 
 use std::ffi::c_char;
+use std::sync::Arc;
 use std::time::Duration;
 
 use once_cell::sync::Lazy;
@@ -17,6 +18,14 @@ use crate::tracker::Tracker;
 pub type HamustroTracker = u64;
 
 static TRACKERS: Lazy<Registry<Tracker>> = Lazy::new(|| Registry::new("tracker"));
+
+/// The tracker behind a handle, if it may be used from here: not closed, and not
+/// inherited from the parent of a forked process.
+fn live(handle: HamustroTracker) -> crate::error::Result<Arc<Tracker>> {
+    let tracker = TRACKERS.get(handle)?;
+    tracker.check_usable()?;
+    Ok(tracker)
+}
 
 /// The library's version, e.g. "0.1.0": a static string that must not be freed.
 #[no_mangle]
@@ -76,7 +85,7 @@ pub unsafe extern "C" fn hamustro_tracker_track_event(
     count: usize,
 ) -> HamustroStatus {
     guard(|| {
-        let tracker = TRACKERS.get(tracker)?;
+        let tracker = live(tracker)?;
         // SAFETY: forwarded from this function's contract.
         let event = unsafe { required_str(event, "event") }?;
         let parameters = unsafe { string_pairs(names, values, count, "parameter") }?;
@@ -96,7 +105,7 @@ pub unsafe extern "C" fn hamustro_tracker_set_user(
     user_id: *const c_char,
 ) -> HamustroStatus {
     guard(|| {
-        let tracker = TRACKERS.get(tracker)?;
+        let tracker = live(tracker)?;
         // SAFETY: forwarded from this function's contract.
         let tenant_id = unsafe { optional_str(tenant_id, "tenant_id") }?;
         let user_id = unsafe { optional_str(user_id, "user_id") }?;
@@ -121,7 +130,7 @@ pub unsafe extern "C" fn hamustro_tracker_set_headers(
     count: usize,
 ) -> HamustroStatus {
     guard(|| {
-        let tracker = TRACKERS.get(tracker)?;
+        let tracker = live(tracker)?;
         // SAFETY: forwarded from this function's contract.
         let headers = unsafe { string_pairs(names, values, count, "header") }?;
         tracker.set_headers(&headers)
@@ -140,7 +149,7 @@ pub extern "C" fn hamustro_tracker_flush(
     timeout_ms: u32,
 ) -> HamustroStatus {
     guard(|| {
-        let tracker = TRACKERS.get(tracker)?;
+        let tracker = live(tracker)?;
         tracker.flush(Duration::from_millis(u64::from(timeout_ms)))
     })
 }
@@ -154,8 +163,10 @@ pub extern "C" fn hamustro_tracker_flush(
 #[no_mangle]
 pub extern "C" fn hamustro_tracker_free(tracker: HamustroTracker) -> HamustroStatus {
     guard(|| {
-        let tracker = TRACKERS.remove(tracker)?;
-        tracker.close();
+        // A forked child's inherited handle stays registered and untouched: its
+        // files and thread are the parent's.
+        live(tracker)?;
+        TRACKERS.remove(tracker)?.close();
         Ok(())
     })
 }
@@ -170,7 +181,7 @@ pub extern "C" fn hamustro_tracker_set_enabled(
     tracker: HamustroTracker,
     enabled: bool,
 ) -> HamustroStatus {
-    guard(|| TRACKERS.get(tracker)?.set_enabled(enabled))
+    guard(|| live(tracker)?.set_enabled(enabled))
 }
 
 /// Writes whether tracking is enabled to `*out_enabled`.
@@ -183,7 +194,7 @@ pub unsafe extern "C" fn hamustro_tracker_is_enabled(
     out_enabled: *mut bool,
 ) -> HamustroStatus {
     guard(|| {
-        let enabled = TRACKERS.get(tracker)?.enabled();
+        let enabled = live(tracker)?.enabled();
         // SAFETY: forwarded from this function's contract.
         unsafe { write_out(out_enabled, enabled, "out_enabled") }
     })
@@ -201,7 +212,7 @@ pub unsafe extern "C" fn hamustro_tracker_discard_queued(
     out_discarded: *mut u64,
 ) -> HamustroStatus {
     guard(|| {
-        let discarded = TRACKERS.get(tracker)?.discard_queued()?;
+        let discarded = live(tracker)?.discard_queued()?;
         if !out_discarded.is_null() {
             // SAFETY: non-null and writable by contract.
             unsafe { write_out(out_discarded, discarded, "out_discarded") }?;
@@ -222,7 +233,7 @@ pub unsafe extern "C" fn hamustro_tracker_set_global_parameter(
     value: *const c_char,
 ) -> HamustroStatus {
     guard(|| {
-        let tracker = TRACKERS.get(tracker)?;
+        let tracker = live(tracker)?;
         // SAFETY: forwarded from this function's contract.
         let name = unsafe { required_str(name, "name") }?;
         let value = unsafe { optional_str(value, "value") }?;
@@ -235,7 +246,7 @@ pub unsafe extern "C" fn hamustro_tracker_set_global_parameter(
 pub extern "C" fn hamustro_tracker_clear_global_parameters(
     tracker: HamustroTracker,
 ) -> HamustroStatus {
-    guard(|| TRACKERS.get(tracker)?.clear_global_parameters())
+    guard(|| live(tracker)?.clear_global_parameters())
 }
 
 /// Delivery statistics. Set `size` to `sizeof(hamustro_stats)` before calling
@@ -265,11 +276,16 @@ pub struct HamustroStats {
     pub last_error_status: u32,
     /// Milliseconds until the next automatic attempt after a failure; 0 if none is due.
     pub next_retry_ms: u64,
+    /// Records kept aside in the database's quarantine table instead of being sent
+    /// (undecodable, of another database, or numbered like a different event), over
+    /// the database's lifetime; each was logged. Not filled in for a struct of the
+    /// first version's size (64 bytes).
+    pub quarantined: u64,
 }
 
 /// The size of the first version of `hamustro_stats`: every later version accepts it.
 const STATS_V1_SIZE: usize = 64;
-const _: () = assert!(std::mem::size_of::<HamustroStats>() == STATS_V1_SIZE);
+const _: () = assert!(std::mem::size_of::<HamustroStats>() == STATS_V1_SIZE + 8);
 
 /// Fills `*out_stats` (whose `size` you set first) with the tracker's delivery state.
 /// A library newer than your header fills only the fields your struct has.
@@ -294,7 +310,7 @@ pub unsafe extern "C" fn hamustro_tracker_get_stats(
                 std::mem::size_of::<HamustroStats>()
             )));
         }
-        let stats = TRACKERS.get(tracker)?.stats()?;
+        let stats = live(tracker)?.stats()?;
         let value = HamustroStats {
             size: std::mem::size_of::<HamustroStats>() as u32,
             enabled: u32::from(stats.enabled),
@@ -311,6 +327,7 @@ pub unsafe extern "C" fn hamustro_tracker_get_stats(
             next_retry_ms: stats
                 .next_retry_in
                 .map_or(0, |d| d.as_millis().min(u128::from(u64::MAX)) as u64),
+            quarantined: stats.quarantined,
         };
         // An app compiled against an older, shorter struct gets the fields it knows.
         let len = size.min(std::mem::size_of::<HamustroStats>());
@@ -342,7 +359,7 @@ pub unsafe extern "C" fn hamustro_tracker_last_delivery_error(
     out_len: *mut usize,
 ) -> HamustroStatus {
     guard(|| {
-        let error = TRACKERS.get(tracker)?.last_error();
+        let error = live(tracker)?.last_error();
         let message = error.as_ref().map_or("", |e| e.message());
         // SAFETY: forwarded from this function's contract.
         let len = unsafe { copy_to_buffer(message, buffer, buffer_len) };

@@ -12,12 +12,15 @@ pub(super) struct OpenError {
 }
 
 impl OpenError {
-    pub(super) fn from_sqlite(err: rusqlite::Error, path: &Path) -> OpenError {
+    /// `ours`: the file carries hamustro's mark (or is new), so damage found in it
+    /// is hamustro's to clear away; another file is never moved.
+    pub(super) fn from_sqlite(err: rusqlite::Error, path: &Path, ours: bool) -> OpenError {
         use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
-        let corrupt = matches!(
-            err.sqlite_error_code(),
-            Some(DatabaseCorrupt | NotADatabase)
-        );
+        let corrupt = ours
+            && matches!(
+                err.sqlite_error_code(),
+                Some(DatabaseCorrupt | NotADatabase)
+            );
         OpenError {
             error: Error::storage(
                 &format!("cannot open the queue database {}", path.display()),
@@ -58,7 +61,7 @@ pub(super) fn move_aside(path: &Path) -> Result<PathBuf> {
     })?;
     // The journal goes too: its records name this database's tracker attributes and
     // would mean something else in a new one.
-    for companion in ["-wal", "-shm", ".journal0", ".journal1"] {
+    for companion in ["-wal", "-shm", "-journal", ".journal0", ".journal1"] {
         let from = with_suffix(companion);
         if from.exists() {
             let mut to = aside.as_os_str().to_owned();

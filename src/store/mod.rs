@@ -3,8 +3,6 @@
 //! event counters, the user and the last sync time.
 
 use std::collections::HashMap;
-use std::fs::OpenOptions;
-use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -18,43 +16,13 @@ use crate::journal::Record;
 use crate::wire::{Collection, Payload};
 
 mod damaged;
+mod schema;
 mod settings;
 
 use damaged::{move_aside, OpenError};
+use schema::{CheckError, Found};
 
 pub use settings::{GlobalParameters, User};
-
-const SCHEMA_VERSION: i64 = 1;
-
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS profiles (
-    id INTEGER PRIMARY KEY,
-    header BLOB NOT NULL UNIQUE
-);
-CREATE TABLE IF NOT EXISTS session_counters (
-    session TEXT PRIMARY KEY,
-    last_nr INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS events (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    profile_id INTEGER NOT NULL REFERENCES profiles(id),
-    nr INTEGER NOT NULL,
-    payload BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS events_by_profile ON events(profile_id, id);
--- Replaying a journal whose records were already persisted must not duplicate them.
-CREATE UNIQUE INDEX IF NOT EXISTS events_by_number ON events(profile_id, nr);
-CREATE TABLE IF NOT EXISTS quarantine (
-    id INTEGER PRIMARY KEY,
-    profile_id INTEGER,
-    payload BLOB,
-    reason TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS settings (
-    key TEXT PRIMARY KEY,
-    value
-) WITHOUT ROWID;
-";
 
 /// The events of one profile (one collection header), oldest first, that fit in one
 /// request.
@@ -91,6 +59,10 @@ pub struct Counters {
     pub delivered: AtomicU64,
     /// Events dropped to respect the queue cap, over the database's lifetime.
     pub dropped: AtomicU64,
+    /// Records kept in the quarantine table (never sent), over the database's
+    /// lifetime: undecodable rows, journal records of another database, records whose
+    /// number was taken.
+    pub quarantined: AtomicU64,
 }
 
 /// What `insert` did.
@@ -100,13 +72,18 @@ pub struct Inserted {
     pub stored: u64,
     /// Oldest events dropped to stay within the cap.
     pub dropped: u64,
+    /// Records whose number a different stored event already has (two trackers on
+    /// one database would do this): kept in the quarantine table, never dropped
+    /// silently.
+    pub conflicts: u64,
 }
 
 impl Store {
     /// Opens (creating if needed, readable by the owner only) the queue at `path`. A
-    /// file that is not a SQLite database, or is damaged beyond opening, is moved aside
-    /// to `<path>.corrupt-<time>` (never deleted) and a new queue is started; the
-    /// returned path names it.
+    /// file that is not hamustro's (not SQLite, another application's database, a
+    /// FIFO or a device) is a storage error and is left untouched. A hamustro database
+    /// damaged beyond opening is moved aside to `<path>.corrupt-<time>` (never deleted)
+    /// and a new queue is started; the returned path names it.
     pub fn open(path: &Path) -> Result<(Store, Option<PathBuf>)> {
         match Store::open_once(path) {
             Err(error) if error.corrupt => {
@@ -118,34 +95,50 @@ impl Store {
     }
 
     fn open_once(path: &Path) -> std::result::Result<Store, OpenError> {
-        let describe = |what: &str| format!("{what} {}", path.display());
-        // Create the file ourselves so that it is 0600 from the first byte; SQLite
-        // gives its -wal and -shm files the same permissions.
-        OpenOptions::new()
-            .create(true)
-            .append(true)
-            .mode(0o600)
-            .open(path)
-            .map_err(|e| Error::storage(&describe("cannot open the queue database"), e))?;
-        let conn = Connection::open(path).map_err(|e| OpenError::from_sqlite(e, path))?;
+        // Looked at before SQLite opens it: SQLite would happily add tables to any
+        // database, and report a text file as damaged (which would move it aside).
+        let found = schema::inspect(path)?;
+        let ours = found != Found::Unmarked;
+        let sqlite_error = |e| OpenError::from_sqlite(e, path, ours);
+        let conn = Connection::open(path).map_err(sqlite_error)?;
+        conn.busy_timeout(Duration::from_secs(5))
+            .map_err(sqlite_error)?;
+        match found {
+            Found::Empty => schema::create(&conn).map_err(sqlite_error)?,
+            Found::Marked | Found::Unmarked => {
+                let checked = schema::check_existing(&conn, path).map_err(|e| match e {
+                    CheckError::Foreign(error) => OpenError::from(error),
+                    CheckError::Sqlite(e) => sqlite_error(e),
+                })?;
+                schema::upgrade(&conn, &checked).map_err(sqlite_error)?;
+            }
+        }
         let store = Store {
             conn,
             path: path.to_path_buf(),
             counters: Arc::new(Counters::default()),
         };
-        store
-            .prepare()
-            .map_err(|e| OpenError::from_sqlite(e, path))?;
+        store.prepare().map_err(sqlite_error)?;
         let queued = store
             .conn
             .query_row("SELECT count(*) FROM events", [], |row| {
                 row.get::<_, i64>(0)
             })
-            .map_err(|e| OpenError::from_sqlite(e, path))?;
+            .map_err(sqlite_error)?;
         store
             .counters
             .queued
             .store(queued as u64, Ordering::Relaxed);
+        let quarantined = store
+            .conn
+            .query_row("SELECT count(*) FROM quarantine", [], |row| {
+                row.get::<_, i64>(0)
+            })
+            .map_err(sqlite_error)?;
+        store
+            .counters
+            .quarantined
+            .store(quarantined as u64, Ordering::Relaxed);
         let delivered = store.delivered_total().map_err(OpenError::from)?;
         let dropped = store.dropped_total().map_err(OpenError::from)?;
         store.counters.delivered.store(delivered, Ordering::Relaxed);
@@ -154,23 +147,13 @@ impl Store {
     }
 
     fn prepare(&self) -> rusqlite::Result<()> {
-        self.conn.busy_timeout(Duration::from_secs(5))?;
         // WAL with synchronous=NORMAL: a committed event survives the process being
         // killed (it is in the WAL, in the OS's cache) at the cost of one write, not an
         // fsync, per event.
         self.conn
             .pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
-        self.conn.pragma_update(None, "foreign_keys", "ON")?;
-        self.conn.execute_batch(SCHEMA)?;
-        let version: i64 = self
-            .conn
-            .pragma_query_value(None, "user_version", |row| row.get(0))?;
-        if version == 0 {
-            self.conn
-                .pragma_update(None, "user_version", SCHEMA_VERSION)?;
-        }
-        Ok(())
+        self.conn.pragma_update(None, "foreign_keys", "ON")
     }
 
     fn error(&self, what: &str, err: rusqlite::Error) -> Error {
@@ -220,10 +203,35 @@ impl Store {
                 let mut statement = tx.prepare_cached(
                     "INSERT OR IGNORE INTO events(profile_id, nr, payload) VALUES (?1, ?2, ?3)",
                 )?;
+                let mut stored_payload = tx.prepare_cached(
+                    "SELECT payload FROM events WHERE profile_id = ?1 AND nr = ?2",
+                )?;
+                let mut quarantine = tx.prepare_cached(
+                    "INSERT INTO quarantine(profile_id, payload, reason) VALUES (?1, ?2, ?3)",
+                )?;
                 for record in records {
-                    inserted.stored +=
-                        statement.execute(params![record.profile_id, record.nr, record.payload])?
-                            as u64;
+                    let added =
+                        statement.execute(params![record.profile_id, record.nr, record.payload])?;
+                    if added == 0 {
+                        // Ignored: only the same record, replayed after it was stored,
+                        // may be. A different event with the number is kept aside.
+                        let existing: Option<Vec<u8>> = stored_payload
+                            .query_row(params![record.profile_id, record.nr], |row| row.get(0))
+                            .optional()?;
+                        if existing.as_deref() != Some(record.payload.as_slice()) {
+                            quarantine.execute(params![
+                                record.profile_id,
+                                record.payload,
+                                format!(
+                                    "event number {} of the session was already used by a \
+                                     different event",
+                                    record.nr
+                                )
+                            ])?;
+                            inserted.conflicts += 1;
+                        }
+                    }
+                    inserted.stored += added as u64;
                     let top = highest.entry(&record.session).or_default();
                     *top = (*top).max(record.nr);
                 }
@@ -261,7 +269,10 @@ impl Store {
             .fetch_add(inserted.dropped, Ordering::Relaxed);
         self.counters
             .unsent
-            .fetch_sub(inserted.dropped, Ordering::Relaxed);
+            .fetch_sub(inserted.dropped + inserted.conflicts, Ordering::Relaxed);
+        self.counters
+            .quarantined
+            .fetch_add(inserted.conflicts, Ordering::Relaxed);
         Ok(inserted)
     }
 
@@ -293,7 +304,11 @@ impl Store {
             }
             tx.commit()
         };
-        run(&mut self.conn).map_err(|e| self.error("cannot quarantine records in", e))
+        run(&mut self.conn).map_err(|e| self.error("cannot quarantine records in", e))?;
+        self.counters
+            .quarantined
+            .fetch_add(records.len() as u64, Ordering::Relaxed);
+        Ok(())
     }
 
     /// The last event number a session has used (0 for a new session).
@@ -424,6 +439,9 @@ impl Store {
             run(&mut self.conn).map_err(|e| self.error("cannot quarantine events in", e))?;
         self.counters.queued.fetch_sub(moved, Ordering::Relaxed);
         self.counters.unsent.fetch_sub(moved, Ordering::Relaxed);
+        self.counters
+            .quarantined
+            .fetch_add(moved, Ordering::Relaxed);
         Ok(())
     }
 
@@ -447,6 +465,9 @@ impl Store {
             run(&mut self.conn).map_err(|e| self.error("cannot quarantine events in", e))?;
         self.counters.queued.fetch_sub(moved, Ordering::Relaxed);
         self.counters.unsent.fetch_sub(moved, Ordering::Relaxed);
+        self.counters
+            .quarantined
+            .fetch_add(moved, Ordering::Relaxed);
         Ok(())
     }
 

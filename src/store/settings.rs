@@ -106,16 +106,17 @@ impl Store {
         self.set(ENABLED, Some(if enabled { "1" } else { "0" }))
     }
 
-    pub fn global_parameters(&self) -> Result<GlobalParameters> {
+    /// The stored global parameters; `None` when what is stored does not decode (a
+    /// hand-edited or damaged file).
+    pub fn global_parameters(&self) -> Result<Option<GlobalParameters>> {
         // Stored as the parameters of an otherwise empty Payload: the wire type already
         // encodes a list of name/value pairs.
         let Some(text) = self.get(GLOBAL_PARAMETERS)? else {
-            return Ok(Vec::new());
+            return Ok(Some(Vec::new()));
         };
-        let bytes = base64_decode(&text);
-        Ok(Payload::decode(bytes.as_slice())
-            .map(|payload| payload.parameters)
-            .unwrap_or_default())
+        Ok(base64_decode(&text)
+            .and_then(|bytes| Payload::decode(bytes.as_slice()).ok())
+            .map(|payload| payload.parameters))
     }
 
     pub fn set_global_parameters(&self, parameters: &[Parameter]) -> Result<()> {
@@ -135,9 +136,7 @@ fn base64_encode(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-fn base64_decode(text: &str) -> Vec<u8> {
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
     use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD
-        .decode(text)
-        .unwrap_or_default()
+    base64::engine::general_purpose::STANDARD.decode(text).ok()
 }

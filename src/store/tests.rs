@@ -143,7 +143,7 @@ fn settings_persist() {
     let store = open(&dir.path().join("q.db"));
     assert_eq!(store.user().unwrap(), user);
     assert!(!store.enabled().unwrap());
-    assert_eq!(store.global_parameters().unwrap(), globals);
+    assert_eq!(store.global_parameters().unwrap(), Some(globals));
     assert_eq!(store.last_sync().unwrap(), None);
 }
 
@@ -182,16 +182,151 @@ fn discard_all_empties_the_queue() {
 }
 
 #[test]
-fn a_corrupted_file_is_moved_aside_not_deleted() {
+fn a_damaged_hamustro_database_is_moved_aside_not_deleted() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("q.db");
-    let garbage = vec![0x42u8; 8192];
-    std::fs::write(&path, &garbage).unwrap();
+    drop(open(&path));
+    // Keep the header (and so the mark), damage the schema page behind it.
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[100..4096].fill(0x42);
+    std::fs::write(&path, &bytes).unwrap();
     let (mut store, aside) = Store::open(&path).unwrap();
     let aside = aside.expect("the damaged file was not reported");
-    assert_eq!(std::fs::read(&aside).unwrap(), garbage);
+    assert_eq!(std::fs::read(&aside).unwrap(), bytes);
     let a = store.profile_id(&header("a")).unwrap();
     assert_eq!(append(&mut store, a, "a"), 1);
+}
+
+/// Opening must fail with a storage error naming the file, and leave it as it was
+/// (nothing moved, renamed or written).
+fn assert_refused_untouched(dir: &Path, path: &Path, named: &str) {
+    let before = std::fs::read(path).unwrap();
+    let listing = || {
+        let mut names: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        names.sort();
+        names
+    };
+    let files_before = listing();
+    let error = Store::open(path).err().expect("a foreign file was opened");
+    assert_eq!(error.kind(), crate::error::ErrorKind::Storage);
+    assert!(
+        error.message().contains(&path.display().to_string()),
+        "{error}"
+    );
+    assert!(error.message().contains(named), "{error}");
+    assert_eq!(std::fs::read(path).unwrap(), before, "the file changed");
+    assert_eq!(listing(), files_before, "files appeared or moved");
+}
+
+#[test]
+fn a_file_that_is_not_sqlite_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.txt");
+    std::fs::write(&path, "my notes, not a database\n".repeat(500)).unwrap();
+    assert_refused_untouched(dir.path(), &path, "is not a SQLite database");
+}
+
+#[test]
+fn an_apps_own_sqlite_database_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, setup) in [
+        (
+            "plain.db",
+            "CREATE TABLE scores(player TEXT, points INTEGER);",
+        ),
+        (
+            "marked.db",
+            "PRAGMA application_id = 1234; CREATE TABLE scores(player TEXT);",
+        ),
+        // hamustro's tables plus one of the app's: still not ours.
+        (
+            "mixed.db",
+            "PRAGMA user_version = 1; CREATE TABLE events(id); CREATE TABLE profiles(id);
+             CREATE TABLE quarantine(id); CREATE TABLE session_counters(session);
+             CREATE TABLE settings(key); CREATE TABLE scores(player TEXT);",
+        ),
+    ] {
+        let path = dir.path().join(name);
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(setup).unwrap();
+        drop(conn);
+        assert_refused_untouched(dir.path(), &path, "untouched");
+    }
+}
+
+#[test]
+fn a_new_database_carries_the_mark_and_schema_version() {
+    let (dir, store) = open_temp();
+    drop(store);
+    let bytes = std::fs::read(dir.path().join("q.db")).unwrap();
+    let field = |at: usize| i32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+    assert_eq!(
+        field(68),
+        schema::APPLICATION_ID,
+        "application_id in the header"
+    );
+    assert_eq!(
+        field(60),
+        schema::SCHEMA_VERSION,
+        "user_version in the header"
+    );
+}
+
+#[test]
+fn a_database_of_a_version_before_the_mark_is_adopted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.db");
+    let conn = Connection::open(&path).unwrap();
+    conn.execute_batch(schema::SCHEMA).unwrap();
+    conn.pragma_update(None, "user_version", 1).unwrap();
+    drop(conn);
+    let (store, aside) = Store::open(&path).unwrap();
+    assert!(aside.is_none());
+    let marked: i32 = store
+        .conn
+        .pragma_query_value(None, "application_id", |row| row.get(0))
+        .unwrap();
+    assert_eq!(marked, schema::APPLICATION_ID);
+}
+
+#[test]
+fn a_database_of_a_newer_schema_is_refused_and_left_untouched() {
+    let (dir, store) = open_temp();
+    store.conn.pragma_update(None, "user_version", 99).unwrap();
+    store
+        .conn
+        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        .unwrap();
+    drop(store);
+    let path = dir.path().join("q.db");
+    let error = Store::open(&path).err().expect("a newer schema was opened");
+    assert!(error.message().contains("newer hamustro"), "{error}");
+}
+
+#[test]
+fn paths_that_are_not_regular_files_are_refused_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    for (path, kind) in [
+        (fifo.as_path(), "a FIFO"),
+        (dir.path(), "a directory"),
+        (Path::new("/dev/null"), "a device"),
+    ] {
+        let error = Store::open(path).err().expect("opened");
+        assert!(
+            error.message().contains(kind),
+            "{}: {error}",
+            path.display()
+        );
+    }
 }
 
 #[test]

@@ -4,9 +4,11 @@
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use super::input::check_settings;
 use super::Tracker;
 use crate::error::{Error, Result};
 use crate::log::{log, Level};
+use crate::store::Store;
 use crate::wire::Parameter;
 use crate::worker::should_send;
 
@@ -21,6 +23,10 @@ pub struct Stats {
     pub delivered: u64,
     /// Events dropped because the queue reached its cap, over the database's lifetime.
     pub dropped: u64,
+    /// Records kept aside in the database's quarantine table instead of being sent
+    /// (undecodable, of another database, or numbered like a different event), over
+    /// the database's lifetime. Never silently dropped: each was logged.
+    pub quarantined: u64,
     /// Epoch seconds of the last successful delivery.
     pub last_sync: Option<u64>,
     /// The last delivery failure since the tracker started, if any.
@@ -35,7 +41,7 @@ pub struct Stats {
 impl Tracker {
     /// Sets (or with `None` removes) a parameter added to every later event; persisted.
     pub fn set_global_parameter(&self, name: &str, value: Option<&str>) -> Result<()> {
-        self.check_open()?;
+        self.check_usable()?;
         if name.is_empty() {
             return Err(Error::invalid("parameter name must not be empty"));
         }
@@ -56,7 +62,12 @@ impl Tracker {
             }),
             (None, None) => return Ok(()),
         }
-        self.shared.lock_store().set_global_parameters(&updated)?;
+        check_settings(
+            &self.user.read().unwrap_or_else(|e| e.into_inner()),
+            &updated,
+        )?;
+        self.shared
+            .with_store(|store| store.set_global_parameters(&updated))?;
         *self
             .global_parameters
             .write()
@@ -66,9 +77,10 @@ impl Tracker {
 
     /// Removes every global parameter.
     pub fn clear_global_parameters(&self) -> Result<()> {
-        self.check_open()?;
+        self.check_usable()?;
         let _writer = self.lock_settings_writer();
-        self.shared.lock_store().set_global_parameters(&[])?;
+        self.shared
+            .with_store(|store| store.set_global_parameters(&[]))?;
         self.global_parameters
             .write()
             .unwrap_or_else(|e| e.into_inner())
@@ -79,9 +91,14 @@ impl Tracker {
     /// Switches tracking on or off, persistently. While off, `track_event` stores
     /// nothing and nothing is sent; queued events are kept (see `discard_queued`).
     pub fn set_enabled(&self, enabled: bool) -> Result<()> {
-        self.check_open()?;
-        self.shared.lock_store().set_enabled(enabled)?;
-        self.shared.enabled.store(enabled, Ordering::SeqCst);
+        self.check_usable()?;
+        {
+            // Like every persisted setting: the store and the switch change together,
+            // so concurrent calls cannot leave them disagreeing.
+            let _writer = self.lock_settings_writer();
+            self.shared.with_store(|store| store.set_enabled(enabled))?;
+            self.shared.enabled.store(enabled, Ordering::SeqCst);
+        }
         log(Level::Info, || {
             format!("tracking {}", if enabled { "enabled" } else { "disabled" })
         });
@@ -105,21 +122,22 @@ impl Tracker {
     /// Deletes every queued event from the device (erasure on request); returns how
     /// many. A request already in flight may still complete.
     pub fn discard_queued(&self) -> Result<u64> {
-        self.check_open()?;
+        self.check_usable()?;
         // Holding `persisting` keeps the worker from moving records meanwhile; the
         // batch it holds is dropped only once the journal files are emptied.
         let mut persisting = self.shared.lock_persisting();
-        let mut discarded = persisting
+        let taken = persisting
             .as_ref()
             .filter(|taken| !taken.stored)
             .map_or(0, |taken| taken.records.len()) as u64;
-        let mut journal = self.shared.lock_journal();
-        discarded += journal.pending() as u64;
-        journal.clear()?;
-        *persisting = None;
-        discarded += self.shared.lock_store().discard_all()?;
-        self.shared.counters.unsent.store(0, Ordering::Relaxed);
-        drop(journal);
+        let discarded = self.shared.with_journal(|journal| {
+            let journaled = journal.pending() as u64;
+            journal.clear()?;
+            *persisting = None;
+            let stored = self.shared.with_store(Store::discard_all)?;
+            self.shared.counters.unsent.store(0, Ordering::Relaxed);
+            Ok(taken + journaled + stored)
+        })?;
         drop(persisting);
         log(Level::Info, || {
             format!("discarded {discarded} queued events")
@@ -128,16 +146,19 @@ impl Tracker {
     }
 
     pub fn stats(&self) -> Result<Stats> {
+        self.check_usable()?;
         let queued = self.shared.queued();
         let counters = &self.shared.counters;
         let delivered = counters.delivered.load(Ordering::Relaxed);
         let dropped = counters.dropped.load(Ordering::Relaxed);
+        let quarantined = counters.quarantined.load(Ordering::Relaxed);
         let control = self.shared.lock_control();
         Ok(Stats {
             queued,
             in_flight: control.in_flight,
             delivered,
             dropped,
+            quarantined,
             last_sync: Some(self.shared.last_sync.load(Ordering::SeqCst)).filter(|&t| t > 0),
             last_error: control.last_error.clone(),
             consecutive_failures: control.consecutive_failures,

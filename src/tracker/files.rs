@@ -2,14 +2,19 @@
 //! that allows one tracker per database, and the journal left by an earlier run.
 
 use std::collections::hash_map::{Entry, HashMap};
-use std::fs::{DirBuilder, File, OpenOptions};
-use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
+use std::collections::HashSet;
+use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
+use once_cell::sync::Lazy;
+
+use super::input::{settings_size, MAX_SETTINGS_BYTES};
 use crate::error::{Error, ErrorKind, Result};
 use crate::journal::Journal;
 use crate::log::{log, Level};
-use crate::store::Store;
+use crate::platform::{self, FileIdentity, LockOutcome};
+use crate::store::{GlobalParameters, Store, User};
 use crate::worker::MAX_PENDING;
 
 /// Moves what a killed process left in the journal into the store, empties the
@@ -50,6 +55,16 @@ pub(super) fn recover_journal(
     let left = belonging;
     if !left.is_empty() {
         let inserted = store.insert(&left, max_queued_events)?;
+        if inserted.conflicts > 0 {
+            log(Level::Error, || {
+                format!(
+                    "{} journal records carried an event number already used by a different \
+                     event in {}; they were kept in its quarantine table, not sent",
+                    inserted.conflicts,
+                    path.display()
+                )
+            });
+        }
         log(Level::Info, || {
             format!(
                 "recovered {} events from the journal of an earlier run",
@@ -62,49 +77,138 @@ pub(super) fn recover_journal(
     Ok(journal)
 }
 
-/// Takes the database's companion lock file, failing at once when another tracker,
-/// in this process or another, holds it: two trackers numbering events in one file
-/// would break the gap-free `nr`.
-pub(super) fn lock_database(path: &Path) -> Result<File> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(parent)
-            .map_err(|e| {
+/// The user and global parameters an earlier run stored, as far as they are still
+/// usable: a stored setting that breaks today's limits (from an older version, a
+/// hand-edited file) is dropped, with a log message, rather than making every event
+/// fail.
+pub(super) fn load_settings(store: &mut Store) -> Result<(User, GlobalParameters)> {
+    let path = store.path().display().to_string();
+    let mut dropped = Vec::new();
+    let mut globals = match store.global_parameters()? {
+        Some(globals) => globals,
+        None => {
+            dropped.push(("global parameters", "do not decode".to_string()));
+            Vec::new()
+        }
+    };
+    let unnamed = globals.iter().filter(|p| p.name.is_empty()).count();
+    if unnamed > 0 {
+        dropped.push((
+            "global parameters",
+            format!("include {unnamed} without a name"),
+        ));
+        globals.retain(|p| !p.name.is_empty());
+    }
+    let size = settings_size(&User::default(), &globals);
+    if size > MAX_SETTINGS_BYTES {
+        dropped.push((
+            "global parameters",
+            format!("take {size} bytes, more than the {MAX_SETTINGS_BYTES} allowed"),
+        ));
+        globals.clear();
+    }
+    let mut user = store.user()?;
+    let size = settings_size(&user, &globals);
+    if size > MAX_SETTINGS_BYTES {
+        dropped.push((
+            "user",
+            format!("takes {size} bytes, more than the {MAX_SETTINGS_BYTES} allowed"),
+        ));
+        user = User::default();
+    }
+    for (what, why) in &dropped {
+        log(Level::Error, || {
+            format!("the stored {what} of the queue database {path} {why}; dropped")
+        });
+    }
+    if !dropped.is_empty() {
+        // Best effort: what was dropped is already out of use; writing the result
+        // back only spares the next start the same message.
+        let _ = store.set_global_parameters(&globals);
+        let _ = store.set_user(&user);
+    }
+    Ok((user, globals))
+}
+
+/// The one-tracker-per-database guarantee: an exclusive lock on the database file
+/// itself, so it holds whatever name the file is reached by (a symlink, a hard link,
+/// `..`, a bind mount) and in any process. Two trackers numbering events in one file
+/// would break the gap-free `nr`. Released when dropped.
+pub(crate) struct DatabaseLock {
+    _file: File,
+    identity: FileIdentity,
+}
+
+/// The files this process's trackers hold. Checked before the file is opened again:
+/// closing a second descriptor of a file drops every fcntl lock the process holds on
+/// it, SQLite's included, so a held database is never opened a second time.
+static HELD: Lazy<Mutex<HashSet<FileIdentity>>> = Lazy::new(|| Mutex::new(HashSet::new()));
+
+impl DatabaseLock {
+    /// Locks the database at `path` (creating the file and its directory, owner-only,
+    /// if missing), failing at once when another tracker holds it or when the path
+    /// names something other than a regular file.
+    pub(crate) fn acquire(path: &Path) -> Result<DatabaseLock> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            platform::create_private_dir(parent).map_err(|e| {
                 Error::storage(
                     &format!("cannot create the directory {}", parent.display()),
                     e,
                 )
             })?;
-    }
-    let mut lock_path = path.as_os_str().to_owned();
-    lock_path.push(".lock");
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .open(&lock_path)
-        .map_err(|e| {
-            Error::storage(
-                &format!(
-                    "cannot open the lock file {}",
-                    Path::new(&lock_path).display()
+        }
+        let in_use = || {
+            Error::new(
+                ErrorKind::Storage,
+                format!(
+                    "the queue database {} is in use by another tracker",
+                    path.display()
                 ),
+            )
+        };
+        let cannot_use = |e| {
+            Error::storage(
+                &format!("cannot use the queue database {}", path.display()),
                 e,
             )
-        })?;
-    file.try_lock().map_err(|_| {
-        Error::new(
-            ErrorKind::Storage,
-            format!(
-                "the queue database {} is in use by another tracker",
-                path.display()
-            ),
-        )
-    })?;
-    Ok(file)
+        };
+        let mut held = HELD.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(identity) = platform::identity_of_path(path).map_err(cannot_use)? {
+            if held.contains(&identity) {
+                return Err(in_use());
+            }
+        }
+        let file = platform::open_regular_file(path, true).map_err(cannot_use)?;
+        let identity = platform::identity(&file).map_err(cannot_use)?;
+        if held.contains(&identity) {
+            // The name changed to a held file between the look and the open; this
+            // descriptor must then stay open, or closing it would drop SQLite's locks.
+            std::mem::forget(file);
+            return Err(in_use());
+        }
+        match platform::try_lock_exclusive(&file).map_err(|e| {
+            Error::storage(
+                &format!("cannot lock the queue database {}", path.display()),
+                e,
+            )
+        })? {
+            LockOutcome::Locked => {}
+            LockOutcome::Busy => return Err(in_use()),
+        }
+        held.insert(identity);
+        Ok(DatabaseLock {
+            _file: file,
+            identity,
+        })
+    }
+}
+
+impl Drop for DatabaseLock {
+    fn drop(&mut self) {
+        HELD.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.identity);
+    }
 }
 
 /// The per-user data directory of the platform, with one file per client id.

@@ -2,14 +2,46 @@
 
 use std::collections::HashMap;
 
+use prost::Message as _;
+
 use crate::error::{Error, Result};
 use crate::sender::RESERVED_HEADERS;
-use crate::wire::Parameter;
+use crate::store::User;
+use crate::wire::{Parameter, Payload};
 
 /// The longest event name accepted, in bytes.
 pub const MAX_EVENT_NAME_BYTES: usize = 1024;
 /// The largest encoded event accepted (name, parameters and context), in bytes.
 pub const MAX_EVENT_BYTES: usize = 256 * 1024;
+/// The most the persisted settings that go into every event (the user and the global
+/// parameters) may take together, encoded: a quarter of `MAX_EVENT_BYTES`, so that a
+/// setting can never make every later event too large.
+pub const MAX_SETTINGS_BYTES: usize = 64 * 1024;
+/// The most the extra request headers may take together (names and values), in bytes.
+pub const MAX_HEADERS_BYTES: usize = 16 * 1024;
+
+/// The size the user and global parameters add to every event.
+pub(super) fn settings_size(user: &User, globals: &[Parameter]) -> usize {
+    Payload {
+        tenant_id: user.tenant_id.clone(),
+        user_id: user.user_id.clone(),
+        parameters: globals.to_vec(),
+        ..Payload::default()
+    }
+    .encoded_len()
+}
+
+/// Refuses settings that would take more than their share of every event.
+pub(super) fn check_settings(user: &User, globals: &[Parameter]) -> Result<()> {
+    let size = settings_size(user, globals);
+    if size > MAX_SETTINGS_BYTES {
+        return Err(Error::invalid(format!(
+            "the user and the global parameters would add {size} bytes to every event; \
+             together they may take at most {MAX_SETTINGS_BYTES} bytes"
+        )));
+    }
+    Ok(())
+}
 
 pub(super) fn check_event_name(event: &str) -> Result<()> {
     if event.is_empty() {
@@ -17,7 +49,7 @@ pub(super) fn check_event_name(event: &str) -> Result<()> {
     }
     if event.len() > MAX_EVENT_NAME_BYTES {
         return Err(Error::invalid(format!(
-            "event name is {} bytes; the limit is {MAX_EVENT_NAME_BYTES}",
+            "event name is {} bytes; the limit is {MAX_EVENT_NAME_BYTES} bytes",
             event.len()
         )));
     }
@@ -48,7 +80,30 @@ pub(super) fn unique_parameters<'a>(
     Ok(out)
 }
 
-pub(super) fn check_header(name: &str, value: &str) -> Result<()> {
+/// Checks the extra request headers one by one and in total; returns them owned.
+pub(super) fn check_headers<K, V>(headers: &[(K, V)]) -> Result<Vec<(String, String)>>
+where
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    let mut checked = Vec::with_capacity(headers.len());
+    let mut total = 0usize;
+    for (name, value) in headers {
+        let (name, value) = (name.as_ref(), value.as_ref());
+        check_header(name, value)?;
+        total += name.len() + value.len();
+        if total > MAX_HEADERS_BYTES {
+            return Err(Error::invalid(format!(
+                "the extra headers take more than {MAX_HEADERS_BYTES} bytes (names and \
+                 values together)"
+            )));
+        }
+        checked.push((name.to_string(), value.to_string()));
+    }
+    Ok(checked)
+}
+
+fn check_header(name: &str, value: &str) -> Result<()> {
     let token = |c: u8| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c);
     if name.is_empty() || !name.bytes().all(token) {
         return Err(Error::invalid(format!(
@@ -57,7 +112,8 @@ pub(super) fn check_header(name: &str, value: &str) -> Result<()> {
     }
     if RESERVED_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
         return Err(Error::invalid(format!(
-            "header {name} is set by the library and cannot be replaced"
+            "header {name} is set by the library and cannot be replaced (reserved: {})",
+            RESERVED_HEADERS.join(", ")
         )));
     }
     if value.bytes().any(|c| (c < 0x20 && c != b'\t') || c == 0x7f) {

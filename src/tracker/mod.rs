@@ -1,7 +1,6 @@
 //! The tracker: what the C API's handle stands for. Tracking stores the event durably
 //! on the caller's thread and returns; delivery happens on the worker thread.
 
-use std::fs::File;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, RwLock};
@@ -15,6 +14,8 @@ use crate::context::{now_epoch_seconds, DeviceContext};
 use crate::error::{Error, ErrorKind, Result};
 use crate::journal::Frame;
 use crate::log::{log, Level};
+use crate::platform;
+use crate::quiet_panics;
 use crate::sender::{short_session, Sender};
 use crate::session::{collection_header, hash_user_id};
 use crate::store::{GlobalParameters, Store, User};
@@ -28,12 +29,20 @@ mod input;
 pub use control::Stats;
 
 pub use files::default_database_path;
-use files::{lock_database, recover_journal};
-use input::{check_event_name, check_header, unique_parameters};
-pub use input::{MAX_EVENT_BYTES, MAX_EVENT_NAME_BYTES};
+pub(crate) use files::DatabaseLock;
+use files::{load_settings, recover_journal};
+use input::{check_event_name, check_headers, check_settings, unique_parameters};
+pub use input::{MAX_EVENT_BYTES, MAX_EVENT_NAME_BYTES, MAX_HEADERS_BYTES, MAX_SETTINGS_BYTES};
+
+/// Numbers trackers, so a delivery thread knows which tracker it serves.
+static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(1);
 
 pub struct Tracker {
     shared: Arc<Shared>,
+    /// The process generation it was created in (see `platform::fork_generation`):
+    /// in a forked child the tracker refuses every call and touches nothing.
+    fork_generation: u64,
+    database_path: PathBuf,
     profile_id: i64,
     session: String,
     retention_seconds: u64,
@@ -46,22 +55,27 @@ pub struct Tracker {
     /// order they reach the store is the order they take effect.
     settings_writer: Mutex<()>,
     worker: Mutex<Option<JoinHandle<()>>>,
-    /// Held while the tracker lives: one tracker per database file, in any process.
-    _lock: File,
 }
 
 impl Tracker {
     /// Opens the queue, loads what an earlier run left (unsent events, counters, user,
     /// last sync time, opt-out, global parameters) and starts the delivery thread.
     pub fn new(config: TrackerConfig) -> Result<Tracker> {
+        quiet_panics::install();
+        let fork_generation = platform::fork_generation();
         config.validate()?;
         let path = match &config.database_path {
             Some(path) => path.clone(),
             None => default_database_path(&config.client_id),
         };
-        let lock = lock_database(&path)?;
-        let (store, moved_aside) = Store::open(&path)?;
+        let mut lock = DatabaseLock::acquire(&path)?;
+        // One spelling for the files beside the database (journal, WAL), whatever
+        // name the app reached it by.
+        let path = std::fs::canonicalize(&path).unwrap_or(path);
+        let (mut store, moved_aside) = Store::open(&path)?;
         if let Some(aside) = moved_aside {
+            // The lock is on the file that was moved aside: take the new one's.
+            lock = DatabaseLock::acquire(&path)?;
             log(Level::Error, || {
                 format!(
                     "the queue database {} was damaged; it was moved to {} and a new one started",
@@ -71,13 +85,11 @@ impl Tracker {
             });
         }
         let header = collection_header(&config);
-        let mut store = store;
         let profile_id = store.profile_id(&header)?;
         let journal =
             recover_journal(&mut store, &path, &header.session, config.max_queued_events)?;
-        let user = store.user()?;
+        let (user, global_parameters) = load_settings(&mut store)?;
         let enabled = store.enabled()?;
-        let global_parameters = store.global_parameters()?;
         let queued = store.queued();
         // After recovery every unsent event is in the store.
         store.counters().unsent.store(queued, Ordering::Relaxed);
@@ -90,9 +102,12 @@ impl Tracker {
             enabled && queued > 0 && should_send(last_sync, queued, queue_size, retention_seconds);
 
         let shared = Arc::new(Shared {
+            instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
             counters: store.counters(),
-            store: Mutex::new(store),
-            journal: Mutex::new(journal),
+            store: Mutex::new(Some(store)),
+            journal: Mutex::new(Some(journal)),
+            database_lock: Mutex::new(Some(lock)),
+            closed: AtomicBool::new(false),
             persisting: Mutex::new(None),
             max_queued_events: config.max_queued_events,
             queue_size,
@@ -101,7 +116,7 @@ impl Tracker {
             control: Mutex::new(Control::default()),
             wake: Condvar::new(),
             progress: Condvar::new(),
-            sender: Sender::new(&config),
+            sender: Sender::new(&config)?,
             headers: RwLock::new(Vec::new()),
             enabled: AtomicBool::new(enabled),
             last_sync: AtomicU64::new(last_sync),
@@ -125,6 +140,8 @@ impl Tracker {
         });
         Ok(Tracker {
             shared,
+            fork_generation,
+            database_path: path,
             profile_id,
             session: header.session,
             retention_seconds,
@@ -135,7 +152,6 @@ impl Tracker {
             global_parameters: RwLock::new(global_parameters),
             settings_writer: Mutex::new(()),
             worker: Mutex::new(Some(worker)),
-            _lock: lock,
         })
     }
 
@@ -153,7 +169,7 @@ impl Tracker {
         K: AsRef<str>,
         V: AsRef<str>,
     {
-        self.check_open()?;
+        self.check_usable()?;
         check_event_name(event)?;
         if !self.shared.enabled.load(Ordering::SeqCst) {
             return Ok(());
@@ -192,22 +208,27 @@ impl Tracker {
         // Everything but numbering and writing happens before the journal's lock.
         payload.nr = 0;
         let frame = Frame::new(self.profile_id, &self.session, &payload);
-        let (appended, pending) = {
-            let mut journal = self.shared.lock_journal();
-            let nr = journal.append(frame);
-            if nr.is_ok() {
+        let pending = self
+            .shared
+            .with_journal(|journal| {
+                journal.append(frame)?;
                 // Under the journal's lock, so that a discard (which empties the
                 // journal under it) resets the count either before or after this.
                 self.shared.counters.unsent.fetch_add(1, Ordering::Relaxed);
-            }
-            (nr, journal.pending())
-        };
-        appended.inspect_err(|error| log(Level::Error, || error.to_string()))?;
+                Ok(journal.pending())
+            })
+            .inspect_err(|error| {
+                if error.kind() != ErrorKind::InvalidHandle {
+                    log(Level::Error, || error.to_string());
+                }
+            })?;
         self.shared.tracked.fetch_add(1, Ordering::SeqCst);
         // Decide without a lock on the common path: only a due persist or a trigger
         // needs the worker.
         let queued = self.shared.counters.unsent.load(Ordering::Relaxed);
-        let persist_due = pending == 1 || pending >= PERSIST_BATCH;
+        // The first record, and every further batch of them: once per batch, so
+        // that while the store refuses records the worker keeps its retry pace.
+        let persist_due = pending == 1 || pending % PERSIST_BATCH == 0;
         let trigger = should_send(
             self.shared.last_sync.load(Ordering::SeqCst),
             queued,
@@ -224,6 +245,7 @@ impl Tracker {
                     } else {
                         Duration::ZERO
                     };
+                let due = control.persist_retry_at.map_or(due, |retry| retry.max(due));
                 control.persist_at = Some(control.persist_at.map_or(due, |at| at.min(due)));
             }
             if start_drain {
@@ -237,7 +259,7 @@ impl Tracker {
     /// Persists the user that later events are attributed to; `None` clears a field.
     /// With a salt configured, the user id is replaced by its salted hash first.
     pub fn set_user(&self, tenant_id: Option<&str>, user_id: Option<&str>) -> Result<()> {
-        self.check_open()?;
+        self.check_usable()?;
         let user_id = match (&self.user_id_salt, user_id) {
             (Some(salt), Some(id)) => Some(hash_user_id(id, salt)),
             (_, id) => id.map(str::to_string),
@@ -249,7 +271,14 @@ impl Tracker {
         // Store first, then swap in: tracking threads only ever wait for the swap,
         // never for the store (which a foreign lock can hold for seconds).
         let _writer = self.lock_settings_writer();
-        self.shared.lock_store().set_user(&user)?;
+        check_settings(
+            &user,
+            &self
+                .global_parameters
+                .read()
+                .unwrap_or_else(|e| e.into_inner()),
+        )?;
+        self.shared.with_store(|store| store.set_user(&user))?;
         *self.user.write().unwrap_or_else(|e| e.into_inner()) = user;
         Ok(())
     }
@@ -260,13 +289,8 @@ impl Tracker {
         K: AsRef<str>,
         V: AsRef<str>,
     {
-        self.check_open()?;
-        let mut checked = Vec::with_capacity(headers.len());
-        for (name, value) in headers {
-            let (name, value) = (name.as_ref(), value.as_ref());
-            check_header(name, value)?;
-            checked.push((name.to_string(), value.to_string()));
-        }
+        self.check_usable()?;
+        let checked = check_headers(headers)?;
         *self
             .shared
             .headers
@@ -280,10 +304,11 @@ impl Tracker {
     /// passes first; either way the events stay queued and delivery goes on in the
     /// background.
     pub fn flush(&self, timeout: Duration) -> Result<()> {
+        self.check_usable()?;
         let deadline = Instant::now() + timeout;
         let mut control = self.shared.lock_control();
         if control.shutdown {
-            return Err(closed());
+            return Err(Error::closed());
         }
         if !self.enabled() {
             return Err(Error::new(
@@ -294,6 +319,15 @@ impl Tracker {
         control.flush_requested += 1;
         let ticket = control.flush_requested;
         self.shared.wake.notify_one();
+        if self.shared.on_delivery_thread() {
+            // Called from a log callback on the delivery thread, which cannot serve
+            // the flush while it waits for it.
+            return Err(Error::new(
+                ErrorKind::Timeout,
+                "flush was called on the delivery thread (from a log callback), which \
+                 cannot wait for itself; the flush runs once the callback returns",
+            ));
+        }
         loop {
             if control.flush_done >= ticket {
                 return control.flush_result.clone().unwrap_or(Ok(()));
@@ -325,9 +359,18 @@ impl Tracker {
         }
     }
 
-    /// Stops the delivery thread. Waits for a request in progress (at most the request
-    /// timeout); queued events stay on disk for the next start. Idempotent.
+    /// Stops the delivery thread and closes the tracker's files (the database, its
+    /// journal and its lock), so that when this returns a new tracker can open the
+    /// database at once. Waits for a request in progress (at most the request
+    /// timeout); queued events stay on disk for the next start. Idempotent. Called on
+    /// the delivery thread itself (from a log callback) it closes the files at once
+    /// and the thread ends when the callback returns. In a forked child it does
+    /// nothing: the tracker's thread and files are the parent's.
     pub fn close(&self) {
+        if self.forked() {
+            return;
+        }
+        self.shared.closed.store(true, Ordering::SeqCst);
         {
             let mut control = self.shared.lock_control();
             control.shutdown = true;
@@ -335,8 +378,16 @@ impl Tracker {
             self.shared.progress.notify_all();
         }
         let worker = self.worker.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if self.shared.on_delivery_thread() {
+            // Inside a log callback on the delivery thread, which cannot join itself:
+            // finish here, and the thread ends when the callback returns.
+            worker::finish(&self.shared);
+            return;
+        }
         if let Some(worker) = worker {
             let _ = worker.join();
+            // The worker finishes as it ends; this covers one that ended otherwise.
+            worker::finish(&self.shared);
             log(Level::Info, || {
                 format!(
                     "tracker for session {} closed",
@@ -356,8 +407,9 @@ impl Tracker {
         self.shared.lock_control().last_error.clone()
     }
 
+    /// The queue database's path, with symlinks and `..` resolved.
     pub fn database_path(&self) -> PathBuf {
-        self.shared.lock_store().path().to_path_buf()
+        self.database_path.clone()
     }
 
     fn lock_settings_writer(&self) -> std::sync::MutexGuard<'_, ()> {
@@ -366,20 +418,39 @@ impl Tracker {
             .unwrap_or_else(|e| e.into_inner())
     }
 
-    fn check_open(&self) -> Result<()> {
-        if self.shared.lock_control().shutdown {
-            return Err(closed());
+    /// Refuses a call on a closed tracker, or on a tracker inherited through fork,
+    /// before any lock is taken (in a forked child a lock may be held forever by a
+    /// thread that exists only in the parent).
+    pub fn check_usable(&self) -> Result<()> {
+        if self.forked() {
+            return Err(Error::new(
+                ErrorKind::InvalidHandle,
+                "this tracker was created by the parent of this forked process and \
+                 belongs to it: create a new tracker in the child, on another database",
+            ));
+        }
+        if self.shared.closed.load(Ordering::SeqCst) {
+            return Err(Error::closed());
         }
         Ok(())
+    }
+
+    fn forked(&self) -> bool {
+        platform::fork_generation() != self.fork_generation
     }
 }
 
 impl Drop for Tracker {
     fn drop(&mut self) {
+        if self.forked() {
+            // Closing the parent's SQLite connection here could checkpoint and
+            // delete the WAL it is using: keep every inherited resource as it is.
+            std::mem::forget(Arc::clone(&self.shared));
+            if let Some(worker) = self.worker.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                std::mem::forget(worker);
+            }
+            return;
+        }
         self.close();
     }
-}
-
-fn closed() -> Error {
-    Error::new(ErrorKind::InvalidHandle, "the tracker is closed")
 }

@@ -108,8 +108,18 @@ pub fn run(mut command: Command, limit: Duration) -> (ExitStatus, String, String
 /// Compiles the C API test program (`tests/c/api_test.c`) into `output` with the C
 /// compiler (`$CC`, else `cc`), warnings as errors, plus `extra_flags`.
 pub fn compile_api_test(output: &Path, extra_flags: &[&str]) {
+    compile_c_test("api_test.c", output, extra_flags);
+}
+
+/// Compiles `tests/c/<source>` into `output` as `compile_api_test` does.
+pub fn compile_c_test(source: &str, output: &Path, extra_flags: &[&str]) {
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_owned());
     let mut flags = vec!["-std=c11", "-Wall", "-Wextra", "-Werror"];
     flags.extend_from_slice(extra_flags);
-    compile(&cc, &flags, &repo_root().join("tests/c/api_test.c"), output);
+    compile(
+        &cc,
+        &flags,
+        &repo_root().join("tests/c").join(source),
+        output,
+    );
 }
