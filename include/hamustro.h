@@ -13,6 +13,14 @@
  * - Every function may be called from any thread, concurrently, on the same handle.
  *   Only hamustro_tracker_flush and hamustro_tracker_free wait; nothing else blocks
  *   on the network. No panic ever crosses this boundary.
+ * - Limits are part of the contract, stated where each argument is described and
+ *   named in the error that enforces them: event names 1024 bytes, an encoded event
+ *   256 KiB, 100000 pairs per call, user and global parameters 64 KiB together,
+ *   extra headers 16 KiB, text options 1024 bytes (collector URL 2048, database path
+ *   4096), error messages 1024 bytes.
+ * - A tracker belongs to the process that created it: in a forked child its handle
+ *   is refused (HAMUSTRO_STATUS_INVALID_HANDLE); create a new one there.
+ * - The library never prints to stdout or stderr; messages go to the log callback.
  * - Configuration is a builder (hamustro_config_new, one setter per option,
  *   hamustro_tracker_new, hamustro_config_free) rather than a struct, so that options
  *   added in later versions never change the layout a compiled app relies on.
@@ -38,10 +46,12 @@ enum hamustro_status
   // An argument is NULL where it may not be, not valid UTF-8, out of range, or a
   // required configuration field is missing.
   HAMUSTRO_STATUS_INVALID_ARGUMENT = 1,
-  // The handle is zero, made up, already freed, or of the wrong kind.
+  // The handle is zero, made up, already freed, of the wrong kind, or a tracker
+  // inherited from the parent of a forked process.
   HAMUSTRO_STATUS_INVALID_HANDLE = 2,
   // The queue database could not be opened, read or written (disk full, no
-  // permission, locked by another tracker…). Nothing was stored by this call.
+  // permission, in use by another tracker, not hamustro's database…). Nothing was
+  // stored by this call.
   HAMUSTRO_STATUS_STORAGE = 3,
   // The collector could not be reached or answered with a server error. Events
   // stay queued and are retried.
@@ -173,7 +183,13 @@ hamustro_status hamustro_config_new(hamustro_config *out_config);
 hamustro_status hamustro_config_free(hamustro_config config);
 
 // Required. The collector's base URL, e.g. "https://t.example.com"; events are
-// posted to `<url>/api/v1/track`. http:// or https:// (certificates are verified).
+// posted to `<url>/api/v1/track`. http:// or https:// (in any case; certificates
+// are verified), a host name or IPv4 address or bracketed IPv6 address, an optional
+// port (1 to 65535), optional `user:password@` credentials (sent as Basic
+// authorization, never logged) and an optional path. At most 2048 bytes, ASCII,
+// without white space, control characters, backslashes, a query or a fragment.
+// Checked by `hamustro_tracker_new`, which refuses anything else with
+// HAMUSTRO_STATUS_INVALID_ARGUMENT naming the problem.
 //
 // # Safety
 // `value` is NULL or a NUL-terminated string (copied before the call returns).
@@ -214,7 +230,9 @@ hamustro_status hamustro_config_set_product_version(hamustro_config config, cons
 // HAMUSTRO_ENVIRONMENT_PRODUCTION. Part of the session.
 hamustro_status hamustro_config_set_env(hamustro_config config, int32_t env);
 
-// Optional device maker, e.g. "Apple". NULL unsets.
+// Optional device maker, e.g. "Apple". NULL unsets. Like every text option but the
+// collector URL and the database path, at most 1024 bytes (checked by
+// `hamustro_tracker_new`).
 //
 // # Safety
 // `value` is NULL or a NUL-terminated string (copied before the call returns).
@@ -274,7 +292,17 @@ hamustro_status hamustro_config_set_queue_retention(hamustro_config config, uint
 // The SQLite file holding the queue (created with its directory, mode 0600). NULL
 // restores the default: `<data dir>/hamustro/<client_id>.sqlite3`, where the data dir
 // is `$XDG_DATA_HOME` or `~/.local/share` (Linux) or `~/Library/Application Support`
-// (Apple). One tracker at a time may use a file.
+// (Apple). At most 4096 bytes.
+//
+// One tracker at a time may use a file, whatever name it is reached by (a symlink, a
+// hard link, `..`, another process): a second gets HAMUSTRO_STATUS_STORAGE. The file
+// must be hamustro's own: a new or empty file becomes a queue, marked as hamustro's
+// (SQLite application_id); a file without that mark (a text file, the app's own
+// SQLite database, a database of a newer hamustro) is refused with
+// HAMUSTRO_STATUS_STORAGE and left untouched, and so is anything that is not a
+// regular file (a directory, a FIFO, a device), without blocking. Only a hamustro
+// queue damaged beyond opening is moved aside to `<path>.corrupt-<time>` and
+// replaced by a new one.
 //
 // # Safety
 // As for `hamustro_config_set_device_make`.
@@ -359,8 +387,13 @@ const char *hamustro_version(void);
 // (unsent events, per-session counters, user, last sync time), computes the session
 // and starts the background delivery thread. The configuration is copied: free it
 // whenever you like. Fails with HAMUSTRO_STATUS_INVALID_ARGUMENT naming a missing or
-// bad field, or HAMUSTRO_STATUS_STORAGE when the database cannot be used (including
-// when another tracker has it open).
+// bad field, or HAMUSTRO_STATUS_STORAGE when the database cannot be used (another
+// tracker has it open, it is not hamustro's: see `hamustro_config_set_database_path`).
+//
+// A tracker belongs to the process that created it: in a child made by fork(),
+// every call with an inherited handle returns HAMUSTRO_STATUS_INVALID_HANDLE
+// ("create a new tracker in the child") and touches nothing of the parent's; create
+// a new tracker in the child, on another database.
 //
 // # Safety
 // `out_tracker` is NULL (an error) or valid for writing.
@@ -379,23 +412,33 @@ hamustro_status hamustro_tracker_new(hamustro_config config, hamustro_tracker *o
 // name in its position. While tracking is disabled nothing is stored and the call
 // returns HAMUSTRO_STATUS_OK.
 //
+// Limits (HAMUSTRO_STATUS_INVALID_ARGUMENT naming the limit): the name 1 to 1024
+// bytes; parameter names not empty; at most 100000 pairs; the encoded event (name,
+// parameters, global parameters, user and context) at most 262144 bytes (256 KiB).
+//
 // # Safety
 // `event` is NULL or a NUL-terminated string; when `count` > 0, `names` and `values`
 // are NULL or arrays of `count` NUL-terminated strings. Everything is copied.
 hamustro_status hamustro_tracker_track_event(hamustro_tracker tracker, const char *event, const char *const *names, const char *const *values, size_t count);
 
 // Sets (and persists) the tenant and user that later events are attributed to. NULL
-// clears a field. Events already tracked keep the user they were tracked with.
+// clears a field. Events already tracked keep the user they were tracked with. The
+// user and the global parameters go into every event, so together they may take at
+// most 65536 bytes encoded (a quarter of an event's limit): beyond that this returns
+// HAMUSTRO_STATUS_INVALID_ARGUMENT and changes nothing. A stored user or global
+// parameter that breaks the limit on opening (an older version, an edited file) is
+// dropped, with a log message, instead of blocking tracking.
 //
 // # Safety
 // `tenant_id` and `user_id` are NULL or NUL-terminated strings.
 hamustro_status hamustro_tracker_set_user(hamustro_tracker tracker, const char *tenant_id, const char *user_id);
 
 // Replaces the extra HTTP headers sent with every request (`count` 0 removes them).
-// Names must be valid header names; values may not hold control characters; the
+// Names must be valid header names; values may not hold control characters; names
+// and values together take at most 16384 bytes (and at most 100000 pairs); the
 // headers the library sets itself (X-Hamustro-Time, X-Hamustro-Signature,
-// Content-Type, Content-Length) cannot be replaced. Not persisted: set them after
-// each `hamustro_tracker_new`.
+// Content-Type, Content-Length, Host, Transfer-Encoding, Connection, in any case)
+// cannot be replaced. Not persisted: set them after each `hamustro_tracker_new`.
 //
 // # Safety
 // When `count` > 0, `names` and `values` are NULL or arrays of `count` NUL-terminated
@@ -407,15 +450,22 @@ hamustro_status hamustro_tracker_set_headers(hamustro_tracker tracker, const cha
 // the collector's answer in the message), or `timeout_ms` passes
 // (HAMUSTRO_STATUS_TIMEOUT). Ignores the retry backoff. Events are never dropped: on
 // failure they stay queued and are retried in the background. While tracking is
-// disabled it returns HAMUSTRO_STATUS_DISABLED and sends nothing.
+// disabled it returns HAMUSTRO_STATUS_DISABLED and sends nothing. Called from a log
+// callback on the delivery thread, which cannot wait for itself, it returns
+// HAMUSTRO_STATUS_TIMEOUT at once and the flush runs after the callback returns.
 hamustro_status hamustro_tracker_flush(hamustro_tracker tracker, uint32_t timeout_ms);
 
 // Stops the tracker and invalidates its handle. Waits for a request in progress to
 // finish (at most the request timeout) and moves journaled events into the database
 // (milliseconds; at most SQLite's 5 s busy timeout if another process locks it);
-// queued events stay there and are sent by the next tracker on it. Calls still running on other threads finish
-// safely; later calls with the handle give HAMUSTRO_STATUS_INVALID_HANDLE, as does
-// freeing it twice.
+// queued events stay there and are sent by the next tracker on it. When it returns,
+// the database, its journal and its lock are closed: a new tracker may open the file
+// at once. Calls still running on other threads finish or return
+// HAMUSTRO_STATUS_INVALID_HANDLE, without holding the files; later calls with the
+// handle give HAMUSTRO_STATUS_INVALID_HANDLE, as does freeing it twice. It may be
+// called from any thread, a log callback on the delivery thread included (the
+// thread then ends when the callback returns). In a forked child it returns
+// HAMUSTRO_STATUS_INVALID_HANDLE and leaves the parent's tracker alone.
 hamustro_status hamustro_tracker_free(hamustro_tracker tracker);
 
 // Switches tracking on (`enabled` true) or off, persistently (the choice survives
@@ -440,7 +490,10 @@ hamustro_status hamustro_tracker_is_enabled(hamustro_tracker tracker, bool *out_
 hamustro_status hamustro_tracker_discard_queued(hamustro_tracker tracker, uint64_t *out_discarded);
 
 // Sets a global parameter, added to every event tracked afterwards (an event's own
-// parameter of the same name wins). `value` NULL removes it. Persisted.
+// parameter of the same name wins). `value` NULL removes it. Persisted. `name` must
+// not be empty; the global parameters and the user together take at most 65536
+// bytes encoded (see `hamustro_tracker_set_user`): a value that would pass the limit
+// gives HAMUSTRO_STATUS_INVALID_ARGUMENT and changes nothing.
 //
 // # Safety
 // `name` and `value` are NULL or NUL-terminated strings.

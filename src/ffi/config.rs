@@ -125,7 +125,13 @@ pub extern "C" fn hamustro_config_free(config: HamustroConfig) -> HamustroStatus
 }
 
 /// Required. The collector's base URL, e.g. "https://t.example.com"; events are
-/// posted to `<url>/api/v1/track`. http:// or https:// (certificates are verified).
+/// posted to `<url>/api/v1/track`. http:// or https:// (in any case; certificates
+/// are verified), a host name or IPv4 address or bracketed IPv6 address, an optional
+/// port (1 to 65535), optional `user:password@` credentials (sent as Basic
+/// authorization, never logged) and an optional path. At most 2048 bytes, ASCII,
+/// without white space, control characters, backslashes, a query or a fragment.
+/// Checked by `hamustro_tracker_new`, which refuses anything else with
+/// HAMUSTRO_STATUS_INVALID_ARGUMENT naming the problem.
 ///
 /// # Safety
 /// `value` is NULL or a NUL-terminated string (copied before the call returns).
@@ -212,7 +218,9 @@ pub extern "C" fn hamustro_config_set_env(config: HamustroConfig, env: i32) -> H
     })
 }
 
-/// Optional device maker, e.g. "Apple". NULL unsets.
+/// Optional device maker, e.g. "Apple". NULL unsets. Like every text option but the
+/// collector URL and the database path, at most 1024 bytes (checked by
+/// `hamustro_tracker_new`).
 ///
 /// # Safety
 /// `value` is NULL or a NUL-terminated string (copied before the call returns).
@@ -346,7 +354,17 @@ pub extern "C" fn hamustro_config_set_queue_retention(
 /// The SQLite file holding the queue (created with its directory, mode 0600). NULL
 /// restores the default: `<data dir>/hamustro/<client_id>.sqlite3`, where the data dir
 /// is `$XDG_DATA_HOME` or `~/.local/share` (Linux) or `~/Library/Application Support`
-/// (Apple). One tracker at a time may use a file.
+/// (Apple). At most 4096 bytes.
+///
+/// One tracker at a time may use a file, whatever name it is reached by (a symlink, a
+/// hard link, `..`, another process): a second gets HAMUSTRO_STATUS_STORAGE. The file
+/// must be hamustro's own: a new or empty file becomes a queue, marked as hamustro's
+/// (SQLite application_id); a file without that mark (a text file, the app's own
+/// SQLite database, a database of a newer hamustro) is refused with
+/// HAMUSTRO_STATUS_STORAGE and left untouched, and so is anything that is not a
+/// regular file (a directory, a FIFO, a device), without blocking. Only a hamustro
+/// queue damaged beyond opening is moved aside to `<path>.corrupt-<time>` and
+/// replaced by a new one.
 ///
 /// # Safety
 /// As for `hamustro_config_set_device_make`.

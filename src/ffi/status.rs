@@ -16,10 +16,12 @@ pub enum HamustroStatus {
     /// An argument is NULL where it may not be, not valid UTF-8, out of range, or a
     /// required configuration field is missing.
     InvalidArgument = 1,
-    /// The handle is zero, made up, already freed, or of the wrong kind.
+    /// The handle is zero, made up, already freed, of the wrong kind, or a tracker
+    /// inherited from the parent of a forked process.
     InvalidHandle = 2,
     /// The queue database could not be opened, read or written (disk full, no
-    /// permission, locked by another tracker…). Nothing was stored by this call.
+    /// permission, in use by another tracker, not hamustro's database…). Nothing was
+    /// stored by this call.
     Storage = 3,
     /// The collector could not be reached or answered with a server error. Events
     /// stay queued and are retried.

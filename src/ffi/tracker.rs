@@ -39,8 +39,13 @@ pub extern "C" fn hamustro_version() -> *const c_char {
 /// (unsent events, per-session counters, user, last sync time), computes the session
 /// and starts the background delivery thread. The configuration is copied: free it
 /// whenever you like. Fails with HAMUSTRO_STATUS_INVALID_ARGUMENT naming a missing or
-/// bad field, or HAMUSTRO_STATUS_STORAGE when the database cannot be used (including
-/// when another tracker has it open).
+/// bad field, or HAMUSTRO_STATUS_STORAGE when the database cannot be used (another
+/// tracker has it open, it is not hamustro's: see `hamustro_config_set_database_path`).
+///
+/// A tracker belongs to the process that created it: in a child made by fork(),
+/// every call with an inherited handle returns HAMUSTRO_STATUS_INVALID_HANDLE
+/// ("create a new tracker in the child") and touches nothing of the parent's; create
+/// a new tracker in the child, on another database.
 ///
 /// # Safety
 /// `out_tracker` is NULL (an error) or valid for writing.
@@ -73,6 +78,10 @@ pub unsafe extern "C" fn hamustro_tracker_new(
 /// name in its position. While tracking is disabled nothing is stored and the call
 /// returns HAMUSTRO_STATUS_OK.
 ///
+/// Limits (HAMUSTRO_STATUS_INVALID_ARGUMENT naming the limit): the name 1 to 1024
+/// bytes; parameter names not empty; at most 100000 pairs; the encoded event (name,
+/// parameters, global parameters, user and context) at most 262144 bytes (256 KiB).
+///
 /// # Safety
 /// `event` is NULL or a NUL-terminated string; when `count` > 0, `names` and `values`
 /// are NULL or arrays of `count` NUL-terminated strings. Everything is copied.
@@ -94,7 +103,12 @@ pub unsafe extern "C" fn hamustro_tracker_track_event(
 }
 
 /// Sets (and persists) the tenant and user that later events are attributed to. NULL
-/// clears a field. Events already tracked keep the user they were tracked with.
+/// clears a field. Events already tracked keep the user they were tracked with. The
+/// user and the global parameters go into every event, so together they may take at
+/// most 65536 bytes encoded (a quarter of an event's limit): beyond that this returns
+/// HAMUSTRO_STATUS_INVALID_ARGUMENT and changes nothing. A stored user or global
+/// parameter that breaks the limit on opening (an older version, an edited file) is
+/// dropped, with a log message, instead of blocking tracking.
 ///
 /// # Safety
 /// `tenant_id` and `user_id` are NULL or NUL-terminated strings.
@@ -114,10 +128,11 @@ pub unsafe extern "C" fn hamustro_tracker_set_user(
 }
 
 /// Replaces the extra HTTP headers sent with every request (`count` 0 removes them).
-/// Names must be valid header names; values may not hold control characters; the
+/// Names must be valid header names; values may not hold control characters; names
+/// and values together take at most 16384 bytes (and at most 100000 pairs); the
 /// headers the library sets itself (X-Hamustro-Time, X-Hamustro-Signature,
-/// Content-Type, Content-Length) cannot be replaced. Not persisted: set them after
-/// each `hamustro_tracker_new`.
+/// Content-Type, Content-Length, Host, Transfer-Encoding, Connection, in any case)
+/// cannot be replaced. Not persisted: set them after each `hamustro_tracker_new`.
 ///
 /// # Safety
 /// When `count` > 0, `names` and `values` are NULL or arrays of `count` NUL-terminated
@@ -142,7 +157,9 @@ pub unsafe extern "C" fn hamustro_tracker_set_headers(
 /// the collector's answer in the message), or `timeout_ms` passes
 /// (HAMUSTRO_STATUS_TIMEOUT). Ignores the retry backoff. Events are never dropped: on
 /// failure they stay queued and are retried in the background. While tracking is
-/// disabled it returns HAMUSTRO_STATUS_DISABLED and sends nothing.
+/// disabled it returns HAMUSTRO_STATUS_DISABLED and sends nothing. Called from a log
+/// callback on the delivery thread, which cannot wait for itself, it returns
+/// HAMUSTRO_STATUS_TIMEOUT at once and the flush runs after the callback returns.
 #[no_mangle]
 pub extern "C" fn hamustro_tracker_flush(
     tracker: HamustroTracker,
@@ -157,9 +174,14 @@ pub extern "C" fn hamustro_tracker_flush(
 /// Stops the tracker and invalidates its handle. Waits for a request in progress to
 /// finish (at most the request timeout) and moves journaled events into the database
 /// (milliseconds; at most SQLite's 5 s busy timeout if another process locks it);
-/// queued events stay there and are sent by the next tracker on it. Calls still running on other threads finish
-/// safely; later calls with the handle give HAMUSTRO_STATUS_INVALID_HANDLE, as does
-/// freeing it twice.
+/// queued events stay there and are sent by the next tracker on it. When it returns,
+/// the database, its journal and its lock are closed: a new tracker may open the file
+/// at once. Calls still running on other threads finish or return
+/// HAMUSTRO_STATUS_INVALID_HANDLE, without holding the files; later calls with the
+/// handle give HAMUSTRO_STATUS_INVALID_HANDLE, as does freeing it twice. It may be
+/// called from any thread, a log callback on the delivery thread included (the
+/// thread then ends when the callback returns). In a forked child it returns
+/// HAMUSTRO_STATUS_INVALID_HANDLE and leaves the parent's tracker alone.
 #[no_mangle]
 pub extern "C" fn hamustro_tracker_free(tracker: HamustroTracker) -> HamustroStatus {
     guard(|| {
@@ -222,7 +244,10 @@ pub unsafe extern "C" fn hamustro_tracker_discard_queued(
 }
 
 /// Sets a global parameter, added to every event tracked afterwards (an event's own
-/// parameter of the same name wins). `value` NULL removes it. Persisted.
+/// parameter of the same name wins). `value` NULL removes it. Persisted. `name` must
+/// not be empty; the global parameters and the user together take at most 65536
+/// bytes encoded (see `hamustro_tracker_set_user`): a value that would pass the limit
+/// gives HAMUSTRO_STATUS_INVALID_ARGUMENT and changes nothing.
 ///
 /// # Safety
 /// `name` and `value` are NULL or NUL-terminated strings.

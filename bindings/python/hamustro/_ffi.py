@@ -129,6 +129,7 @@ class HamustroStats(ctypes.Structure):
         ("consecutive_failures", c_uint32),
         ("last_error_status", c_uint32),
         ("next_retry_ms", c_uint64),
+        ("quarantined", c_uint64),
     ]
 
 

@@ -33,6 +33,9 @@ class Stats:
         next_retry: Seconds until the next automatic attempt after a failure; None
             if none is scheduled.
         enabled: Whether tracking is switched on (:meth:`Tracker.set_enabled`).
+        quarantined: Records kept aside in the database's quarantine table instead
+            of being sent (undecodable, of another database, or numbered like a
+            different event), over the database's lifetime; each was logged.
     """
 
     queued: int
@@ -45,6 +48,7 @@ class Stats:
     consecutive_failures: int
     next_retry: Optional[float]
     enabled: bool
+    quarantined: int
 
     @classmethod
     def _from_c(cls, raw: _ffi.HamustroStats, last_error: str) -> Stats:
@@ -65,4 +69,5 @@ class Stats:
             consecutive_failures=raw.consecutive_failures,
             next_retry=raw.next_retry_ms / 1000 if raw.next_retry_ms else None,
             enabled=bool(raw.enabled),
+            quarantined=raw.quarantined,
         )

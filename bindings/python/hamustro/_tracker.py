@@ -7,6 +7,7 @@ import enum
 import numbers
 import operator
 import os
+import weakref
 from typing import Literal, Mapping, Optional, Union
 
 from . import _ffi
@@ -113,6 +114,22 @@ class _Config(Managed):
         lib.hamustro_config_free(handle)
 
 
+# Trackers alive in this process, so that a forked child can tell its inherited ones.
+_LIVE_TRACKERS: "weakref.WeakSet[Tracker]" = weakref.WeakSet()
+
+
+def _mark_inherited_trackers() -> None:
+    # Runs in the child right after os.fork(): the library refuses every call on an
+    # inherited tracker; closing one then simply forgets it (its thread and files are
+    # the parent's), so `with` blocks and garbage collection stay quiet in the child.
+    for tracker in list(_LIVE_TRACKERS):
+        tracker._inherited = True
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_mark_inherited_trackers)
+
+
 class Tracker(Managed):
     """Tracks events and delivers them, signed, to a Hamustro collector.
 
@@ -134,7 +151,16 @@ class Tracker(Managed):
 
     All methods may be called from any thread at once. Use it as a context manager,
     or call :meth:`close`; after closing, every method raises :class:`InvalidHandle`.
+
+    A tracker belongs to the process that created it. In a child made by
+    ``os.fork()`` (``multiprocessing``'s "fork" start method, a pre-forking server)
+    every method of an inherited tracker raises :class:`InvalidHandle` ("create a new
+    tracker in the child"), and nothing the child does touches the parent's queue;
+    :meth:`close` on it does nothing. Create a new tracker in the child, on another
+    ``database_path`` (the parent's stays locked by the parent).
     """
+
+    _inherited = False
 
     def __init__(
         self,
@@ -217,6 +243,7 @@ class Tracker(Managed):
             tracker = _ffi.tracker_handle()
             lib.hamustro_tracker_new(handle, ctypes.byref(tracker))
         self._handle = tracker.value
+        _LIVE_TRACKERS.add(self)
 
     def track_event(self, event: str, params: Optional[Mapping[str, object]] = None) -> None:
         """Stores one event with optional parameters; returns once it is on disk.
@@ -321,9 +348,14 @@ class Tracker(Managed):
     def close(self) -> None:
         """Stops the tracker; queued events stay on disk for the next tracker.
 
-        Waits for a request in progress (at most the request timeout). Calling it
-        again does nothing.
+        Waits for a request in progress (at most the request timeout), and closes
+        the queue's files before it returns: a new tracker may open the same
+        database at once. Calling it again does nothing; in a forked child, closing
+        an inherited tracker does nothing either.
         """
+        if self._inherited:
+            self._handle = 0
+            return
         super().close()
 
     def _free(self, handle: int) -> None:

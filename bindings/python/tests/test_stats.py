@@ -19,7 +19,7 @@ def test_a_new_tracker_has_empty_stats(make_tracker):
     assert make_tracker("http://127.0.0.1:9").stats() == hamustro.Stats(
         queued=0, in_flight=0, delivered=0, dropped=0, last_sync_time=None,
         last_error=None, last_error_status=None, consecutive_failures=0,
-        next_retry=None, enabled=True)
+        next_retry=None, enabled=True, quarantined=0)
 
 
 def test_stats_report_queued_events_failures_and_deliveries(start_collector, make_tracker):

@@ -30,12 +30,16 @@ extension Tracker {
         public let nextRetry: TimeInterval?
         /// Whether tracking is switched on (``Tracker/setEnabled(_:)``).
         public let isEnabled: Bool
+        /// Records kept aside in the database's quarantine table instead of being
+        /// sent (undecodable, of another database, or numbered like a different
+        /// event), over the queue database's lifetime; each was logged.
+        public let quarantined: UInt64
 
         /// Creates a snapshot; the binding makes these from the C library's figures.
         public init(
             queued: UInt64, inFlight: UInt64, delivered: UInt64, dropped: UInt64,
             lastSync: Date?, consecutiveFailures: UInt32, lastError: HamustroError?,
-            nextRetry: TimeInterval?, isEnabled: Bool
+            nextRetry: TimeInterval?, isEnabled: Bool, quarantined: UInt64 = 0
         ) {
             self.queued = queued
             self.inFlight = inFlight
@@ -46,6 +50,7 @@ extension Tracker {
             self.lastError = lastError
             self.nextRetry = nextRetry
             self.isEnabled = isEnabled
+            self.quarantined = quarantined
         }
     }
 
@@ -84,7 +89,8 @@ extension Tracker {
             consecutiveFailures: raw.consecutive_failures,
             lastError: lastError,
             nextRetry: raw.next_retry_ms == 0 ? nil : TimeInterval(raw.next_retry_ms) / 1000,
-            isEnabled: raw.enabled != 0
+            isEnabled: raw.enabled != 0,
+            quarantined: raw.quarantined
         )
     }
 
