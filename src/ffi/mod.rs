@@ -1,5 +1,6 @@
-//! The C API: with `platform`, the only layer with `unsafe`. It converts C values, catches panics and
-//! maps errors to status codes; all behaviour lives in the safe core.
+//! The C API: with `platform`, the only layer with `unsafe`. It converts C values,
+//! catches panics and maps errors to status codes; all behaviour lives in the safe
+//! core.
 //!
 //! Conventions (also stated in the header): strings in are NUL-terminated UTF-8 and
 //! are copied before the call returns; out-parameters are written only on success;
