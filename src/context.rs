@@ -5,7 +5,7 @@ use std::sync::RwLock;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::config::IpSource;
-use crate::ffi::os;
+use crate::platform;
 
 /// How long a detected IP address is reused before the interfaces are read again: a
 /// phone changes networks, but reading them on every event would cost the caller.
@@ -28,7 +28,7 @@ impl DeviceContext {
             .filter(|c| !c.is_empty())
             .or_else(|| country_from_locale(&locale_name()));
         let detected = match ip_source {
-            IpSource::Detect => os::primary_ipv4().map(|ip| ip.to_string()),
+            IpSource::Detect => platform::primary_ipv4().map(|ip| ip.to_string()),
             _ => None,
         };
         DeviceContext {
@@ -54,7 +54,7 @@ impl DeviceContext {
                         return cached.1.clone();
                     }
                 }
-                let ip = os::primary_ipv4().map(|ip| ip.to_string());
+                let ip = platform::primary_ipv4().map(|ip| ip.to_string());
                 *self.detected_ip.write().unwrap_or_else(|e| e.into_inner()) =
                     (Instant::now(), ip.clone());
                 ip
@@ -72,7 +72,7 @@ impl DeviceContext {
                 return cached.1.clone();
             }
         }
-        let offset = os::utc_offset_seconds(epoch_seconds as i64).map(format_offset);
+        let offset = platform::utc_offset_seconds(epoch_seconds as i64).map(format_offset);
         *self.timezone.write().unwrap_or_else(|e| e.into_inner()) = (minute, offset.clone());
         offset
     }
@@ -130,13 +130,8 @@ fn language_tag(locale: &str) -> Option<String> {
     })
 }
 
-/// The locale the process runs in, by the POSIX precedence for messages.
 fn locale_name() -> String {
-    ["LC_ALL", "LC_MESSAGES", "LANG"]
-        .iter()
-        .filter_map(|name| std::env::var(name).ok())
-        .find(|value| !value.is_empty())
-        .unwrap_or_default()
+    platform::locale_name()
 }
 
 /// The region of a POSIX locale name: `en_US.UTF-8@euro` → `US`.

@@ -10,7 +10,6 @@ mod boundary;
 mod config;
 mod convert;
 mod log;
-pub mod os;
 mod registry;
 mod status;
 mod tracker;

@@ -1,16 +1,23 @@
 //! What differs between operating systems, behind one small safe interface: how the
 //! library's private files and directories are created, how a file is told apart
-//! from a FIFO or a device without blocking on it, and how one file (not one path)
-//! is locked and identified. The core never uses `std::os::*` itself.
+//! from a FIFO or a device without blocking on it, how one file (not one path) is
+//! locked and identified, positioned writes, forks, and the device context (primary
+//! IPv4 address, UTC offset, locale, data directory). The core never uses
+//! `std::os::*`, `libc` or a `cfg(target_os)` itself.
 
 #[cfg(unix)]
 mod unix;
 #[cfg(unix)]
 use unix as imp;
+#[cfg(windows)]
+mod windows;
+#[cfg(windows)]
+use windows as imp;
 
 use std::fs::File;
 use std::io;
-use std::path::Path;
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
 
 /// A file's identity on this machine, the same through every name it has (symlinks,
 /// hard links, `..`, bind mounts).
@@ -54,18 +61,22 @@ fn not_regular(path: &Path, metadata: &std::fs::Metadata) -> io::Error {
 
 /// The identity of an open file.
 pub fn identity(file: &File) -> io::Result<FileIdentity> {
-    let (device, inode) = imp::identity(&file.metadata()?);
+    let (device, inode) = imp::identity_of_file(file)?;
     Ok(FileIdentity { device, inode })
 }
 
-/// The identity of the file a path names now (following symlinks), without opening
-/// it; `None` when nothing is there.
+/// The identity of the file a path names now (following symlinks), without taking
+/// anything SQLite relies on (on Unix, without opening it); `None` when nothing is
+/// there.
 pub fn identity_of_path(path: &Path) -> io::Result<Option<FileIdentity>> {
     match std::fs::metadata(path) {
-        Ok(metadata) => {
-            let (device, inode) = imp::identity(&metadata);
-            Ok(Some(FileIdentity { device, inode }))
-        }
+        Ok(metadata) if !metadata.is_file() => return Err(not_regular(path, &metadata)),
+        Ok(_) => {}
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(error),
+    }
+    match imp::identity_of_path(path) {
+        Ok((device, inode)) => Ok(Some(FileIdentity { device, inode })),
         Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(error) => Err(error),
     }
@@ -109,4 +120,68 @@ pub fn fork_generation() -> u64 {
 /// concurrent positioned writes never interfere (one `pwrite` on Unix).
 pub fn write_all_at(file: &File, bytes: &[u8], offset: u64) -> io::Result<()> {
     imp::write_all_at(file, bytes, offset)
+}
+
+/// The device's primary IPv4 address: the first interface that is up, running and not
+/// loopback, in the order the system lists them. `None` when there is none.
+pub fn primary_ipv4() -> Option<Ipv4Addr> {
+    imp::primary_ipv4()
+}
+
+/// The local time zone's offset from UTC at `epoch_seconds`, in seconds east of UTC
+/// (DST included). `None` if the system cannot convert the time.
+pub fn utc_offset_seconds(epoch_seconds: i64) -> Option<i64> {
+    imp::utc_offset_seconds(epoch_seconds)
+}
+
+/// The user's locale name, e.g. `en_US.UTF-8` (POSIX) or `en-US` (Windows); empty
+/// when none is set.
+pub fn locale_name() -> String {
+    imp::locale_name()
+}
+
+/// The per-user directory where applications keep their data; `None` when the
+/// environment names none.
+pub fn data_dir() -> Option<PathBuf> {
+    imp::data_dir()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn primary_ipv4_is_never_loopback() {
+        if let Some(ip) = primary_ipv4() {
+            assert!(!ip.is_loopback());
+        }
+    }
+
+    #[test]
+    fn utc_offset_is_within_a_day() {
+        let offset = utc_offset_seconds(1_700_000_000).unwrap();
+        assert!(offset.abs() <= 14 * 3600);
+    }
+
+    #[test]
+    fn a_second_lock_on_one_file_is_refused_until_the_first_is_closed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("locked");
+        let first = open_regular_file(&path, true).unwrap();
+        assert!(matches!(
+            try_lock_exclusive(&first).unwrap(),
+            LockOutcome::Locked
+        ));
+        let second = open_regular_file(&path, false).unwrap();
+        assert!(matches!(
+            try_lock_exclusive(&second).unwrap(),
+            LockOutcome::Busy
+        ));
+        assert_eq!(identity(&first).unwrap(), identity(&second).unwrap());
+        drop(first);
+        assert!(matches!(
+            try_lock_exclusive(&second).unwrap(),
+            LockOutcome::Locked
+        ));
+    }
 }

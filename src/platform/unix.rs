@@ -2,9 +2,10 @@
 
 use std::fs::{DirBuilder, File, Metadata, OpenOptions};
 use std::io;
+use std::net::Ipv4Addr;
 use std::os::unix::fs::OpenOptionsExt as _;
 use std::os::unix::fs::{DirBuilderExt as _, FileTypeExt as _, MetadataExt as _};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Once;
 
@@ -37,8 +38,16 @@ pub(super) fn special_file_kind(metadata: &Metadata) -> &'static str {
     }
 }
 
-pub(super) fn identity(metadata: &Metadata) -> (u64, u64) {
-    (metadata.dev(), metadata.ino())
+pub(super) fn identity_of_file(file: &File) -> io::Result<(u64, u64)> {
+    let metadata = file.metadata()?;
+    Ok((metadata.dev(), metadata.ino()))
+}
+
+/// stat(2), following symlinks: no descriptor is opened (closing one would drop
+/// SQLite's fcntl locks on the file).
+pub(super) fn identity_of_path(path: &Path) -> io::Result<(u64, u64)> {
+    let metadata = std::fs::metadata(path)?;
+    Ok((metadata.dev(), metadata.ino()))
 }
 
 /// flock(2), through std: an advisory lock of the open file description, which
@@ -87,4 +96,77 @@ pub(super) fn fork_generation() -> u64 {
         unsafe { libc::pthread_atfork(None, None, Some(in_forked_child)) };
     });
     FORK_GENERATION.load(Ordering::SeqCst)
+}
+
+/// getifaddrs(3): the first interface that is up, running and not loopback, in the
+/// order the kernel lists them.
+pub(super) fn primary_ipv4() -> Option<Ipv4Addr> {
+    let mut list: *mut libc::ifaddrs = std::ptr::null_mut();
+    // SAFETY: getifaddrs writes a list head we own until freeifaddrs; on failure it
+    // returns -1 and we read nothing.
+    if unsafe { libc::getifaddrs(&mut list) } != 0 {
+        return None;
+    }
+    let mut found = None;
+    let mut cursor = list;
+    while !cursor.is_null() {
+        // SAFETY: cursor is a node of the list returned above, not yet freed.
+        let entry = unsafe { &*cursor };
+        cursor = entry.ifa_next;
+        let flags = entry.ifa_flags as libc::c_int;
+        let usable = flags & libc::IFF_UP != 0
+            && flags & libc::IFF_RUNNING != 0
+            && flags & libc::IFF_LOOPBACK == 0;
+        if !usable || entry.ifa_addr.is_null() {
+            continue;
+        }
+        // SAFETY: ifa_addr is non-null and points to a sockaddr whose family we check
+        // before reading it as the larger sockaddr_in.
+        let family = i32::from(unsafe { (*entry.ifa_addr).sa_family });
+        if family != libc::AF_INET {
+            continue;
+        }
+        let address = unsafe { &*(entry.ifa_addr as *const libc::sockaddr_in) };
+        found = Some(Ipv4Addr::from(u32::from_be(address.sin_addr.s_addr)));
+        break;
+    }
+    // SAFETY: list came from getifaddrs and is freed once.
+    unsafe { libc::freeifaddrs(list) };
+    found
+}
+
+/// localtime_r(3)'s `tm_gmtoff`.
+pub(super) fn utc_offset_seconds(epoch_seconds: i64) -> Option<i64> {
+    let time = epoch_seconds as libc::time_t;
+    // SAFETY: tm is plain data that localtime_r fills; both pointers are valid for the
+    // call and localtime_r (unlike localtime) uses no shared buffer.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    let result = unsafe { libc::localtime_r(&time, &mut tm) };
+    if result.is_null() {
+        None
+    } else {
+        Some(tm.tm_gmtoff as i64)
+    }
+}
+
+/// The POSIX locale for messages: LC_ALL, LC_MESSAGES, then LANG.
+pub(super) fn locale_name() -> String {
+    ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .find(|value| !value.is_empty())
+        .unwrap_or_default()
+}
+
+/// `~/Library/Application Support` on Apple platforms; elsewhere `$XDG_DATA_HOME`
+/// (when absolute) or `~/.local/share`.
+pub(super) fn data_dir() -> Option<PathBuf> {
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    if cfg!(target_vendor = "apple") {
+        return home.map(|h| h.join("Library").join("Application Support"));
+    }
+    std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| home.map(|h| h.join(".local").join("share")))
 }

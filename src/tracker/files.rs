@@ -213,15 +213,6 @@ impl Drop for DatabaseLock {
 
 /// The per-user data directory of the platform, with one file per client id.
 pub fn default_database_path(client_id: &str) -> PathBuf {
-    let home = std::env::var_os("HOME").map(PathBuf::from);
-    let base = if cfg!(target_vendor = "apple") {
-        home.map(|h| h.join("Library").join("Application Support"))
-    } else {
-        std::env::var_os("XDG_DATA_HOME")
-            .map(PathBuf::from)
-            .filter(|p| p.is_absolute())
-            .or_else(|| home.map(|h| h.join(".local").join("share")))
-    };
     let file: String = client_id
         .chars()
         .map(|c| {
@@ -232,7 +223,8 @@ pub fn default_database_path(client_id: &str) -> PathBuf {
             }
         })
         .collect();
-    base.unwrap_or_else(std::env::temp_dir)
+    platform::data_dir()
+        .unwrap_or_else(std::env::temp_dir)
         .join("hamustro")
         .join(format!("{file}.sqlite3"))
 }

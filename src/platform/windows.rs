@@ -1,0 +1,254 @@
+//! The Windows side of `platform`: Win32 calls through `windows-sys`.
+//!
+//! Files are opened with std's default sharing (read, write and delete), so the
+//! journal can be reset and a damaged database renamed while other handles are open.
+//! Windows has no file modes: the queue is private to the user because it lives in
+//! the user's `%LOCALAPPDATA%`, whose inherited access list admits only the user,
+//! the administrators and the system.
+
+use std::fs::{File, Metadata, OpenOptions};
+use std::io;
+use std::net::Ipv4Addr;
+use std::os::windows::fs::FileExt as _;
+use std::os::windows::io::AsRawHandle as _;
+use std::path::{Path, PathBuf};
+
+use windows_sys::Win32::Foundation::{
+    ERROR_BUFFER_OVERFLOW, ERROR_LOCK_VIOLATION, ERROR_SUCCESS, FILETIME, HANDLE, SYSTEMTIME,
+};
+use windows_sys::Win32::Globalization::GetUserDefaultLocaleName;
+use windows_sys::Win32::NetworkManagement::IpHelper::{
+    GetAdaptersAddresses, GAA_FLAG_SKIP_ANYCAST, GAA_FLAG_SKIP_DNS_SERVER,
+    GAA_FLAG_SKIP_FRIENDLY_NAME, GAA_FLAG_SKIP_MULTICAST, IF_TYPE_SOFTWARE_LOOPBACK,
+    IP_ADAPTER_ADDRESSES_LH,
+};
+use windows_sys::Win32::NetworkManagement::Ndis::IfOperStatusUp;
+use windows_sys::Win32::Networking::WinSock::{AF_INET, SOCKADDR_IN};
+use windows_sys::Win32::Storage::FileSystem::{
+    GetFileInformationByHandle, LockFileEx, BY_HANDLE_FILE_INFORMATION, LOCKFILE_EXCLUSIVE_LOCK,
+    LOCKFILE_FAIL_IMMEDIATELY,
+};
+use windows_sys::Win32::System::Time::{
+    FileTimeToSystemTime, SystemTimeToFileTime, SystemTimeToTzSpecificLocalTime,
+};
+use windows_sys::Win32::System::IO::OVERLAPPED;
+
+use super::LockOutcome;
+
+pub(super) fn open_nonblocking(path: &Path, create: bool) -> io::Result<File> {
+    // Opening never blocks on Windows: named pipes are not files in the file system.
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(create)
+        .truncate(false)
+        .open(path)
+}
+
+pub(super) fn special_file_kind(_metadata: &Metadata) -> &'static str {
+    "a device or another special file"
+}
+
+fn file_information(file: &File) -> io::Result<BY_HANDLE_FILE_INFORMATION> {
+    // SAFETY: the handle is open for the borrow of `file`; the struct is plain data
+    // that the call fills.
+    let mut info: BY_HANDLE_FILE_INFORMATION = unsafe { std::mem::zeroed() };
+    if unsafe { GetFileInformationByHandle(file.as_raw_handle() as HANDLE, &mut info) } == 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(info)
+}
+
+/// The volume serial number and the file index: what names one file on a volume.
+pub(super) fn identity_of_file(file: &File) -> io::Result<(u64, u64)> {
+    let info = file_information(file)?;
+    let index = (u64::from(info.nFileIndexHigh) << 32) | u64::from(info.nFileIndexLow);
+    Ok((u64::from(info.dwVolumeSerialNumber), index))
+}
+
+/// The identity of the file at `path`, through a handle that only reads attributes.
+pub(super) fn identity_of_path(path: &Path) -> io::Result<(u64, u64)> {
+    let file = OpenOptions::new().read(true).open(path)?;
+    identity_of_file(&file)
+}
+
+/// Where the lock sits: far beyond any byte SQLite reads, writes or locks (its own
+/// locks are near 1 GiB), because a Windows byte-range lock is enforced on every
+/// other handle's reads and writes of that range.
+const LOCK_OFFSET: u64 = 0x7fff_ffff_0000_0000;
+
+/// LockFileEx on one byte at `LOCK_OFFSET`; released when the handle closes.
+pub(super) fn try_lock_exclusive(file: &File) -> io::Result<LockOutcome> {
+    // SAFETY: OVERLAPPED is plain data; the offset fields are its anonymous union.
+    let mut overlapped: OVERLAPPED = unsafe { std::mem::zeroed() };
+    overlapped.Anonymous.Anonymous.Offset = LOCK_OFFSET as u32;
+    overlapped.Anonymous.Anonymous.OffsetHigh = (LOCK_OFFSET >> 32) as u32;
+    // SAFETY: the handle is open for the borrow of `file`; with
+    // LOCKFILE_FAIL_IMMEDIATELY the call completes before it returns, so the
+    // OVERLAPPED on this stack frame outlives it.
+    let locked = unsafe {
+        LockFileEx(
+            file.as_raw_handle() as HANDLE,
+            LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY,
+            0,
+            1,
+            0,
+            &mut overlapped,
+        )
+    };
+    if locked != 0 {
+        return Ok(LockOutcome::Locked);
+    }
+    let error = io::Error::last_os_error();
+    if error.raw_os_error() == Some(ERROR_LOCK_VIOLATION as i32) {
+        Ok(LockOutcome::Busy)
+    } else {
+        Err(error)
+    }
+}
+
+pub(super) fn create_private_dir(path: &Path) -> io::Result<()> {
+    std::fs::create_dir_all(path)
+}
+
+pub(super) fn open_private_file(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+}
+
+/// `seek_write` until every byte is written. Each call moves the handle's file
+/// position, but no other code uses it: the journal's writes are all positioned.
+pub(super) fn write_all_at(file: &File, mut bytes: &[u8], mut offset: u64) -> io::Result<()> {
+    while !bytes.is_empty() {
+        match file.seek_write(bytes, offset) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(written) => {
+                bytes = &bytes[written..];
+                offset += written as u64;
+            }
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(())
+}
+
+/// Windows has no fork.
+pub(super) fn fork_generation() -> u64 {
+    0
+}
+
+/// GetAdaptersAddresses: the first adapter that is up and not loopback, with an IPv4
+/// unicast address.
+pub(super) fn primary_ipv4() -> Option<Ipv4Addr> {
+    let flags = GAA_FLAG_SKIP_ANYCAST
+        | GAA_FLAG_SKIP_MULTICAST
+        | GAA_FLAG_SKIP_DNS_SERVER
+        | GAA_FLAG_SKIP_FRIENDLY_NAME;
+    // u64 elements: the list's structs need 8-byte alignment.
+    let mut buffer: Vec<u64> = vec![0; 2048];
+    let mut size = (buffer.len() * 8) as u32;
+    for _ in 0..3 {
+        // SAFETY: `buffer` has `size` writable bytes, suitably aligned; the call writes
+        // the list into it or the size it needs.
+        let result = unsafe {
+            GetAdaptersAddresses(
+                u32::from(AF_INET),
+                flags,
+                std::ptr::null(),
+                buffer.as_mut_ptr().cast(),
+                &mut size,
+            )
+        };
+        if result == ERROR_BUFFER_OVERFLOW {
+            buffer = vec![0; (size as usize).div_ceil(8)];
+            continue;
+        }
+        if result != ERROR_SUCCESS {
+            return None;
+        }
+        let mut adapter = buffer.as_ptr().cast::<IP_ADAPTER_ADDRESSES_LH>();
+        while !adapter.is_null() {
+            // SAFETY: a node of the list the call wrote into `buffer`, alive here.
+            let entry = unsafe { &*adapter };
+            adapter = entry.Next;
+            if entry.OperStatus != IfOperStatusUp || entry.IfType == IF_TYPE_SOFTWARE_LOOPBACK {
+                continue;
+            }
+            let mut unicast = entry.FirstUnicastAddress;
+            while !unicast.is_null() {
+                // SAFETY: a node of the adapter's unicast list, inside `buffer`.
+                let address = unsafe { &*unicast };
+                unicast = address.Next;
+                let socket = address.Address.lpSockaddr;
+                // SAFETY: non-null and, by its family, a SOCKADDR_IN.
+                if socket.is_null() || unsafe { (*socket).sa_family } != AF_INET {
+                    continue;
+                }
+                let ipv4 = unsafe { &*(socket as *const SOCKADDR_IN) };
+                // SAFETY: every view of the IN_ADDR union is the same four bytes.
+                let raw = unsafe { ipv4.sin_addr.S_un.S_addr };
+                return Some(Ipv4Addr::from(u32::from_be(raw)));
+            }
+        }
+        return None;
+    }
+    None
+}
+
+/// 100 ns intervals between 1601-01-01 (FILETIME's epoch) and 1970-01-01.
+const FILETIME_UNIX_EPOCH: i64 = 116_444_736_000_000_000;
+
+fn filetime_ticks(time: &FILETIME) -> i64 {
+    ((i64::from(time.dwHighDateTime)) << 32) | i64::from(time.dwLowDateTime)
+}
+
+/// The local time the user's time zone gives `epoch_seconds` (its DST rules
+/// included), minus the UTC time.
+pub(super) fn utc_offset_seconds(epoch_seconds: i64) -> Option<i64> {
+    let ticks = epoch_seconds
+        .checked_mul(10_000_000)?
+        .checked_add(FILETIME_UNIX_EPOCH)?;
+    let utc_file = FILETIME {
+        dwLowDateTime: ticks as u32,
+        dwHighDateTime: (ticks >> 32) as u32,
+    };
+    // SAFETY: plain data structs, each filled by the call it is passed to; NULL time
+    // zone information means the current one.
+    unsafe {
+        let mut utc: SYSTEMTIME = std::mem::zeroed();
+        let mut local: SYSTEMTIME = std::mem::zeroed();
+        let mut local_file: FILETIME = std::mem::zeroed();
+        if FileTimeToSystemTime(&utc_file, &mut utc) == 0
+            || SystemTimeToTzSpecificLocalTime(std::ptr::null(), &utc, &mut local) == 0
+            || SystemTimeToFileTime(&local, &mut local_file) == 0
+        {
+            return None;
+        }
+        Some((filetime_ticks(&local_file) - ticks) / 10_000_000)
+    }
+}
+
+/// GetUserDefaultLocaleName, e.g. "en-US".
+pub(super) fn locale_name() -> String {
+    // LOCALE_NAME_MAX_LENGTH is 85.
+    let mut name = [0u16; 85];
+    // SAFETY: the buffer holds the given number of UTF-16 units.
+    let len = unsafe { GetUserDefaultLocaleName(name.as_mut_ptr(), name.len() as i32) };
+    if len <= 1 {
+        return String::new();
+    }
+    String::from_utf16_lossy(&name[..len as usize - 1])
+}
+
+/// `%LOCALAPPDATA%`: per user, not roaming (a queue of unsent events belongs to this
+/// machine).
+pub(super) fn data_dir() -> Option<PathBuf> {
+    std::env::var_os("LOCALAPPDATA")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+}
