@@ -122,6 +122,13 @@ pub fn write_all_at(file: &File, bytes: &[u8], offset: u64) -> io::Result<()> {
     imp::write_all_at(file, bytes, offset)
 }
 
+/// The one spelling of an existing file's path that every other name of it (through
+/// symlinks, `.` and `..`) comes down to, so the files named after it (journal, WAL)
+/// are the same whichever name the app used. Unchanged when it cannot be resolved.
+pub fn canonical_path(path: &Path) -> PathBuf {
+    imp::canonical_path(path)
+}
+
 /// The device's primary IPv4 address: the first interface that is up, running and not
 /// loopback, in the order the system lists them. `None` when there is none.
 pub fn primary_ipv4() -> Option<Ipv4Addr> {

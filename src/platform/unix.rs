@@ -149,6 +149,10 @@ pub(super) fn utc_offset_seconds(epoch_seconds: i64) -> Option<i64> {
     }
 }
 
+pub(super) fn canonical_path(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
 /// The POSIX locale for messages: LC_ALL, LC_MESSAGES, then LANG.
 pub(super) fn locale_name() -> String {
     ["LC_ALL", "LC_MESSAGES", "LANG"]

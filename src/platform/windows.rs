@@ -233,6 +233,12 @@ pub(super) fn utc_offset_seconds(epoch_seconds: i64) -> Option<i64> {
     }
 }
 
+/// GetFullPathNameW (through `std::path::absolute`): `.` and `..` resolved, without
+/// the `\\?\` form `canonicalize` gives, which would show in every message.
+pub(super) fn canonical_path(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
 /// GetUserDefaultLocaleName, e.g. "en-US".
 pub(super) fn locale_name() -> String {
     // LOCALE_NAME_MAX_LENGTH is 85.

@@ -71,7 +71,7 @@ impl Tracker {
         let mut lock = DatabaseLock::acquire(&path)?;
         // One spelling for the files beside the database (journal, WAL), whatever
         // name the app reached it by.
-        let path = std::fs::canonicalize(&path).unwrap_or(path);
+        let path = platform::canonical_path(&path);
         let (mut store, moved_aside) = Store::open(&path)?;
         if let Some(aside) = moved_aside {
             // The lock is on the file that was moved aside: take the new one's.
