@@ -23,8 +23,9 @@
 
 namespace {
 
-int passed = 0;
-int failed = 0;
+// Atomic: the tracking test checks from several threads at once.
+std::atomic<int> passed{0};
+std::atomic<int> failed{0};
 
 void check_at(bool ok, const char *what, int line)
 {
@@ -443,6 +444,6 @@ int main(int argc, char **argv)
     hamustro::set_log_callback(nullptr, nullptr, hamustro::LogLevel::error);
     CHECK(log_messages.load() > 0);
 
-    std::printf("%d passed, %d failed\n", passed, failed);
+    std::printf("%d passed, %d failed\n", passed.load(), failed.load());
     return failed == 0 ? 0 : 1;
 }
