@@ -1,6 +1,6 @@
 # The two commands of the README: `make demo` (the main job) and `make test` (every
 # test). Both work on a fresh machine once .ci/run's installs are done (see README).
-.PHONY: demo test header
+.PHONY: demo test header sanitize
 
 demo:
 	bash scripts/demo.sh
@@ -11,3 +11,8 @@ test:
 # Regenerates include/hamustro.h after a change to the C API.
 header:
 	HAMUSTRO_BLESS=1 cargo test --test header
+
+# The Rust suite and the C/C++ test programs under ASan+LSan and TSan, and Miri where
+# the machine has it (scripts/sanitize.sh). Installs Debian's rustc-web for TSan.
+sanitize:
+	bash scripts/sanitize.sh
