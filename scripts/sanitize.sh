@@ -70,7 +70,7 @@ run_suite() {
   shift 3
   local started=$SECONDS log="$dir/test.log"
   echo
-  echo "==> $name: cargo test $*"
+  echo "==> $name: $*"
   "$@" 2>&1 | tee "$log"
   local status=${PIPESTATUS[0]}
   local passed failed_tests findings
