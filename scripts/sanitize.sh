@@ -131,11 +131,13 @@ suite_tsan() {
   # points that LLVM's TSan instrumentation of the Rust code calls.
   compiler_wrapper "$dir/bin" cc "clang-$llvm" -fsanitize=thread
   compiler_wrapper "$dir/bin" c++ "clang++-$llvm" -fsanitize=thread
+  # die_after_fork=0: the abuse test's forked child makes a tracker of its own, so it
+  # starts threads after a multi-threaded fork; TSan kills such a child by default.
   run_suite "TSan" "$dir" "WARNING: ThreadSanitizer" \
     env PATH="$root/usr/bin:$PATH" LD_LIBRARY_PATH="$root/usr/lib/x86_64-linux-gnu" \
     RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zsanitizer=thread" \
     CARGO_TARGET_DIR="$dir" CC="$dir/bin/cc" CXX="$dir/bin/c++" HAMUSTRO_SANITIZER=thread \
-    TSAN_OPTIONS="suppressions=$repo/scripts/tsan.supp:second_deadlock_stack=1:log_path=$dir/reports/tsan:external_symbolizer_path=$symbolizer" \
+    TSAN_OPTIONS="suppressions=$repo/scripts/tsan.supp:second_deadlock_stack=1:die_after_fork=0:log_path=$dir/reports/tsan:external_symbolizer_path=$symbolizer" \
     cargo test --locked -Zbuild-std --target "$host" --tests --no-fail-fast
 }
 
