@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test: formatting and lints, the Rust suite (which also compiles and runs the C
-# test program), then the C/C++, Python and Swift bindings' own suites. Each prints
+# test programs), the C/C++, Python and Swift bindings' own suites, then the sanitizer
+# runs (scripts/sanitize.sh, also `make sanitize`). Each prints
 # its runner's summary; this script fails if any part fails. Usage: make test.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +28,8 @@ run "Rust tests (core, C API, C program, header)" cargo test
 run "C and C++ bindings" bash bindings/c/run-tests.sh
 run "Python binding" bash bindings/python/run-tests.sh
 run "Swift binding" bash bindings/swift/run-tests.sh
+run "Sanitizers (the Rust suite and C/C++ programs under ASan+LSan and TSan)" \
+  bash scripts/sanitize.sh
 
 echo
 if [ ${#failed[@]} -gt 0 ]; then
