@@ -1,6 +1,6 @@
 # The two commands of the README: `make demo` (the main job) and `make test` (every
 # test). Both work on a fresh machine once .ci/run's installs are done (see README).
-.PHONY: demo test header sanitize
+.PHONY: demo test header sanitize fuzz
 
 demo:
 	bash scripts/demo.sh
@@ -16,3 +16,7 @@ header:
 # the machine has it (scripts/sanitize.sh). Installs Debian's rustc-web for TSan.
 sanitize:
 	bash scripts/sanitize.sh
+
+# Coverage-guided fuzzers (cargo-fuzz), FUZZ_SECONDS per target (default 60).
+fuzz:
+	bash scripts/fuzz.sh

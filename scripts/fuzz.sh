@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Runs every coverage-guided fuzz target in fuzz/ (cargo-fuzz, libFuzzer, built with
+# AddressSanitizer, debug assertions and overflow checks) for FUZZ_SECONDS each, and
+# prints per target the executions and the coverage libFuzzer reached. Fails on any
+# crash, panic, failed invariant, timeout or leak, naming the input that caused it.
+#
+#   FUZZ_SECONDS=20 bash scripts/fuzz.sh        # seconds per target (default 60)
+#   HAMUSTRO_LONG_FUZZ=1 bash scripts/fuzz.sh   # 600 s per target, unless FUZZ_SECONDS
+#   FUZZ_TARGETS="stored_rows" bash scripts/fuzz.sh
+#   bash scripts/fuzz.sh --findings             # replay fuzz/known-findings: which still fail
+#
+# The stable toolchain takes cargo-fuzz's nightly flags (-Zsanitizer=address) with
+# RUSTC_BOOTSTRAP=1. Committed seeds (fuzz/corpus/<target>) are only read; what a
+# run discovers goes to fuzz/target/corpus/<target> (git-ignored), so later runs go
+# on from there. A failing input is saved as fuzz/artifacts/<target>/crash-…; replay
+# it with `RUSTC_BOOTSTRAP=1 cargo fuzz run <target> <that file>`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds=${FUZZ_SECONDS:-60}
+if [[ ${HAMUSTRO_LONG_FUZZ:-} == 1 && -z ${FUZZ_SECONDS:-} ]]; then
+    seconds=600
+fi
+targets=${FUZZ_TARGETS:-c_api_sequence journal_decode stored_rows body_encoding collector_url}
+
+export PATH="$HOME/.cargo/bin:$PATH"
+export RUSTC_BOOTSTRAP=1
+if ! command -v cargo-fuzz >/dev/null; then
+    echo "fuzz: installing cargo-fuzz"
+    nice -n 10 cargo install --locked cargo-fuzz
+fi
+
+work=$(mktemp -d)
+# The targets' scratch databases: on tmpfs when there is one (SQLite's syncs there
+# are free, which makes the C API target about seven times faster).
+if [[ -d /dev/shm && -w /dev/shm ]]; then
+    scratch=$(mktemp -d -p /dev/shm)
+else
+    scratch=$work/scratch
+fi
+trap 'rm -rf "$work" "$scratch"' EXIT
+
+echo "fuzz: building the targets (AddressSanitizer, debug assertions)"
+nice -n 10 cargo fuzz build --release --debug-assertions >"$work/build.log" 2>&1 || {
+    cat "$work/build.log"
+    exit 1
+}
+
+if [[ ${1:-} == --findings ]]; then
+    # Inputs that failed when they were found: each reports whether it still does.
+    still=0
+    for dir in fuzz/known-findings/*/; do
+        target=$(basename "$dir")
+        for input in "$dir"*; do
+            mkdir -p "$scratch/$target"
+            if TMPDIR="$scratch/$target" "fuzz/target/x86_64-unknown-linux-gnu/release/$target" \
+                "$input" >"$work/replay.log" 2>&1; then
+                echo "fixed        $target/$(basename "$input")"
+            else
+                still=$((still + 1))
+                reason=$(grep -A1 'panicked at' "$work/replay.log" | tail -n 1 | cut -c1-160)
+                echo "still fails  $target/$(basename "$input"): ${reason:-see the log}"
+            fi
+        done
+    done
+    echo "fuzz: $still known findings still fail"
+    exit 0
+fi
+
+failed=()
+summary=()
+for target in $targets; do
+    corpus=fuzz/target/corpus/$target
+    mkdir -p "$corpus" "fuzz/artifacts/$target" "$scratch/$target"
+    log=$work/$target.log
+    echo "fuzz: $target for ${seconds}s"
+    status=0
+    TMPDIR="$scratch/$target" nice -n 10 cargo fuzz run --release --debug-assertions \
+        "$target" "$corpus" "fuzz/corpus/$target" -- \
+        -max_total_time="$seconds" -timeout=10 -max_len=4096 -len_control=20 \
+        -print_final_stats=1 >"$log" 2>&1 || status=$?
+    executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+    final=$(grep -E '^#[0-9]+' "$log" | tail -n 1 || true)
+    cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$final")
+    ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$final")
+    rate=$(sed -n 's/.* exec\/s: \([0-9]*\).*/\1/p' <<<"$final")
+    line=$(printf '%-16s executions %-9s exec/s %-6s cov %-6s ft %s' \
+        "$target" "${executions:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}")
+    if [[ $status -ne 0 ]]; then
+        failed+=("$target")
+        line="$line  FAILED"
+        echo "fuzz: $target FAILED (exit $status); the end of its log:"
+        grep -v -E '^#[0-9]+|^INFO:|^MS:' "$log" | tail -n 60
+        # What the library printed while the failing input ran (c_api_sequence).
+        for out in "$scratch/$target"/*.out; do
+            if [[ -s $out ]]; then
+                echo "fuzz: printed by the library during the failing input:"
+                cat "$out"
+            fi
+        done
+        grep -E 'Test unit written to|artifact' "$log" | tail -n 2 || true
+    fi
+    summary+=("$line")
+done
+
+echo
+echo "fuzz: ${seconds}s per target"
+printf '  %s\n' "${summary[@]}"
+if [[ ${#failed[@]} -gt 0 ]]; then
+    echo "fuzz: FAILED: ${failed[*]} (inputs in fuzz/artifacts/<target>/)"
+    exit 1
+fi
+echo "fuzz: all targets clean"
