@@ -89,8 +89,10 @@ for target in $targets; do
     if [[ $status -ne 0 ]]; then
         failed+=("$target")
         line="$line  FAILED"
-        echo "fuzz: $target FAILED (exit $status); the end of its log:"
-        grep -v -E '^#[0-9]+|^INFO:|^MS:' "$log" | tail -n 60
+        echo "fuzz: $target FAILED (exit $status):"
+        # The failed assertion or sanitizer report, then the input it came from.
+        grep -m 1 -A 4 -E 'panicked at|^==[0-9]+==ERROR|^ALARM|out-of-memory|leak' "$log" ||
+            grep -v -E '^#[0-9]+|^INFO:|^MS:' "$log" | tail -n 30
         # What the library printed while the failing input ran (c_api_sequence).
         for out in "$scratch/$target"/*.out; do
             if [[ -s $out ]]; then
@@ -98,7 +100,8 @@ for target in $targets; do
                 cat "$out"
             fi
         done
-        grep -E 'Test unit written to|artifact' "$log" | tail -n 2 || true
+        grep -m 1 'Test unit written to' "$log" || true
+        grep -m 1 -A 2 '^Reproduce with' "$log" | tail -n 1 || true
     fi
     summary+=("$line")
 done
