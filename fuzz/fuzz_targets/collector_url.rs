@@ -114,11 +114,12 @@ fuzz_target!(|input: Input| {
         );
     }
     // `Uri::port` gives up on a port that does not fit a u16: read the authority.
+    // An empty port is the scheme's default (RFC 3986, 3.2.3).
     let authority = uri.authority().map(|a| a.as_str()).unwrap_or_default();
     let after_host = authority
         .rsplit_once(']')
         .map_or(authority, |(_, rest)| rest);
-    if let Some((_, port)) = after_host.rsplit_once(':') {
+    if let Some((_, port)) = after_host.rsplit_once(':').filter(|(_, p)| !p.is_empty()) {
         assert!(
             port.parse::<u16>().is_ok_and(|p| p >= 1),
             "collector_url {url:?} was accepted with port {port:?}"
