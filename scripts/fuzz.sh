@@ -78,7 +78,7 @@ for target in $targets; do
     TMPDIR="$scratch/$target" nice -n 10 cargo fuzz run --release --debug-assertions \
         "$target" "$corpus" "fuzz/corpus/$target" -- \
         -max_total_time="$seconds" -timeout=10 -max_len=4096 -len_control=20 \
-        -print_final_stats=1 >"$log" 2>&1 || status=$?
+        -rss_limit_mb=4096 -print_final_stats=1 >"$log" 2>&1 || status=$?
     executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
     final=$(grep -E '^#[0-9]+' "$log" | tail -n 1 || true)
     cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$final")
