@@ -10,16 +10,22 @@
 #   bash scripts/fuzz.sh --findings             # replay fuzz/known-findings: which still fail
 #
 # The stable toolchain takes cargo-fuzz's nightly flags (-Zsanitizer=address) with
-# RUSTC_BOOTSTRAP=1. Committed seeds (fuzz/corpus/<target>) are only read; what a
-# run discovers goes to fuzz/target/corpus/<target> (git-ignored), so later runs go
-# on from there. A failing input is saved as fuzz/artifacts/<target>/crash-…; replay
+# RUSTC_BOOTSTRAP=1. Committed seeds (fuzz/corpus/<target>) are only read. What a
+# run discovers goes to a temporary corpus, so a bounded run spends its time
+# fuzzing, not replaying earlier finds; with FUZZ_KEEP_CORPUS=1 (the default for
+# HAMUSTRO_LONG_FUZZ=1) it goes to fuzz/target/corpus/<target> (git-ignored), and
+# later runs go on from there. A failing input is saved as fuzz/artifacts/<target>/crash-…; replay
 # it with `RUSTC_BOOTSTRAP=1 cargo fuzz run <target> <that file>`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds=${FUZZ_SECONDS:-60}
-if [[ ${HAMUSTRO_LONG_FUZZ:-} == 1 && -z ${FUZZ_SECONDS:-} ]]; then
-    seconds=600
+keep=${FUZZ_KEEP_CORPUS:-0}
+if [[ ${HAMUSTRO_LONG_FUZZ:-} == 1 ]]; then
+    keep=${FUZZ_KEEP_CORPUS:-1}
+    if [[ -z ${FUZZ_SECONDS:-} ]]; then
+        seconds=600
+    fi
 fi
 targets=${FUZZ_TARGETS:-c_api_sequence journal_decode stored_rows body_encoding collector_url}
 
@@ -70,7 +76,10 @@ fi
 failed=()
 summary=()
 for target in $targets; do
-    corpus=fuzz/target/corpus/$target
+    corpus=$work/corpus/$target
+    if [[ $keep == 1 ]]; then
+        corpus=fuzz/target/corpus/$target
+    fi
     mkdir -p "$corpus" "fuzz/artifacts/$target" "$scratch/$target"
     log=$work/$target.log
     echo "fuzz: $target for ${seconds}s"
