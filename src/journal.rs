@@ -45,7 +45,12 @@ pub struct Frame(Vec<u8>);
 impl Frame {
     /// Encodes `payload` straight into the record, in one allocation.
     pub fn new(profile_id: i64, session: &str, payload: &Payload) -> Frame {
-        let session = &session.as_bytes()[..session.len().min(255)];
+        // At most 255 bytes, cut on a character boundary: a record must decode.
+        let mut cut = session.len().min(255);
+        while !session.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let session = &session.as_bytes()[..cut];
         let body_len = BODY_FIXED + session.len() + payload.encoded_len();
         let mut bytes = Vec::with_capacity(FRAME + body_len);
         bytes.extend_from_slice(&(body_len as u32).to_le_bytes());
@@ -376,6 +381,20 @@ mod tests {
         // The refused event used no number: the next one accepted gets 3.
         journal.take().unwrap();
         assert_eq!(journal.append(frame(1, "s", "c")).unwrap(), 3);
+    }
+
+    #[test]
+    fn a_long_session_is_cut_on_a_character_boundary_and_still_decodes() {
+        let session = "é".repeat(200);
+        let mut sealed = frame(1, &session, "e");
+        sealed.seal(0, 1);
+        let mut bytes = sealed.0;
+        let mut next = frame(1, "s", "after");
+        next.seal(1, 2);
+        bytes.extend_from_slice(&next.0);
+        let records = decode_records(&bytes);
+        assert_eq!(records.len(), 2, "the record and the one after it decode");
+        assert!(session.starts_with(&records[0].session));
     }
 
     #[test]

@@ -93,7 +93,9 @@ fuzz_target!(|input: Input| {
         );
         return;
     }
-    let track_url = config.track_url();
+    let track_url = config
+        .track_url()
+        .unwrap_or_else(|e| panic!("collector_url {url:?} validated but has no endpoint: {e}"));
     let uri: Uri = track_url.parse().unwrap_or_else(|e| {
         panic!("collector_url {url:?} was accepted but {track_url:?} is not a URI: {e}")
     });

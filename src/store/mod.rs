@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use prost::Message as _;
+use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, OptionalExtension as _, TransactionBehavior};
 
 use crate::error::{Error, Result};
@@ -33,8 +34,17 @@ pub struct Batch {
     pub payloads: Vec<Payload>,
 }
 
-/// An event row as read back: id, number, encoded payload.
-type StoredRow = (i64, u32, Vec<u8>);
+/// An event row as read back: id, then its number and encoded payload when they have
+/// the types hamustro writes (a hand-edited row may not).
+type StoredRow = (i64, Option<u32>, Option<Vec<u8>>);
+
+/// The bytes of a BLOB (or TEXT) column; `None` for any other type.
+fn stored_bytes(value: ValueRef<'_>) -> Option<Vec<u8>> {
+    match value {
+        ValueRef::Blob(bytes) | ValueRef::Text(bytes) => Some(bytes.to_vec()),
+        _ => None,
+    }
+}
 
 pub struct Store {
     conn: Connection,
@@ -283,9 +293,10 @@ impl Store {
             .query_row(
                 "SELECT header FROM profiles WHERE id = ?1",
                 params![profile_id],
-                |row| row.get(0),
+                |row| Ok(stored_bytes(row.get_ref(0)?)),
             )
             .optional()
+            .map(Option::flatten)
             .map_err(|e| self.error("cannot read tracker attributes from", e))?;
         Ok(header
             .and_then(|bytes| Collection::decode(bytes.as_slice()).ok())
@@ -346,6 +357,7 @@ impl Store {
     /// larger. Rows that no longer decode are moved to the quarantine table (kept for
     /// inspection, never sent) instead of blocking the queue.
     pub fn next_batch(&mut self, max_events: usize, max_bytes: usize) -> Result<Option<Batch>> {
+        let max_events = max_events.max(1);
         loop {
             let rows = self
                 .oldest_rows(max_events, max_bytes)
@@ -353,7 +365,10 @@ impl Store {
             let Some((profile_id, header_bytes, rows)) = rows else {
                 return Ok(None);
             };
-            let Ok(header) = Collection::decode(header_bytes.as_slice()) else {
+            // Attributes missing (a row deleted by hand) or not decoding: the events
+            // cannot be sent as they were tracked.
+            let Some(Ok(header)) = header_bytes.map(|bytes| Collection::decode(bytes.as_slice()))
+            else {
                 self.quarantine_profile(profile_id)?;
                 continue;
             };
@@ -364,15 +379,16 @@ impl Store {
             };
             let mut undecodable = Vec::new();
             for (id, nr, bytes) in rows {
-                match Payload::decode(bytes.as_slice()) {
-                    Ok(mut payload) => {
+                let decoded = bytes.and_then(|bytes| Payload::decode(bytes.as_slice()).ok());
+                match (nr, decoded) {
+                    (Some(nr), Some(mut payload)) => {
                         // The number lives in its column: the journal assigns it
                         // after the payload is encoded.
                         payload.nr = nr;
                         batch.ids.push(id);
                         batch.payloads.push(payload);
                     }
-                    Err(_) => undecodable.push(id),
+                    _ => undecodable.push(id),
                 }
             }
             self.quarantine_events(&undecodable)?;
@@ -387,14 +403,14 @@ impl Store {
         &self,
         max_events: usize,
         max_bytes: usize,
-    ) -> rusqlite::Result<Option<(i64, Vec<u8>, Vec<StoredRow>)>> {
-        let profile: Option<(i64, Vec<u8>)> = self
+    ) -> rusqlite::Result<Option<(i64, Option<Vec<u8>>, Vec<StoredRow>)>> {
+        let profile: Option<(i64, Option<Vec<u8>>)> = self
             .conn
             .query_row(
-                "SELECT p.id, p.header FROM events e JOIN profiles p ON p.id = e.profile_id
-                 ORDER BY e.id LIMIT 1",
+                "SELECT e.profile_id, p.header FROM events e
+                 LEFT JOIN profiles p ON p.id = e.profile_id ORDER BY e.id LIMIT 1",
                 [],
-                |row| Ok((row.get(0)?, row.get(1)?)),
+                |row| Ok((row.get(0)?, stored_bytes(row.get_ref(1)?))),
             )
             .optional()?;
         let Some((profile_id, header)) = profile else {
@@ -407,12 +423,17 @@ impl Store {
         let mut out = Vec::new();
         let mut bytes = 0usize;
         while let Some(row) = rows.next()? {
-            let payload: Vec<u8> = row.get(2)?;
-            if !out.is_empty() && bytes + payload.len() > max_bytes {
+            let payload = stored_bytes(row.get_ref(2)?);
+            let size = payload.as_ref().map_or(0, Vec::len);
+            if !out.is_empty() && bytes + size > max_bytes {
                 break;
             }
-            bytes += payload.len();
-            out.push((row.get(0)?, row.get(1)?, payload));
+            bytes += size;
+            let nr = match row.get_ref(1)? {
+                ValueRef::Integer(nr) => u32::try_from(nr).ok(),
+                _ => None,
+            };
+            out.push((row.get(0)?, nr, payload));
         }
         Ok(Some((profile_id, header, out)))
     }
@@ -427,7 +448,7 @@ impl Store {
             for id in ids {
                 tx.execute(
                     "INSERT INTO quarantine(profile_id, payload, reason)
-                     SELECT profile_id, payload, 'payload does not decode' FROM events WHERE id = ?1",
+                     SELECT profile_id, payload, 'row does not decode' FROM events WHERE id = ?1",
                     params![id],
                 )?;
                 moved += tx.execute("DELETE FROM events WHERE id = ?1", params![id])? as u64;

@@ -339,3 +339,49 @@ fn database_file_is_private_to_its_owner() {
         .mode();
     assert_eq!(mode & 0o777, 0o600);
 }
+
+#[test]
+fn hand_edited_rows_of_the_wrong_type_are_quarantined_not_blocking() {
+    let (_dir, mut store) = open_temp();
+    let a = store.profile_id(&header("a")).unwrap();
+    for _ in 0..5 {
+        append(&mut store, a, "a");
+    }
+    // What a sqlite3 shell (foreign keys off) can leave: a number beyond u32, a payload
+    // of another type, an event whose attributes row is gone, attributes as text.
+    store
+        .conn
+        .execute_batch(
+            "UPDATE events SET nr = 5000000000 WHERE nr = 1;
+             UPDATE events SET payload = 'text' WHERE nr = 2;
+             UPDATE events SET payload = 1.5 WHERE nr = 3;
+             INSERT INTO profiles(id, header) VALUES (7, 'text header');
+             PRAGMA foreign_keys = OFF;
+             INSERT INTO events(profile_id, nr, payload) VALUES (7, 1, x'');
+             INSERT INTO events(profile_id, nr, payload) VALUES (99, 1, x'');",
+        )
+        .unwrap();
+    store.counters.queued.store(7, Ordering::Relaxed);
+    let mut delivered = Vec::new();
+    while let Some(batch) = store.next_batch(10, usize::MAX).unwrap() {
+        delivered.extend(batch.payloads.iter().map(|p| p.nr));
+        store.delete_delivered(&batch.ids, 1).unwrap();
+    }
+    assert_eq!(delivered, [4, 5], "the intact events go out");
+    assert_eq!(store.queued(), 0, "nothing is stuck in the queue");
+    let kept: i64 = store
+        .conn
+        .query_row("SELECT count(*) FROM quarantine", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(kept, 5);
+    assert_eq!(store.profile_session(7).unwrap(), None);
+}
+
+#[test]
+fn a_batch_of_zero_events_means_one() {
+    let (_dir, mut store) = open_temp();
+    let a = store.profile_id(&header("a")).unwrap();
+    append(&mut store, a, "a");
+    let batch = store.next_batch(0, usize::MAX).unwrap().unwrap();
+    assert_eq!(batch.ids.len(), 1);
+}
