@@ -7,7 +7,7 @@
 #   FUZZ_SECONDS=20 bash scripts/fuzz.sh        # seconds per target (default 60)
 #   HAMUSTRO_LONG_FUZZ=1 bash scripts/fuzz.sh   # 600 s per target, unless FUZZ_SECONDS
 #   FUZZ_TARGETS="stored_rows" bash scripts/fuzz.sh
-#   bash scripts/fuzz.sh --findings             # replay fuzz/known-findings: which still fail
+#   bash scripts/fuzz.sh --regressions          # replay only fuzz/regressions
 #
 # The stable toolchain takes cargo-fuzz's nightly flags (-Zsanitizer=address) with
 # RUSTC_BOOTSTRAP=1. Committed seeds (fuzz/corpus/<target>) are only read. What a
@@ -52,10 +52,10 @@ nice -n 10 cargo fuzz build --release --debug-assertions >"$work/build.log" 2>&1
     exit 1
 }
 
-if [[ ${1:-} == --findings ]]; then
-    # Inputs that failed when they were found: each reports whether it still does.
+if [[ ${1:-} == --regressions ]]; then
+    # Inputs that failed when they were found (every run also starts from them).
     still=0
-    for dir in fuzz/known-findings/*/; do
+    for dir in fuzz/regressions/*/; do
         target=$(basename "$dir")
         for input in "$dir"*; do
             mkdir -p "$scratch/$target"
@@ -69,8 +69,9 @@ if [[ ${1:-} == --findings ]]; then
             fi
         done
     done
-    echo "fuzz: $still known findings still fail"
-    exit 0
+    echo "fuzz: $still regressions fail"
+    [[ $still -eq 0 ]]
+    exit
 fi
 
 failed=()
@@ -81,11 +82,14 @@ for target in $targets; do
         corpus=fuzz/target/corpus/$target
     fi
     mkdir -p "$corpus" "fuzz/artifacts/$target" "$scratch/$target"
+    # Seeds, and the inputs of bugs found before: read, never written.
+    seeds=("fuzz/corpus/$target")
+    [[ -d fuzz/regressions/$target ]] && seeds+=("fuzz/regressions/$target")
     log=$work/$target.log
     echo "fuzz: $target for ${seconds}s"
     status=0
     TMPDIR="$scratch/$target" nice -n 10 cargo fuzz run --release --debug-assertions \
-        "$target" "$corpus" "fuzz/corpus/$target" -- \
+        "$target" "$corpus" "${seeds[@]}" -- \
         -max_total_time="$seconds" -timeout=10 -max_len=4096 -len_control=20 \
         -rss_limit_mb=4096 -print_final_stats=1 >"$log" 2>&1 || status=$?
     executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test: formatting and lints, the Rust suite (which also compiles and runs the C
 # test programs), the C/C++, Python and Swift bindings' own suites, then the sanitizer
-# runs (scripts/sanitize.sh, also `make sanitize`). Each prints
+# runs (scripts/sanitize.sh, also `make sanitize`) and the fuzzers for 20 s a target
+# (scripts/fuzz.sh, also `make fuzz`, 60 s a target). Each prints
 # its runner's summary; this script fails if any part fails. Usage: make test.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +31,8 @@ run "Python binding" bash bindings/python/run-tests.sh
 run "Swift binding" bash bindings/swift/run-tests.sh
 run "Sanitizers (the Rust suite and C/C++ programs under ASan+LSan and TSan)" \
   bash scripts/sanitize.sh
+run "Fuzzers (cargo-fuzz, ${FUZZ_SECONDS:-20} s per target, from the seeds and regressions)" \
+  env FUZZ_SECONDS="${FUZZ_SECONDS:-20}" bash scripts/fuzz.sh
 
 echo
 if [ ${#failed[@]} -gt 0 ]; then
