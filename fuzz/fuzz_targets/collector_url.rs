@@ -118,6 +118,8 @@ fuzz_target!(|input: Input| {
     // `Uri::port` gives up on a port that does not fit a u16: read the authority.
     // An empty port is the scheme's default (RFC 3986, 3.2.3).
     let authority = uri.authority().map(|a| a.as_str()).unwrap_or_default();
+    // Credentials (user:password@) come before the host, and may hold a ':'.
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
     let after_host = authority
         .rsplit_once(']')
         .map_or(authority, |(_, rest)| rest);

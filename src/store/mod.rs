@@ -38,10 +38,10 @@ pub struct Batch {
 /// the types hamustro writes (a hand-edited row may not).
 type StoredRow = (i64, Option<u32>, Option<Vec<u8>>);
 
-/// The bytes of a BLOB (or TEXT) column; `None` for any other type.
+/// The bytes of a BLOB column, the type hamustro writes; `None` for any other.
 fn stored_bytes(value: ValueRef<'_>) -> Option<Vec<u8>> {
     match value {
-        ValueRef::Blob(bytes) | ValueRef::Text(bytes) => Some(bytes.to_vec()),
+        ValueRef::Blob(bytes) => Some(bytes.to_vec()),
         _ => None,
     }
 }
@@ -225,9 +225,12 @@ impl Store {
                     if added == 0 {
                         // Ignored: only the same record, replayed after it was stored,
                         // may be. A different event with the number is kept aside.
-                        let existing: Option<Vec<u8>> = stored_payload
-                            .query_row(params![record.profile_id, record.nr], |row| row.get(0))
-                            .optional()?;
+                        let existing = stored_payload
+                            .query_row(params![record.profile_id, record.nr], |row| {
+                                Ok(stored_bytes(row.get_ref(0)?))
+                            })
+                            .optional()?
+                            .flatten();
                         if existing.as_deref() != Some(record.payload.as_slice()) {
                             quarantine.execute(params![
                                 record.profile_id,
