@@ -12,7 +12,7 @@ mod support;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use support::c_program::{compile_api_test, compile_c_test, run};
+use support::c_program::{compile_c_test, run};
 use support::collector::Collector;
 use support::figures;
 
@@ -31,23 +31,35 @@ fn built_with_a_sanitizer() -> bool {
     true
 }
 
-#[test]
-fn the_c_api_test_program_runs_clean_under_valgrind() {
+/// What a clean memcheck run of a C test program left to report.
+struct CleanRun {
+    stdout: String,
+    report: String,
+    seconds: f64,
+}
+
+/// Compiles `tests/c/<source>` with `-g`, runs it with `args` under memcheck and
+/// fails the test on any memory error, definite leak or failed check of the program;
+/// `None` when valgrind cannot run here (not installed, or a sanitizer build).
+fn run_clean_under_valgrind(
+    source: &str,
+    extra_flags: &[&str],
+    args: impl FnOnce(&std::path::Path) -> Vec<std::ffi::OsString>,
+) -> Option<CleanRun> {
     if built_with_a_sanitizer() {
-        return;
+        return None;
     }
     let valgrind = std::env::var("VALGRIND").unwrap_or_else(|_| "valgrind".to_owned());
     if Command::new(&valgrind).arg("--version").output().is_err() {
         eprintln!("note: {valgrind} is not installed; skipping the memory-safety check");
-        return;
+        return None;
     }
-    let secret = "valgrind-test-secret";
-    let collector = Collector::start(secret);
     let work = tempfile::tempdir().unwrap();
-    let program = work.path().join("api_test");
-    compile_api_test(&program, &["-g"]);
+    let program = work.path().join(source.trim_end_matches(".c"));
+    let mut flags = vec!["-g"];
+    flags.extend_from_slice(extra_flags);
+    compile_c_test(source, &program, &flags);
     let log = work.path().join("valgrind.log");
-
     let started = Instant::now();
     let mut command = Command::new(&valgrind);
     command
@@ -56,16 +68,13 @@ fn the_c_api_test_program_runs_clean_under_valgrind() {
         .arg(format!("--error-exitcode={VALGRIND_ERROR_EXIT}"))
         .arg(format!("--log-file={}", log.display()))
         .arg(&program)
-        .arg(collector.url())
-        .arg(secret)
-        .arg(work.path().join("queue.sqlite3"));
+        .args(args(work.path()));
     let (status, stdout, stderr) = run(command, LIMIT);
     let report = std::fs::read_to_string(&log).unwrap_or_default();
     let output = format!(
         "--- program stdout ---\n{stdout}--- program stderr ---\n{stderr}\
          --- valgrind ---\n{report}"
     );
-
     assert_ne!(
         status.code(),
         Some(VALGRIND_ERROR_EXIT),
@@ -91,80 +100,63 @@ fn the_c_api_test_program_runs_clean_under_valgrind() {
             "valgrind reported {bad:?}:\n{output}"
         );
     }
+    Some(CleanRun {
+        stdout,
+        report,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+#[test]
+fn the_c_api_test_program_runs_clean_under_valgrind() {
+    let secret = "valgrind-test-secret";
+    let collector = Collector::start(secret);
+    let Some(clean) = run_clean_under_valgrind("api_test.c", &[], |work| {
+        vec![
+            collector.url().into(),
+            secret.into(),
+            work.join("queue.sqlite3").into(),
+        ]
+    }) else {
+        return;
+    };
     assert!(
         !collector.events().is_empty(),
-        "the program delivered nothing:\n{output}"
+        "the program delivered nothing:\n{}",
+        clean.stdout
     );
     figures::report(&format!(
         "valgrind: tests/c/api_test.c ({}) ran clean under memcheck: 0 errors, \
          0 bytes definitely lost ({}; {} events delivered, {:.1} s)",
-        summary_line(&stdout).unwrap_or("no summary"),
-        leak_summary(&report),
+        summary_line(&clean.stdout).unwrap_or("no summary"),
+        leak_summary(&clean.report),
         collector.events().len(),
-        started.elapsed().as_secs_f64()
+        clean.seconds
     ));
 }
 
 #[test]
 fn the_abuse_program_runs_clean_under_valgrind() {
-    if built_with_a_sanitizer() {
-        return;
-    }
-    let valgrind = std::env::var("VALGRIND").unwrap_or_else(|_| "valgrind".to_owned());
-    if Command::new(&valgrind).arg("--version").output().is_err() {
-        eprintln!("note: {valgrind} is not installed; skipping the memory-safety check");
-        return;
-    }
     let secret = "valgrind-test-secret";
     let collector = Collector::start(secret);
-    let work = tempfile::tempdir().unwrap();
-    let program = work.path().join("abuse_test");
-    compile_c_test("abuse_test.c", &program, &["-g", "-pthread"]);
-    let data = work.path().join("data");
-    std::fs::create_dir(&data).unwrap();
-    let log = work.path().join("valgrind.log");
-    let started = Instant::now();
-    let mut command = Command::new(&valgrind);
-    command
-        .arg("--leak-check=full")
-        .arg("--errors-for-leak-kinds=definite")
-        .arg(format!("--error-exitcode={VALGRIND_ERROR_EXIT}"))
-        .arg(format!("--log-file={}", log.display()))
-        .arg(&program)
-        .args(["suite", &collector.url(), secret])
-        .arg(&data)
-        // Few rounds of the reopen-after-free race, under memcheck's slowdown; no
-        // fork: memcheck counts a child's copy of the parent's threads as leaked.
-        .args(["5", "no-fork"]);
-    let (status, stdout, stderr) = run(command, LIMIT);
-    let report = std::fs::read_to_string(&log).unwrap_or_default();
-    let output = format!(
-        "--- program stdout ---\n{stdout}--- program stderr ---\n{stderr}\
-         --- valgrind ---\n{report}"
-    );
-    assert_ne!(
-        status.code(),
-        Some(VALGRIND_ERROR_EXIT),
-        "valgrind found memory errors:\n{output}"
-    );
-    assert!(
-        status.success(),
-        "the abuse program failed ({status}):\n{output}"
-    );
-    assert!(
-        report.contains("ERROR SUMMARY: 0 errors"),
-        "no clean error summary:\n{output}"
-    );
-    assert!(
-        !report.contains("are definitely lost") && !report.contains("Invalid "),
-        "valgrind reported errors:\n{output}"
-    );
+    let Some(clean) = run_clean_under_valgrind("abuse_test.c", &["-pthread"], |work| {
+        let data = work.join("data");
+        std::fs::create_dir(&data).unwrap();
+        // Few rounds of the reopen-after-free race, under memcheck's slowdown; no fork:
+        // memcheck counts a child's copy of the parent's threads as leaked.
+        let mut args: Vec<std::ffi::OsString> =
+            vec!["suite".into(), collector.url().into(), secret.into()];
+        args.extend([data.into_os_string(), "5".into(), "no-fork".into()]);
+        args
+    }) else {
+        return;
+    };
     figures::report(&format!(
         "valgrind: tests/c/abuse_test.c ({}) ran clean under memcheck: 0 errors, 0 bytes \
          definitely lost, threads whose first call came from a thread-exit destructor \
          included ({:.1} s)",
-        summary_line(&stdout).unwrap_or("no summary"),
-        started.elapsed().as_secs_f64()
+        summary_line(&clean.stdout).unwrap_or("no summary"),
+        clean.seconds
     ));
 }
 

@@ -34,54 +34,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int passed;
-static int failed;
-
-static const char *last_message(void)
-{
-    static _Thread_local char message[1100];
-    hamustro_last_error_message(message, sizeof message);
-    return message;
-}
-
-static void check_at(int ok, const char *what, int line)
-{
-    if (ok) {
-        passed++;
-        return;
-    }
-    failed++;
-    fprintf(stderr, "FAIL line %d: %s (last error: %s)\n", line, what, last_message());
-}
-
-#define CHECK(expr) check_at((expr) ? 1 : 0, #expr, __LINE__)
-#define CHECK_STATUS(call, expected) check_status_at((call), (expected), #call, __LINE__)
-
-static void check_status_at(hamustro_status got, hamustro_status expected, const char *what,
-                            int line)
-{
-    if (got == expected) {
-        passed++;
-        return;
-    }
-    failed++;
-    fprintf(stderr, "FAIL line %d: %s gave %s, expected %s (last error: %s)\n", line, what,
-            hamustro_status_name(got), hamustro_status_name(expected), last_message());
-}
-
-#define CHECK_MESSAGE(needle) check_message_at((needle), __LINE__)
-
-static void check_message_at(const char *needle, int line)
-{
-    const char *message = last_message();
-    if (strstr(message, needle) != NULL) {
-        passed++;
-        return;
-    }
-    failed++;
-    fprintf(stderr, "FAIL line %d: last error \"%s\" does not contain \"%s\"\n", line, message,
-            needle);
-}
+#include "check.h"
 
 static const char *url;
 static const char *secret;

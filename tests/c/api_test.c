@@ -26,62 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int passed;
-static int failed;
-
-/* Records one check; on failure prints where and the library's last message. */
-static void check_at(int ok, const char *what, int line)
-{
-    if (ok) {
-        passed++;
-        return;
-    }
-    failed++;
-    char message[512];
-    hamustro_last_error_message(message, sizeof message);
-    fprintf(stderr, "FAIL line %d: %s (last error: %s)\n", line, what, message);
-}
-
-#define CHECK(expr) check_at((expr) ? 1 : 0, #expr, __LINE__)
-
-/* `call` returns `expected`. */
-#define CHECK_STATUS(call, expected) check_status_at((call), (expected), #call, __LINE__)
-
-static void check_status_at(hamustro_status got, hamustro_status expected, const char *what,
-                            int line)
-{
-    if (got == expected) {
-        passed++;
-        return;
-    }
-    failed++;
-    char message[512];
-    hamustro_last_error_message(message, sizeof message);
-    fprintf(stderr, "FAIL line %d: %s gave %s, expected %s (last error: %s)\n", line, what,
-            hamustro_status_name(got), hamustro_status_name(expected), message);
-}
-
-/* This thread's last error message, in a static buffer. */
-static const char *last_message(void)
-{
-    static char message[1024];
-    hamustro_last_error_message(message, sizeof message);
-    return message;
-}
-
-/* The last error message contains `needle`. */
-#define CHECK_MESSAGE(needle) check_message_at((needle), __LINE__)
-
-static void check_message_at(const char *needle, int line)
-{
-    const char *message = last_message();
-    if (strstr(message, needle) != NULL) {
-        passed++;
-        return;
-    }
-    failed++;
-    fprintf(stderr, "FAIL line %d: last error %s does not contain %s\n", line, message, needle);
-}
+#include "check.h"
 
 /* Not valid UTF-8: a lone continuation byte and a truncated sequence. */
 static const char INVALID_UTF8[] = {'b', 'a', 'd', (char)0x80, (char)0xE2, (char)0x82, 0};
