@@ -1,39 +1,30 @@
 #!/usr/bin/env bash
 # Installs a Swift toolchain for the Swift binding's tests: Debian 12 has none, so we
-# build a Debian trixie chroot holding Debian's `swiftlang` package. The chroot lives
-# outside the work tree (so a kept machine reuses it) and is marked ready only once
-# complete, so an interrupted install is redone rather than half-used.
+# build a Debian trixie chroot holding Debian's `swiftlang` package (made and marked
+# ready as scripts/trixie-chroot.sh describes). A kept machine reuses it.
 set -euo pipefail
+# shellcheck source=trixie-chroot.sh
+source "$(dirname "${BASH_SOURCE[0]}")/trixie-chroot.sh"
 
 root="${HAMUSTRO_SWIFT_ROOT:-/opt/hamustro-swift}"
-marker="$root/.hamustro-ready"
+# The marker of the whole chroot (the name it has always had, so that chroots made
+# before the shared helper are reused).
+marker=.hamustro-ready
 
-if [ -f "$marker" ]; then
-  echo "swift chroot ready at $root"
-  exit 0
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-if ! command -v debootstrap >/dev/null 2>&1; then
-  apt-get update -qq
-  apt-get install -y -qq debootstrap >/dev/null
-fi
-
-# A half-made chroot from an interrupted run: start over, but only when nothing is
-# mounted inside it (deleting through a bind mount would delete the mounted tree).
-if [ -d "$root" ]; then
-  if grep -q " $root/" /proc/mounts; then
-    echo "refusing to remove $root: something is mounted inside it" >&2
-    exit 1
+ready() {
+  if [ -f "$root/$marker" ]; then
+    echo "swift chroot ready at $root"
+    exit 0
   fi
-  rm -rf "$root"
-fi
+}
 
-debootstrap --variant=minbase trixie "$root" http://deb.debian.org/debian >/dev/null
-mount -t proc proc "$root/proc"
-trap 'umount "$root/proc" || true' EXIT
-chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
-  apt-get install -y -qq --no-install-recommends swiftlang libc6-dev >/dev/null
-chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin swift --version
-touch "$marker"
+ready
+trixie_chroot_lock "$root"
+ready # made by the run we waited for
+trixie_chroot_base "$root"
+trixie_chroot_install "$root" .hamustro-swift-packages swiftlang libc6-dev
+trixie_chroot_mount "$root"
+trap trixie_chroot_unmount EXIT
+trixie_chroot_run "$root" swift --version
+touch "$root/$marker"
 echo "swift chroot ready at $root"

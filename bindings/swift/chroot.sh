@@ -14,6 +14,8 @@
 
 package="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$package/../.." && pwd)"
+# shellcheck source=../../scripts/trixie-chroot.sh
+source "$repo/scripts/trixie-chroot.sh"
 root="${HAMUSTRO_SWIFT_ROOT:-/opt/hamustro-swift}"
 # The Rust library and the development collector (cargo's debug profile).
 libdir="$repo/target/debug"
@@ -29,14 +31,9 @@ chroot_env=()
 
 # Mount what is missing and unmount exactly that on the way out (the chroot must not
 # be deleted while the work tree is bound inside it). A mount already present, e.g.
-# from a run still going on, is used and left alone.
-mounted=()
+# from a run still going on, is used and left alone (trixie_chroot_mount).
 chroot_cleanup() {
-  local i
-  for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do
-    umount "${mounted[i]}" 2>/dev/null || umount -l "${mounted[i]}" || true
-  done
-  mounted=()
+  trixie_chroot_unmount
   rm -rf "${root:?}$tmp"
 }
 trap chroot_cleanup EXIT
@@ -54,17 +51,9 @@ chroot_setup() {
   echo "building the Rust library and the development collector" >&2
   (cd "$repo" && cargo build --lib --example collector)
 
-  if ! mountpoint -q "$root/proc"; then
-    # swift finds its own libraries through /proc/self/exe.
-    mount -t proc proc "$root/proc"
-    mounted+=("$root/proc")
-  fi
-  if ! mountpoint -q "$root$repo"; then
-    # The same path inside as outside, so that paths in the build and in #filePath agree.
-    mkdir -p "$root$repo"
-    mount --bind "$repo" "$root$repo"
-    mounted+=("$root$repo")
-  fi
+  # swift finds its own libraries through /proc/self/exe. The work tree is bound at the
+  # same path inside as outside, so that paths in the build and in #filePath agree.
+  trixie_chroot_mount "$root" "$repo"
   mkdir -p "$root$tmp"
 }
 

@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# Builds hamustro for Windows (x86_64-pc-windows-gnu) and tests it under Wine, in the
+# chroot of scripts/windows-toolchain.sh:
+#   1. the DLL, its import library and the static library (cargo build -Zbuild-std),
+#      and hamustro.def (for MSVC's `lib /def:`), whose exports must be the header's
+#      functions;
+#   2. the Rust test suite, with Wine as cargo's runner;
+#   3. tests/c/api_test.c, bindings/c/tests/test_hpp.cpp and the C and C++ examples,
+#      compiled with the MinGW-w64 compilers against include/hamustro.h, linked to the
+#      DLL and run under Wine against the development collector running on the host
+#      (target/debug/examples/collector, at 127.0.0.1).
+#
+#   scripts/windows-test.sh [extra cargo test arguments, e.g. -- --skip crash]
+#
+# The work tree is bound into the chroot at its own path; the Windows build goes to
+# target/windows (so it never touches the host's build), with the Wine prefix in
+# target/windows/wine. Prints "N passed, M failed" and exits non-zero on any failure.
+# Needs root (chroot, mount).
+set -uo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=windows-toolchain.sh
+source "$repo/scripts/windows-toolchain.sh"
+# shellcheck source=dev-collector.sh
+source "$repo/scripts/dev-collector.sh"
+
+if [ "$(id -u)" != 0 ]; then
+  echo "$(basename "$0") needs root (chroot, mount)" >&2
+  exit 1
+fi
+bash "$repo/scripts/windows-toolchain.sh" || {
+  echo "FAILED: the Windows toolchain (scripts/windows-toolchain.sh)"
+  exit 1
+}
+
+target="$repo/target/windows"
+out="$target/$windows_target/debug"
+programs="$target/c"
+secret="windows-test-secret"
+cargo_flags=(--locked -Zbuild-std=std,panic_unwind --target "$windows_target")
+passed=0
+failed=0
+work=""
+
+cleanup() {
+  stop_dev_collector
+  windows_stop_wine "$target"
+  trixie_chroot_unmount
+  [ -n "$work" ] && rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# `check NAME COMMAND...`: runs one check, its output indented.
+check() {
+  local name=$1
+  shift
+  echo "==> $name"
+  if "$@" 2>&1 | sed -u 's/^/    | /'; then
+    passed=$((passed + 1))
+    echo "    ok"
+  else
+    failed=$((failed + 1))
+    echo "    FAILED: $name"
+  fi
+}
+
+# In the chroot, in the work tree, at lower priority (the machine is shared).
+in_chroot() {
+  windows_run sh -c 'cd "$0" && exec nice -n 10 "$@"' "$repo" "$@"
+}
+
+summary() {
+  echo
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
+  exit
+}
+
+windows_env_for "$target"
+if ! trixie_chroot_certificates "$windows_root" || ! trixie_chroot_mount "$windows_root" "$repo" ||
+  ! windows_prepare "$target" || ! mkdir -p "$programs" ||
+  ! work=$(mktemp -d "$programs/run.XXXXXX"); then
+  echo "FAILED: preparing the chroot $windows_root for the work tree"
+  exit 1
+fi
+
+# ---------------------------------------------------------------------------------
+# 1. The libraries
+# ---------------------------------------------------------------------------------
+
+built_libraries() {
+  local file
+  for file in hamustro.dll libhamustro.dll.a libhamustro.a; do
+    [ -f "$out/$file" ] || { echo "missing: $out/$file"; return 1; }
+  done
+  ls -l "$out/hamustro.dll" "$out/libhamustro.dll.a" "$out/libhamustro.a"
+}
+
+# hamustro.def, from the DLL's own export table (gendef): what the DLL exports, which
+# must be exactly the functions the header declares.
+def_file() {
+  in_chroot sh -c "cd '$out' && gendef - hamustro.dll > hamustro.def.tmp" &&
+    mv "$out/hamustro.def.tmp" "$out/hamustro.def" || return 1
+  local exported declared
+  exported=$(awk 'f && NF { print $1 } /^EXPORTS/ { f = 1 }' "$out/hamustro.def" | sort)
+  # cbindgen writes each declaration on one line, outside comments.
+  declared=$(grep -E '^[a-z].*\bhamustro_[a-z0-9_]+\(' "$repo/include/hamustro.h" |
+    sed -E 's/^.*\b(hamustro_[a-z0-9_]+)\(.*$/\1/' | sort -u)
+  if [ "$exported" != "$declared" ]; then
+    echo "the DLL's exports differ from the header's functions (< DLL, > header):"
+    diff <(echo "$exported") <(echo "$declared")
+    return 1
+  fi
+  echo "$(wc -l <<<"$exported") functions exported, as declared in include/hamustro.h"
+  head -n 4 "$out/hamustro.def"
+}
+
+check "cargo build --lib --target $windows_target" in_chroot cargo build "${cargo_flags[@]}" --lib
+check "hamustro.dll, libhamustro.dll.a, libhamustro.a" built_libraries
+if [ "$failed" -gt 0 ]; then
+  echo "    (nothing else to test without the libraries)"
+  summary
+fi
+check "hamustro.def (gendef) exports exactly the header's functions" def_file
+
+# ---------------------------------------------------------------------------------
+# 2. The Rust test suite under Wine
+# ---------------------------------------------------------------------------------
+
+check "cargo test --target $windows_target (under Wine)" \
+  in_chroot cargo test "${cargo_flags[@]}" --no-fail-fast "$@"
+
+# ---------------------------------------------------------------------------------
+# 3. C and C++ programs, linked to the DLL, against the host's collector
+# ---------------------------------------------------------------------------------
+
+# compile COMPILER SOURCE PROGRAM [FLAGS...]: -lhamustro finds the import library
+# libhamustro.dll.a first; the DLL is copied next to the programs, where Windows looks.
+compile() {
+  local compiler=$1 source=$2 program=$3
+  shift 3
+  cp "$out/hamustro.dll" "$programs/" &&
+    in_chroot "$compiler" "$@" -Wall -Wextra -Werror -I"$repo/include" \
+      -I"$repo/bindings/c" "$source" -o "$programs/$program" -L"$out" -lhamustro -pthread
+}
+
+# run_program PROGRAM ARGS...: under Wine, from the programs' directory; it must exit
+# 0, and a program that prints a summary must print "N passed, 0 failed".
+run_program() {
+  local program=$1 log="$work/$1.log" status=0
+  shift
+  in_chroot timeout 300 wine "$programs/$program" "$@" >"$log" 2>&1 || status=$?
+  cat "$log"
+  [ "$status" -eq 0 ] || { echo "$program exited with status $status"; return 1; }
+  if grep -qE '^[0-9]+ passed, [0-9]+ failed' "$log"; then
+    grep -qE '^[1-9][0-9]* passed, 0 failed$' "$log" || return 1
+  fi
+}
+
+check "compile tests/c/api_test.c (x86_64-w64-mingw32-gcc)" \
+  compile x86_64-w64-mingw32-gcc "$repo/tests/c/api_test.c" api_test.exe -std=c11
+check "compile bindings/c/tests/test_hpp.cpp (x86_64-w64-mingw32-g++)" \
+  compile x86_64-w64-mingw32-g++ "$repo/bindings/c/tests/test_hpp.cpp" test_hpp.exe -std=c++17
+check "compile bindings/c/example.c" \
+  compile x86_64-w64-mingw32-gcc "$repo/bindings/c/example.c" example.exe -std=c11
+check "compile bindings/c/example.cpp" \
+  compile x86_64-w64-mingw32-g++ "$repo/bindings/c/example.cpp" example-cpp.exe -std=c++17
+
+echo "==> the development collector (host, target/debug/examples/collector)"
+if (cd "$repo" && nice -n 10 cargo build --quiet --example collector) &&
+  start_dev_collector "$repo/target/debug/examples/collector" "$secret" "$work"; then
+  url=$dev_collector_url
+  for program in api_test test_hpp example example-cpp; do
+    if [ -f "$programs/$program.exe" ]; then
+      check "$program.exe under Wine against $url" \
+        run_program "$program.exe" "$url" "$secret" "$work/$program.sqlite3"
+    fi
+  done
+  stop_dev_collector
+else
+  failed=$((failed + 1))
+  echo "    FAILED: could not start the development collector"
+fi
+
+summary
