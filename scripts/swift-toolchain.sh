@@ -3,7 +3,7 @@
 # build a Debian trixie chroot holding Debian's `swiftlang` package (made and marked
 # ready as scripts/trixie-chroot.sh describes). A kept machine reuses it.
 set -euo pipefail
-# shellcheck source=trixie-chroot.sh
+# shellcheck source-path=SCRIPTDIR source=trixie-chroot.sh
 source "$(dirname "${BASH_SOURCE[0]}")/trixie-chroot.sh"
 
 root="${HAMUSTRO_SWIFT_ROOT:-/opt/hamustro-swift}"

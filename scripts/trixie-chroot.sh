@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the scripts that keep a Debian trixie chroot for toolchains Debian 12
 # lacks (scripts/swift-toolchain.sh, scripts/windows-toolchain.sh). Every chroot is
 # made the same careful way:
@@ -125,7 +126,7 @@ trixie_chroot_base() {
   # A half-made chroot from an interrupted run: start over, but only when nothing is
   # mounted inside it.
   if [ -e "$root" ]; then
-    if grep -q " $root[/ ]" /proc/mounts; then
+    if grep -q " ${root}[/ ]" /proc/mounts; then
       echo "refusing to remove $root: something is mounted inside it" >&2
       return 1
     fi

@@ -19,9 +19,9 @@
 set -uo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# shellcheck source=windows-toolchain.sh
+# shellcheck source-path=SCRIPTDIR source=windows-toolchain.sh
 source "$repo/scripts/windows-toolchain.sh"
-# shellcheck source=dev-collector.sh
+# shellcheck source-path=SCRIPTDIR source=dev-collector.sh
 source "$repo/scripts/dev-collector.sh"
 
 if [ "$(id -u)" != 0 ]; then
@@ -37,7 +37,7 @@ target="$repo/target/windows"
 out="$target/$windows_target/debug"
 programs="$target/c"
 secret="windows-test-secret"
-cargo_flags=(--locked -Zbuild-std=std,panic_unwind --target "$windows_target")
+cargo_flags=(--locked "-Zbuild-std=std,panic_unwind" --target "$windows_target")
 passed=0
 failed=0
 work=""

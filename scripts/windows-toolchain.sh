@@ -19,7 +19,7 @@
 #
 # Needs root (debootstrap, chroot, mount). $HAMUSTRO_CROSS_ROOT moves the chroot.
 
-# shellcheck source=trixie-chroot.sh
+# shellcheck source-path=SCRIPTDIR source=trixie-chroot.sh
 source "$(dirname "${BASH_SOURCE[0]}")/trixie-chroot.sh"
 
 windows_root="${HAMUSTRO_CROSS_ROOT:-/opt/hamustro-cross}"
