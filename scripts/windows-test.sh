@@ -151,7 +151,9 @@ compile() {
 run_program() {
   local program=$1 log="$work/$1.log" status=0
   shift
-  in_chroot timeout 300 wine "$programs/$program" "$@" >"$log" 2>&1 || status=$?
+  # Windows programs end their lines with CR LF.
+  in_chroot timeout 300 wine "$programs/$program" "$@" 2>&1 | tr -d '\r' >"$log" ||
+    status=${PIPESTATUS[0]}
   cat "$log"
   [ "$status" -eq 0 ] || { echo "$program exited with status $status"; return 1; }
   if grep -qE '^[0-9]+ passed, [0-9]+ failed' "$log"; then

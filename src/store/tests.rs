@@ -306,6 +306,8 @@ fn a_database_of_a_newer_schema_is_refused_and_left_untouched() {
     assert!(error.message().contains("newer hamustro"), "{error}");
 }
 
+/// Unix has FIFOs and /dev/null to try; Windows has neither in its file system.
+#[cfg(unix)]
 #[test]
 fn paths_that_are_not_regular_files_are_refused_without_blocking() {
     let dir = tempfile::tempdir().unwrap();
@@ -329,6 +331,7 @@ fn paths_that_are_not_regular_files_are_refused_without_blocking() {
     }
 }
 
+#[cfg(unix)]
 #[test]
 fn database_file_is_private_to_its_owner() {
     use std::os::unix::fs::PermissionsExt as _;
