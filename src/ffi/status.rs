@@ -143,3 +143,24 @@ pub extern "C" fn hamustro_status_name(status: u32) -> *const c_char {
     };
     name.as_ptr().cast()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_message_is_cut_at_a_character_boundary_and_marked() {
+        let mut last = LastError {
+            len: 0,
+            bytes: [0; MAX_ERROR_MESSAGE_BYTES],
+        };
+        let long = "é".repeat(MAX_ERROR_MESSAGE_BYTES);
+        last.set(&long);
+        let kept = last.message();
+        assert!(kept.len() <= MAX_ERROR_MESSAGE_BYTES);
+        assert!(kept.ends_with('…'), "{kept}");
+        assert!(long.starts_with(kept.trim_end_matches('…')));
+        last.set("short");
+        assert_eq!(last.message(), "short");
+    }
+}
