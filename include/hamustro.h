@@ -169,8 +169,8 @@ extern "C" {
 #endif // __cplusplus
 
 // Creates a configuration with every option at its default and writes its handle to
-// `*out_config`. Set at least the six required fields (collector_url,
-// shared_secret_key, device_id, client_id, system_version, product_version), create
+// `*out_config`. Set at least the five required fields (collector_url,
+// shared_secret_key, device_id, client_id, product_version), create
 // trackers from it with `hamustro_tracker_new`, then free it with
 // `hamustro_config_free` (a tracker keeps its own copy).
 //
@@ -214,7 +214,10 @@ hamustro_status hamustro_config_set_device_id(hamustro_config config, const char
 // As for `hamustro_config_set_collector_url`.
 hamustro_status hamustro_config_set_client_id(hamustro_config config, const char *value);
 
-// Required. The operating system's version, e.g. "14.1". Part of the session.
+// The operating system's version, e.g. "14.1". Part of the session. When never set,
+// the running system's is sent: "10.0.22631" (Windows: major.minor.build),
+// "14.4.1" (macOS, iOS), the kernel release (Linux, e.g. "6.1.0-18-amd64"); an
+// empty value is refused.
 //
 // # Safety
 // As for `hamustro_config_set_collector_url`.

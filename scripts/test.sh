@@ -5,7 +5,7 @@
 # (scripts/fuzz.sh, also `make fuzz`, 60 s a target). Each prints
 # its runner's summary; this script fails if any part fails. Usage: make test.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 bash scripts/setup.sh || {
   echo "FAILED: installing the test prerequisites (scripts/setup.sh)"
@@ -29,10 +29,8 @@ run "Rust tests (core, C API, C program, header)" cargo test
 run "C and C++ bindings" bash bindings/c/run-tests.sh
 run "Python binding" bash bindings/python/run-tests.sh
 run "Swift binding" bash bindings/swift/run-tests.sh
-# The Windows DLL, its unit tests and the C/C++ programs under Wine; the integration
-# tests that start Linux programs are not yet ported (issue 10).
-run "Windows under Wine (DLL, import and static libraries, .def, unit tests, C/C++ programs)" \
-  bash scripts/windows-test.sh --lib
+run "Windows under Wine (DLL, import and static libraries, .def, the Rust suite, C/C++ programs)" \
+  bash scripts/windows-test.sh
 run "Sanitizers (the Rust suite and C/C++ programs under ASan+LSan and TSan)" \
   bash scripts/sanitize.sh
 run "Fuzzers (cargo-fuzz, ${FUZZ_SECONDS:-20} s per target, from the seeds and regressions)" \

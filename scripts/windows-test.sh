@@ -4,11 +4,15 @@
 #   1. the DLL, its import library and the static library (cargo build -Zbuild-std),
 #      and hamustro.def (for MSVC's `lib /def:`), whose exports must be the header's
 #      functions;
-#   2. the Rust test suite, with Wine as cargo's runner;
-#   3. tests/c/api_test.c, bindings/c/tests/test_hpp.cpp and the C and C++ examples,
-#      compiled with the MinGW-w64 compilers against include/hamustro.h, linked to the
-#      DLL and run under Wine against the development collector running on the host
-#      (target/debug/examples/collector, at 127.0.0.1).
+#   2. tests/c/api_test.c, tests/c/abuse_test.c, bindings/c/tests/test_hpp.cpp and the
+#      C and C++ examples, compiled with the MinGW-w64 compilers against
+#      include/hamustro.h and linked to the DLL;
+#   3. the Rust test suite, with Wine as cargo's runner. A test under Wine cannot start
+#      Linux programs, so the C test programs come from step 2
+#      (HAMUSTRO_TEST_PROGRAMS) and the self-signed HTTPS server of tests/tls.rs runs
+#      on the host (HAMUSTRO_TEST_TLS_URL);
+#   4. the C and C++ programs under Wine against the development collector running on
+#      the host (target/debug/examples/collector, at 127.0.0.1).
 #
 #   scripts/windows-test.sh [extra cargo test arguments, e.g. -- --skip crash]
 #
@@ -42,8 +46,29 @@ passed=0
 failed=0
 work=""
 
+tls_server_pid=""
+stop_tls_server() {
+  if [ -n "$tls_server_pid" ]; then
+    kill "$tls_server_pid" 2>/dev/null
+    wait "$tls_server_pid" 2>/dev/null
+    tls_server_pid=""
+  fi
+}
+
+# start_tls_server: tests/support/tls_server.py on the host; sets tls_url.
+start_tls_server() {
+  mkdir -p "$work/tls" && mkfifo "$work/tls/port" || return 1
+  python3 "$repo/tests/support/tls_server.py" "$work/tls" >"$work/tls/port" &
+  tls_server_pid=$!
+  local port=""
+  read -r port <"$work/tls/port" || true
+  [ -n "$port" ] || { echo "the TLS server did not start"; return 1; }
+  tls_url="https://127.0.0.1:$port"
+}
+
 cleanup() {
   stop_dev_collector
+  stop_tls_server
   windows_stop_wine "$target"
   trixie_chroot_unmount
   [ -n "$work" ] && rm -rf "$work"
@@ -80,7 +105,7 @@ summary() {
 
 windows_env_for "$target"
 if ! trixie_chroot_certificates "$windows_root" || ! trixie_chroot_mount "$windows_root" "$repo" ||
-  ! windows_prepare "$target" || ! mkdir -p "$programs" ||
+  ! windows_prepare "$target" || ! windows_start_wine || ! mkdir -p "$programs" ||
   ! work=$(mktemp -d "$programs/run.XXXXXX"); then
   echo "FAILED: preparing the chroot $windows_root for the work tree"
   exit 1
@@ -96,6 +121,16 @@ built_libraries() {
     [ -f "$out/$file" ] || { echo "missing: $out/$file"; return 1; }
   done
   ls -l "$out/hamustro.dll" "$out/libhamustro.dll.a" "$out/libhamustro.a"
+  # Shipping the DLL must be enough: it may import system DLLs only, never a MinGW
+  # runtime one (libgcc_s, libwinpthread, libstdc++).
+  local imports
+  imports=$(in_chroot x86_64-w64-mingw32-objdump -p "$out/hamustro.dll" |
+    sed -n 's/^[[:space:]]*DLL Name: //p' | sort -fu)
+  echo "hamustro.dll imports:" $imports
+  if grep -qiE '^lib|mingw' <<<"$imports"; then
+    echo "hamustro.dll needs a MinGW runtime DLL"
+    return 1
+  fi
 }
 
 # hamustro.def, from the DLL's own export table (gendef): what the DLL exports, which
@@ -125,15 +160,27 @@ if [ "$failed" -gt 0 ]; then
 fi
 check "hamustro.def (gendef) exports exactly the header's functions" def_file
 
-# ---------------------------------------------------------------------------------
-# 2. The Rust test suite under Wine
-# ---------------------------------------------------------------------------------
+# The system libraries a static link of libhamustro.a needs, as rustc reports them,
+# must be the ones the README lists.
+static_link_libraries() {
+  local reported listed
+  reported=$(in_chroot cargo rustc "${cargo_flags[@]}" --lib --crate-type staticlib -- \
+    --print native-static-libs 2>&1 | sed -n 's/^note: native-static-libs: //p' |
+    tr ' ' '\n' | grep -E '^-l' | sort -u)
+  [ -n "$reported" ] || { echo "rustc reported no native-static-libs"; return 1; }
+  listed=$(sed -n 's/^Static link (MinGW): `\(.*\)`$/\1/p' "$repo/README.md" | tr ' ' '\n' |
+    grep -E '^-l[^:]' | sort -u)
+  if [ "$reported" != "$listed" ]; then
+    echo "README.md's 'Static link (MinGW)' line differs from rustc's list (< rustc, > README):"
+    diff <(echo "$reported") <(echo "$listed")
+    return 1
+  fi
+  echo "libhamustro.a needs:" $reported
+}
+check "the README lists the system libraries of a static link" static_link_libraries
 
-check "cargo test --target $windows_target (under Wine)" \
-  in_chroot cargo test "${cargo_flags[@]}" --no-fail-fast "$@"
-
 # ---------------------------------------------------------------------------------
-# 3. C and C++ programs, linked to the DLL, against the host's collector
+# 2. C and C++ programs, linked to the DLL
 # ---------------------------------------------------------------------------------
 
 # compile COMPILER SOURCE PROGRAM [FLAGS...]: -lhamustro finds the import library
@@ -145,6 +192,52 @@ compile() {
     in_chroot "$compiler" "$@" -Wall -Wextra -Werror -I"$repo/include" \
       -I"$repo/bindings/c" "$source" -o "$programs/$program" -L"$out" -lhamustro -pthread
 }
+
+check "compile tests/c/api_test.c (x86_64-w64-mingw32-gcc)" \
+  compile x86_64-w64-mingw32-gcc "$repo/tests/c/api_test.c" api_test.exe -std=c11
+check "compile tests/c/abuse_test.c" \
+  compile x86_64-w64-mingw32-gcc "$repo/tests/c/abuse_test.c" abuse_test.exe -std=c11
+check "compile bindings/c/tests/test_hpp.cpp (x86_64-w64-mingw32-g++)" \
+  compile x86_64-w64-mingw32-g++ "$repo/bindings/c/tests/test_hpp.cpp" test_hpp.exe -std=c++17
+check "compile bindings/c/example.c" \
+  compile x86_64-w64-mingw32-gcc "$repo/bindings/c/example.c" example.exe -std=c11
+check "compile bindings/c/example.cpp" \
+  compile x86_64-w64-mingw32-g++ "$repo/bindings/c/example.cpp" example-cpp.exe -std=c++17
+
+# The C example linked statically, with exactly the libraries the README lists: it
+# must then need no hamustro.dll.
+compile_static() {
+  local libraries
+  read -ra libraries < <(sed -n 's/^Static link (MinGW): `\(.*\)`$/\1/p' "$repo/README.md")
+  in_chroot x86_64-w64-mingw32-gcc -std=c11 -Wall -Wextra -Werror -I"$repo/include" \
+    "$repo/bindings/c/example.c" -o "$programs/example-static.exe" -L"$out" "${libraries[@]}" ||
+    return 1
+  if in_chroot x86_64-w64-mingw32-objdump -p "$programs/example-static.exe" |
+    grep -qi 'DLL Name: hamustro.dll'; then
+    echo "example-static.exe still imports hamustro.dll"
+    return 1
+  fi
+}
+check "link bindings/c/example.c statically (libhamustro.a and the README's libraries)" \
+  compile_static
+
+# ---------------------------------------------------------------------------------
+# 3. The Rust test suite under Wine
+# ---------------------------------------------------------------------------------
+
+tls_url=""
+if ! start_tls_server; then
+  failed=$((failed + 1))
+  echo "    FAILED: could not start tests/support/tls_server.py on the host"
+fi
+check "cargo test --target $windows_target (under Wine)" \
+  in_chroot env HAMUSTRO_TEST_PROGRAMS="$programs" HAMUSTRO_TEST_TLS_URL="$tls_url" \
+  cargo test "${cargo_flags[@]}" --no-fail-fast "$@"
+stop_tls_server
+
+# ---------------------------------------------------------------------------------
+# 4. The C and C++ programs under Wine, against the host's collector
+# ---------------------------------------------------------------------------------
 
 # run_program PROGRAM ARGS...: under Wine, from the programs' directory; it must exit
 # 0, and a program that prints a summary must print "N passed, 0 failed".
@@ -161,20 +254,11 @@ run_program() {
   fi
 }
 
-check "compile tests/c/api_test.c (x86_64-w64-mingw32-gcc)" \
-  compile x86_64-w64-mingw32-gcc "$repo/tests/c/api_test.c" api_test.exe -std=c11
-check "compile bindings/c/tests/test_hpp.cpp (x86_64-w64-mingw32-g++)" \
-  compile x86_64-w64-mingw32-g++ "$repo/bindings/c/tests/test_hpp.cpp" test_hpp.exe -std=c++17
-check "compile bindings/c/example.c" \
-  compile x86_64-w64-mingw32-gcc "$repo/bindings/c/example.c" example.exe -std=c11
-check "compile bindings/c/example.cpp" \
-  compile x86_64-w64-mingw32-g++ "$repo/bindings/c/example.cpp" example-cpp.exe -std=c++17
-
 echo "==> the development collector (host, target/debug/examples/collector)"
 if (cd "$repo" && nice -n 10 cargo build --quiet --example collector) &&
   start_dev_collector "$repo/target/debug/examples/collector" "$secret" "$work"; then
   url=$dev_collector_url
-  for program in api_test test_hpp example example-cpp; do
+  for program in api_test test_hpp example example-cpp example-static; do
     if [ -f "$programs/$program.exe" ]; then
       check "$program.exe under Wine against $url" \
         run_program "$program.exe" "$url" "$secret" "$work/$program.sqlite3"

@@ -70,15 +70,28 @@ windows_run() {
 # refuses another).
 windows_prepare() {
   local target=$1
-  mkdir -p "$windows_root$target/xdg-runtime"
+  mkdir -p "$windows_root$target/xdg-runtime" "$windows_root$target/wine"
   chmod 700 "$windows_root$target/xdg-runtime"
 }
 
-# Waits for the Wine server of a target directory's prefix to exit, so that nothing in
-# the chroot is still running (or holding a mount) when it is unmounted.
+# Starts the Wine server of a target directory's prefix, persistent: by default it
+# exits a few seconds after its last program, and a program starting just then fails
+# ("wine client error: recvmsg: Connection reset by peer"). Call windows_env_for first.
+# It also boots the prefix with its output thrown away: Wine's own services
+# (services.exe, winedevice.exe...) start with the first program and would otherwise
+# keep that program's stdout open for as long as the server runs.
+windows_start_wine() {
+  windows_run wineserver -p >/dev/null 2>&1 &&
+    windows_run timeout 300 wine wineboot.exe -i </dev/null >/dev/null 2>&1
+}
+
+# Stops the Wine server of a target directory's prefix (and anything still running
+# under it) and waits for it to exit, so that nothing in the chroot is still running
+# (or holding a mount) when it is unmounted.
 windows_stop_wine() {
   [ -d "$windows_root$1/wine" ] || return 0
   windows_env_for "$1"
+  timeout 60 chroot "$windows_root" env "${windows_env[@]}" wineserver -k 2>/dev/null || true
   timeout 60 chroot "$windows_root" env "${windows_env[@]}" wineserver -w 2>/dev/null || true
 }
 

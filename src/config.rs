@@ -49,6 +49,7 @@ pub struct TrackerConfig {
     /// The raw device id; the library sends its sha256 hex.
     pub device_id: String,
     pub client_id: String,
+    /// The OS version; empty means the running system's (see `platform::os_version`).
     pub system_version: String,
     pub product_version: String,
     pub env: Environment,
@@ -115,6 +116,14 @@ impl Default for TrackerConfig {
 }
 
 impl TrackerConfig {
+    /// Fills what the app left to the library to find out: the OS version.
+    pub fn with_detected(mut self) -> TrackerConfig {
+        if self.system_version.is_empty() {
+            self.system_version = crate::context::detected_system_version().unwrap_or_default();
+        }
+        self
+    }
+
     /// Checks what a tracker cannot work without, naming the first offending field.
     pub fn validate(&self) -> Result<()> {
         let required = [
@@ -127,7 +136,12 @@ impl TrackerConfig {
         ];
         for (name, value) in required {
             if value.is_empty() {
-                return Err(Error::invalid(format!("{name} is required")));
+                let why = if name == "system_version" {
+                    " (the operating system's version could not be detected)"
+                } else {
+                    ""
+                };
+                return Err(Error::invalid(format!("{name} is required{why}")));
             }
         }
         let url = CollectorUrl::parse(&self.collector_url)?;

@@ -107,6 +107,12 @@ pub fn detected_system() -> Option<String> {
     Some(name.to_string())
 }
 
+/// The operating system's version, for the collection's `system_version` when the
+/// app sets none.
+pub fn detected_system_version() -> Option<String> {
+    platform::os_version()
+}
+
 /// The locale's language as a BCP 47 tag (`en_US.UTF-8` → `en-US`), for the
 /// collection's `system_language` when the app sets none.
 pub fn detected_system_language() -> Option<String> {

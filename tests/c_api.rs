@@ -15,7 +15,9 @@ use std::process::Command;
 use std::time::Duration;
 
 use sha2::{Digest as _, Sha256};
-use support::c_program::{compile, compile_api_test, repo_root, run};
+use support::c_program::{
+    can_compile_with, compile, compile_api_test, program_path, repo_root, run,
+};
 use support::collector::{Collector, ReceivedEvent};
 
 /// Long enough for a slow machine, short enough that a hanging program fails the test.
@@ -26,7 +28,7 @@ fn c_program_exercises_every_function_and_its_events_arrive_intact() {
     let secret = "c-api-test-secret";
     let collector = Collector::start(secret);
     let work = tempfile::tempdir().unwrap();
-    let program = work.path().join("api_test");
+    let program = program_path(work.path(), "api_test");
     compile_api_test(&program, &[]);
 
     let output = run_program(
@@ -172,14 +174,14 @@ fn c_program_exercises_every_function_and_its_events_arrive_intact() {
 #[test]
 fn cpp_wrapper_test_passes_and_its_events_arrive_intact() {
     let cxx = std::env::var("CXX").unwrap_or_else(|_| "g++".to_owned());
-    if Command::new(&cxx).arg("--version").output().is_err() {
+    if !can_compile_with(&cxx) {
         println!("note: {cxx} is not installed; skipping the C++ wrapper test");
         return;
     }
     let secret = "cpp-api-test-secret";
     let collector = Collector::start(secret);
     let work = tempfile::tempdir().unwrap();
-    let program = work.path().join("test_hpp");
+    let program = program_path(work.path(), "test_hpp");
     let bindings = repo_root().join("bindings/c");
     compile(
         &cxx,

@@ -296,13 +296,30 @@ fn the_os_and_locale_fill_what_the_app_left_unset() {
     let tracker = Tracker::new(TrackerConfig {
         system_language: Some("fr-CA".into()),
         country: Some("CA".into()),
+        system_version: String::new(),
         ..config(&collector.url(), &db)
     })
     .unwrap();
     tracker.track_event("E", NONE).unwrap();
     tracker.flush(WAIT).unwrap();
     let event = &collector.events()[0];
-    assert_eq!(event.collection_header.system.as_deref(), Some("Linux"));
+    let system = if cfg!(windows) {
+        "Windows"
+    } else if cfg!(target_os = "macos") {
+        "macOS"
+    } else {
+        "Linux"
+    };
+    assert_eq!(event.collection_header.system.as_deref(), Some(system));
+    let version = &event.collection_header.system_version;
+    assert!(
+        version.starts_with(|c: char| c.is_ascii_digit()) && version.contains('.'),
+        "{version:?}"
+    );
+    assert_eq!(
+        Some(version),
+        hamustro::context::detected_system_version().as_ref()
+    );
     assert_eq!(
         event.collection_header.system_language.as_deref(),
         Some("fr-CA")

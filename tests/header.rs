@@ -4,6 +4,11 @@
 use std::path::Path;
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "cbindgen runs `cargo metadata`, which a test under Wine cannot start; \
+              the header is the same for every platform and checked on the host"
+)]
 fn committed_header_is_what_cbindgen_generates() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let config = cbindgen::Config::from_file(root.join("cbindgen.toml")).unwrap();

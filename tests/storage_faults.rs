@@ -3,10 +3,10 @@
 
 mod support;
 
-use std::io::{BufRead as _, BufReader, Write as _};
 use std::process::{Command, Stdio};
 
 use hamustro::{ErrorKind, Tracker, TrackerConfig};
+use support::child;
 use support::collector::Collector;
 use support::{config, refused_url, temp_db, track_n, SECRET, WAIT};
 
@@ -47,43 +47,37 @@ fn a_damaged_hamustro_database_is_moved_aside_and_tracking_goes_on() {
     assert_eq!(collector.events()[0].nr, 1);
 }
 
+/// The other process: this test binary again, holding SQLite's exclusive lock on the
+/// database until it is killed (as a backup tool or a crashed app would).
+#[test]
+fn child_holds_the_database_locked() {
+    let Some(db) = child::job() else { return };
+    let connection = rusqlite::Connection::open(db).unwrap();
+    connection.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    child::say("locked", 1);
+    loop {
+        std::thread::park();
+    }
+}
+
 #[test]
 fn tracking_goes_on_while_another_process_holds_the_database_locked() {
     let collector = Collector::start(SECRET);
     let (_dir, db) = temp_db();
     // Create the database, then let another process take SQLite's write lock on it.
     drop(Tracker::new(config(&collector.url(), &db)).unwrap());
-    let mut locker = Command::new("python3")
-        .args([
-            "-c",
-            "import sqlite3, sys\n\
-             c = sqlite3.connect(sys.argv[1], isolation_level=None)\n\
-             c.execute('BEGIN EXCLUSIVE')\n\
-             print('locked', flush=True)\n\
-             sys.stdin.readline()\n\
-             c.execute('COMMIT')",
-            db.to_str().unwrap(),
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    let mut line = String::new();
-    BufReader::new(locker.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert_eq!(line.trim(), "locked");
+    let mut locker = child::Child::spawn("child_holds_the_database_locked", db.to_str().unwrap());
+    assert_eq!(
+        locker.next(WAIT).map(|(word, _)| word).as_deref(),
+        Some("locked")
+    );
 
     // Reopening an existing queue needs no write lock.
     let tracker = Tracker::new(config(&collector.url(), &db)).unwrap();
     // Tracking only appends to the journal: it succeeds while SQLite is locked.
     track_n(&tracker, "WhileLocked", 5);
-    assert!(
-        locker.try_wait().unwrap().is_none(),
-        "the lock was still held"
-    );
-    writeln!(locker.stdin.take().unwrap()).unwrap();
-    assert!(locker.wait().unwrap().success());
+    assert!(locker.is_running(), "the lock was still held");
+    locker.kill();
     tracker.flush(WAIT).unwrap();
     assert_eq!(collector.events().len(), 5);
 }
@@ -110,6 +104,10 @@ fn with_tiny_filesystem(size: &str, body: impl FnOnce(&std::path::Path)) {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "fills a tiny tmpfs; there is no small volume to fill under Wine here"
+)]
 fn a_full_disk_is_a_clear_error_and_loses_no_acknowledged_event() {
     with_tiny_filesystem("256k", |dir| {
         let db = dir.join("events.db");

@@ -11,53 +11,23 @@ use hamustro::{ErrorKind, Tracker, TrackerConfig};
 use support::{config, temp_db, WAIT};
 
 /// An HTTPS server on 127.0.0.1 with a self-signed certificate that answers every
-/// POST with 200 (python3's http.server over ssl; the certificate comes from openssl).
+/// POST with 200: `tests/support/tls_server.py`, started for the test, or the one
+/// `HAMUSTRO_TEST_TLS_URL` names (started by scripts/windows-test.sh on the host, since
+/// a test under Wine cannot start Linux programs).
 struct SelfSignedServer {
-    child: Child,
+    child: Option<Child>,
     url: String,
 }
 
 impl SelfSignedServer {
     fn start(dir: &Path) -> SelfSignedServer {
-        let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-        let made = Command::new("openssl")
-            .args([
-                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-            ])
-            .args([
-                "-subj",
-                "/CN=127.0.0.1",
-                "-addext",
-                "subjectAltName=IP:127.0.0.1",
-            ])
-            .arg("-keyout")
-            .arg(&key)
-            .arg("-out")
-            .arg(&cert)
-            .stderr(Stdio::null())
-            .status()
-            .expect("openssl runs");
-        assert!(made.success());
-        let script = "import http.server, ssl, sys\n\
-            class H(http.server.BaseHTTPRequestHandler):\n\
-            \x20   def do_POST(self):\n\
-            \x20       self.rfile.read(int(self.headers['Content-Length']))\n\
-            \x20       self.send_response(200)\n\
-            \x20       self.send_header('Content-Length', '0')\n\
-            \x20       self.end_headers()\n\
-            \x20   def log_message(self, *args):\n\
-            \x20       pass\n\
-            server = http.server.HTTPServer(('127.0.0.1', 0), H)\n\
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)\n\
-            context.load_cert_chain(sys.argv[1], sys.argv[2])\n\
-            server.socket = context.wrap_socket(server.socket, server_side=True)\n\
-            print(server.server_address[1], flush=True)\n\
-            server.serve_forever()\n";
+        if let Ok(url) = std::env::var("HAMUSTRO_TEST_TLS_URL") {
+            return SelfSignedServer { child: None, url };
+        }
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/tls_server.py");
         let mut child = Command::new("python3")
-            .arg("-c")
             .arg(script)
-            .arg(&cert)
-            .arg(&key)
+            .arg(dir)
             .stdout(Stdio::piped())
             .spawn()
             .expect("python3 runs");
@@ -65,15 +35,21 @@ impl SelfSignedServer {
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut port)
             .unwrap();
+        assert!(!port.trim().is_empty(), "the TLS server did not start");
         let url = format!("https://127.0.0.1:{}", port.trim());
-        SelfSignedServer { child, url }
+        SelfSignedServer {
+            child: Some(child),
+            url,
+        }
     }
 }
 
 impl Drop for SelfSignedServer {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 

@@ -12,7 +12,7 @@ mod support;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use support::c_program::{compile_c_test, run};
+use support::c_program::{compile_c_test, program_path, run};
 use support::collector::Collector;
 use support::figures;
 
@@ -55,7 +55,7 @@ fn run_clean_under_valgrind(
         return None;
     }
     let work = tempfile::tempdir().unwrap();
-    let program = work.path().join(source.trim_end_matches(".c"));
+    let program = program_path(work.path(), source.trim_end_matches(".c"));
     let mut flags = vec!["-g"];
     flags.extend_from_slice(extra_flags);
     compile_c_test(source, &program, &flags);
@@ -108,6 +108,10 @@ fn run_clean_under_valgrind(
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "valgrind checks Linux programs only, and no memory checker runs under Wine here"
+)]
 fn the_c_api_test_program_runs_clean_under_valgrind() {
     let secret = "valgrind-test-secret";
     let collector = Collector::start(secret);
@@ -136,6 +140,10 @@ fn the_c_api_test_program_runs_clean_under_valgrind() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "valgrind checks Linux programs only, and no memory checker runs under Wine here"
+)]
 fn the_abuse_program_runs_clean_under_valgrind() {
     let secret = "valgrind-test-secret";
     let collector = Collector::start(secret);

@@ -49,7 +49,7 @@ static const struct demo_event DEMO_EVENTS[] = {
 
 #define DEMO_EVENT_COUNT (sizeof DEMO_EVENTS / sizeof DEMO_EVENTS[0])
 
-/* Creates the configuration: the six required fields, the environment and a few
+/* Creates the configuration: the required fields, the environment and a few
  * optional ones. Returns 0 (never a valid handle) on failure, after reporting it. */
 static hamustro_config make_config(const char *url, const char *secret, const char *db_path)
 {

@@ -402,7 +402,7 @@ public:
         std::string shared_secret_key; ///< Required. Signs every request; never logged.
         std::string device_id;         ///< Required. Raw device id; only its SHA-256 is sent.
         std::string client_id;         ///< Required. The app's identifier at the collector.
-        std::string system_version;    ///< Required. The OS version, e.g. "14.1".
+        std::string system_version;    ///< The OS version, e.g. "14.1"; empty: the running system's.
         std::string product_version;   ///< Required. The app version, e.g. "2.0.0".
         Environment env = Environment::production; ///< Part of the session.
         std::optional<std::string> device_make;      ///< E.g. "Apple".

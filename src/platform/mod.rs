@@ -31,6 +31,7 @@ pub struct FileIdentity {
 /// `create` is set. Refuses, without blocking, anything that is not a regular file
 /// (a FIFO, a device, a directory, a socket).
 pub fn open_regular_file(path: &Path, create: bool) -> io::Result<File> {
+    refuse_device_names(path)?;
     // A FIFO would block the open itself: look before opening, open without
     // blocking, and check again what was opened (the name may have changed between).
     match std::fs::metadata(path) {
@@ -45,6 +46,18 @@ pub fn open_regular_file(path: &Path, create: bool) -> io::Result<File> {
         return Err(not_regular(path, &metadata));
     }
     Ok(file)
+}
+
+/// Windows reaches devices by name (`NUL`, `COM1`, `\\.\PhysicalDrive0`) and cannot
+/// even report such a file's metadata: those names are refused before anything else.
+fn refuse_device_names(path: &Path) -> io::Result<()> {
+    if imp::names_a_device(path) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{} is a device, not a regular file", path.display()),
+        ));
+    }
+    Ok(())
 }
 
 fn not_regular(path: &Path, metadata: &std::fs::Metadata) -> io::Error {
@@ -69,6 +82,7 @@ pub fn identity(file: &File) -> io::Result<FileIdentity> {
 /// anything SQLite relies on (on Unix, without opening it); `None` when nothing is
 /// there.
 pub fn identity_of_path(path: &Path) -> io::Result<Option<FileIdentity>> {
+    refuse_device_names(path)?;
     match std::fs::metadata(path) {
         Ok(metadata) if !metadata.is_file() => return Err(not_regular(path, &metadata)),
         Ok(_) => {}
@@ -147,6 +161,13 @@ pub fn locale_name() -> String {
     imp::locale_name()
 }
 
+/// The operating system's version as its users know it: e.g. "10.0.22631" (Windows:
+/// major.minor.build), "14.4.1" (macOS, iOS), "6.1.0-18-amd64" (Linux and other Unix:
+/// the kernel release). `None` when the system does not say.
+pub fn os_version() -> Option<String> {
+    imp::os_version().filter(|version| !version.trim().is_empty())
+}
+
 /// The per-user directory where applications keep their data; `None` when the
 /// environment names none.
 pub fn data_dir() -> Option<PathBuf> {
@@ -155,6 +176,15 @@ pub fn data_dir() -> Option<PathBuf> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_os_version_is_known_and_starts_with_a_number() {
+        let version = super::os_version().expect("no OS version");
+        assert!(
+            version.starts_with(|c: char| c.is_ascii_digit()),
+            "{version:?}"
+        );
+    }
+
     use super::*;
 
     #[test]

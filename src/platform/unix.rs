@@ -149,8 +149,53 @@ pub(super) fn utc_offset_seconds(epoch_seconds: i64) -> Option<i64> {
     }
 }
 
+/// Unix devices are files like any other: what they are shows in their metadata.
+pub(super) fn names_a_device(_path: &Path) -> bool {
+    false
+}
+
 pub(super) fn canonical_path(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// The product version on Apple platforms (`kern.osproductversion`: the Darwin kernel's
+/// release, which `uname` gives, is not what users know); the kernel release elsewhere.
+pub(super) fn os_version() -> Option<String> {
+    #[cfg(target_vendor = "apple")]
+    if let Some(version) = sysctl_text(c"kern.osproductversion") {
+        return Some(version);
+    }
+    // SAFETY: utsname is plain data (arrays of c_char) that uname fills.
+    let mut name: libc::utsname = unsafe { std::mem::zeroed() };
+    // SAFETY: `name` is a valid, writable utsname.
+    if unsafe { libc::uname(&mut name) } != 0 {
+        return None;
+    }
+    // SAFETY: uname NUL-terminates each field within its array.
+    let release = unsafe { std::ffi::CStr::from_ptr(name.release.as_ptr()) };
+    Some(release.to_string_lossy().into_owned())
+}
+
+#[cfg(target_vendor = "apple")]
+fn sysctl_text(name: &std::ffi::CStr) -> Option<String> {
+    let mut buffer = [0u8; 128];
+    let mut len = buffer.len();
+    // SAFETY: the buffer holds `len` bytes; sysctlbyname writes at most that and sets
+    // `len` to what it wrote; no new value is given.
+    let status = unsafe {
+        libc::sysctlbyname(
+            name.as_ptr(),
+            buffer.as_mut_ptr().cast(),
+            &mut len,
+            std::ptr::null_mut(),
+            0,
+        )
+    };
+    if status != 0 {
+        return None;
+    }
+    let text = std::ffi::CStr::from_bytes_until_nul(&buffer[..len.min(buffer.len())]).ok()?;
+    Some(text.to_string_lossy().into_owned())
 }
 
 /// The POSIX locale for messages: LC_ALL, LC_MESSAGES, then LANG.

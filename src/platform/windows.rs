@@ -13,6 +13,7 @@ use std::os::windows::fs::FileExt as _;
 use std::os::windows::io::AsRawHandle as _;
 use std::path::{Path, PathBuf};
 
+use windows_sys::Wdk::System::SystemServices::RtlGetVersion;
 use windows_sys::Win32::Foundation::{
     ERROR_BUFFER_OVERFLOW, ERROR_LOCK_VIOLATION, ERROR_SUCCESS, FILETIME, HANDLE, SYSTEMTIME,
 };
@@ -28,6 +29,7 @@ use windows_sys::Win32::Storage::FileSystem::{
     GetFileInformationByHandle, LockFileEx, BY_HANDLE_FILE_INFORMATION, LOCKFILE_EXCLUSIVE_LOCK,
     LOCKFILE_FAIL_IMMEDIATELY,
 };
+use windows_sys::Win32::System::SystemInformation::OSVERSIONINFOW;
 use windows_sys::Win32::System::Time::{
     FileTimeToSystemTime, SystemTimeToFileTime, SystemTimeToTzSpecificLocalTime,
 };
@@ -43,6 +45,45 @@ pub(super) fn open_nonblocking(path: &Path, create: bool) -> io::Result<File> {
         .create(create)
         .truncate(false)
         .open(path)
+}
+
+/// A name in the Win32 device namespace (`\\.\NUL`, `\\?\GLOBALROOT\…`; a `\\?\`
+/// path to a drive or a share is an ordinary file name) or whose last component is a
+/// reserved DOS device name (`NUL`, `CON`, `COM1.log`, `lpt2 .txt`), which reaches the
+/// device whatever the directory.
+pub(super) fn names_a_device(path: &Path) -> bool {
+    let text = path.to_string_lossy();
+    if let Some(rest) = text
+        .strip_prefix(r"\\.\")
+        .or_else(|| text.strip_prefix("//./"))
+    {
+        return !rest.is_empty();
+    }
+    if let Some(rest) = text.strip_prefix(r"\\?\") {
+        let drive = rest.as_bytes().get(1) == Some(&b':');
+        let share = rest
+            .get(..4)
+            .is_some_and(|p| p.eq_ignore_ascii_case(r"UNC\"));
+        if !drive && !share {
+            return true;
+        }
+    }
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    // The device is named by what comes before the first dot, trailing spaces ignored.
+    let stem = name.split('.').next().unwrap_or("").trim_end_matches(' ');
+    let upper = stem.to_ascii_uppercase();
+    let numbered = |prefix: &str| {
+        upper
+            .strip_prefix(prefix)
+            .is_some_and(|n| n.len() == 1 && n.as_bytes()[0].is_ascii_digit())
+    };
+    matches!(
+        upper.as_str(),
+        "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$"
+    ) || numbered("COM")
+        || numbered("LPT")
 }
 
 pub(super) fn special_file_kind(_metadata: &Metadata) -> &'static str {
@@ -233,13 +274,51 @@ pub(super) fn utc_offset_seconds(epoch_seconds: i64) -> Option<i64> {
     }
 }
 
-/// GetFullPathNameW (through `std::path::absolute`): `.` and `..` resolved, without
-/// the `\\?\` form `canonicalize` gives, which would show in every message.
+/// The file's final name, symlinks and junctions resolved (`canonicalize`), in the
+/// ordinary `C:\dir\file` or `\\server\share\file` form rather than the `\\?\`
+/// form `canonicalize` gives, which would show in every message; `.` and `..` resolved
+/// (`std::path::absolute`) when the file cannot be reached.
 pub(super) fn canonical_path(path: &Path) -> PathBuf {
-    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+    match std::fs::canonicalize(path) {
+        Ok(resolved) => without_verbatim_prefix(resolved),
+        Err(_) => std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
+    }
 }
 
-/// GetUserDefaultLocaleName, e.g. "en-US".
+/// `\\?\C:\x` → `C:\x` and `\\?\UNC\server\share\x` → `\\server\share\x`; any other
+/// verbatim path (a device, a volume GUID, a name beyond MAX_PATH) stays as it is,
+/// since only the verbatim form reaches it.
+fn without_verbatim_prefix(path: PathBuf) -> PathBuf {
+    let Some(text) = path.to_str() else {
+        return path;
+    };
+    if let Some(rest) = text.strip_prefix(r"\\?\UNC\") {
+        return PathBuf::from(format!(r"\\{rest}"));
+    }
+    match text.strip_prefix(r"\\?\") {
+        Some(rest) if rest.as_bytes().get(1) == Some(&b':') && rest.len() <= 260 => {
+            PathBuf::from(rest)
+        }
+        _ => path,
+    }
+}
+
+/// major.minor.build from RtlGetVersion, e.g. "10.0.22631": GetVersionEx reports 6.2
+/// to any program without a compatibility manifest, and an app's DLL cannot add one.
+pub(super) fn os_version() -> Option<String> {
+    // SAFETY: OSVERSIONINFOW is plain data; its size field is set before the call.
+    let mut info: OSVERSIONINFOW = unsafe { std::mem::zeroed() };
+    info.dwOSVersionInfoSize = std::mem::size_of::<OSVERSIONINFOW>() as u32;
+    // SAFETY: `info` is a valid OSVERSIONINFOW with its size set.
+    if unsafe { RtlGetVersion(&mut info) } != 0 {
+        return None;
+    }
+    Some(format!(
+        "{}.{}.{}",
+        info.dwMajorVersion, info.dwMinorVersion, info.dwBuildNumber
+    ))
+}
+
 pub(super) fn locale_name() -> String {
     // LOCALE_NAME_MAX_LENGTH is 85.
     let mut name = [0u16; 85];
@@ -257,4 +336,75 @@ pub(super) fn data_dir() -> Option<PathBuf> {
     std::env::var_os("LOCALAPPDATA")
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_names_are_recognised_and_ordinary_names_are_not() {
+        for device in [
+            r"\\.\NUL",
+            r"\\.\PhysicalDrive0",
+            "//./COM1",
+            r"\\?\GLOBALROOT\Device\Null",
+            "NUL",
+            r"C:\data\con",
+            r"C:\data\COM1.log",
+            r"D:\lpt2 .txt",
+            "CONOUT$",
+        ] {
+            assert!(names_a_device(Path::new(device)), "{device}");
+        }
+        for file in [
+            r"C:\data\events.db",
+            r"\\?\C:\data\events.db",
+            r"\\?\UNC\server\share\events.db",
+            r"\\server\share\nul.d\events.db",
+            r"C:\data\console.db",
+            r"C:\data\COM10.db",
+            r"C:\data\nully",
+        ] {
+            assert!(!names_a_device(Path::new(file)), "{file}");
+        }
+    }
+
+    #[test]
+    fn verbatim_paths_get_their_ordinary_form_where_one_exists() {
+        let cases = [
+            (r"\\?\C:\Users\me\events.db", r"C:\Users\me\events.db"),
+            (
+                r"\\?\UNC\server\share\events.db",
+                r"\\server\share\events.db",
+            ),
+            (r"\\?\Volume{0b1c}\events.db", r"\\?\Volume{0b1c}\events.db"),
+            (r"C:\plain.db", r"C:\plain.db"),
+        ];
+        for (verbatim, ordinary) in cases {
+            assert_eq!(
+                without_verbatim_prefix(PathBuf::from(verbatim)),
+                PathBuf::from(ordinary)
+            );
+        }
+        let long = format!(r"\\?\C:\{}", "d".repeat(300));
+        assert_eq!(
+            without_verbatim_prefix(PathBuf::from(&long)),
+            PathBuf::from(&long)
+        );
+    }
+
+    #[test]
+    fn the_canonical_path_resolves_dots_and_drops_the_verbatim_prefix() {
+        let dir = std::env::temp_dir().join(format!("hamustro-canonical-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        let file = dir.join("events.db");
+        std::fs::write(&file, b"").unwrap();
+        let canonical = canonical_path(&dir.join("sub").join("..").join("events.db"));
+        let _ = std::fs::remove_dir_all(&dir);
+        let text = canonical.to_str().unwrap().to_owned();
+        assert!(!text.starts_with(r"\\?\"), "{text}");
+        assert!(!text.contains(".."), "{text}");
+        assert!(text.ends_with(r"\events.db"), "{text}");
+    }
 }

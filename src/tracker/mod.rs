@@ -63,6 +63,7 @@ impl Tracker {
     pub fn new(config: TrackerConfig) -> Result<Tracker> {
         quiet_panics::install();
         let fork_generation = platform::fork_generation();
+        let config = config.with_detected();
         config.validate()?;
         let path = match &config.database_path {
             Some(path) => path.clone(),

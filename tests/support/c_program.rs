@@ -39,9 +39,41 @@ pub fn cdylib_dir() -> PathBuf {
     found
 }
 
+/// Where a test program named `name` goes in `dir`: with the platform's suffix
+/// (`.exe` on Windows), which is how the platform finds it.
+pub fn program_path(dir: &Path, name: &str) -> PathBuf {
+    dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+}
+
+/// `HAMUSTRO_TEST_PROGRAMS`: a directory holding the C and C++ test programs already
+/// built, each named after its source (`api_test.c` → `api_test.exe`), for a test run
+/// that cannot run a compiler: the Windows suite under Wine, where a Windows program
+/// cannot start Linux ones (scripts/windows-test.sh builds them with MinGW-w64).
+fn prebuilt(source: &Path) -> Option<PathBuf> {
+    let dir = std::env::var_os("HAMUSTRO_TEST_PROGRAMS")?;
+    let stem = source.file_stem()?.to_str()?;
+    Some(program_path(Path::new(&dir), stem))
+}
+
+/// Whether `compiler` can build test programs here (or they were built beforehand).
+pub fn can_compile_with(compiler: &str) -> bool {
+    std::env::var_os("HAMUSTRO_TEST_PROGRAMS").is_some()
+        || Command::new(compiler).arg("--version").output().is_ok()
+}
+
 /// Compiles `source` into `output`, linked against the cdylib; fails the test with the
-/// compiler's messages.
+/// compiler's messages. With `HAMUSTRO_TEST_PROGRAMS` set, copies the program built
+/// beforehand instead.
 pub fn compile<S: AsRef<OsStr>>(compiler: &str, flags: &[S], source: &Path, output: &Path) {
+    if let Some(program) = prebuilt(source) {
+        std::fs::copy(&program, output).unwrap_or_else(|e| {
+            panic!(
+                "HAMUSTRO_TEST_PROGRAMS is set, but {} cannot be copied: {e}",
+                program.display()
+            )
+        });
+        return;
+    }
     let result = Command::new(compiler)
         .args(flags)
         .arg("-I")
@@ -67,9 +99,18 @@ pub fn compile<S: AsRef<OsStr>>(compiler: &str, flags: &[S], source: &Path, outp
 /// Kills it and fails the test when it takes longer than `limit`.
 pub fn run(mut command: Command, limit: Duration) -> (ExitStatus, String, String) {
     let library_dir = cdylib_dir();
+    // Windows looks for DLLs on PATH (after the program's own directory).
+    let mut path = vec![library_dir.clone()];
+    path.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
     let mut child = command
         .env("LD_LIBRARY_PATH", &library_dir)
         .env("DYLD_LIBRARY_PATH", &library_dir)
+        .env(
+            "PATH",
+            std::env::join_paths(path).expect("a PATH entry holds a separator"),
+        )
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -94,7 +135,7 @@ pub fn run(mut command: Command, limit: Duration) -> (ExitStatus, String, String
     let status = match exit.recv_timeout(limit) {
         Ok(status) => status.expect("cannot wait for the program"),
         Err(_) => {
-            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            kill(pid);
             panic!(
                 "{command:?} did not finish within {limit:?}:\n{}{}",
                 stdout.join().unwrap(),
@@ -122,4 +163,18 @@ pub fn compile_c_test(source: &str, output: &Path, extra_flags: &[&str]) {
         &repo_root().join("tests/c").join(source),
         output,
     );
+}
+
+/// Kills the process `pid` at once (the waiting thread still owns its `Child`).
+fn kill(pid: u32) {
+    let mut killer = if cfg!(windows) {
+        let mut taskkill = Command::new("taskkill");
+        taskkill.args(["/F", "/PID"]);
+        taskkill
+    } else {
+        let mut kill = Command::new("kill");
+        kill.arg("-9");
+        kill
+    };
+    let _ = killer.arg(pid.to_string()).status();
 }

@@ -78,7 +78,12 @@ impl Child {
         self.lines.recv_timeout(timeout).ok()
     }
 
-    /// SIGKILLs the child and returns everything it said that was not yet read.
+    /// Whether the child has not exited yet.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.process.try_wait(), Ok(None))
+    }
+
+    /// SIGKILLs the child (TerminateProcess on Windows) and returns everything it said that was not yet read.
     pub fn kill(mut self) -> Vec<(String, String)> {
         let _ = self.process.kill();
         let _ = self.process.wait();

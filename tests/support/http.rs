@@ -14,13 +14,17 @@ use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The longest request line or header line accepted.
 const MAX_LINE: u64 = 64 * 1024;
 const MAX_HEADERS: usize = 200;
 /// Far above anything a tracker sends (about 512 KiB per request).
 const MAX_BODY: usize = 64 * 1024 * 1024;
+/// How often a connection's blocked read looks at `stopping`, where shutting the
+/// socket down does not wake it (Windows; under Wine neither `shutdown` nor closing a
+/// duplicate handle ends a pending `recv`).
+const STOP_CHECK: Duration = Duration::from_millis(50);
 
 /// One request, read completely.
 pub struct Request {
@@ -160,11 +164,45 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>, handler: Arc<Handle
     }
 }
 
+/// A connection's reading side, which gives up when the server stops.
+struct Incoming<'a> {
+    stream: TcpStream,
+    stopping: &'a AtomicBool,
+}
+
+impl Read for Incoming<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            match self.stream.read(buf) {
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    if self.stopping.load(Ordering::SeqCst) {
+                        return Err(io::ErrorKind::ConnectionAborted.into());
+                    }
+                }
+                result => return result,
+            }
+        }
+    }
+}
+
+type Reader<'a> = BufReader<Incoming<'a>>;
+
 fn serve_connection(stream: TcpStream, shared: &Shared, handler: &Handler) {
     let Ok(mut writer) = stream.try_clone() else {
         return;
     };
-    let mut reader = BufReader::new(stream);
+    if cfg!(windows) && stream.set_read_timeout(Some(STOP_CHECK)).is_err() {
+        return;
+    }
+    let mut reader = BufReader::new(Incoming {
+        stream,
+        stopping: &shared.stopping,
+    });
     loop {
         let (request, keep_alive) = match read_request(&mut reader, &mut writer) {
             Ok(Some(read)) => read,
@@ -203,7 +241,7 @@ fn serve_connection(stream: TcpStream, shared: &Shared, handler: &Handler) {
 /// Reads the next request and whether the connection stays open after it. `None` is a
 /// connection closed cleanly between requests.
 fn read_request(
-    reader: &mut BufReader<TcpStream>,
+    reader: &mut Reader<'_>,
     writer: &mut TcpStream,
 ) -> io::Result<Option<(Request, bool)>> {
     // Empty lines before a request line are allowed (RFC 9112, 2.2).
@@ -280,7 +318,7 @@ fn read_at_most(reader: &mut impl BufRead, length: usize, body: &mut Vec<u8>) ->
 }
 
 /// Appends a chunked body; false when the client closed before its end.
-fn read_chunked(reader: &mut BufReader<TcpStream>, body: &mut Vec<u8>) -> io::Result<bool> {
+fn read_chunked(reader: &mut Reader<'_>, body: &mut Vec<u8>) -> io::Result<bool> {
     loop {
         let Some(line) = read_line(reader)? else {
             return Ok(false);

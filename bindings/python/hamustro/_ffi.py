@@ -32,19 +32,33 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 _IN_CHECKOUT = _PACKAGE_DIR.parent.match("bindings/python")
 _REPO_TARGET = _PACKAGE_DIR.parents[2] / "target" if _IN_CHECKOUT else None
 
-# The crate builds for Unix-like systems only.
-_SUFFIX = ".dylib" if sys.platform == "darwin" else ".so"
-_FILE_NAME = f"libhamustro{_SUFFIX}"
 
 
-def _candidates() -> list[Path]:
+def library_file_name(platform: str = sys.platform) -> str:
+    """The file name the C library has on ``platform`` (a ``sys.platform`` value):
+    ``hamustro.dll`` on Windows, ``libhamustro.dylib`` on Apple platforms,
+    ``libhamustro.so`` elsewhere."""
+    if platform in ("win32", "cygwin"):
+        return "hamustro.dll"
+    if platform in ("darwin", "ios"):
+        return "libhamustro.dylib"
+    return "libhamustro.so"
+
+
+def _candidates(
+    platform: str = sys.platform,
+    package_dir: Path = _PACKAGE_DIR,
+    repo_target: Path | None = _REPO_TARGET,
+) -> list[Path]:
     """Where the library may be, in lookup order (see the README)."""
-    # setuptools-rust names the copy after the module, e.g.
+    file_name = library_file_name(platform)
+    stem, suffix = os.path.splitext(file_name)
+    # A build backend may name the copy after the module, e.g.
     # libhamustro.cpython-311-x86_64-linux-gnu.so or libhamustro.abi3.so.
-    bundled = sorted((_PACKAGE_DIR / "_lib").glob(f"libhamustro*{_SUFFIX}"))
-    candidates = bundled or [_PACKAGE_DIR / "_lib" / _FILE_NAME]
-    if _REPO_TARGET is not None:
-        candidates += [_REPO_TARGET / profile / _FILE_NAME for profile in ("release", "debug")]
+    bundled = sorted((package_dir / "_lib").glob(f"{stem}*{suffix}"))
+    candidates = bundled or [package_dir / "_lib" / file_name]
+    if repo_target is not None:
+        candidates += [repo_target / profile / file_name for profile in ("release", "debug")]
     return candidates
 
 
@@ -61,7 +75,7 @@ def _load() -> tuple[ctypes.CDLL, Path]:
             return ctypes.CDLL(str(path)), path
     looked = "\n  ".join(["$HAMUSTRO_LIBRARY (not set)", *map(str, candidates)])
     raise ImportError(
-        f"cannot find the hamustro library ({_FILE_NAME}); looked in:\n  {looked}\n"
+        f"cannot find the hamustro library ({library_file_name()}); looked in:\n  {looked}\n"
         "Install the package with pip, run `cargo build` in the repository, "
         "or set HAMUSTRO_LIBRARY to the library's path."
     )

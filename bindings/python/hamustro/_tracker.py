@@ -134,9 +134,9 @@ class Tracker(Managed):
     """Tracks events and delivers them, signed, to a Hamustro collector.
 
     Every option maps to one ``hamustro_config_set_*`` function of the C API; see
-    ``include/hamustro.h`` for the details. The six options up to ``product_version``
-    are required: one left out makes the constructor raise :class:`InvalidArgument`
-    naming it. ``None`` leaves an option at the library's default. ``request_timeout``
+    ``include/hamustro.h`` for the details. The options up to ``product_version``
+    are required, except ``system_version`` (None: the running system's version):
+    one left out makes the constructor raise :class:`InvalidArgument` naming it. ``None`` leaves an option at the library's default. ``request_timeout``
     is in seconds; ``ip`` is None (detect the device's IPv4 address), "" (send none)
     or an IPv4 address; ``country`` is an ISO code (None: from the locale);
     ``system`` and ``system_language`` are None (detect them from the OS and the

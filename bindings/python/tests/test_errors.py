@@ -36,8 +36,7 @@ def test_each_status_has_its_class():
 
 @pytest.mark.parametrize(
     "missing",
-    ["collector_url", "shared_secret_key", "device_id", "client_id",
-     "system_version", "product_version"],
+    ["collector_url", "shared_secret_key", "device_id", "client_id", "product_version"],
 )
 def test_a_missing_required_option_is_named(options, missing):
     options = {"collector_url": "http://127.0.0.1:9", **options}

@@ -58,7 +58,8 @@ public final class Tracker: @unchecked Sendable {
     ///     request. Never logged nor put in an error message.
     ///   - deviceID: The device's raw identifier; only its SHA-256 is sent.
     ///   - clientID: The app's identifier at the collector.
-    ///   - systemVersion: The operating system's version, e.g. "17.4".
+    ///   - systemVersion: The operating system's version, e.g. "17.4". nil sends the
+    ///     running system's product version.
     ///   - productVersion: The app's version, e.g. "2.0.0".
     ///   - environment: The environment the build runs in.
     ///   - deviceMake: The device maker, e.g. "Apple".
@@ -104,7 +105,7 @@ public final class Tracker: @unchecked Sendable {
         sharedSecretKey: String,
         deviceID: String,
         clientID: String,
-        systemVersion: String,
+        systemVersion: String? = nil,
         productVersion: String,
         environment: Environment = .production,
         deviceMake: String? = nil,
