@@ -1,11 +1,16 @@
 # The two commands of the README: `make demo` (the main job) and `make test` (every
-# test). Both work on a fresh machine once .ci/run's installs are done (see README).
-.PHONY: demo test header sanitize fuzz
+# test). `make test` sets up a fresh machine first, through `make setup`.
+.PHONY: demo setup test header sanitize fuzz deny
 
 demo:
 	bash scripts/demo.sh
 
-test:
+# Installs what the test suites need and checks that it is all there (scripts/setup.sh):
+# apt packages, pytest, cargo-deny, the Swift chroot. Skips what is already installed.
+setup:
+	bash scripts/setup.sh
+
+test: setup
 	bash scripts/test.sh
 
 # Regenerates include/hamustro.h after a change to the C API.
@@ -20,3 +25,7 @@ sanitize:
 # Coverage-guided fuzzers (cargo-fuzz), FUZZ_SECONDS per target (default 60).
 fuzz:
 	bash scripts/fuzz.sh
+
+# Licences, duplicate versions and sources of the dependency graph (deny.toml).
+deny:
+	bash scripts/deny.sh

@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Every test: formatting and lints, the Rust suite (which also compiles and runs the C
-# test programs), the C/C++, Python and Swift bindings' own suites, then the sanitizer
+# test programs), cargo-deny's licence, ban and source checks (scripts/deny.sh), the
+# C/C++, Python and Swift bindings' own suites, Windows under Wine, then the sanitizer
 # runs (scripts/sanitize.sh, also `make sanitize`) and the fuzzers for 20 s a target
 # (scripts/fuzz.sh, also `make fuzz`, 60 s a target). Each prints
-# its runner's summary; this script fails if any part fails. Usage: make test.
+# its runner's summary; this script fails if any part fails. Usage: make test, which
+# runs `make setup` (scripts/setup.sh) first.
+#
+# A suite whose tool is missing would skip its checks and pass, so the first step
+# fails, naming the tool, unless setup has made every toolchain (scripts/setup.sh
+# --check); the other suites still run, so one missing tool hides nothing else.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
-
-bash scripts/setup.sh || {
-  echo "FAILED: installing the test prerequisites (scripts/setup.sh)"
-  exit 1
-}
 
 failed=()
 run() {
@@ -23,9 +24,13 @@ run() {
   fi
 }
 
+run "Test toolchains set up (scripts/setup.sh --check; make setup installs them)" \
+  bash scripts/setup.sh --check
 run "cargo fmt --check" cargo fmt --all -- --check
 run "cargo clippy" cargo clippy --all-targets --quiet -- -D warnings
 run "Rust tests (core, C API, C program, header)" cargo test
+run "cargo deny (licences, bans, sources; advisories only with a local database)" \
+  bash scripts/deny.sh
 run "C and C++ bindings" bash bindings/c/run-tests.sh
 run "Python binding" bash bindings/python/run-tests.sh
 run "Swift binding" bash bindings/swift/run-tests.sh
