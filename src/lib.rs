@@ -1,5 +1,11 @@
 //! hamustro: tracks events for a Hamustro collector and delivers them reliably and
 //! signed. The safe core is in the modules below; `ffi` is the C API over it.
+//!
+//! `unsafe` lives in two modules only, and the compiler holds everything else to
+//! that: `ffi` (converting C values) and `platform` (the operating system's calls)
+//! each allow it inside; every other module is safe Rust.
+
+#![deny(unsafe_code)]
 
 pub mod backoff;
 pub mod collector_url;

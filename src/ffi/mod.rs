@@ -6,6 +6,8 @@
 //! are copied before the call returns; out-parameters are written only on success;
 //! every function may be called from any thread, concurrently.
 
+#![allow(unsafe_code)]
+
 mod boundary;
 mod config;
 mod convert;

@@ -5,6 +5,8 @@
 //! IPv4 address, UTC offset, locale, data directory). The core never uses
 //! `std::os::*`, `libc` or a `cfg(target_os)` itself.
 
+#![allow(unsafe_code)]
+
 #[cfg(unix)]
 mod unix;
 #[cfg(unix)]
