@@ -22,6 +22,7 @@ use prost::Message as _;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::platform;
+use crate::store::file_names;
 use crate::wire::Payload;
 
 /// One tracked event on its way to the store.
@@ -128,11 +129,7 @@ impl Journal {
     /// the records an earlier run left in them, oldest first. The caller persists
     /// those, then calls `clear` and `start`.
     pub fn open(database: &Path) -> Result<(Journal, Vec<Record>)> {
-        let paths = [0, 1].map(|i| {
-            let mut name = database.as_os_str().to_owned();
-            name.push(format!(".journal{i}"));
-            PathBuf::from(name)
-        });
+        let paths = file_names::journal_paths(database);
         let open = |path: &PathBuf| {
             platform::open_private_file(path).map_err(|e| {
                 Error::storage(&format!("cannot open the journal {}", path.display()), e)

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::file_names::{beside, moved_aside, COMPANIONS};
 use crate::error::{Error, Result};
 
 /// A failed open, and whether the file itself is damaged (so moving it aside helps).
@@ -47,12 +48,7 @@ pub(super) fn move_aside(path: &Path) -> Result<PathBuf> {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    let with_suffix = |suffix: &str| {
-        let mut name = path.as_os_str().to_owned();
-        name.push(suffix);
-        PathBuf::from(name)
-    };
-    let aside = with_suffix(&format!(".corrupt-{stamp}"));
+    let aside = moved_aside(path, stamp);
     std::fs::rename(path, &aside).map_err(|e| {
         Error::storage(
             &format!("cannot move the damaged database {} aside", path.display()),
@@ -61,12 +57,10 @@ pub(super) fn move_aside(path: &Path) -> Result<PathBuf> {
     })?;
     // The journal goes too: its records name this database's tracker attributes and
     // would mean something else in a new one.
-    for companion in ["-wal", "-shm", "-journal", ".journal0", ".journal1"] {
-        let from = with_suffix(companion);
+    for companion in COMPANIONS {
+        let from = beside(path, companion);
         if from.exists() {
-            let mut to = aside.as_os_str().to_owned();
-            to.push(companion);
-            let _ = std::fs::rename(&from, to);
+            let _ = std::fs::rename(&from, beside(&aside, companion));
         }
     }
     Ok(aside)

@@ -17,6 +17,7 @@ use crate::journal::Record;
 use crate::wire::{Collection, Payload};
 
 mod damaged;
+pub(crate) mod file_names;
 mod schema;
 mod settings;
 
