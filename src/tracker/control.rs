@@ -1,16 +1,13 @@
 //! What the app controls at run time beyond tracking: global parameters, the opt-out
 //! switch, erasure of the queue, and the statistics it can show.
 
-use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::input::check_settings;
 use super::Tracker;
 use crate::error::{Error, Result};
 use crate::log::{log, Level};
-use crate::store::Store;
 use crate::wire::Parameter;
-use crate::worker::should_send;
 
 /// A snapshot of the tracker's delivery state, for the app to show or log.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,48 +94,26 @@ impl Tracker {
             // so concurrent calls cannot leave them disagreeing.
             let _writer = self.lock_settings_writer();
             self.shared.with_store(|store| store.set_enabled(enabled))?;
-            self.shared.enabled.store(enabled, Ordering::SeqCst);
+            self.shared.set_enabled(enabled);
         }
         log(Level::Info, || {
             format!("tracking {}", if enabled { "enabled" } else { "disabled" })
         });
         if enabled {
-            let queued = self.shared.queued();
-            let last_sync = self.shared.last_sync.load(Ordering::SeqCst);
-            if queued > 0 && should_send(last_sync, queued, self.queue_size, self.retention_seconds)
-            {
-                let _control = self.shared.lock_control();
-                self.shared.draining.store(true, Ordering::SeqCst);
-                self.shared.wake.notify_one();
-            }
+            self.shared.start_drain_if_due();
         }
         Ok(())
     }
 
     pub fn enabled(&self) -> bool {
-        self.shared.enabled.load(Ordering::SeqCst)
+        self.shared.enabled()
     }
 
     /// Deletes every queued event from the device (erasure on request); returns how
     /// many. A request already in flight may still complete.
     pub fn discard_queued(&self) -> Result<u64> {
         self.check_usable()?;
-        // Holding `persisting` keeps the worker from moving records meanwhile; the
-        // batch it holds is dropped only once the journal files are emptied.
-        let mut persisting = self.shared.lock_persisting();
-        let taken = persisting
-            .as_ref()
-            .filter(|taken| !taken.stored)
-            .map_or(0, |taken| taken.records.len()) as u64;
-        let discarded = self.shared.with_journal(|journal| {
-            let journaled = journal.pending() as u64;
-            journal.clear()?;
-            *persisting = None;
-            let stored = self.shared.with_store(Store::discard_all)?;
-            self.shared.counters.unsent.store(0, Ordering::Relaxed);
-            Ok(taken + journaled + stored)
-        })?;
-        drop(persisting);
+        let discarded = self.shared.discard_queued()?;
         log(Level::Info, || {
             format!("discarded {discarded} queued events")
         });
@@ -147,26 +122,6 @@ impl Tracker {
 
     pub fn stats(&self) -> Result<Stats> {
         self.check_usable()?;
-        let queued = self.shared.queued();
-        let counters = &self.shared.counters;
-        let delivered = counters.delivered.load(Ordering::Relaxed);
-        let dropped = counters.dropped.load(Ordering::Relaxed);
-        let quarantined = counters.quarantined.load(Ordering::Relaxed);
-        let control = self.shared.lock_control();
-        Ok(Stats {
-            queued,
-            in_flight: control.in_flight,
-            delivered,
-            dropped,
-            quarantined,
-            last_sync: Some(self.shared.last_sync.load(Ordering::SeqCst)).filter(|&t| t > 0),
-            last_error: control.last_error.clone(),
-            consecutive_failures: control.consecutive_failures,
-            next_retry_in: control
-                .retry_at
-                .filter(|_| self.shared.draining.load(Ordering::SeqCst) && self.enabled())
-                .map(|at| at.saturating_duration_since(Instant::now())),
-            enabled: self.enabled(),
-        })
+        Ok(self.shared.stats())
     }
 }

@@ -2,10 +2,10 @@
 //! on the caller's thread and returns; delivery happens on the worker thread.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, RwLock};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use prost::Message as _;
 
@@ -20,7 +20,7 @@ use crate::sender::{short_session, Sender};
 use crate::session::{collection_header, hash_user_id};
 use crate::store::{GlobalParameters, Store, User};
 use crate::wire::Payload;
-use crate::worker::{self, should_send, Control, Shared, PERSIST_BATCH, PERSIST_DELAY};
+use crate::worker::{self, Parts, Shared};
 
 mod control;
 mod files;
@@ -34,9 +34,6 @@ use files::{load_settings, recover_journal};
 use input::{check_event_name, check_headers, check_settings, unique_parameters};
 pub use input::{MAX_EVENT_BYTES, MAX_EVENT_NAME_BYTES, MAX_HEADERS_BYTES, MAX_SETTINGS_BYTES};
 
-/// Numbers trackers, so a delivery thread knows which tracker it serves.
-static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(1);
-
 pub struct Tracker {
     shared: Arc<Shared>,
     /// The process generation it was created in (see `platform::fork_generation`):
@@ -45,8 +42,6 @@ pub struct Tracker {
     database_path: PathBuf,
     profile_id: i64,
     session: String,
-    retention_seconds: u64,
-    queue_size: u64,
     user_id_salt: Option<String>,
     context: DeviceContext,
     user: RwLock<User>,
@@ -95,35 +90,19 @@ impl Tracker {
         // After recovery every unsent event is in the store.
         store.counters().unsent.store(queued, Ordering::Relaxed);
 
-        let retention_seconds = u64::from(config.queue_retention_minutes) * 60;
-        let queue_size = u64::from(config.queue_size);
         let last_sync = store.last_sync()?.unwrap_or(0);
-        // Whatever an earlier run left unsent goes out as soon as a trigger holds.
-        let draining =
-            enabled && queued > 0 && should_send(last_sync, queued, queue_size, retention_seconds);
-
-        let shared = Arc::new(Shared {
-            instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
-            counters: store.counters(),
-            store: Mutex::new(Some(store)),
-            journal: Mutex::new(Some(journal)),
-            database_lock: Mutex::new(Some(lock)),
-            closed: AtomicBool::new(false),
-            persisting: Mutex::new(None),
-            max_queued_events: config.max_queued_events,
-            queue_size,
-            retention_seconds,
-            profile_id,
-            control: Mutex::new(Control::default()),
-            wake: Condvar::new(),
-            progress: Condvar::new(),
+        let shared = Arc::new(Shared::new(Parts {
+            store,
+            journal,
+            database_lock: lock,
             sender: Sender::new(&config)?,
-            headers: RwLock::new(Vec::new()),
-            enabled: AtomicBool::new(enabled),
-            last_sync: AtomicU64::new(last_sync),
-            tracked: AtomicU64::new(0),
-            draining: AtomicBool::new(draining),
-        });
+            max_queued_events: config.max_queued_events,
+            queue_size: u64::from(config.queue_size),
+            retention_seconds: u64::from(config.queue_retention_minutes) * 60,
+            profile_id,
+            enabled,
+            last_sync,
+        }));
         let worker = {
             let shared = Arc::clone(&shared);
             std::thread::Builder::new()
@@ -145,8 +124,6 @@ impl Tracker {
             database_path: path,
             profile_id,
             session: header.session,
-            retention_seconds,
-            queue_size,
             user_id_salt: config.user_id_salt.clone(),
             context: DeviceContext::new(config.ip.clone(), config.country.clone()),
             user: RwLock::new(user),
@@ -172,7 +149,7 @@ impl Tracker {
     {
         self.check_usable()?;
         check_event_name(event)?;
-        if !self.shared.enabled.load(Ordering::SeqCst) {
+        if !self.shared.enabled() {
             return Ok(());
         }
         let at = now_epoch_seconds();
@@ -209,52 +186,11 @@ impl Tracker {
         // Everything but numbering and writing happens before the journal's lock.
         payload.nr = 0;
         let frame = Frame::new(self.profile_id, &self.session, &payload);
-        let pending = self
-            .shared
-            .with_journal(|journal| {
-                journal.append(frame)?;
-                // Under the journal's lock, so that a discard (which empties the
-                // journal under it) resets the count either before or after this.
-                self.shared.counters.unsent.fetch_add(1, Ordering::Relaxed);
-                Ok(journal.pending())
-            })
-            .inspect_err(|error| {
-                if error.kind() != ErrorKind::InvalidHandle {
-                    log(Level::Error, || error.to_string());
-                }
-            })?;
-        self.shared.tracked.fetch_add(1, Ordering::SeqCst);
-        // Decide without a lock on the common path: only a due persist or a trigger
-        // needs the worker.
-        let queued = self.shared.counters.unsent.load(Ordering::Relaxed);
-        // The first record, and every further batch of them: once per batch, so
-        // that while the store refuses records the worker keeps its retry pace.
-        let persist_due = pending == 1 || pending % PERSIST_BATCH == 0;
-        let trigger = should_send(
-            self.shared.last_sync.load(Ordering::SeqCst),
-            queued,
-            self.queue_size,
-            self.retention_seconds,
-        );
-        let start_drain = trigger && !self.shared.draining.load(Ordering::SeqCst);
-        if persist_due || start_drain {
-            let mut control = self.shared.lock_control();
-            if persist_due {
-                let due = Instant::now()
-                    + if pending == 1 {
-                        PERSIST_DELAY
-                    } else {
-                        Duration::ZERO
-                    };
-                let due = control.persist_retry_at.map_or(due, |retry| retry.max(due));
-                control.persist_at = Some(control.persist_at.map_or(due, |at| at.min(due)));
+        self.shared.track(frame).inspect_err(|error| {
+            if error.kind() != ErrorKind::InvalidHandle {
+                log(Level::Error, || error.to_string());
             }
-            if start_drain {
-                self.shared.draining.store(true, Ordering::SeqCst);
-            }
-            self.shared.wake.notify_one();
-        }
-        Ok(())
+        })
     }
 
     /// Persists the user that later events are attributed to; `None` clears a field.
@@ -292,11 +228,7 @@ impl Tracker {
     {
         self.check_usable()?;
         let checked = check_headers(headers)?;
-        *self
-            .shared
-            .headers
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = checked;
+        self.shared.set_headers(checked);
         Ok(())
     }
 
@@ -306,58 +238,7 @@ impl Tracker {
     /// background.
     pub fn flush(&self, timeout: Duration) -> Result<()> {
         self.check_usable()?;
-        let deadline = Instant::now() + timeout;
-        let mut control = self.shared.lock_control();
-        if control.shutdown {
-            return Err(Error::closed());
-        }
-        if !self.enabled() {
-            return Err(Error::new(
-                ErrorKind::Disabled,
-                "tracking is disabled: queued events are kept but not sent",
-            ));
-        }
-        control.flush_requested += 1;
-        let ticket = control.flush_requested;
-        self.shared.wake.notify_one();
-        if self.shared.on_delivery_thread() {
-            // Called from a log callback on the delivery thread, which cannot serve
-            // the flush while it waits for it.
-            return Err(Error::new(
-                ErrorKind::Timeout,
-                "flush was called on the delivery thread (from a log callback), which \
-                 cannot wait for itself; the flush runs once the callback returns",
-            ));
-        }
-        loop {
-            if control.flush_done >= ticket {
-                return control.flush_result.clone().unwrap_or(Ok(()));
-            }
-            if control.shutdown {
-                return Err(Error::new(
-                    ErrorKind::InvalidHandle,
-                    "the tracker was closed during flush",
-                ));
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                drop(control);
-                return Err(Error::new(
-                    ErrorKind::Timeout,
-                    format!(
-                        "flush timed out after {} ms with {} events queued; delivery goes on in the background",
-                        timeout.as_millis(),
-                        self.shared.queued()
-                    ),
-                ));
-            }
-            control = self
-                .shared
-                .progress
-                .wait_timeout(control, deadline - now)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-        }
+        self.shared.flush(timeout)
     }
 
     /// Stops the delivery thread and closes the tracker's files (the database, its
@@ -371,13 +252,7 @@ impl Tracker {
         if self.forked() {
             return;
         }
-        self.shared.closed.store(true, Ordering::SeqCst);
-        {
-            let mut control = self.shared.lock_control();
-            control.shutdown = true;
-            self.shared.wake.notify_all();
-            self.shared.progress.notify_all();
-        }
+        self.shared.shut_down();
         let worker = self.worker.lock().unwrap_or_else(|e| e.into_inner()).take();
         if self.shared.on_delivery_thread() {
             // Inside a log callback on the delivery thread, which cannot join itself:
@@ -405,7 +280,7 @@ impl Tracker {
 
     /// The message of the last failed delivery attempt, if any.
     pub fn last_error(&self) -> Option<Error> {
-        self.shared.lock_control().last_error.clone()
+        self.shared.last_error()
     }
 
     /// The queue database's path, with symlinks and `..` resolved.
@@ -430,7 +305,7 @@ impl Tracker {
                  belongs to it: create a new tracker in the child, on another database",
             ));
         }
-        if self.shared.closed.load(Ordering::SeqCst) {
+        if self.shared.is_closed() {
             return Err(Error::closed());
         }
         Ok(())
