@@ -116,7 +116,7 @@ fn persist(shared: &Shared) -> Result<()> {
         log(level, || message);
     }
     if result.is_ok() {
-        start_drain_if_due(shared);
+        drain_if_stored_due(shared);
     }
     result
 }
@@ -172,7 +172,8 @@ fn persist_all(shared: &Shared, messages: &mut Vec<(Level, String)>) -> Result<(
 
 /// The spec's triggers, checked again once records reach the store: an event tracked
 /// while its predecessors were being persisted counted only the journal's share.
-fn start_drain_if_due(shared: &Shared) {
+/// Runs on the worker, which needs no wake-up (unlike `Shared::start_drain_if_due`).
+fn drain_if_stored_due(shared: &Shared) {
     if shared.draining.load(Ordering::SeqCst) || !shared.enabled.load(Ordering::SeqCst) {
         return;
     }
