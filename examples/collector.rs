@@ -7,8 +7,7 @@
 //!
 //! Point the client at `http://127.0.0.1:8080` with the same shared secret.
 
-#[path = "../tests/support/collector.rs"]
-mod collector;
+use hamustro_test_collector as collector;
 
 use std::io::Write;
 use std::process::ExitCode;

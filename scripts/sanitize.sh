@@ -115,7 +115,7 @@ suite_asan() {
     CARGO_TARGET_DIR="$dir" CC="$dir/bin/cc" CXX="$dir/bin/c++" HAMUSTRO_SANITIZER=address \
     ASAN_OPTIONS="detect_leaks=1:log_path=$dir/reports/asan:external_symbolizer_path=$symbolizer" \
     LSAN_OPTIONS="report_objects=1" \
-    cargo test --locked --target "$host" --tests --no-fail-fast
+    cargo test --locked --target "$host" --workspace --tests --no-fail-fast
 }
 
 suite_tsan() {
@@ -138,7 +138,7 @@ suite_tsan() {
     RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zsanitizer=thread" \
     CARGO_TARGET_DIR="$dir" CC="$dir/bin/cc" CXX="$dir/bin/c++" HAMUSTRO_SANITIZER=thread \
     TSAN_OPTIONS="suppressions=$repo/scripts/tsan.supp:second_deadlock_stack=1:die_after_fork=0:log_path=$dir/reports/tsan:external_symbolizer_path=$symbolizer" \
-    cargo test --locked -Zbuild-std --target "$host" --tests --no-fail-fast
+    cargo test --locked -Zbuild-std --target "$host" --workspace --tests --no-fail-fast
 }
 
 suite_miri() {

@@ -27,8 +27,8 @@ run() {
 run "Test toolchains set up (scripts/setup.sh --check; make setup installs them)" \
   bash scripts/setup.sh --check
 run "cargo fmt --check" cargo fmt --all -- --check
-run "cargo clippy" cargo clippy --all-targets --quiet -- -D warnings
-run "Rust tests (core, C API, C program, header)" cargo test
+run "cargo clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
+run "Rust tests (core, C API, C program, header, the test collector)" cargo test --workspace
 run "cargo deny (licences, bans, sources; advisories only with a local database)" \
   bash scripts/deny.sh
 run "C and C++ bindings" bash bindings/c/run-tests.sh

@@ -232,7 +232,7 @@ if ! start_tls_server; then
 fi
 check "cargo test --target $windows_target (under Wine)" \
   in_chroot env HAMUSTRO_TEST_PROGRAMS="$programs" HAMUSTRO_TEST_TLS_URL="$tls_url" \
-  cargo test "${cargo_flags[@]}" --no-fail-fast "$@"
+  cargo test "${cargo_flags[@]}" --workspace --no-fail-fast "$@"
 stop_tls_server
 
 # ---------------------------------------------------------------------------------

@@ -13,8 +13,7 @@
 //! `cdylib` (with `elf`) and `python` measure and return plain figures; `report` prints
 //! the table beside `targets`, and `json` the closing JSON line.
 
-#[path = "../../tests/support/collector.rs"]
-mod collector;
+use hamustro_test_collector as collector;
 
 mod backlog;
 mod cdylib;

@@ -107,7 +107,7 @@ impl Report {
             self.cpus, self.load[0], self.load[1]
         );
         println!(
-            "validating collector: the in-process test collector (tests/support/collector.rs), \
+            "validating collector: the in-process test collector (tests/collector/), \
              checking and recording every event"
         );
         println!(

@@ -4,7 +4,9 @@
 
 pub mod c_program;
 pub mod child;
-pub mod collector;
+/// The test collector, a dev-only crate of the workspace (`tests/collector/`).
+#[allow(unused_imports)] // not every test binary talks to a collector
+pub use hamustro_test_collector as collector;
 pub mod figures;
 pub mod xorshift;
 

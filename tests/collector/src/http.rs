@@ -6,7 +6,6 @@
 //! servers and networks do: answer late, close a connection without answering, or never
 //! answer at all. Stopping the server closes every open connection, so a client's pooled
 //! connection never reaches a stopped collector, and frees the port at once.
-#![allow(dead_code)]
 
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, Read, Write};

@@ -3,15 +3,15 @@
 //! can be scripted to fail: with a status, or the way networks fail (a late answer, a
 //! connection dropped before or after storing, no answer at all; see `Reply`).
 //!
-//! Included with `#[path = ...] mod collector;` by the integration tests and by
-//! `examples/collector.rs`, so its one module of its own, the HTTP server `http.rs`,
-//! is named by a path relative to this file.
+//! A dev-only crate of the workspace, used by the integration tests (as
+//! `support::collector`), the benchmark and `examples/collector.rs` (the development
+//! collector of the demo and the bindings' tests). It decodes with its own build of the
+//! wire schema (`wire`), never the library's code.
 //!
-//! Where the genuine collector and prost disagree, this module does the extra work to be
+//! Where the genuine collector and prost disagree, this crate does the extra work to be
 //! as strict as Go: proto2 required fields are checked on the wire (prost fills in a
 //! default when one is missing, Go rejects the message), and JSON is decoded by hand with
 //! jsonpb's rules (both field name styles, unknown fields rejected, enums by exact name).
-#![allow(dead_code)]
 
 use std::collections::VecDeque;
 use std::io;
@@ -21,14 +21,18 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use hamustro::wire::{Collection, Environment, Parameter, Payload};
 use md5::{Digest as _, Md5};
 use prost::Message as _;
 use serde_json::{Map, Value};
 use sha2::Sha256;
+use wire::{Collection, Environment, Parameter, Payload};
 
-#[path = "http.rs"]
 mod http;
+
+/// The wire schema, `proto/hamustro.proto`, as this crate's own prost types.
+pub mod wire {
+    include!(concat!(env!("OUT_DIR"), "/hamustro.rs"));
+}
 
 use http::{Answer, Request as Incoming, Response, Server};
 

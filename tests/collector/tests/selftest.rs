@@ -2,13 +2,10 @@
 //! answer like the genuine Hamustro collector, so every rule is checked here with bodies
 //! built by hand (prost encoding, hand-written bytes and hand-written JSON).
 
-#[path = "support/collector.rs"]
-mod collector;
-
 use std::time::{Duration, Instant};
 
-use collector::{session_of, sign, Collector, Reply};
-use hamustro::wire::{Collection, Environment, Parameter, Payload};
+use hamustro_test_collector::wire::{Collection, Environment, Parameter, Payload};
+use hamustro_test_collector::{session_of, sign, Collector, Reply};
 use prost::Message as _;
 
 const SECRET: &str = "selftest-secret";
