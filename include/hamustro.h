@@ -5,8 +5,11 @@
  * API conventions
  * - Every function returns a hamustro_status. On failure,
  *   hamustro_last_error_message() gives a readable message for the calling thread.
- * - Objects are handles: non-zero 64-bit integers from a registry. A zero, freed or
- *   made-up handle gives HAMUSTRO_STATUS_INVALID_HANDLE, never undefined behaviour.
+ * - Objects are handles: non-zero 64-bit integers from a registry, each kind wrapped
+ *   in a one-field struct of its own (hamustro_config, hamustro_tracker) so that
+ *   passing the wrong kind does not compile. Passed by value, such a struct is
+ *   ABI-identical to a uint64_t. A zero ({0}), freed or made-up handle gives
+ *   HAMUSTRO_STATUS_INVALID_HANDLE, never undefined behaviour.
  * - Strings in are NUL-terminated UTF-8 (invalid UTF-8 is an error) and are copied
  *   before the call returns. Strings out are static or copied into your buffer.
  * - Out-parameters are written only on success.
@@ -24,6 +27,20 @@
  * - Configuration is a builder (hamustro_config_new, one setter per option,
  *   hamustro_tracker_new, hamustro_config_free) rather than a struct, so that options
  *   added in later versions never change the layout a compiled app relies on.
+ *
+ * Macros
+ * - HAMUSTRO_API marks every function. Linking the DLL on Windows it is
+ *   __declspec(dllimport) (dllexport with HAMUSTRO_BUILD_SHARED, which only the
+ *   library's own build would define); elsewhere it is
+ *   __attribute__((visibility("default"))). Define HAMUSTRO_STATIC before including
+ *   this header when you link the static library (hamustro.lib / libhamustro.a) on
+ *   Windows: it makes HAMUSTRO_API empty, as a static link needs. Defining
+ *   HAMUSTRO_API yourself overrides all of this.
+ * - HAMUSTRO_VERSION_MAJOR, _MINOR and _PATCH are the version of this header;
+ *   hamustro_version() gives the library's at run time.
+ * - HAMUSTRO_DEPRECATED(msg) marks a declaration as deprecated: functions to be
+ *   removed carry it, so the compiler warns with `msg` where they are called. It is
+ *   empty for a compiler it does not know; define it yourself to override.
  */
 
 
@@ -33,6 +50,38 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+// The version of this header (Cargo.toml's; tests/header.rs checks they agree).
+#define HAMUSTRO_VERSION_MAJOR 0
+#define HAMUSTRO_VERSION_MINOR 1
+#define HAMUSTRO_VERSION_PATCH 0
+
+#ifndef HAMUSTRO_API
+#  if defined(HAMUSTRO_STATIC)
+#    define HAMUSTRO_API
+#  elif defined(_WIN32) || defined(__CYGWIN__)
+#    if defined(HAMUSTRO_BUILD_SHARED)
+#      define HAMUSTRO_API __declspec(dllexport)
+#    else
+#      define HAMUSTRO_API __declspec(dllimport)
+#    endif
+#  elif defined(__GNUC__) || defined(__clang__)
+#    define HAMUSTRO_API __attribute__((visibility("default")))
+#  else
+#    define HAMUSTRO_API
+#  endif
+#endif
+
+#ifndef HAMUSTRO_DEPRECATED
+#  if defined(__GNUC__) || defined(__clang__)
+#    define HAMUSTRO_DEPRECATED(msg) __attribute__((deprecated(msg)))
+#  elif defined(_MSC_VER)
+#    define HAMUSTRO_DEPRECATED(msg) __declspec(deprecated(msg))
+#  else
+#    define HAMUSTRO_DEPRECATED(msg)
+#  endif
+#endif
+
 
 // The result of every hamustro function. Values are fixed forever: new codes may be
 // added, existing ones never renumbered.
@@ -120,8 +169,13 @@ typedef uint32_t hamustro_payload_format;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
-// A configuration handle: an opaque non-zero integer, 0 is never valid.
-typedef uint64_t hamustro_config;
+// A configuration handle: an opaque non-zero integer in a struct of its own, so that
+// passing a tracker where a configuration is expected does not compile. An `id` of 0
+// is never valid. Passed by value, it is ABI-identical to a `uint64_t`.
+typedef struct hamustro_config {
+  // The registry's number for the configuration; 0 is never valid.
+  uint64_t id;
+} hamustro_config;
 
 // Receives one log message: `level` is 1 (error), 2 (warning), 3 (info) or 4
 // (debug); `message` is valid only during the call; `user_data` is what was given to
@@ -129,13 +183,18 @@ typedef uint64_t hamustro_config;
 // them), possibly concurrently: it must be thread-safe, return quickly and not throw.
 typedef void (*hamustro_log_callback)(uint32_t level, const char *message, void *user_data);
 
-// A tracker handle: an opaque non-zero integer, 0 is never valid.
-typedef uint64_t hamustro_tracker;
+// A tracker handle: an opaque non-zero integer in a struct of its own, so that passing
+// a configuration where a tracker is expected does not compile. An `id` of 0 is never
+// valid. Passed by value, it is ABI-identical to a `uint64_t`.
+typedef struct hamustro_tracker {
+  // The registry's number for the tracker; 0 is never valid.
+  uint64_t id;
+} hamustro_tracker;
 
 // Delivery statistics. Set `size` to `sizeof(hamustro_stats)` before calling
 // `hamustro_tracker_get_stats`: later versions may append fields, and the size tells
 // the library how much your compiled struct holds.
-typedef struct {
+typedef struct hamustro_stats {
   // In: sizeof(hamustro_stats) as compiled into the app.
   uint32_t size;
   // 1 when tracking is enabled, 0 when the app switched it off.
@@ -176,11 +235,11 @@ extern "C" {
 //
 // # Safety
 // `out_config` is NULL (an error) or valid for writing.
-hamustro_status hamustro_config_new(hamustro_config *out_config);
+HAMUSTRO_API hamustro_status hamustro_config_new(struct hamustro_config *out_config);
 
 // Frees a configuration. Trackers created from it are not affected. Freeing it again
 // gives HAMUSTRO_STATUS_INVALID_HANDLE.
-hamustro_status hamustro_config_free(hamustro_config config);
+HAMUSTRO_API hamustro_status hamustro_config_free(struct hamustro_config config);
 
 // Required. The collector's base URL, e.g. "https://t.example.com"; events are
 // posted to `<url>/api/v1/track`. http:// or https:// (in any case; certificates
@@ -193,26 +252,26 @@ hamustro_status hamustro_config_free(hamustro_config config);
 //
 // # Safety
 // `value` is NULL or a NUL-terminated string (copied before the call returns).
-hamustro_status hamustro_config_set_collector_url(hamustro_config config, const char *value);
+HAMUSTRO_API hamustro_status hamustro_config_set_collector_url(struct hamustro_config config, const char *value);
 
 // Required. The secret shared with the collector, used to sign every request.
 // Never logged nor put in an error message.
 //
 // # Safety
 // As for `hamustro_config_set_collector_url`.
-hamustro_status hamustro_config_set_shared_secret_key(hamustro_config config, const char *value);
+HAMUSTRO_API hamustro_status hamustro_config_set_shared_secret_key(struct hamustro_config config, const char *value);
 
 // Required. The device's raw identifier; only its SHA-256 hex is sent.
 //
 // # Safety
 // As for `hamustro_config_set_collector_url`.
-hamustro_status hamustro_config_set_device_id(hamustro_config config, const char *value);
+HAMUSTRO_API hamustro_status hamustro_config_set_device_id(struct hamustro_config config, const char *value);
 
 // Required. The app's identifier at the collector.
 //
 // # Safety
 // As for `hamustro_config_set_collector_url`.
-hamustro_status hamustro_config_set_client_id(hamustro_config config, const char *value);
+HAMUSTRO_API hamustro_status hamustro_config_set_client_id(struct hamustro_config config, const char *value);
 
 // The operating system's version, e.g. "14.1". Part of the session. When never set,
 // the running system's is sent: "10.0.22631" (Windows: major.minor.build),
@@ -221,17 +280,17 @@ hamustro_status hamustro_config_set_client_id(hamustro_config config, const char
 //
 // # Safety
 // As for `hamustro_config_set_collector_url`.
-hamustro_status hamustro_config_set_system_version(hamustro_config config, const char *value);
+HAMUSTRO_API hamustro_status hamustro_config_set_system_version(struct hamustro_config config, const char *value);
 
 // Required. The app's version, e.g. "2.0.0". Part of the session.
 //
 // # Safety
 // As for `hamustro_config_set_collector_url`.
-hamustro_status hamustro_config_set_product_version(hamustro_config config, const char *value);
+HAMUSTRO_API hamustro_status hamustro_config_set_product_version(struct hamustro_config config, const char *value);
 
 // The environment, a `hamustro_environment` value (0 to 11). Default:
 // HAMUSTRO_ENVIRONMENT_PRODUCTION. Part of the session.
-hamustro_status hamustro_config_set_env(hamustro_config config, int32_t env);
+HAMUSTRO_API hamustro_status hamustro_config_set_env(struct hamustro_config config, int32_t env);
 
 // Optional device maker, e.g. "Apple". NULL unsets. Like every text option but the
 // collector URL and the database path, at most 1024 bytes (checked by
@@ -239,58 +298,58 @@ hamustro_status hamustro_config_set_env(hamustro_config config, int32_t env);
 //
 // # Safety
 // `value` is NULL or a NUL-terminated string (copied before the call returns).
-hamustro_status hamustro_config_set_device_make(hamustro_config config, const char *value);
+HAMUSTRO_API hamustro_status hamustro_config_set_device_make(struct hamustro_config config, const char *value);
 
 // Optional device model, e.g. "iPhone15,2". NULL unsets.
 //
 // # Safety
 // As for `hamustro_config_set_device_make`.
-hamustro_status hamustro_config_set_device_model(hamustro_config config, const char *value);
+HAMUSTRO_API hamustro_status hamustro_config_set_device_model(struct hamustro_config config, const char *value);
 
 // Optional operating system name, e.g. "iOS". NULL (the default) detects it
 // ("Linux", "macOS", "iOS"…); "" sends none.
 //
 // # Safety
 // As for `hamustro_config_set_device_make`.
-hamustro_status hamustro_config_set_system(hamustro_config config, const char *value);
+HAMUSTRO_API hamustro_status hamustro_config_set_system(struct hamustro_config config, const char *value);
 
 // Optional system language, e.g. "en-US". NULL (the default) takes it from the
 // process locale (LC_ALL, LC_MESSAGES, LANG); "" sends none.
 //
 // # Safety
 // As for `hamustro_config_set_device_make`.
-hamustro_status hamustro_config_set_system_language(hamustro_config config, const char *value);
+HAMUSTRO_API hamustro_status hamustro_config_set_system_language(struct hamustro_config config, const char *value);
 
 // Optional browser name. NULL unsets.
 //
 // # Safety
 // As for `hamustro_config_set_device_make`.
-hamustro_status hamustro_config_set_browser(hamustro_config config, const char *value);
+HAMUSTRO_API hamustro_status hamustro_config_set_browser(struct hamustro_config config, const char *value);
 
 // Optional browser version. NULL unsets.
 //
 // # Safety
 // As for `hamustro_config_set_device_make`.
-hamustro_status hamustro_config_set_browser_version(hamustro_config config, const char *value);
+HAMUSTRO_API hamustro_status hamustro_config_set_browser_version(struct hamustro_config config, const char *value);
 
 // Optional git hash of the app build. NULL unsets.
 //
 // # Safety
 // As for `hamustro_config_set_device_make`.
-hamustro_status hamustro_config_set_product_git_hash(hamustro_config config, const char *value);
+HAMUSTRO_API hamustro_status hamustro_config_set_product_git_hash(struct hamustro_config config, const char *value);
 
 // Optional language of the app's UI, e.g. "de". NULL unsets.
 //
 // # Safety
 // As for `hamustro_config_set_device_make`.
-hamustro_status hamustro_config_set_product_language(hamustro_config config, const char *value);
+HAMUSTRO_API hamustro_status hamustro_config_set_product_language(struct hamustro_config config, const char *value);
 
 // Send when this many events are queued. Default 20; 0 or 1 sends on every event.
-hamustro_status hamustro_config_set_queue_size(hamustro_config config, uint32_t queue_size);
+HAMUSTRO_API hamustro_status hamustro_config_set_queue_size(struct hamustro_config config, uint32_t queue_size);
 
 // Send when the last successful delivery is older than this many minutes. Default
 // 1440 (a day); 0 sends on every event.
-hamustro_status hamustro_config_set_queue_retention(hamustro_config config, uint32_t minutes);
+HAMUSTRO_API hamustro_status hamustro_config_set_queue_retention(struct hamustro_config config, uint32_t minutes);
 
 // The SQLite file holding the queue (created with its directory, mode 0600). NULL
 // restores the default: `<data dir>/hamustro/<client_id>.sqlite3`, where the data dir
@@ -309,14 +368,14 @@ hamustro_status hamustro_config_set_queue_retention(hamustro_config config, uint
 //
 // # Safety
 // As for `hamustro_config_set_device_make`.
-hamustro_status hamustro_config_set_database_path(hamustro_config config, const char *path);
+HAMUSTRO_API hamustro_status hamustro_config_set_database_path(struct hamustro_config config, const char *path);
 
 // The body encoding, a `hamustro_payload_format` value. Default protobuf.
-hamustro_status hamustro_config_set_payload_format(hamustro_config config, uint32_t format);
+HAMUSTRO_API hamustro_status hamustro_config_set_payload_format(struct hamustro_config config, uint32_t format);
 
 // The limit on each HTTP request, connecting included, in milliseconds. Default
 // 10000; must be positive. `hamustro_tracker_free` waits at most this long.
-hamustro_status hamustro_config_set_request_timeout_ms(hamustro_config config, uint32_t timeout_ms);
+HAMUSTRO_API hamustro_status hamustro_config_set_request_timeout_ms(struct hamustro_config config, uint32_t timeout_ms);
 
 // The `ip` sent with each event: NULL (the default) detects the device's primary
 // IPv4 address; "" sends none (the collector then records the request's address);
@@ -324,14 +383,14 @@ hamustro_status hamustro_config_set_request_timeout_ms(hamustro_config config, u
 //
 // # Safety
 // As for `hamustro_config_set_device_make`.
-hamustro_status hamustro_config_set_ip(hamustro_config config, const char *ip);
+HAMUSTRO_API hamustro_status hamustro_config_set_ip(struct hamustro_config config, const char *ip);
 
 // The `country` sent with each event, e.g. "HU". NULL (the default) takes the region
 // of the process's locale (LC_ALL, LC_MESSAGES, LANG), if it names one.
 //
 // # Safety
 // As for `hamustro_config_set_device_make`.
-hamustro_status hamustro_config_set_country(hamustro_config config, const char *country);
+HAMUSTRO_API hamustro_status hamustro_config_set_country(struct hamustro_config config, const char *country);
 
 // When set, user ids given to `hamustro_tracker_set_user` are stored and sent as
 // `sha256hex(user_id + salt)`, so raw user ids never leave the device. Keep the salt
@@ -340,18 +399,18 @@ hamustro_status hamustro_config_set_country(hamustro_config config, const char *
 //
 // # Safety
 // As for `hamustro_config_set_device_make`.
-hamustro_status hamustro_config_set_user_id_salt(hamustro_config config, const char *salt);
+HAMUSTRO_API hamustro_status hamustro_config_set_user_id_salt(struct hamustro_config config, const char *salt);
 
 // The most events kept queued on the device. When tracking one more would exceed
 // it, the oldest events are dropped and counted (`hamustro_stats.dropped`). Default
 // 100000; must be positive.
-hamustro_status hamustro_config_set_max_queued_events(hamustro_config config, uint64_t max_events);
+HAMUSTRO_API hamustro_status hamustro_config_set_max_queued_events(struct hamustro_config config, uint64_t max_events);
 
 // `true` skips TLS certificate verification, for a development collector with a
 // self-signed certificate. Only allowed when the collector_url's host is 127.0.0.1,
 // ::1 or localhost: `hamustro_tracker_new` refuses it for any other host. Default
 // `false`: certificates are verified against the Mozilla root store.
-hamustro_status hamustro_config_set_accept_invalid_certs_for_loopback(hamustro_config config, bool accept);
+HAMUSTRO_API hamustro_status hamustro_config_set_accept_invalid_certs_for_loopback(struct hamustro_config config, bool accept);
 
 // Installs `callback` for messages up to `max_level` (1 error … 4 debug), for every
 // tracker in the process; NULL turns logging off (the default). Messages never hold
@@ -362,7 +421,7 @@ hamustro_status hamustro_config_set_accept_invalid_certs_for_loopback(hamustro_c
 //
 // # Safety
 // `callback` is NULL or a function that stays valid until it is replaced.
-hamustro_status hamustro_set_log_callback(hamustro_log_callback callback, void *user_data, uint32_t max_level);
+HAMUSTRO_API hamustro_status hamustro_set_log_callback(hamustro_log_callback callback, void *user_data, uint32_t max_level);
 
 // Copies the message of the most recent failed call on the calling thread into
 // `buffer` (at most `buffer_len` bytes including the terminating NUL, cut at a UTF-8
@@ -375,14 +434,14 @@ hamustro_status hamustro_set_log_callback(hamustro_log_callback callback, void *
 //
 // # Safety
 // `buffer` is NULL or points to at least `buffer_len` writable bytes.
-size_t hamustro_last_error_message(char *buffer, size_t buffer_len);
+HAMUSTRO_API size_t hamustro_last_error_message(char *buffer, size_t buffer_len);
 
 // The name of a status code, e.g. "HAMUSTRO_STATUS_NETWORK": a static string that
 // must not be freed. Unknown values give "HAMUSTRO_STATUS_UNKNOWN".
-const char *hamustro_status_name(uint32_t status);
+HAMUSTRO_API const char *hamustro_status_name(hamustro_status status);
 
 // The library's version, e.g. "0.1.0": a static string that must not be freed.
-const char *hamustro_version(void);
+HAMUSTRO_API const char *hamustro_version(void);
 
 // Creates a tracker from a configuration and writes its handle to `*out_tracker`.
 //
@@ -400,7 +459,7 @@ const char *hamustro_version(void);
 //
 // # Safety
 // `out_tracker` is NULL (an error) or valid for writing.
-hamustro_status hamustro_tracker_new(hamustro_config config, hamustro_tracker *out_tracker);
+HAMUSTRO_API hamustro_status hamustro_tracker_new(struct hamustro_config config, struct hamustro_tracker *out_tracker);
 
 // Tracks one event: `event` is its name; `names`/`values` are `count` parameter
 // pairs (both may be NULL when `count` is 0; a repeated name keeps its last value).
@@ -422,7 +481,7 @@ hamustro_status hamustro_tracker_new(hamustro_config config, hamustro_tracker *o
 // # Safety
 // `event` is NULL or a NUL-terminated string; when `count` > 0, `names` and `values`
 // are NULL or arrays of `count` NUL-terminated strings. Everything is copied.
-hamustro_status hamustro_tracker_track_event(hamustro_tracker tracker, const char *event, const char *const *names, const char *const *values, size_t count);
+HAMUSTRO_API hamustro_status hamustro_tracker_track_event(struct hamustro_tracker tracker, const char *event, const char *const *names, const char *const *values, size_t count);
 
 // Sets (and persists) the tenant and user that later events are attributed to. NULL
 // clears a field. Events already tracked keep the user they were tracked with. The
@@ -434,7 +493,7 @@ hamustro_status hamustro_tracker_track_event(hamustro_tracker tracker, const cha
 //
 // # Safety
 // `tenant_id` and `user_id` are NULL or NUL-terminated strings.
-hamustro_status hamustro_tracker_set_user(hamustro_tracker tracker, const char *tenant_id, const char *user_id);
+HAMUSTRO_API hamustro_status hamustro_tracker_set_user(struct hamustro_tracker tracker, const char *tenant_id, const char *user_id);
 
 // Replaces the extra HTTP headers sent with every request (`count` 0 removes them).
 // Names must be valid header names; values may not hold control characters; names
@@ -446,7 +505,7 @@ hamustro_status hamustro_tracker_set_user(hamustro_tracker tracker, const char *
 // # Safety
 // When `count` > 0, `names` and `values` are NULL or arrays of `count` NUL-terminated
 // strings.
-hamustro_status hamustro_tracker_set_headers(hamustro_tracker tracker, const char *const *names, const char *const *values, size_t count);
+HAMUSTRO_API hamustro_status hamustro_tracker_set_headers(struct hamustro_tracker tracker, const char *const *names, const char *const *values, size_t count);
 
 // Blocks until every event tracked before the call is delivered (HAMUSTRO_STATUS_OK),
 // a delivery attempt fails (HAMUSTRO_STATUS_NETWORK or HAMUSTRO_STATUS_REJECTED, with
@@ -456,7 +515,7 @@ hamustro_status hamustro_tracker_set_headers(hamustro_tracker tracker, const cha
 // disabled it returns HAMUSTRO_STATUS_DISABLED and sends nothing. Called from a log
 // callback on the delivery thread, which cannot wait for itself, it returns
 // HAMUSTRO_STATUS_TIMEOUT at once and the flush runs after the callback returns.
-hamustro_status hamustro_tracker_flush(hamustro_tracker tracker, uint32_t timeout_ms);
+HAMUSTRO_API hamustro_status hamustro_tracker_flush(struct hamustro_tracker tracker, uint32_t timeout_ms);
 
 // Stops the tracker and invalidates its handle. Waits for a request in progress to
 // finish (at most the request timeout) and moves journaled events into the database
@@ -469,20 +528,20 @@ hamustro_status hamustro_tracker_flush(hamustro_tracker tracker, uint32_t timeou
 // called from any thread, a log callback on the delivery thread included (the
 // thread then ends when the callback returns). In a forked child it returns
 // HAMUSTRO_STATUS_INVALID_HANDLE and leaves the parent's tracker alone.
-hamustro_status hamustro_tracker_free(hamustro_tracker tracker);
+HAMUSTRO_API hamustro_status hamustro_tracker_free(struct hamustro_tracker tracker);
 
 // Switches tracking on (`enabled` true) or off, persistently (the choice survives
 // restarts). While off, `hamustro_tracker_track_event` stores nothing (and returns
 // OK), nothing is sent, and `hamustro_tracker_flush` returns
 // HAMUSTRO_STATUS_DISABLED. Events already queued are kept unless you also call
 // `hamustro_tracker_discard_queued`.
-hamustro_status hamustro_tracker_set_enabled(hamustro_tracker tracker, bool enabled);
+HAMUSTRO_API hamustro_status hamustro_tracker_set_enabled(struct hamustro_tracker tracker, bool enabled);
 
 // Writes whether tracking is enabled to `*out_enabled`.
 //
 // # Safety
 // `out_enabled` is NULL (an error) or valid for writing.
-hamustro_status hamustro_tracker_is_enabled(hamustro_tracker tracker, bool *out_enabled);
+HAMUSTRO_API hamustro_status hamustro_tracker_is_enabled(struct hamustro_tracker tracker, bool *out_enabled);
 
 // Deletes every queued event from the device (for example on a user's erasure
 // request) and writes how many to `*out_discarded` (which may be NULL). A request
@@ -490,7 +549,7 @@ hamustro_status hamustro_tracker_is_enabled(hamustro_tracker tracker, bool *out_
 //
 // # Safety
 // `out_discarded` is NULL or valid for writing.
-hamustro_status hamustro_tracker_discard_queued(hamustro_tracker tracker, uint64_t *out_discarded);
+HAMUSTRO_API hamustro_status hamustro_tracker_discard_queued(struct hamustro_tracker tracker, uint64_t *out_discarded);
 
 // Sets a global parameter, added to every event tracked afterwards (an event's own
 // parameter of the same name wins). `value` NULL removes it. Persisted. `name` must
@@ -500,10 +559,10 @@ hamustro_status hamustro_tracker_discard_queued(hamustro_tracker tracker, uint64
 //
 // # Safety
 // `name` and `value` are NULL or NUL-terminated strings.
-hamustro_status hamustro_tracker_set_global_parameter(hamustro_tracker tracker, const char *name, const char *value);
+HAMUSTRO_API hamustro_status hamustro_tracker_set_global_parameter(struct hamustro_tracker tracker, const char *name, const char *value);
 
 // Removes every global parameter.
-hamustro_status hamustro_tracker_clear_global_parameters(hamustro_tracker tracker);
+HAMUSTRO_API hamustro_status hamustro_tracker_clear_global_parameters(struct hamustro_tracker tracker);
 
 // Fills `*out_stats` (whose `size` you set first) with the tracker's delivery state.
 // A library newer than your header fills only the fields your struct has.
@@ -511,7 +570,7 @@ hamustro_status hamustro_tracker_clear_global_parameters(hamustro_tracker tracke
 // # Safety
 // `out_stats` is NULL (an error) or points to `out_stats->size` writable bytes, a
 // `hamustro_stats` whose `size` field is initialised.
-hamustro_status hamustro_tracker_get_stats(hamustro_tracker tracker, hamustro_stats *out_stats);
+HAMUSTRO_API hamustro_status hamustro_tracker_get_stats(struct hamustro_tracker tracker, struct hamustro_stats *out_stats);
 
 // Copies the message of the tracker's last failed delivery attempt into `buffer`
 // (as `hamustro_last_error_message` does: at most `buffer_len` bytes with the NUL)
@@ -520,7 +579,7 @@ hamustro_status hamustro_tracker_get_stats(hamustro_tracker tracker, hamustro_st
 //
 // # Safety
 // `buffer` is NULL or has `buffer_len` writable bytes; `out_len` is NULL or writable.
-hamustro_status hamustro_tracker_last_delivery_error(hamustro_tracker tracker, char *buffer, size_t buffer_len, size_t *out_len);
+HAMUSTRO_API hamustro_status hamustro_tracker_last_delivery_error(struct hamustro_tracker tracker, char *buffer, size_t buffer_len, size_t *out_len);
 
 #ifdef __cplusplus
 }  // extern "C"

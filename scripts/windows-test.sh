@@ -141,7 +141,7 @@ def_file() {
   local exported declared
   exported=$(awk 'f && NF { print $1 } /^EXPORTS/ { f = 1 }' "$out/hamustro.def" | sort)
   # cbindgen writes each declaration on one line, outside comments.
-  declared=$(grep -E '^[a-z].*\bhamustro_[a-z0-9_]+\(' "$repo/include/hamustro.h" |
+  declared=$(grep -E '^HAMUSTRO_API .*\bhamustro_[a-z0-9_]+\(' "$repo/include/hamustro.h" |
     sed -E 's/^.*\b(hamustro_[a-z0-9_]+)\(.*$/\1/' | sort -u)
   if [ "$exported" != "$declared" ]; then
     echo "the DLL's exports differ from the header's functions (< DLL, > header):"
@@ -199,18 +199,23 @@ check "compile tests/c/abuse_test.c" \
   compile x86_64-w64-mingw32-gcc "$repo/tests/c/abuse_test.c" abuse_test.exe -std=c11
 check "compile bindings/c/tests/test_hpp.cpp (x86_64-w64-mingw32-g++)" \
   compile x86_64-w64-mingw32-g++ "$repo/bindings/c/tests/test_hpp.cpp" test_hpp.exe -std=c++17
+check "compile bindings/c/tests/test_hpp_noexcept.cpp (-fno-exceptions)" \
+  compile x86_64-w64-mingw32-g++ "$repo/bindings/c/tests/test_hpp_noexcept.cpp" \
+  test_hpp_noexcept.exe -std=c++17 -fno-exceptions
 check "compile bindings/c/example.c" \
   compile x86_64-w64-mingw32-gcc "$repo/bindings/c/example.c" example.exe -std=c11
 check "compile bindings/c/example.cpp" \
   compile x86_64-w64-mingw32-g++ "$repo/bindings/c/example.cpp" example-cpp.exe -std=c++17
 
 # The C example linked statically, with exactly the libraries the README lists: it
-# must then need no hamustro.dll.
+# must then need no hamustro.dll. HAMUSTRO_STATIC makes HAMUSTRO_API empty: a
+# dllimport declaration would look for __imp_ symbols, which only the import library
+# has.
 compile_static() {
   local libraries
   read -ra libraries < <(sed -n 's/^Static link (MinGW): `\(.*\)`$/\1/p' "$repo/README.md")
-  in_chroot x86_64-w64-mingw32-gcc -std=c11 -Wall -Wextra -Werror -I"$repo/include" \
-    "$repo/bindings/c/example.c" -o "$programs/example-static.exe" -L"$out" "${libraries[@]}" ||
+  in_chroot x86_64-w64-mingw32-gcc -std=c11 -Wall -Wextra -Werror -DHAMUSTRO_STATIC \
+    -I"$repo/include" "$repo/bindings/c/example.c" -o "$programs/example-static.exe" -L"$out" "${libraries[@]}" ||
     return 1
   if in_chroot x86_64-w64-mingw32-objdump -p "$programs/example-static.exe" |
     grep -qi 'DLL Name: hamustro.dll'; then
@@ -258,7 +263,7 @@ echo "==> the development collector (host, target/debug/examples/collector)"
 if (cd "$repo" && nice -n 10 cargo build --quiet --example collector) &&
   start_dev_collector "$repo/target/debug/examples/collector" "$secret" "$work"; then
   url=$dev_collector_url
-  for program in api_test test_hpp example example-cpp example-static; do
+  for program in api_test test_hpp test_hpp_noexcept example example-cpp example-static; do
     if [ -f "$programs/$program.exe" ]; then
       check "$program.exe under Wine against $url" \
         run_program "$program.exe" "$url" "$secret" "$work/$program.sqlite3"

@@ -329,7 +329,7 @@ fn the_os_and_locale_fill_what_the_app_left_unset() {
 
 fn c_tracker(url: &str, db: &std::path::Path) -> HamustroTracker {
     let config = support::c_config(url, db);
-    let mut tracker = 0;
+    let mut tracker = HamustroTracker::default();
     assert_eq!(
         unsafe { hamustro_tracker_new(config, &mut tracker) },
         HamustroStatus::Ok

@@ -30,14 +30,14 @@ fn config(url: &str, db: &std::path::Path) -> HamustroConfig {
 }
 
 fn new_tracker(config: HamustroConfig) -> HamustroTracker {
-    let mut tracker = 0;
+    let mut tracker = HamustroTracker::default();
     assert_eq!(
         unsafe { hamustro_tracker_new(config, &mut tracker) },
         HamustroStatus::Ok,
         "{}",
         last_error()
     );
-    assert_ne!(tracker, 0);
+    assert_ne!(tracker.id, 0);
     tracker
 }
 
@@ -166,8 +166,8 @@ fn null_pointers_and_invalid_utf8_are_invalid_arguments() {
 
 #[test]
 fn a_config_missing_a_required_field_names_it() {
-    let mut config = 0;
-    let mut tracker = 0;
+    let mut config = HamustroConfig::default();
+    let mut tracker = HamustroTracker::default();
     unsafe {
         hamustro_config_new(&mut config);
         assert_eq!(
@@ -176,7 +176,11 @@ fn a_config_missing_a_required_field_names_it() {
         );
     }
     assert_eq!(last_error(), "collector_url is required");
-    assert_eq!(tracker, 0, "out-parameters are written only on success");
+    assert_eq!(
+        tracker,
+        HamustroTracker::default(),
+        "out-parameters are written only on success"
+    );
     hamustro_config_free(config);
 }
 
@@ -186,7 +190,10 @@ fn zero_made_up_freed_and_wrong_kind_handles_are_invalid() {
     let config = config(&refused_url(), &db);
     let tracker = new_tracker(config);
     assert_eq!(hamustro_tracker_free(tracker), HamustroStatus::Ok);
-    for handle in [0, tracker, u64::MAX, 0xdead_beef, config] {
+    // The registry still tells the kinds apart when C code forges a handle, e.g. by
+    // copying a configuration's id into a tracker (the types alone stop plain mistakes).
+    for id in [0, tracker.id, u64::MAX, 0xdead_beef, config.id] {
+        let handle = HamustroTracker { id };
         assert_eq!(track(handle, "E", &[]), HamustroStatus::InvalidHandle);
         assert_eq!(
             hamustro_tracker_flush(handle, 10),
@@ -212,7 +219,7 @@ fn last_error_message_truncates_at_a_character_boundary() {
         unsafe { hamustro_config_set_ip(config, ip.as_ptr()) },
         HamustroStatus::Ok
     );
-    let mut tracker = 0;
+    let mut tracker = HamustroTracker::default();
     unsafe { hamustro_tracker_new(config, &mut tracker) };
     hamustro_config_free(config);
     let full = last_error();
@@ -274,7 +281,7 @@ fn a_second_tracker_on_the_same_database_is_a_storage_error() {
     let (_dir, db) = temp_db();
     let config = config(&refused_url(), &db);
     let first = new_tracker(config);
-    let mut second = 0;
+    let mut second = HamustroTracker::default();
     assert_eq!(
         unsafe { hamustro_tracker_new(config, &mut second) },
         HamustroStatus::Storage

@@ -135,14 +135,14 @@ fn random_calls_through_the_c_api_return_a_status_and_never_panic() {
     let (_dir, db) = temp_db();
     let url = CString::new(refused_url()).unwrap();
     let db_path = CString::new(db.to_str().unwrap()).unwrap();
-    let mut config = 0;
+    let mut config = HamustroConfig::default();
     let mut trackers = Vec::new();
     unsafe {
         hamustro_config_new(&mut config);
         for (setter, value) in [
             (
                 hamustro_config_set_collector_url
-                    as unsafe extern "C" fn(u64, *const c_char) -> HamustroStatus,
+                    as unsafe extern "C" fn(HamustroConfig, *const c_char) -> HamustroStatus,
                 url.as_c_str(),
             ),
             (
@@ -157,7 +157,7 @@ fn random_calls_through_the_c_api_return_a_status_and_never_panic() {
         ] {
             assert_eq!(setter(config, value.as_ptr()), HamustroStatus::Ok);
         }
-        let mut tracker = 0;
+        let mut tracker = HamustroTracker::default();
         assert_eq!(
             hamustro_tracker_new(config, &mut tracker),
             HamustroStatus::Ok
@@ -165,12 +165,14 @@ fn random_calls_through_the_c_api_return_a_status_and_never_panic() {
         trackers.push(tracker);
     }
     for _ in 0..iterations(3_000) {
-        let handle = match rng.below(4) {
+        // Any id, used as either kind: a C caller can forge one whatever the types.
+        let id = match rng.below(4) {
             0 => rng.next(),
             1 => 0,
-            2 => config,
-            _ => trackers[0],
+            2 => config.id,
+            _ => trackers[0].id,
         };
+        let (as_config, as_tracker) = (HamustroConfig { id }, HamustroTracker { id });
         let count = rng.below(5) as usize;
         let names: Vec<CString> = (0..count).map(|_| rng.c_string()).collect();
         let values: Vec<CString> = (0..count).map(|_| rng.c_string()).collect();
@@ -190,39 +192,39 @@ fn random_calls_through_the_c_api_return_a_status_and_never_panic() {
         let status = unsafe {
             match rng.below(9) {
                 0 => hamustro_tracker_track_event(
-                    handle,
+                    as_tracker,
                     maybe_null(text.as_ptr(), &mut rng),
                     name_ptrs.as_ptr(),
                     value_ptrs.as_ptr(),
                     count,
                 ),
                 1 => hamustro_tracker_set_user(
-                    handle,
+                    as_tracker,
                     maybe_null(text.as_ptr(), &mut rng),
                     maybe_null(text.as_ptr(), &mut rng),
                 ),
                 2 => hamustro_tracker_set_headers(
-                    handle,
+                    as_tracker,
                     name_ptrs.as_ptr(),
                     value_ptrs.as_ptr(),
                     count,
                 ),
                 3 => hamustro_tracker_set_global_parameter(
-                    handle,
+                    as_tracker,
                     maybe_null(text.as_ptr(), &mut rng),
                     maybe_null(text.as_ptr(), &mut rng),
                 ),
-                4 => hamustro_config_set_client_id(handle, maybe_null(text.as_ptr(), &mut rng)),
-                5 => hamustro_config_set_env(handle, rng.next() as i32 % 16),
-                6 => hamustro_config_set_ip(handle, maybe_null(text.as_ptr(), &mut rng)),
+                4 => hamustro_config_set_client_id(as_config, maybe_null(text.as_ptr(), &mut rng)),
+                5 => hamustro_config_set_env(as_config, rng.next() as i32 % 16),
+                6 => hamustro_config_set_ip(as_config, maybe_null(text.as_ptr(), &mut rng)),
                 7 => {
                     let mut stats = HamustroStats {
                         size: rng.below(200) as u32,
                         ..HamustroStats::default()
                     };
-                    hamustro_tracker_get_stats(handle, &mut stats)
+                    hamustro_tracker_get_stats(as_tracker, &mut stats)
                 }
-                _ => hamustro_tracker_flush(handle, 1),
+                _ => hamustro_tracker_flush(as_tracker, 1),
             }
         };
         assert_ne!(status, HamustroStatus::Internal, "a panic was caught");

@@ -53,11 +53,11 @@ static const struct demo_event DEMO_EVENTS[] = {
  * optional ones. Returns 0 (never a valid handle) on failure, after reporting it. */
 static hamustro_config make_config(const char *url, const char *secret, const char *db_path)
 {
-    hamustro_config config = 0;
+    hamustro_config config = {0};
     hamustro_status status = hamustro_config_new(&config);
     if (status != HAMUSTRO_STATUS_OK) {
         report_failure("hamustro_config_new", status);
-        return 0;
+        return (hamustro_config){0};
     }
 
     /* Every setter returns a status; checking them one by one names the bad option. */
@@ -67,7 +67,7 @@ static hamustro_config make_config(const char *url, const char *secret, const ch
         if (status != HAMUSTRO_STATUS_OK) {                                           \
             report_failure(#call, status);                                            \
             hamustro_config_free(config);                                             \
-            return 0;                                                                 \
+            return (hamustro_config){0};                                              \
         }                                                                             \
     } while (0)
 
@@ -110,13 +110,13 @@ int main(int argc, char **argv)
     const char *secret = argc > 2 ? argv[2] : "dev-secret";
     const char *db_path = argc > 3 ? argv[3] : NULL;
     int exit_code = EXIT_FAILURE;
-    hamustro_tracker tracker = 0;
+    hamustro_tracker tracker = {0};
     hamustro_status status;
 
     printf("hamustro %s, collector %s\n", hamustro_version(), url);
 
     hamustro_config config = make_config(url, secret, db_path);
-    if (config == 0) {
+    if (config.id == 0) {
         return EXIT_FAILURE;
     }
 

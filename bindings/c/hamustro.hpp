@@ -43,6 +43,20 @@
 
 #include "hamustro.h"
 
+/**
+ * @brief 1 when the throwing overloads are compiled in: when the compiler has
+ * exceptions on (`__cpp_exceptions`, or MSVC's `_CPPUNWIND`). With `-fno-exceptions`
+ * (Unreal Engine, many game engines) it is 0 and only the `std::error_code&`
+ * overloads exist; define it to 0 yourself to leave them out with exceptions on.
+ */
+#ifndef HAMUSTRO_HPP_EXCEPTIONS
+#if defined(__cpp_exceptions) || defined(_CPPUNWIND)
+#define HAMUSTRO_HPP_EXCEPTIONS 1
+#else
+#define HAMUSTRO_HPP_EXCEPTIONS 0
+#endif
+#endif
+
 /** @brief The C++ API of hamustro. */
 namespace hamustro {
 
@@ -65,7 +79,7 @@ enum class Status : std::uint32_t {
 
 /** @brief The environment an app build runs in (the collector's `env`). */
 enum class Environment : std::int32_t {
-    production = HAMUSTRO_ENVIRONMENT_PRODUCTION,                        ///< 0, the default.
+    production = HAMUSTRO_ENVIRONMENT_PRODUCTION,                        ///< 0
     general_availability = HAMUSTRO_ENVIRONMENT_GENERAL_AVAILABILITY,    ///< 1
     release_to_marketing = HAMUSTRO_ENVIRONMENT_RELEASE_TO_MARKETING,    ///< 2
     release_candidate = HAMUSTRO_ENVIRONMENT_RELEASE_CANDIDATE,          ///< 3
@@ -81,7 +95,7 @@ enum class Environment : std::int32_t {
 
 /** @brief How request bodies are encoded. */
 enum class PayloadFormat : std::uint32_t {
-    protobuf = HAMUSTRO_PAYLOAD_FORMAT_PROTOBUF, ///< `application/protobuf`, the default.
+    protobuf = HAMUSTRO_PAYLOAD_FORMAT_PROTOBUF, ///< `application/protobuf`.
     json = HAMUSTRO_PAYLOAD_FORMAT_JSON,         ///< `application/json`.
 };
 
@@ -91,7 +105,7 @@ enum class PayloadFormat : std::uint32_t {
  */
 inline const char *status_name(Status status) noexcept
 {
-    return hamustro_status_name(static_cast<std::uint32_t>(status));
+    return hamustro_status_name(static_cast<hamustro_status>(status));
 }
 
 /** @brief The library's version, e.g. "0.1.0" (a static string). */
@@ -125,7 +139,7 @@ inline const std::error_category &error_category() noexcept
         /** @brief The status name, e.g. "HAMUSTRO_STATUS_TIMEOUT". */
         std::string message(int value) const override
         {
-            return hamustro_status_name(static_cast<std::uint32_t>(value));
+            return hamustro_status_name(static_cast<hamustro_status>(value));
         }
 
         /** @brief Maps the statuses that have a portable meaning to `std::errc`. */
@@ -230,6 +244,7 @@ inline bool fail(Status status, std::string message, std::error_code &ec)
     return false;
 }
 
+#if HAMUSTRO_HPP_EXCEPTIONS
 /** @brief Throws the Error that `ec` and the recorded message describe, if any. */
 inline void throw_if(const std::error_code &ec)
 {
@@ -237,6 +252,7 @@ inline void throw_if(const std::error_code &ec)
         throw Error(static_cast<Status>(ec.value()), thread_message());
     }
 }
+#endif // HAMUSTRO_HPP_EXCEPTIONS
 
 /**
  * @brief A copy of a string_view with a NUL terminator, as C needs. A NUL byte inside
@@ -298,12 +314,12 @@ public:
     ConfigHandle &operator=(const ConfigHandle &) = delete;
     ~ConfigHandle()
     {
-        if (handle != 0) {
+        if (handle.id != 0) {
             hamustro_config_free(handle);
         }
     }
-    /** @brief The handle; 0 until hamustro_config_new succeeds. */
-    hamustro_config handle = 0;
+    /** @brief The handle; {0} until hamustro_config_new succeeds. */
+    hamustro_config handle{};
 };
 
 /** @brief A count clamped into the C API's uint32 range (negative gives 0). */
@@ -331,6 +347,7 @@ inline std::string last_error_message()
     return detail::thread_message();
 }
 
+#if HAMUSTRO_HPP_EXCEPTIONS
 /**
  * @brief Routes the library's log messages, up to `max_level`, to `callback` for every
  * tracker in the process; `callback` nullptr switches logging off.
@@ -350,6 +367,7 @@ inline void set_log_callback(hamustro_log_callback callback, void *user_data, Lo
                   ec);
     detail::throw_if(ec);
 }
+#endif // HAMUSTRO_HPP_EXCEPTIONS
 
 /** @brief set_log_callback() reporting failure in `ec`. */
 inline void set_log_callback(hamustro_log_callback callback, void *user_data, LogLevel max_level,
@@ -395,7 +413,8 @@ public:
     /**
      * @brief Everything a tracker is created from. The six strings without a default are
      * required (an empty one is reported missing); every `std::nullopt` keeps the
-     * library's default. See hamustro.h for each option's meaning.
+     * library's default, which this header never restates. See hamustro.h for each
+     * option's meaning and default.
      */
     struct Options {
         std::string collector_url;     ///< Required. Base URL, e.g. "https://t.example.com".
@@ -404,7 +423,7 @@ public:
         std::string client_id;         ///< Required. The app's identifier at the collector.
         std::string system_version;    ///< The OS version, e.g. "14.1"; empty: the running system's.
         std::string product_version;   ///< Required. The app version, e.g. "2.0.0".
-        Environment env = Environment::production; ///< Part of the session.
+        std::optional<Environment> env;              ///< Part of the session.
         std::optional<std::string> device_make;      ///< E.g. "Apple".
         std::optional<std::string> device_model;     ///< E.g. "iPhone15,2".
         std::optional<std::string> system;           ///< E.g. "iOS".
@@ -413,21 +432,22 @@ public:
         std::optional<std::string> browser_version;  ///< Browser version.
         std::optional<std::string> product_git_hash; ///< Git hash of the app build.
         std::optional<std::string> product_language; ///< Language of the app's UI.
-        std::optional<std::uint32_t> queue_size;     ///< Send at this many queued (default 20).
-        std::optional<std::chrono::minutes> queue_retention; ///< Send when the last
-                                                     ///< delivery is older (default a day).
+        std::optional<std::uint32_t> queue_size;     ///< Send at this many queued.
+        /** @brief Send when the last delivery is older than this. */
+        std::optional<std::chrono::minutes> queue_retention;
         std::optional<std::string> database_path;    ///< The SQLite queue file.
-        std::optional<PayloadFormat> payload_format; ///< Default protobuf.
-        std::optional<std::chrono::milliseconds> request_timeout; ///< Per request (10 s).
-        std::optional<std::string> ip;      ///< "" sends none; default: detected IPv4.
-        std::optional<std::string> country; ///< E.g. "HU"; default: from the locale.
+        std::optional<PayloadFormat> payload_format; ///< The body encoding.
+        std::optional<std::chrono::milliseconds> request_timeout; ///< Per request.
+        std::optional<std::string> ip;      ///< The `ip` sent; "" sends none.
+        std::optional<std::string> country; ///< E.g. "HU".
         /** @brief User ids are sent as sha256hex(user_id + salt); default: as given. */
         std::optional<std::string> user_id_salt;
-        std::optional<std::uint64_t> max_queued_events; ///< Queue cap (default 100000).
+        std::optional<std::uint64_t> max_queued_events; ///< The most events kept queued.
         /** @brief Skip TLS verification; refused unless the collector is on loopback. */
-        bool accept_invalid_certs_for_loopback = false;
+        std::optional<bool> accept_invalid_certs_for_loopback;
     };
 
+#if HAMUSTRO_HPP_EXCEPTIONS
     /**
      * @brief Creates a tracker (opens the queue database, starts delivery).
      * @throws Error with Status::invalid_argument naming a missing or bad option, or
@@ -439,6 +459,7 @@ public:
         open(options, ec);
         detail::throw_if(ec);
     }
+#endif // HAMUSTRO_HPP_EXCEPTIONS
 
     /**
      * @brief Creates a tracker without throwing Error: on failure `ec` is set and the
@@ -453,14 +474,14 @@ public:
     Tracker &operator=(const Tracker &) = delete;
 
     /** @brief Takes `other`'s handle; `other` is left empty. */
-    Tracker(Tracker &&other) noexcept : handle_(std::exchange(other.handle_, 0)) {}
+    Tracker(Tracker &&other) noexcept : handle_(std::exchange(other.handle_, hamustro_tracker{})) {}
 
     /** @brief Frees the current handle (if any), then takes `other`'s. */
     Tracker &operator=(Tracker &&other) noexcept
     {
         if (this != &other) {
             reset();
-            handle_ = std::exchange(other.handle_, 0);
+            handle_ = std::exchange(other.handle_, hamustro_tracker{});
         }
         return *this;
     }
@@ -469,11 +490,12 @@ public:
     ~Tracker() { reset(); }
 
     /** @brief Whether this Tracker holds a handle (it may still have been freed by C code). */
-    explicit operator bool() const noexcept { return handle_ != 0; }
+    explicit operator bool() const noexcept { return handle_.id != 0; }
 
     /** @brief The C handle, for calls this header does not wrap. Still owned by the Tracker. */
     hamustro_tracker native_handle() const noexcept { return handle_; }
 
+#if HAMUSTRO_HPP_EXCEPTIONS
     /**
      * @brief Tracks an event; returns once it is committed to the on-disk queue.
      * @param name The event's name, e.g. "Level.Started".
@@ -495,6 +517,7 @@ public:
         track(name, params, ec);
         detail::throw_if(ec);
     }
+#endif // HAMUSTRO_HPP_EXCEPTIONS
 
     /** @brief track_event() without parameters, reporting failure in `ec`. */
     void track_event(std::string_view name, std::error_code &ec)
@@ -517,6 +540,7 @@ public:
         track(name, params, ec);
     }
 
+#if HAMUSTRO_HPP_EXCEPTIONS
     /**
      * @brief Sets (and persists) the tenant and user later events are attributed to;
      * `std::nullopt` clears a field.
@@ -528,6 +552,7 @@ public:
         set_user(tenant_id, user_id, ec);
         detail::throw_if(ec);
     }
+#endif // HAMUSTRO_HPP_EXCEPTIONS
 
     /** @brief set_user() reporting failure in `ec`. */
     void set_user(std::optional<std::string_view> tenant_id, std::optional<std::string_view> user_id,
@@ -546,6 +571,7 @@ public:
                       ec);
     }
 
+#if HAMUSTRO_HPP_EXCEPTIONS
     /**
      * @brief Replaces the extra HTTP headers sent with every request (empty removes
      * them). Not persisted. The library's own headers (X-Hamustro-*, Content-Type,
@@ -558,6 +584,7 @@ public:
         set_headers(headers, ec);
         detail::throw_if(ec);
     }
+#endif // HAMUSTRO_HPP_EXCEPTIONS
 
     /** @brief set_headers() reporting failure in `ec`. */
     void set_headers(const std::map<std::string, std::string> &headers, std::error_code &ec)
@@ -570,6 +597,7 @@ public:
         }
     }
 
+#if HAMUSTRO_HPP_EXCEPTIONS
     /**
      * @brief Blocks until everything tracked before the call is delivered, a delivery
      * attempt fails, or `timeout` passes. Events are never dropped.
@@ -581,6 +609,7 @@ public:
         flush(timeout, ec);
         detail::throw_if(ec);
     }
+#endif // HAMUSTRO_HPP_EXCEPTIONS
 
     /** @brief flush() reporting failure in `ec`. */
     void flush(std::chrono::milliseconds timeout, std::error_code &ec)
@@ -588,6 +617,7 @@ public:
         detail::check(hamustro_tracker_flush(handle_, detail::clamp_u32(timeout.count())), ec);
     }
 
+#if HAMUSTRO_HPP_EXCEPTIONS
     /**
      * @brief Switches tracking on or off, persistently. While off, track_event() stores
      * nothing (and succeeds), nothing is sent, and flush() fails with Status::disabled.
@@ -599,6 +629,7 @@ public:
         set_enabled(enabled, ec);
         detail::throw_if(ec);
     }
+#endif // HAMUSTRO_HPP_EXCEPTIONS
 
     /** @brief set_enabled() reporting failure in `ec`. */
     void set_enabled(bool enabled, std::error_code &ec)
@@ -606,6 +637,7 @@ public:
         detail::check(hamustro_tracker_set_enabled(handle_, enabled), ec);
     }
 
+#if HAMUSTRO_HPP_EXCEPTIONS
     /** @brief Whether tracking is switched on. @throws Error */
     bool enabled() const
     {
@@ -614,6 +646,7 @@ public:
         detail::throw_if(ec);
         return result;
     }
+#endif // HAMUSTRO_HPP_EXCEPTIONS
 
     /** @brief enabled() reporting failure in `ec` (and returning false). */
     bool enabled(std::error_code &ec) const
@@ -623,6 +656,7 @@ public:
         return result;
     }
 
+#if HAMUSTRO_HPP_EXCEPTIONS
     /**
      * @brief Deletes every queued event from the device; returns how many. A request
      * already in flight may still reach the collector.
@@ -635,6 +669,7 @@ public:
         detail::throw_if(ec);
         return result;
     }
+#endif // HAMUSTRO_HPP_EXCEPTIONS
 
     /** @brief discard_queued() reporting failure in `ec` (and returning 0). */
     std::uint64_t discard_queued(std::error_code &ec)
@@ -644,6 +679,7 @@ public:
         return result;
     }
 
+#if HAMUSTRO_HPP_EXCEPTIONS
     /**
      * @brief Sets a global parameter, added to every later event (an event's own
      * parameter of the same name wins); `std::nullopt` removes it. Persisted.
@@ -655,6 +691,7 @@ public:
         set_global_parameter(name, value, ec);
         detail::throw_if(ec);
     }
+#endif // HAMUSTRO_HPP_EXCEPTIONS
 
     /** @brief set_global_parameter() reporting failure in `ec`. */
     void set_global_parameter(std::string_view name, std::optional<std::string_view> value,
@@ -670,6 +707,7 @@ public:
         }
     }
 
+#if HAMUSTRO_HPP_EXCEPTIONS
     /** @brief Removes every global parameter. @throws Error */
     void clear_global_parameters()
     {
@@ -677,6 +715,7 @@ public:
         clear_global_parameters(ec);
         detail::throw_if(ec);
     }
+#endif // HAMUSTRO_HPP_EXCEPTIONS
 
     /** @brief clear_global_parameters() reporting failure in `ec`. */
     void clear_global_parameters(std::error_code &ec)
@@ -684,6 +723,7 @@ public:
         detail::check(hamustro_tracker_clear_global_parameters(handle_), ec);
     }
 
+#if HAMUSTRO_HPP_EXCEPTIONS
     /** @brief The tracker's delivery state. @throws Error */
     Stats stats() const
     {
@@ -692,6 +732,7 @@ public:
         detail::throw_if(ec);
         return result;
     }
+#endif // HAMUSTRO_HPP_EXCEPTIONS
 
     /** @brief stats() reporting failure in `ec` (and returning default Stats). */
     Stats stats(std::error_code &ec) const
@@ -716,6 +757,7 @@ public:
         return result;
     }
 
+#if HAMUSTRO_HPP_EXCEPTIONS
     /**
      * @brief The message of the last failed delivery attempt; empty if none has failed
      * since the tracker started.
@@ -728,6 +770,7 @@ public:
         detail::throw_if(ec);
         return result;
     }
+#endif // HAMUSTRO_HPP_EXCEPTIONS
 
     /** @brief last_delivery_error() reporting failure in `ec`. */
     std::string last_delivery_error(std::error_code &ec) const
@@ -748,6 +791,7 @@ public:
         return message;
     }
 
+#if HAMUSTRO_HPP_EXCEPTIONS
     /**
      * @brief Frees the handle now (the destructor's work) and reports failure; the
      * Tracker is empty afterwards.
@@ -759,18 +803,19 @@ public:
         close(ec);
         detail::throw_if(ec);
     }
+#endif // HAMUSTRO_HPP_EXCEPTIONS
 
     /** @brief close() reporting failure in `ec`. */
     void close(std::error_code &ec)
     {
-        detail::check(hamustro_tracker_free(std::exchange(handle_, 0)), ec);
+        detail::check(hamustro_tracker_free(std::exchange(handle_, hamustro_tracker{})), ec);
     }
 
 private:
     void reset() noexcept
     {
-        if (handle_ != 0) {
-            hamustro_tracker_free(std::exchange(handle_, 0));
+        if (handle_.id != 0) {
+            hamustro_tracker_free(std::exchange(handle_, hamustro_tracker{}));
         }
     }
 
@@ -818,7 +863,8 @@ private:
             required(hamustro_config_set_system_version, options.system_version, "system_version") &&
             required(hamustro_config_set_product_version, options.product_version,
                      "product_version") &&
-            detail::check(hamustro_config_set_env(c, static_cast<std::int32_t>(options.env)), ec) &&
+            (!options.env ||
+             detail::check(hamustro_config_set_env(c, static_cast<std::int32_t>(*options.env)), ec)) &&
             optional(hamustro_config_set_device_make, options.device_make, "device_make") &&
             optional(hamustro_config_set_device_model, options.device_model, "device_model") &&
             optional(hamustro_config_set_system, options.system, "system") &&
@@ -839,7 +885,9 @@ private:
              detail::check(hamustro_config_set_max_queued_events(c, *options.max_queued_events),
                            ec)) &&
             (!options.accept_invalid_certs_for_loopback ||
-             detail::check(hamustro_config_set_accept_invalid_certs_for_loopback(c, true), ec)) &&
+             detail::check(hamustro_config_set_accept_invalid_certs_for_loopback(
+                               c, *options.accept_invalid_certs_for_loopback),
+                           ec)) &&
             (!options.queue_size ||
              detail::check(hamustro_config_set_queue_size(c, *options.queue_size), ec)) &&
             (!options.queue_retention ||
@@ -854,14 +902,14 @@ private:
                                c, detail::clamp_u32(options.request_timeout->count())),
                            ec));
         if (ok) {
-            hamustro_tracker handle = 0;
+            hamustro_tracker handle{};
             if (detail::check(hamustro_tracker_new(c, &handle), ec)) {
                 handle_ = handle;
             }
         }
     }
 
-    hamustro_tracker handle_ = 0;
+    hamustro_tracker handle_{};
 };
 
 } // namespace hamustro

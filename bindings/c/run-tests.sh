@@ -76,6 +76,8 @@ version=$(make -s --no-print-directory -C "$here" version)
 
 check "make (release library, example and example-cpp)" make -C "$here"
 check "make test_hpp (bindings/c/tests/test_hpp.cpp)" make -C "$here" test_hpp
+check "make test_hpp_noexcept (test_hpp_noexcept.cpp, -fno-exceptions)" \
+  make -C "$here" test_hpp_noexcept
 check "make api_test (tests/c/api_test.c)" make -C "$here" api_test
 check "cargo build --example collector" \
   cargo build --quiet --example collector --manifest-path "$root/Cargo.toml"
@@ -105,6 +107,8 @@ if [ -x "$root/target/debug/examples/collector" ] && start_collector; then
   echo "    collector at $url"
   check "C++ wrapper test (bindings/c/tests/test_hpp.cpp)" \
     timeout 300 "$build/test_hpp" "$url" "$secret" "$work/hpp.sqlite3"
+  check "C++ wrapper test without exceptions (bindings/c/tests/test_hpp_noexcept.cpp)" \
+    timeout 300 "$build/test_hpp_noexcept" "$url" "$secret" "$work/hpp-noexcept.sqlite3"
   check "C API test (tests/c/api_test.c)" \
     timeout 300 "$build/api_test" "$url" "$secret" "$work/c.sqlite3"
   check "example (bindings/c/example.c)" \
@@ -189,6 +193,13 @@ pkg_config_cxx() {
 
 # The static library with only the flags of Libs.private: the program must not need
 # libhamustro.so at run time.
+# The same program with exceptions off, as game engines build it.
+pkg_config_cxx_noexcept() {
+  c++ -std=c++17 -Wall -Wextra -Werror -fno-exceptions "$consumer/main.cpp" \
+    -o "$consumer/app_pc_cxx_noexcept" $(pkg-config --cflags --libs hamustro) &&
+    LD_LIBRARY_PATH="$prefix/lib" "$consumer/app_pc_cxx_noexcept" "$version"
+}
+
 pkg_config_static() {
   local libs
   libs=$(pkg-config --static --libs hamustro | sed 's/-lhamustro//')
@@ -205,6 +216,7 @@ pkg_config_static() {
 if command -v pkg-config >/dev/null 2>&1; then
   check "pkg-config: C program, shared library" pkg_config_shared
   check "pkg-config: C++ program with hamustro.hpp" pkg_config_cxx
+  check "pkg-config: C++ program with hamustro.hpp, -fno-exceptions" pkg_config_cxx_noexcept
   check "pkg-config --static: C program, static library" pkg_config_static
 else
   skip "pkg-config checks" "pkg-config is not installed"
@@ -221,6 +233,12 @@ target_link_libraries(app PRIVATE hamustro::hamustro)
 add_executable(app_cxx main.cpp)
 set_target_properties(app_cxx PROPERTIES CXX_STANDARD 17 CXX_STANDARD_REQUIRED ON)
 target_link_libraries(app_cxx PRIVATE hamustro::hamustro)
+# The same program with exceptions off, as game engines build: main.cpp uses only the
+# std::error_code API, which is all the wrapper has then.
+add_executable(app_cxx_noexcept main.cpp)
+set_target_properties(app_cxx_noexcept PROPERTIES CXX_STANDARD 17 CXX_STANDARD_REQUIRED ON)
+target_compile_options(app_cxx_noexcept PRIVATE -fno-exceptions)
+target_link_libraries(app_cxx_noexcept PRIVATE hamustro::hamustro)
 add_executable(app_static main.c)
 target_link_libraries(app_static PRIVATE hamustro::hamustro_static)
 EOF
@@ -231,6 +249,7 @@ cmake_consumer() {
     cmake --build "$out" &&
     LD_LIBRARY_PATH="$prefix/lib" "$out/app" "$version" &&
     LD_LIBRARY_PATH="$prefix/lib" "$out/app_cxx" "$version" &&
+    LD_LIBRARY_PATH="$prefix/lib" "$out/app_cxx_noexcept" "$version" &&
     "$out/app_static" "$version"
 }
 
@@ -250,7 +269,7 @@ EOF
 }
 
 if command -v cmake >/dev/null 2>&1; then
-  check "CMake: find_package(hamustro) shared, C++ and static" cmake_consumer
+  check "CMake: find_package(hamustro) shared, C++ (with and without exceptions), static" cmake_consumer
   check "CMake: an incompatible version is refused" cmake_version_check
 else
   skip "CMake checks" "cmake is not installed"

@@ -562,8 +562,10 @@ impl State {
                 } else {
                     &mut out
                 };
-                // SAFETY: target is NULL or a writable u64.
-                let status = self.check(unsafe { hamustro_config_new(target) }, "config_new");
+                // SAFETY: target is NULL or a writable u64, which a handle (a repr(C) struct of
+                // one u64) is laid out as.
+                let status =
+                    self.check(unsafe { hamustro_config_new(target.cast()) }, "config_new");
                 if *null_out {
                     assert_ne!(status, HamustroStatus::Ok, "config_new(NULL) succeeded");
                     return;
@@ -580,7 +582,10 @@ impl State {
             }
             Op::ConfigFree(handle) => {
                 let (raw, kind) = self.kind(*handle);
-                let status = self.check(hamustro_config_free(raw), "config_free");
+                let status = self.check(
+                    hamustro_config_free(HamustroConfig { id: raw }),
+                    "config_free",
+                );
                 match kind {
                     Kind::Config(i) => {
                         assert_eq!(status, HamustroStatus::Ok, "config_free of a live config");
@@ -629,7 +634,9 @@ impl State {
                 let (tenant, user) = (tenant_id.c_string(), user_id.c_string());
                 self.taint(&[&tenant, &user]);
                 // SAFETY: NULL or NUL-terminated strings.
-                let status = unsafe { hamustro_tracker_set_user(raw, ptr(&tenant), ptr(&user)) };
+                let status = unsafe {
+                    hamustro_tracker_set_user(HamustroTracker { id: raw }, ptr(&tenant), ptr(&user))
+                };
                 let status = self.check(status, "tracker_set_user");
                 let not_utf8 = matches!(classify(&tenant), Arg::NotUtf8)
                     || matches!(classify(&user), Arg::NotUtf8);
@@ -651,8 +658,13 @@ impl State {
                 let (name, value) = (name.c_string(), value.c_string());
                 self.taint(&[&name, &value]);
                 // SAFETY: NULL or NUL-terminated strings.
-                let status =
-                    unsafe { hamustro_tracker_set_global_parameter(raw, ptr(&name), ptr(&value)) };
+                let status = unsafe {
+                    hamustro_tracker_set_global_parameter(
+                        HamustroTracker { id: raw },
+                        ptr(&name),
+                        ptr(&value),
+                    )
+                };
                 let status = self.check(status, "tracker_set_global_parameter");
                 self.expect_handle(&kind, status, "tracker_set_global_parameter");
                 let bad_name = !matches!(classify(&name), Arg::Str(s) if !s.is_empty());
@@ -666,7 +678,7 @@ impl State {
             }
             Op::ClearGlobalParameters(tracker) => {
                 let (raw, kind) = self.kind(*tracker);
-                let status = hamustro_tracker_clear_global_parameters(raw);
+                let status = hamustro_tracker_clear_global_parameters(HamustroTracker { id: raw });
                 let status = self.check(status, "tracker_clear_global_parameters");
                 self.expect_handle(&kind, status, "tracker_clear_global_parameters");
                 if let Kind::Tracker(i) = kind {
@@ -685,14 +697,22 @@ impl State {
                 self.taint(&pairs.texts());
                 // SAFETY: the arrays hold `count` pointers, or are NULL.
                 let status = unsafe {
-                    hamustro_tracker_set_headers(raw, pairs.names(), pairs.values(), pairs.count)
+                    hamustro_tracker_set_headers(
+                        HamustroTracker { id: raw },
+                        pairs.names(),
+                        pairs.values(),
+                        pairs.count,
+                    )
                 };
                 let status = self.check(status, "tracker_set_headers");
                 self.expect_handle(&kind, status, "tracker_set_headers");
             }
             Op::SetEnabled(tracker, enabled) => {
                 let (raw, kind) = self.kind(*tracker);
-                let status = self.check(hamustro_tracker_set_enabled(raw, *enabled), "set_enabled");
+                let status = self.check(
+                    hamustro_tracker_set_enabled(HamustroTracker { id: raw }, *enabled),
+                    "set_enabled",
+                );
                 self.expect_handle(&kind, status, "tracker_set_enabled");
                 if let Kind::Tracker(i) = kind {
                     if let Some(model) = self.model(i) {
@@ -710,7 +730,8 @@ impl State {
                     (&mut out as *mut u8).cast()
                 };
                 // SAFETY: NULL or a writable byte.
-                let status = unsafe { hamustro_tracker_is_enabled(raw, target) };
+                let status =
+                    unsafe { hamustro_tracker_is_enabled(HamustroTracker { id: raw }, target) };
                 let status = self.check(status, "tracker_is_enabled");
                 self.expect_handle(&kind, status, "tracker_is_enabled");
                 if status != HamustroStatus::Ok {
@@ -739,7 +760,10 @@ impl State {
                 timeout_ms,
             } => {
                 let (raw, kind) = self.kind(*tracker);
-                let status = hamustro_tracker_flush(raw, u32::from(*timeout_ms % 20));
+                let status = hamustro_tracker_flush(
+                    HamustroTracker { id: raw },
+                    u32::from(*timeout_ms % 20),
+                );
                 let status = self.check(status, "tracker_flush");
                 self.expect_handle(&kind, status, "tracker_flush");
                 assert_ne!(
@@ -764,7 +788,10 @@ impl State {
             }
             Op::TrackerFree(tracker) => {
                 let (raw, kind) = self.kind(*tracker);
-                let status = self.check(hamustro_tracker_free(raw), "tracker_free");
+                let status = self.check(
+                    hamustro_tracker_free(HamustroTracker { id: raw }),
+                    "tracker_free",
+                );
                 match kind {
                     Kind::Tracker(i) => {
                         assert_eq!(status, HamustroStatus::Ok, "tracker_free of a live tracker");
@@ -810,8 +837,14 @@ impl State {
                     &mut out_len
                 };
                 // SAFETY: NULL or a buffer of `len` bytes; NULL or a writable usize.
-                let status =
-                    unsafe { hamustro_tracker_last_delivery_error(raw, target, len, len_target) };
+                let status = unsafe {
+                    hamustro_tracker_last_delivery_error(
+                        HamustroTracker { id: raw },
+                        target,
+                        len,
+                        len_target,
+                    )
+                };
                 let status = self.check(status, "tracker_last_delivery_error");
                 self.expect_handle(&kind, status, "tracker_last_delivery_error");
                 if status != HamustroStatus::Ok {
@@ -832,7 +865,7 @@ impl State {
                 // SAFETY: a buffer of out_len + 1 bytes, a writable usize.
                 let status = unsafe {
                     hamustro_tracker_last_delivery_error(
-                        raw,
+                        HamustroTracker { id: raw },
                         whole.as_mut_ptr().cast(),
                         whole.len(),
                         &mut again,
@@ -915,7 +948,10 @@ impl State {
         let (raw, kind) = self.kind(handle);
         let (setter, required) = field.setter();
         // SAFETY: NULL or a NUL-terminated string.
-        let status = self.check(unsafe { setter(raw, ptr(value)) }, "config_set_<text>");
+        let status = self.check(
+            unsafe { setter(HamustroConfig { id: raw }, ptr(value)) },
+            "config_set_<text>",
+        );
         let Kind::Config(i) = kind else {
             assert_eq!(
                 status,
@@ -943,7 +979,8 @@ impl State {
         let value = url.c_string();
         self.taint(&[&value]);
         // SAFETY: NULL or a NUL-terminated string.
-        let status = unsafe { hamustro_config_set_collector_url(raw, ptr(&value)) };
+        let status =
+            unsafe { hamustro_config_set_collector_url(HamustroConfig { id: raw }, ptr(&value)) };
         let status = self.check(status, "config_set_collector_url");
         let Kind::Config(i) = kind else {
             assert_eq!(
@@ -966,7 +1003,8 @@ impl State {
         let (raw, kind) = self.kind(handle);
         let (value, path) = db.resolve(self.dir);
         // SAFETY: NULL or a NUL-terminated string.
-        let status = unsafe { hamustro_config_set_database_path(raw, ptr(&value)) };
+        let status =
+            unsafe { hamustro_config_set_database_path(HamustroConfig { id: raw }, ptr(&value)) };
         let status = self.check(status, "config_set_database_path");
         let Kind::Config(i) = kind else {
             assert_eq!(
@@ -994,17 +1032,35 @@ impl State {
     fn set_number(&mut self, handle: Handle, number: Number) {
         let (raw, kind) = self.kind(handle);
         let (status, valid) = match number {
-            Number::QueueSize(n) => (hamustro_config_set_queue_size(raw, n), true),
-            Number::QueueRetention(n) => (hamustro_config_set_queue_retention(raw, n), true),
-            Number::PayloadFormat(n) => (hamustro_config_set_payload_format(raw, n), n <= 1),
-            Number::RequestTimeoutMs(n) => (hamustro_config_set_request_timeout_ms(raw, n), n > 0),
-            Number::MaxQueuedEvents(n) => (
-                hamustro_config_set_max_queued_events(raw, u64::from(n)),
+            Number::QueueSize(n) => (
+                hamustro_config_set_queue_size(HamustroConfig { id: raw }, n),
+                true,
+            ),
+            Number::QueueRetention(n) => (
+                hamustro_config_set_queue_retention(HamustroConfig { id: raw }, n),
+                true,
+            ),
+            Number::PayloadFormat(n) => (
+                hamustro_config_set_payload_format(HamustroConfig { id: raw }, n),
+                n <= 1,
+            ),
+            Number::RequestTimeoutMs(n) => (
+                hamustro_config_set_request_timeout_ms(HamustroConfig { id: raw }, n),
                 n > 0,
             ),
-            Number::Env(n) => (hamustro_config_set_env(raw, n), (0..=11).contains(&n)),
+            Number::MaxQueuedEvents(n) => (
+                hamustro_config_set_max_queued_events(HamustroConfig { id: raw }, u64::from(n)),
+                n > 0,
+            ),
+            Number::Env(n) => (
+                hamustro_config_set_env(HamustroConfig { id: raw }, n),
+                (0..=11).contains(&n),
+            ),
             Number::AcceptInvalidCertsForLoopback(b) => (
-                hamustro_config_set_accept_invalid_certs_for_loopback(raw, b),
+                hamustro_config_set_accept_invalid_certs_for_loopback(
+                    HamustroConfig { id: raw },
+                    b,
+                ),
                 true,
             ),
         };
@@ -1052,8 +1108,9 @@ impl State {
         } else {
             &mut out
         };
-        // SAFETY: target is NULL or a writable u64.
-        let status = unsafe { hamustro_tracker_new(raw, target) };
+        // SAFETY: target is NULL or a writable u64, which a handle (a repr(C) struct of
+        // one u64) is laid out as.
+        let status = unsafe { hamustro_tracker_new(HamustroConfig { id: raw }, target.cast()) };
         let status = self.check(status, "tracker_new");
         if status != HamustroStatus::Ok {
             assert_eq!(
@@ -1111,7 +1168,7 @@ impl State {
         // are NULL.
         let status = unsafe {
             hamustro_tracker_track_event(
-                raw,
+                HamustroTracker { id: raw },
                 ptr(&name),
                 pairs.names(),
                 pairs.values(),
@@ -1150,7 +1207,7 @@ impl State {
             // SAFETY: one valid name and value.
             let status = unsafe {
                 hamustro_tracker_track_event(
-                    raw,
+                    HamustroTracker { id: raw },
                     c"Fuzz.Many".as_ptr(),
                     names.as_ptr(),
                     values.as_ptr(),
@@ -1185,7 +1242,8 @@ impl State {
             &mut out
         };
         // SAFETY: NULL or a writable u64.
-        let status = unsafe { hamustro_tracker_discard_queued(raw, target) };
+        let status =
+            unsafe { hamustro_tracker_discard_queued(HamustroTracker { id: raw }, target) };
         let status = self.check(status, "tracker_discard_queued");
         self.expect_handle(&kind, status, "tracker_discard_queued");
         if status != HamustroStatus::Ok {
@@ -1255,7 +1313,7 @@ impl State {
             buffer.as_mut_ptr().cast()
         };
         // SAFETY: NULL or a buffer of 384 bytes, at least `size`.
-        let status = unsafe { hamustro_tracker_get_stats(raw, target) };
+        let status = unsafe { hamustro_tracker_get_stats(HamustroTracker { id: raw }, target) };
         let status = self.check(status, "tracker_get_stats");
         self.expect_handle(kind, status, "tracker_get_stats");
         let untouched_from = if status == HamustroStatus::Ok {
@@ -1319,14 +1377,18 @@ impl State {
             if self.trackers[i].live {
                 let kind = Kind::Tracker(i);
                 let _ = self.stats(self.trackers[i].handle, &kind, StatsSize::Exact, false);
-                let status = hamustro_tracker_free(self.trackers[i].handle);
+                let status = hamustro_tracker_free(HamustroTracker {
+                    id: self.trackers[i].handle,
+                });
                 assert_eq!(self.check(status, "tracker_free"), HamustroStatus::Ok);
                 self.trackers[i].live = false;
             }
         }
         for i in 0..self.configs.len() {
             if self.configs[i].live {
-                let status = hamustro_config_free(self.configs[i].handle);
+                let status = hamustro_config_free(HamustroConfig {
+                    id: self.configs[i].handle,
+                });
                 assert_eq!(self.check(status, "config_free"), HamustroStatus::Ok);
                 self.configs[i].live = false;
             }

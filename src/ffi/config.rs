@@ -15,8 +15,16 @@ use super::status::HamustroStatus;
 use crate::config::{environment_from_i32, IpSource, PayloadFormat, TrackerConfig};
 use crate::error::{Error, Result};
 
-/// A configuration handle: an opaque non-zero integer, 0 is never valid.
-pub type HamustroConfig = u64;
+/// A configuration handle: an opaque non-zero integer in a struct of its own, so that
+/// passing a tracker where a configuration is expected does not compile. An `id` of 0
+/// is never valid. Passed by value, it is ABI-identical to a `uint64_t`.
+#[repr(C)]
+// `Default` is the never-valid handle 0, for out-parameters (Rust only).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct HamustroConfig {
+    /// The registry's number for the configuration; 0 is never valid.
+    pub id: u64,
+}
 
 /// The environment an app build runs in (the collector's `env`).
 #[repr(i32)]
@@ -58,7 +66,7 @@ fn update(
     apply: impl FnOnce(&mut TrackerConfig) -> Result<()>,
 ) -> HamustroStatus {
     guard(|| {
-        let entry = CONFIGS.get(config)?;
+        let entry = CONFIGS.get(config.id)?;
         let mut config = lock(&entry);
         apply(&mut config)
     })
@@ -113,7 +121,7 @@ pub unsafe extern "C" fn hamustro_config_new(out_config: *mut HamustroConfig) ->
         }
         let handle = CONFIGS.insert(Mutex::new(TrackerConfig::default()));
         // SAFETY: checked non-null; writable by contract.
-        unsafe { write_out(out_config, handle, "out_config") }
+        unsafe { write_out(out_config, HamustroConfig { id: handle }, "out_config") }
     })
 }
 
@@ -121,7 +129,7 @@ pub unsafe extern "C" fn hamustro_config_new(out_config: *mut HamustroConfig) ->
 /// gives HAMUSTRO_STATUS_INVALID_HANDLE.
 #[no_mangle]
 pub extern "C" fn hamustro_config_free(config: HamustroConfig) -> HamustroStatus {
-    guard(|| CONFIGS.remove(config).map(drop))
+    guard(|| CONFIGS.remove(config.id).map(drop))
 }
 
 /// Required. The collector's base URL, e.g. "https://t.example.com"; events are

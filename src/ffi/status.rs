@@ -125,10 +125,15 @@ pub unsafe extern "C" fn hamustro_last_error_message(
         .unwrap_or(0)
 }
 
+/// A `hamustro_status` as C passes it in: the header names the enum, but the value may
+/// be one this version does not know (a newer header's, or garbage), which a Rust
+/// enum must never hold. cbindgen prints it as `hamustro_status` (cbindgen.toml).
+pub type HamustroStatusValue = u32;
+
 /// The name of a status code, e.g. "HAMUSTRO_STATUS_NETWORK": a static string that
 /// must not be freed. Unknown values give "HAMUSTRO_STATUS_UNKNOWN".
 #[no_mangle]
-pub extern "C" fn hamustro_status_name(status: u32) -> *const c_char {
+pub extern "C" fn hamustro_status_name(status: HamustroStatusValue) -> *const c_char {
     let name: &'static [u8] = match status {
         0 => b"HAMUSTRO_STATUS_OK\0",
         1 => b"HAMUSTRO_STATUS_INVALID_ARGUMENT\0",

@@ -14,15 +14,23 @@ use super::status::HamustroStatus;
 use crate::error::Error;
 use crate::tracker::Tracker;
 
-/// A tracker handle: an opaque non-zero integer, 0 is never valid.
-pub type HamustroTracker = u64;
+/// A tracker handle: an opaque non-zero integer in a struct of its own, so that passing
+/// a configuration where a tracker is expected does not compile. An `id` of 0 is never
+/// valid. Passed by value, it is ABI-identical to a `uint64_t`.
+#[repr(C)]
+// `Default` is the never-valid handle 0, for out-parameters (Rust only).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct HamustroTracker {
+    /// The registry's number for the tracker; 0 is never valid.
+    pub id: u64,
+}
 
 static TRACKERS: Lazy<Registry<Tracker>> = Lazy::new(|| Registry::new("tracker"));
 
 /// The tracker behind a handle, if it may be used from here: not closed, and not
 /// inherited from the parent of a forked process.
 fn live(handle: HamustroTracker) -> crate::error::Result<Arc<Tracker>> {
-    let tracker = TRACKERS.get(handle)?;
+    let tracker = TRACKERS.get(handle.id)?;
     tracker.check_usable()?;
     Ok(tracker)
 }
@@ -58,10 +66,10 @@ pub unsafe extern "C" fn hamustro_tracker_new(
         if out_tracker.is_null() {
             return Err(Error::invalid("out_tracker must not be NULL"));
         }
-        let config = lock(&*CONFIGS.get(config)?).clone();
+        let config = lock(&*CONFIGS.get(config.id)?).clone();
         let handle = TRACKERS.insert(Tracker::new(config)?);
         // SAFETY: checked non-null; writable by contract.
-        unsafe { write_out(out_tracker, handle, "out_tracker") }
+        unsafe { write_out(out_tracker, HamustroTracker { id: handle }, "out_tracker") }
     })
 }
 
@@ -188,7 +196,7 @@ pub extern "C" fn hamustro_tracker_free(tracker: HamustroTracker) -> HamustroSta
         // A forked child's inherited handle stays registered and untouched: its
         // files and thread are the parent's.
         live(tracker)?;
-        TRACKERS.remove(tracker)?.close();
+        TRACKERS.remove(tracker.id)?.close();
         Ok(())
     })
 }

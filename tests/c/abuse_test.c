@@ -79,7 +79,7 @@ static char *path_in_work(const char *name)
 static hamustro_config config_for(const char *collector_url, const char *db_path,
                                   const char *device)
 {
-    hamustro_config config = 0;
+    hamustro_config config = {0};
     CHECK_STATUS(hamustro_config_new(&config), HAMUSTRO_STATUS_OK);
     CHECK_STATUS(hamustro_config_set_collector_url(config, collector_url), HAMUSTRO_STATUS_OK);
     CHECK_STATUS(hamustro_config_set_shared_secret_key(config, secret), HAMUSTRO_STATUS_OK);
@@ -97,7 +97,7 @@ static hamustro_config config_for(const char *collector_url, const char *db_path
 static hamustro_tracker open_tracker(const char *db_path, const char *device)
 {
     hamustro_config config = config_for(url, db_path, device);
-    hamustro_tracker tracker = 0;
+    hamustro_tracker tracker = {0};
     CHECK_STATUS(hamustro_tracker_new(config, &tracker), HAMUSTRO_STATUS_OK);
     hamustro_config_free(config);
     return tracker;
@@ -143,10 +143,10 @@ static void test_one_tracker_per_file(void)
     const char *aliases[] = {db, hard_linked, dotted, symlinked};
     size_t alias_count = sizeof aliases / sizeof aliases[0] - (have_symlink ? 0 : 1);
     for (size_t i = 0; i < alias_count; i++) {
-        hamustro_tracker second = 0;
+        hamustro_tracker second = {0};
         CHECK_STATUS(try_open(aliases[i], &second), HAMUSTRO_STATUS_STORAGE);
         CHECK_MESSAGE("in use by another tracker");
-        CHECK(second == 0);
+        CHECK(second.id == 0);
     }
     CHECK_STATUS(hamustro_tracker_free(holder), HAMUSTRO_STATUS_OK);
 
@@ -209,7 +209,7 @@ static void test_reopen_right_after_free(int rounds)
         for (int i = 0; i < 3; i++)
             pthread_create(&threads[i], NULL, hammer_handle, &hammer);
         hamustro_tracker_free(hammer.tracker);
-        hamustro_tracker next = 0;
+        hamustro_tracker next = {0};
         if (try_open(db, &next) != HAMUSTRO_STATUS_OK)
             refused++;
         atomic_store(&hammer.stop, 1);
@@ -261,7 +261,7 @@ static void test_free_from_the_delivery_thread(void)
     CHECK_STATUS(hamustro_tracker_free(callback_tracker), HAMUSTRO_STATUS_INVALID_HANDLE);
     /* Free returned on the delivery thread with the files released: reopen at once,
      * and the event tracked before is still queued. */
-    hamustro_tracker reopened = 0;
+    hamustro_tracker reopened = {0};
     CHECK_STATUS(try_open(db, &reopened), HAMUSTRO_STATUS_OK);
     hamustro_stats stats = {.size = sizeof stats};
     CHECK_STATUS(hamustro_tracker_get_stats(reopened, &stats), HAMUSTRO_STATUS_OK);
@@ -290,11 +290,11 @@ static int child_checks(hamustro_tracker inherited)
         hamustro_tracker_free(inherited) != HAMUSTRO_STATUS_INVALID_HANDLE)
         bad |= 4;
     /* The parent's database stays the parent's. */
-    hamustro_tracker intruder = 0;
+    hamustro_tracker intruder = {0};
     if (try_open(path_in_work("forked.sqlite3"), &intruder) != HAMUSTRO_STATUS_STORAGE)
         bad |= 8;
     hamustro_config config = config_for(url, path_in_work("child.sqlite3"), "abuse-child");
-    hamustro_tracker own = 0;
+    hamustro_tracker own = {0};
     if (hamustro_tracker_new(config, &own) != HAMUSTRO_STATUS_OK)
         bad |= 16;
     hamustro_config_free(config);
@@ -339,7 +339,7 @@ static atomic_int destructor_status = -1;
 static void call_from_destructor(void *value)
 {
     (void)value;
-    hamustro_status status = hamustro_tracker_track_event(0, "Exit.Call", NULL, NULL, 0);
+    hamustro_status status = hamustro_tracker_track_event((hamustro_tracker){0}, "Exit.Call", NULL, NULL, 0);
     char message[64];
     hamustro_last_error_message(message, sizeof message);
     atomic_store(&destructor_status, (int)status);
@@ -384,17 +384,17 @@ static void test_collector_urls(void)
     const char *db = path_in_work("urls.sqlite3");
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
         hamustro_config config = config_for(refused[i].url, db, "abuse-url");
-        hamustro_tracker tracker = 0;
+        hamustro_tracker tracker = {0};
         CHECK_STATUS(hamustro_tracker_new(config, &tracker), HAMUSTRO_STATUS_INVALID_ARGUMENT);
         CHECK_MESSAGE(refused[i].named);
-        CHECK(tracker == 0);
+        CHECK(tracker.id == 0);
         hamustro_config_free(config);
     }
     /* "HTTP://" + the rest of the collector's URL, which starts with "http://". */
     char upper[512];
     snprintf(upper, sizeof upper, "HTTP://%s", url + strlen("http://"));
     hamustro_config config = config_for(upper, db, "abuse-url");
-    hamustro_tracker tracker = 0;
+    hamustro_tracker tracker = {0};
     CHECK_STATUS(hamustro_tracker_new(config, &tracker), HAMUSTRO_STATUS_OK);
     hamustro_config_free(config);
     track(tracker, "Url.UpperCaseScheme");
@@ -438,7 +438,7 @@ int main(int argc, char **argv)
     if (argc == 5 && strcmp(argv[1], "open") == 0) {
         url = argv[2];
         secret = argv[3];
-        hamustro_tracker tracker = 0;
+        hamustro_tracker tracker = {0};
         hamustro_status status = try_open(argv[4], &tracker);
         printf("%s\n", hamustro_status_name(status));
         return 0;

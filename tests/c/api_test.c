@@ -41,7 +41,7 @@ static const char *secret;
 static hamustro_config complete_config(const char *collector_url, const char *shared_secret,
                                        const char *db_path)
 {
-    hamustro_config config = 0;
+    hamustro_config config = {0};
     CHECK_STATUS(hamustro_config_new(&config), HAMUSTRO_STATUS_OK);
     CHECK_STATUS(hamustro_config_set_collector_url(config, collector_url), HAMUSTRO_STATUS_OK);
     CHECK_STATUS(hamustro_config_set_shared_secret_key(config, shared_secret), HAMUSTRO_STATUS_OK);
@@ -60,6 +60,20 @@ static hamustro_config complete_config(const char *collector_url, const char *sh
     CHECK_STATUS(hamustro_config_set_ip(config, "192.0.2.7"), HAMUSTRO_STATUS_OK);
     CHECK_STATUS(hamustro_config_set_country(config, "HU"), HAMUSTRO_STATUS_OK);
     return config;
+}
+
+/* HAMUSTRO_DEPRECATED is usable on an app's own declarations too; never called. */
+HAMUSTRO_DEPRECATED("only checks that the macro compiles on a declaration")
+int api_test_deprecated_declaration(void);
+
+/* The header's version macros are the library's version: an app can check at run
+ * time that it loaded the library it was compiled against. */
+static void test_version_macros_are_the_librarys_version(void)
+{
+    char expected[64];
+    snprintf(expected, sizeof expected, "%d.%d.%d", HAMUSTRO_VERSION_MAJOR,
+             HAMUSTRO_VERSION_MINOR, HAMUSTRO_VERSION_PATCH);
+    CHECK(strcmp(hamustro_version(), expected) == 0);
 }
 
 static void test_static_functions(void)
@@ -159,14 +173,14 @@ static void check_truncation(void)
 
 static void test_config_errors(void)
 {
-    hamustro_config config = 0;
+    hamustro_config config = {0};
     CHECK_STATUS(hamustro_config_new(NULL), HAMUSTRO_STATUS_INVALID_ARGUMENT);
     CHECK_MESSAGE("out_config");
 
     /* Handle 0 and a made-up handle, for every setter. */
     uint64_t bad_handles[] = {0, MADE_UP_HANDLE};
     for (size_t i = 0; i < 2; i++) {
-        hamustro_config bad = bad_handles[i];
+        hamustro_config bad = {bad_handles[i]};
         CHECK_STATUS(hamustro_config_free(bad), HAMUSTRO_STATUS_INVALID_HANDLE);
         CHECK_STATUS(hamustro_config_set_collector_url(bad, url), HAMUSTRO_STATUS_INVALID_HANDLE);
         CHECK_STATUS(hamustro_config_set_shared_secret_key(bad, "s"), HAMUSTRO_STATUS_INVALID_HANDLE);
@@ -194,14 +208,14 @@ static void test_config_errors(void)
         CHECK_STATUS(hamustro_config_set_max_queued_events(bad, 10), HAMUSTRO_STATUS_INVALID_HANDLE);
         CHECK_STATUS(hamustro_config_set_accept_invalid_certs_for_loopback(bad, true),
                      HAMUSTRO_STATUS_INVALID_HANDLE);
-        hamustro_tracker tracker = 0;
+        hamustro_tracker tracker = {0};
         CHECK_STATUS(hamustro_tracker_new(bad, &tracker), HAMUSTRO_STATUS_INVALID_HANDLE);
-        CHECK(tracker == 0); /* out-parameters are written only on success */
+        CHECK(tracker.id == 0); /* out-parameters are written only on success */
     }
     CHECK_MESSAGE("is not a live configuration handle");
 
     CHECK_STATUS(hamustro_config_new(&config), HAMUSTRO_STATUS_OK);
-    CHECK(config != 0);
+    CHECK(config.id != 0);
 
     /* Required fields refuse NULL, "" and invalid UTF-8, naming the field. */
     CHECK_STATUS(hamustro_config_set_collector_url(config, NULL), HAMUSTRO_STATUS_INVALID_ARGUMENT);
@@ -258,16 +272,16 @@ static void test_config_errors(void)
     CHECK_STATUS(hamustro_config_set_max_queued_events(config, 5000), HAMUSTRO_STATUS_OK);
 
     /* Missing required fields are named by hamustro_tracker_new, in order. */
-    hamustro_tracker tracker = 0;
+    hamustro_tracker tracker = {0};
     CHECK_STATUS(hamustro_tracker_new(config, &tracker), HAMUSTRO_STATUS_INVALID_ARGUMENT);
     CHECK_MESSAGE("collector_url is required");
-    CHECK(tracker == 0);
+    CHECK(tracker.id == 0);
     CHECK_STATUS(hamustro_config_set_collector_url(config, url), HAMUSTRO_STATUS_OK);
     CHECK_STATUS(hamustro_config_set_shared_secret_key(config, secret), HAMUSTRO_STATUS_OK);
     CHECK_STATUS(hamustro_config_set_device_id(config, "d"), HAMUSTRO_STATUS_OK);
     CHECK_STATUS(hamustro_tracker_new(config, &tracker), HAMUSTRO_STATUS_INVALID_ARGUMENT);
     CHECK_MESSAGE("client_id is required");
-    CHECK(tracker == 0);
+    CHECK(tracker.id == 0);
 
     /* No secret in any message, even for a bad URL next to it. */
     CHECK_STATUS(hamustro_config_set_client_id(config, "c"), HAMUSTRO_STATUS_OK);
@@ -277,14 +291,14 @@ static void test_config_errors(void)
     CHECK_STATUS(hamustro_tracker_new(config, &tracker), HAMUSTRO_STATUS_INVALID_ARGUMENT);
     CHECK_MESSAGE("collector_url");
     CHECK(strstr(last_message(), secret) == NULL);
-    CHECK(tracker == 0);
+    CHECK(tracker.id == 0);
 
     /* Skipping certificate checks is refused for anything but a loopback host. */
     CHECK_STATUS(hamustro_config_set_collector_url(config, "https://collector.example"),
                  HAMUSTRO_STATUS_OK);
     CHECK_STATUS(hamustro_config_set_accept_invalid_certs_for_loopback(config, true), HAMUSTRO_STATUS_OK);
     CHECK_STATUS(hamustro_tracker_new(config, &tracker), HAMUSTRO_STATUS_INVALID_ARGUMENT);
-    CHECK(tracker == 0);
+    CHECK(tracker.id == 0);
     CHECK_STATUS(hamustro_config_set_accept_invalid_certs_for_loopback(config, false), HAMUSTRO_STATUS_OK);
 
     /* A fixed IP must be IPv4: checked when the tracker is created. */
@@ -292,7 +306,7 @@ static void test_config_errors(void)
     CHECK_STATUS(hamustro_config_set_ip(config, "::1"), HAMUSTRO_STATUS_OK);
     CHECK_STATUS(hamustro_tracker_new(config, &tracker), HAMUSTRO_STATUS_INVALID_ARGUMENT);
     CHECK_MESSAGE("IPv4");
-    CHECK(tracker == 0);
+    CHECK(tracker.id == 0);
 
     /* A NULL out-parameter. */
     CHECK_STATUS(hamustro_tracker_new(config, NULL), HAMUSTRO_STATUS_INVALID_ARGUMENT);
@@ -310,7 +324,7 @@ static void test_tracker_errors_on_bad_handles(void)
     const char *values[] = {"v"};
     uint64_t bad_handles[] = {0, MADE_UP_HANDLE};
     for (size_t i = 0; i < 2; i++) {
-        hamustro_tracker bad = bad_handles[i];
+        hamustro_tracker bad = {bad_handles[i]};
         CHECK_STATUS(hamustro_tracker_track_event(bad, "E", names, values, 1),
                      HAMUSTRO_STATUS_INVALID_HANDLE);
         CHECK_STATUS(hamustro_tracker_set_user(bad, "t", "u"), HAMUSTRO_STATUS_INVALID_HANDLE);
@@ -335,11 +349,13 @@ static void test_tracker_errors_on_bad_handles(void)
     }
     CHECK_MESSAGE("is not a live tracker handle");
 
-    /* A configuration handle is the wrong kind for the tracker functions. */
-    hamustro_config config = 0;
+    /* Passing a configuration to a tracker function no longer compiles; a handle
+       forged from a configuration's id is still refused at run time. */
+    hamustro_config config = {0};
     CHECK_STATUS(hamustro_config_new(&config), HAMUSTRO_STATUS_OK);
-    CHECK_STATUS(hamustro_tracker_flush(config, 10), HAMUSTRO_STATUS_INVALID_HANDLE);
-    CHECK_STATUS(hamustro_tracker_free(config), HAMUSTRO_STATUS_INVALID_HANDLE);
+    hamustro_tracker forged = {config.id};
+    CHECK_STATUS(hamustro_tracker_flush(forged, 10), HAMUSTRO_STATUS_INVALID_HANDLE);
+    CHECK_STATUS(hamustro_tracker_free(forged), HAMUSTRO_STATUS_INVALID_HANDLE);
     CHECK_STATUS(hamustro_config_free(config), HAMUSTRO_STATUS_OK);
 }
 
@@ -353,14 +369,14 @@ static void *fail_on_other_thread(void *unused)
         return NULL;
     }
     result[0] = hamustro_last_error_message(NULL, 0);
-    hamustro_tracker_free(MADE_UP_HANDLE);
+    hamustro_tracker_free((hamustro_tracker){MADE_UP_HANDLE});
     result[1] = hamustro_last_error_message(NULL, 0);
     return result;
 }
 
 static void test_last_error_is_per_thread(void)
 {
-    hamustro_config_set_env(0, 0); /* "0 is not a live configuration handle" here */
+    hamustro_config_set_env((hamustro_config){0}, 0); /* "0 is not a live configuration handle" here */
     char before[256];
     hamustro_last_error_message(before, sizeof before);
 
@@ -431,14 +447,14 @@ static void test_tracking(const char *db_path)
     CHECK_STATUS(hamustro_config_set_product_git_hash(config, "3f2a9c1"), HAMUSTRO_STATUS_OK);
     CHECK_STATUS(hamustro_config_set_product_language(config, "hu"), HAMUSTRO_STATUS_OK);
 
-    hamustro_tracker tracker = 0;
+    hamustro_tracker tracker = {0};
     CHECK_STATUS(hamustro_tracker_new(config, &tracker), HAMUSTRO_STATUS_OK);
-    CHECK(tracker != 0);
+    CHECK(tracker.id != 0);
 
     /* One tracker per database: a second one is refused while the first lives. */
-    hamustro_tracker second = 0;
+    hamustro_tracker second = {0};
     CHECK_STATUS(hamustro_tracker_new(config, &second), HAMUSTRO_STATUS_STORAGE);
-    CHECK(second == 0);
+    CHECK(second.id == 0);
 
     /* The configuration was copied: freeing it does not affect the tracker. */
     CHECK_STATUS(hamustro_config_free(config), HAMUSTRO_STATUS_OK);
@@ -651,9 +667,9 @@ static void test_tracking(const char *db_path)
     /* The database is free again: a new tracker on it continues the session's numbering
      * and remembers the user (player-7, no tenant) and the global parameter. */
     config = complete_config(url, secret, db_path);
-    hamustro_tracker again = 0;
+    hamustro_tracker again = {0};
     CHECK_STATUS(hamustro_tracker_new(config, &again), HAMUSTRO_STATUS_OK);
-    CHECK(again != 0 && again != tracker); /* handles are never reused */
+    CHECK(again.id != 0 && again.id != tracker.id); /* handles are never reused */
     CHECK_STATUS(hamustro_config_free(config), HAMUSTRO_STATUS_OK);
     {
         /* An event's own parameter wins over a global one. */
@@ -684,7 +700,7 @@ static void test_salted_user_id(const char *db_path)
     hamustro_config config = complete_config(url, secret, path);
     CHECK_STATUS(hamustro_config_set_device_id(config, "c-api-test-device-salted"), HAMUSTRO_STATUS_OK);
     CHECK_STATUS(hamustro_config_set_user_id_salt(config, "pepper"), HAMUSTRO_STATUS_OK);
-    hamustro_tracker tracker = 0;
+    hamustro_tracker tracker = {0};
     CHECK_STATUS(hamustro_tracker_new(config, &tracker), HAMUSTRO_STATUS_OK);
     CHECK_STATUS(hamustro_config_free(config), HAMUSTRO_STATUS_OK);
     CHECK_STATUS(hamustro_tracker_set_user(tracker, "studio-42", "player-9"), HAMUSTRO_STATUS_OK);
@@ -702,7 +718,7 @@ static void test_delivery_failures(const char *db_path)
     /* Nobody listens on port 1: a network error, or a timeout when the wait is 0. */
     snprintf(path, sizeof path, "%s-unreachable", db_path);
     hamustro_config config = complete_config("http://127.0.0.1:1", secret, path);
-    hamustro_tracker tracker = 0;
+    hamustro_tracker tracker = {0};
     CHECK_STATUS(hamustro_tracker_new(config, &tracker), HAMUSTRO_STATUS_OK);
     CHECK_STATUS(hamustro_config_free(config), HAMUSTRO_STATUS_OK);
     CHECK_STATUS(hamustro_tracker_track_event(tracker, "Never.Delivered", NULL, NULL, 0),
@@ -738,7 +754,7 @@ static void test_delivery_failures(const char *db_path)
      * and the secret is not in the message. */
     snprintf(path, sizeof path, "%s-rejected", db_path);
     config = complete_config(url, "wrong-secret-9f8e7d", path);
-    tracker = 0;
+    tracker = (hamustro_tracker){0};
     CHECK_STATUS(hamustro_tracker_new(config, &tracker), HAMUSTRO_STATUS_OK);
     CHECK_STATUS(hamustro_config_free(config), HAMUSTRO_STATUS_OK);
     CHECK_STATUS(hamustro_tracker_track_event(tracker, "Never.Accepted", NULL, NULL, 0),
@@ -760,6 +776,7 @@ int main(int argc, char **argv)
 
     test_last_error_message();
     test_static_functions();
+    test_version_macros_are_the_librarys_version();
     test_config_errors();
     test_tracker_errors_on_bad_handles();
     test_last_error_is_per_thread();

@@ -68,7 +68,7 @@ pub fn track_n(tracker: &Tracker, name: &str, n: usize) {
 /// field set, built through the setters as a C program would.
 pub fn c_config(url: &str, db: &Path) -> HamustroConfig {
     type Setter = unsafe extern "C" fn(HamustroConfig, *const c_char) -> HamustroStatus;
-    let mut config = 0;
+    let mut config = HamustroConfig::default();
     // SAFETY: valid out-pointer and NUL-terminated strings that outlive each call.
     unsafe {
         assert_eq!(hamustro_config_new(&mut config), HamustroStatus::Ok);

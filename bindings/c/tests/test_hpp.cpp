@@ -165,7 +165,7 @@ void test_construction_errors()
     CHECK_NO_THROW({
         hamustro::Tracker tracker(missing, ec);
         CHECK(!tracker);
-        CHECK(tracker.native_handle() == 0);
+        CHECK(tracker.native_handle().id == 0);
     });
     CHECK(ec == hamustro::Status::invalid_argument);
     CHECK(contains(hamustro::last_error_message(), "client_id is required"));
@@ -241,7 +241,7 @@ void test_tracking()
 {
     hamustro::Tracker tracker(options(db_path));
     CHECK(static_cast<bool>(tracker));
-    CHECK(tracker.native_handle() != 0);
+    CHECK(tracker.native_handle().id != 0);
 
     // A second tracker on the same database is refused while the first lives.
     Outcome outcome = OUTCOME(hamustro::Tracker second(options(db_path)));

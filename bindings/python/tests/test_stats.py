@@ -60,7 +60,7 @@ def test_stats_are_frozen(make_tracker):
 
 def test_the_stats_struct_mirrors_the_header():
     header = (REPO / "include" / "hamustro.h").read_text()
-    body = re.search(r"typedef struct \{(.*?)\} hamustro_stats;", header, re.S).group(1)
+    body = re.search(r"typedef struct hamustro_stats \{(.*?)\} hamustro_stats;", header, re.S).group(1)
     declared = re.findall(r"^\s*(uint\d+)_t (\w+);", body, re.M)
     widths = {"uint32": ctypes.c_uint32, "uint64": ctypes.c_uint64}
     assert [(name, widths[kind]) for kind, name in declared] == HamustroStats._fields_
