@@ -9,6 +9,7 @@ cd "$root"
 
 cargo build --lib --examples
 python3 -c 'import pytest' 2>/dev/null || python3 -m pip install -q pytest
+python3 -c 'import mypy' 2>/dev/null || python3 -m pip install -q mypy
 
 case "$(uname -s)" in
   Darwin) library=libhamustro.dylib ;;
@@ -18,4 +19,7 @@ esac
 export HAMUSTRO_LIBRARY="$root/target/debug/$library"
 export HAMUSTRO_COLLECTOR="$root/target/debug/examples/collector"
 export PYTHONPATH="$root/bindings/python${PYTHONPATH:+:$PYTHONPATH}"
+# The package's annotations hold: strict mode, so an untyped or Any-returning function
+# (ctypes results are Any) fails the run.
+(cd "$here" && python3 -m mypy --strict hamustro)
 exec python3 -m pytest "$here/tests" "$@"

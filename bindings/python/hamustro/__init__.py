@@ -25,7 +25,8 @@ from ._tracker import Environment, Tracker
 
 def library_version() -> str:
     """The version of the loaded native library (``hamustro_version``)."""
-    return _lib.hamustro_version().decode()
+    version: bytes = _lib.hamustro_version()
+    return version.decode()
 
 
 __version__ = library_version()

@@ -23,7 +23,7 @@ from ctypes import (
     c_void_p,
 )
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from ._error import error_for_status
 
@@ -86,7 +86,7 @@ lib, library_path = _load()
 _BUFFER_START = 256
 
 
-def _read_text(fill: Callable[[ctypes.Array, int], int]) -> str:
+def _read_text(fill: Callable[[ctypes.Array[ctypes.c_char], int], int]) -> str:
     """A string the library copies out: ``fill(buffer, size)`` copies at most ``size``
     bytes and returns the full length, so a message that did not fit is read again
     with a buffer large enough."""
@@ -104,9 +104,9 @@ def last_error_message() -> str:
     return _read_text(lib.hamustro_last_error_message)
 
 
-def last_delivery_error(tracker: int) -> str:
+def last_delivery_error(tracker: TrackerHandle) -> str:
     """The message of the tracker's last failed delivery attempt ("" if none)."""
-    def fill(buffer: ctypes.Array, size: int) -> int:
+    def fill(buffer: ctypes.Array[ctypes.c_char], size: int) -> int:
         length = c_size_t()
         lib.hamustro_tracker_last_delivery_error(tracker, buffer, size, ctypes.byref(length))
         return length.value
@@ -114,7 +114,7 @@ def last_delivery_error(tracker: int) -> str:
     return _read_text(fill)
 
 
-def _check(status: int, function: object, arguments: tuple) -> int:
+def _check(status: int, function: object, arguments: tuple[object, ...]) -> int:
     if status != 0:
         # Every failure records a message; the status name is a fallback, never expected.
         message = last_error_message() or lib.hamustro_status_name(status).decode()
@@ -122,8 +122,22 @@ def _check(status: int, function: object, arguments: tuple) -> int:
     return status
 
 
-config_handle = c_uint64
-tracker_handle = c_uint64
+class ConfigHandle(ctypes.Structure):
+    """The header's ``hamustro_config``: a one-field struct, so that ctypes refuses a
+    tracker handle (or a bare int) where a configuration is expected, as a C compiler
+    does. A ctypes Structure rather than ``c_uint64``, although the two are passed alike
+    on every platform we target: libffi then passes exactly what the header declares,
+    on any ABI, instead of relying on that equivalence."""
+
+    _fields_ = [("id", c_uint64)]
+
+
+class TrackerHandle(ctypes.Structure):
+    """The header's ``hamustro_tracker``; see :class:`ConfigHandle`."""
+
+    _fields_ = [("id", c_uint64)]
+
+
 _strings = POINTER(c_char_p)
 
 
@@ -152,11 +166,11 @@ LogCallback = CFUNCTYPE(None, c_uint32, c_char_p, c_void_p)
 
 # Every function that returns a hamustro_status, with its argument types; they raise
 # on failure through _check, so callers ignore the returned status.
-_STATUS_FUNCTIONS: dict[str, list] = {
-    "hamustro_config_new": [POINTER(config_handle)],
-    "hamustro_config_free": [config_handle],
+_STATUS_FUNCTIONS: dict[str, list[Any]] = {
+    "hamustro_config_new": [POINTER(ConfigHandle)],
+    "hamustro_config_free": [ConfigHandle],
     **{
-        f"hamustro_config_set_{field}": [config_handle, c_char_p]
+        f"hamustro_config_set_{field}": [ConfigHandle, c_char_p]
         for field in (
             "collector_url", "shared_secret_key", "device_id", "client_id",
             "system_version", "product_version", "device_make", "device_model",
@@ -165,28 +179,28 @@ _STATUS_FUNCTIONS: dict[str, list] = {
             "user_id_salt",
         )
     },
-    "hamustro_config_set_env": [config_handle, c_int32],
-    "hamustro_config_set_queue_size": [config_handle, c_uint32],
-    "hamustro_config_set_queue_retention": [config_handle, c_uint32],
-    "hamustro_config_set_payload_format": [config_handle, c_uint32],
-    "hamustro_config_set_request_timeout_ms": [config_handle, c_uint32],
-    "hamustro_config_set_max_queued_events": [config_handle, c_uint64],
-    "hamustro_config_set_accept_invalid_certs_for_loopback": [config_handle, c_bool],
+    "hamustro_config_set_env": [ConfigHandle, c_int32],
+    "hamustro_config_set_queue_size": [ConfigHandle, c_uint32],
+    "hamustro_config_set_queue_retention": [ConfigHandle, c_uint32],
+    "hamustro_config_set_payload_format": [ConfigHandle, c_uint32],
+    "hamustro_config_set_request_timeout_ms": [ConfigHandle, c_uint32],
+    "hamustro_config_set_max_queued_events": [ConfigHandle, c_uint64],
+    "hamustro_config_set_accept_invalid_certs_for_loopback": [ConfigHandle, c_bool],
     "hamustro_set_log_callback": [LogCallback, c_void_p, c_uint32],
-    "hamustro_tracker_new": [config_handle, POINTER(tracker_handle)],
-    "hamustro_tracker_track_event": [tracker_handle, c_char_p, _strings, _strings, c_size_t],
-    "hamustro_tracker_set_user": [tracker_handle, c_char_p, c_char_p],
-    "hamustro_tracker_set_headers": [tracker_handle, _strings, _strings, c_size_t],
-    "hamustro_tracker_flush": [tracker_handle, c_uint32],
-    "hamustro_tracker_free": [tracker_handle],
-    "hamustro_tracker_set_enabled": [tracker_handle, c_bool],
-    "hamustro_tracker_is_enabled": [tracker_handle, POINTER(c_bool)],
-    "hamustro_tracker_discard_queued": [tracker_handle, POINTER(c_uint64)],
-    "hamustro_tracker_set_global_parameter": [tracker_handle, c_char_p, c_char_p],
-    "hamustro_tracker_clear_global_parameters": [tracker_handle],
-    "hamustro_tracker_get_stats": [tracker_handle, POINTER(HamustroStats)],
+    "hamustro_tracker_new": [ConfigHandle, POINTER(TrackerHandle)],
+    "hamustro_tracker_track_event": [TrackerHandle, c_char_p, _strings, _strings, c_size_t],
+    "hamustro_tracker_set_user": [TrackerHandle, c_char_p, c_char_p],
+    "hamustro_tracker_set_headers": [TrackerHandle, _strings, _strings, c_size_t],
+    "hamustro_tracker_flush": [TrackerHandle, c_uint32],
+    "hamustro_tracker_free": [TrackerHandle],
+    "hamustro_tracker_set_enabled": [TrackerHandle, c_bool],
+    "hamustro_tracker_is_enabled": [TrackerHandle, POINTER(c_bool)],
+    "hamustro_tracker_discard_queued": [TrackerHandle, POINTER(c_uint64)],
+    "hamustro_tracker_set_global_parameter": [TrackerHandle, c_char_p, c_char_p],
+    "hamustro_tracker_clear_global_parameters": [TrackerHandle],
+    "hamustro_tracker_get_stats": [TrackerHandle, POINTER(HamustroStats)],
     "hamustro_tracker_last_delivery_error": [
-        tracker_handle, c_char_p, c_size_t, POINTER(c_size_t)],
+        TrackerHandle, c_char_p, c_size_t, POINTER(c_size_t)],
 }
 
 for _name, _argtypes in _STATUS_FUNCTIONS.items():

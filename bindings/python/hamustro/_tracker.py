@@ -8,7 +8,7 @@ import numbers
 import operator
 import os
 import weakref
-from typing import Literal, Mapping, Optional, Union
+from typing import Literal, Mapping, Optional, SupportsIndex, Union
 
 from . import _ffi
 from ._error import InvalidArgument
@@ -56,7 +56,7 @@ def _optional_text(value: Optional[str], name: str) -> Optional[bytes]:
     return None if value is None else _text(value, name)
 
 
-def _integer(value: object, name: str, low: int, high: int) -> int:
+def _integer(value: SupportsIndex, name: str, low: int, high: int) -> int:
     number = operator.index(value)  # TypeError for floats, strings, None
     if not low <= number <= high:
         raise InvalidArgument(f"{name} {number} is out of range ({low} to {high})")
@@ -100,18 +100,22 @@ class _Config(Managed):
     """A ``hamustro_config`` builder handle, used only while creating a tracker."""
 
     def __init__(self) -> None:
-        handle = _ffi.config_handle()
+        handle = _ffi.ConfigHandle()
         lib.hamustro_config_new(ctypes.byref(handle))
-        self._handle = handle.value
+        self._handle = handle.id
+
+    def c_handle(self) -> _ffi.ConfigHandle:
+        """The live handle as the C functions take it."""
+        return _ffi.ConfigHandle(self._live_handle())
 
     def set_text(self, field: str, value: Optional[str]) -> None:
         """Calls ``hamustro_config_set_<field>`` unless ``value`` is None."""
         if value is not None:
             setter = getattr(lib, f"hamustro_config_set_{field}")
-            setter(self._live_handle(), _text(value, field))
+            setter(self.c_handle(), _text(value, field))
 
     def _free(self, handle: int) -> None:
-        lib.hamustro_config_free(handle)
+        lib.hamustro_config_free(_ffi.ConfigHandle(handle))
 
 
 # Trackers alive in this process, so that a forked child can tell its inherited ones.
@@ -136,8 +140,9 @@ class Tracker(Managed):
     Every option maps to one ``hamustro_config_set_*`` function of the C API; see
     ``include/hamustro.h`` for the details. The options up to ``product_version``
     are required, except ``system_version`` (None: the running system's version):
-    one left out makes the constructor raise :class:`InvalidArgument` naming it. ``None`` leaves an option at the library's default. ``request_timeout``
-    is in seconds; ``ip`` is None (detect the device's IPv4 address), "" (send none)
+    one left out makes the constructor raise :class:`InvalidArgument` naming it.
+    ``None`` leaves an option at the library's default, which this binding never
+    restates (see the header). ``request_timeout`` is in seconds; ``ip`` is None (detect the device's IPv4 address), "" (send none)
     or an IPv4 address; ``country`` is an ISO code (None: from the locale);
     ``system`` and ``system_language`` are None (detect them from the OS and the
     locale), "" (send none) or the value to send.
@@ -145,7 +150,7 @@ class Tracker(Managed):
     Privacy and control: ``user_id_salt`` makes the library store and send
     ``sha256hex(user_id + salt)`` instead of raw user ids (keep it constant for an
     app); ``max_queued_events`` caps the queue on the device, dropping the oldest
-    events beyond it (default 100000); ``accept_invalid_certs_for_loopback=True``
+    events beyond it; ``accept_invalid_certs_for_loopback=True``
     skips TLS certificate checks, allowed only for a collector on 127.0.0.1, ::1 or
     localhost (any other host raises :class:`InvalidArgument`).
 
@@ -170,12 +175,12 @@ class Tracker(Managed):
         client_id: Optional[str] = None,
         system_version: Optional[str] = None,
         product_version: Optional[str] = None,
-        env: Union[Environment, int] = Environment.PRODUCTION,
+        env: Union[Environment, int, None] = None,
         *,
         database_path: Union[str, "os.PathLike[str]", None] = None,
         queue_size: Optional[int] = None,
         queue_retention: Optional[int] = None,
-        payload_format: Literal["protobuf", "json"] = "protobuf",
+        payload_format: Optional[Literal["protobuf", "json"]] = None,
         device_make: Optional[str] = None,
         device_model: Optional[str] = None,
         system: Optional[str] = None,
@@ -189,13 +194,13 @@ class Tracker(Managed):
         country: Optional[str] = None,
         user_id_salt: Optional[str] = None,
         max_queued_events: Optional[int] = None,
-        accept_invalid_certs_for_loopback: bool = False,
+        accept_invalid_certs_for_loopback: Optional[bool] = None,
     ) -> None:
         if database_path is not None:
             database_path = os.fsdecode(database_path)
         # For __repr__ only; never the secret.
         self._described = (client_id, collector_url, database_path)
-        if payload_format not in _PAYLOAD_FORMATS:
+        if payload_format is not None and payload_format not in _PAYLOAD_FORMATS:
             raise InvalidArgument(
                 f"payload_format {payload_format!r} is not one of {sorted(_PAYLOAD_FORMATS)}"
             )
@@ -221,9 +226,11 @@ class Tracker(Managed):
                 ("user_id_salt", user_id_salt),
             ):
                 config.set_text(field, value)
-            handle = config._live_handle()
-            lib.hamustro_config_set_env(handle, _integer(env, "env", -(2**31), 2**31 - 1))
-            lib.hamustro_config_set_payload_format(handle, _PAYLOAD_FORMATS[payload_format])
+            handle = config.c_handle()
+            if env is not None:
+                lib.hamustro_config_set_env(handle, _integer(env, "env", -(2**31), 2**31 - 1))
+            if payload_format is not None:
+                lib.hamustro_config_set_payload_format(handle, _PAYLOAD_FORMATS[payload_format])
             if queue_size is not None:
                 lib.hamustro_config_set_queue_size(
                     handle, _integer(queue_size, "queue_size", 0, _U32_MAX))
@@ -236,13 +243,14 @@ class Tracker(Managed):
             if max_queued_events is not None:
                 lib.hamustro_config_set_max_queued_events(
                     handle, _integer(max_queued_events, "max_queued_events", 0, _U64_MAX))
-            lib.hamustro_config_set_accept_invalid_certs_for_loopback(
-                handle,
-                _flag(accept_invalid_certs_for_loopback, "accept_invalid_certs_for_loopback"),
-            )
-            tracker = _ffi.tracker_handle()
+            if accept_invalid_certs_for_loopback is not None:
+                lib.hamustro_config_set_accept_invalid_certs_for_loopback(
+                    handle,
+                    _flag(accept_invalid_certs_for_loopback, "accept_invalid_certs_for_loopback"),
+                )
+            tracker = _ffi.TrackerHandle()
             lib.hamustro_tracker_new(handle, ctypes.byref(tracker))
-        self._handle = tracker.value
+        self._handle = tracker.id
         _LIVE_TRACKERS.add(self)
 
     def track_event(self, event: str, params: Optional[Mapping[str, object]] = None) -> None:
@@ -255,7 +263,7 @@ class Tracker(Managed):
         """
         name = _text(event, "event")
         names, values, count = _pairs(params or {}, "parameter")
-        lib.hamustro_tracker_track_event(self._live_handle(), name, names, values, count)
+        lib.hamustro_tracker_track_event(self._c_handle(), name, names, values, count)
 
     def set_user(self, tenant_id: Optional[str] = None, user_id: Optional[str] = None) -> None:
         """Sets, and persists, the tenant and user later events are attributed to.
@@ -263,7 +271,7 @@ class Tracker(Managed):
         Both are set at once: a field given as None (or left out) is cleared.
         """
         lib.hamustro_tracker_set_user(
-            self._live_handle(),
+            self._c_handle(),
             _optional_text(tenant_id, "tenant_id"),
             _optional_text(user_id, "user_id"),
         )
@@ -275,7 +283,7 @@ class Tracker(Managed):
         persisted: set them again after creating a tracker.
         """
         names, values, count = _pairs(headers, "header")
-        lib.hamustro_tracker_set_headers(self._live_handle(), names, values, count)
+        lib.hamustro_tracker_set_headers(self._c_handle(), names, values, count)
 
     def flush(self, timeout: Optional[float] = 10.0) -> None:
         """Blocks until every event tracked so far is delivered.
@@ -286,7 +294,7 @@ class Tracker(Managed):
         dropped: on failure they stay queued and are retried.
         """
         milliseconds = _U32_MAX if timeout is None else _milliseconds(timeout, "timeout")
-        lib.hamustro_tracker_flush(self._live_handle(), milliseconds)
+        lib.hamustro_tracker_flush(self._c_handle(), milliseconds)
 
     def set_enabled(self, enabled: bool) -> None:
         """Switches tracking on or off, persistently: the choice survives restarts.
@@ -296,13 +304,13 @@ class Tracker(Managed):
         before are kept (and sent once tracking is on again) unless you also call
         :meth:`discard_queued`. ``enabled`` must be a bool (TypeError otherwise).
         """
-        lib.hamustro_tracker_set_enabled(self._live_handle(), _flag(enabled, "enabled"))
+        lib.hamustro_tracker_set_enabled(self._c_handle(), _flag(enabled, "enabled"))
 
     @property
     def enabled(self) -> bool:
         """Whether tracking is switched on (see :meth:`set_enabled`)."""
         enabled = ctypes.c_bool()
-        lib.hamustro_tracker_is_enabled(self._live_handle(), ctypes.byref(enabled))
+        lib.hamustro_tracker_is_enabled(self._c_handle(), ctypes.byref(enabled))
         return enabled.value
 
     def discard_queued(self) -> int:
@@ -310,7 +318,7 @@ class Tracker(Managed):
         erasure request) and returns how many. A request already in flight may
         still reach the collector."""
         discarded = ctypes.c_uint64()
-        lib.hamustro_tracker_discard_queued(self._live_handle(), ctypes.byref(discarded))
+        lib.hamustro_tracker_discard_queued(self._c_handle(), ctypes.byref(discarded))
         return discarded.value
 
     def set_global_parameter(self, name: str, value: object) -> None:
@@ -320,7 +328,7 @@ class Tracker(Managed):
         ``value`` None removes the parameter, any other non-str value is converted
         with ``str()``.
         """
-        handle = self._live_handle()
+        handle = self._c_handle()
         encoded = None if value is None else _value(value, f"global parameter {name!r}")
         lib.hamustro_tracker_set_global_parameter(
             handle, _text(name, "global parameter name"), encoded)
@@ -331,7 +339,7 @@ class Tracker(Managed):
 
     def clear_global_parameters(self) -> None:
         """Removes every global parameter, persistently."""
-        lib.hamustro_tracker_clear_global_parameters(self._live_handle())
+        lib.hamustro_tracker_clear_global_parameters(self._c_handle())
 
     def stats(self) -> Stats:
         """A snapshot of the queue and of delivery: see :class:`hamustro.Stats`.
@@ -340,7 +348,7 @@ class Tracker(Managed):
         failure happening meanwhile may show its message with the counters of the
         one before. Never waits for the network.
         """
-        handle = self._live_handle()
+        handle = self._c_handle()
         raw = _ffi.HamustroStats(size=ctypes.sizeof(_ffi.HamustroStats))
         lib.hamustro_tracker_get_stats(handle, ctypes.byref(raw))
         return Stats._from_c(raw, _ffi.last_delivery_error(handle))
@@ -358,8 +366,11 @@ class Tracker(Managed):
             return
         super().close()
 
+    def _c_handle(self) -> _ffi.TrackerHandle:
+        return _ffi.TrackerHandle(self._live_handle())
+
     def _free(self, handle: int) -> None:
-        lib.hamustro_tracker_free(handle)
+        lib.hamustro_tracker_free(_ffi.TrackerHandle(handle))
 
     def __repr__(self) -> str:
         client_id, collector_url, database_path = getattr(self, "_described", (None,) * 3)
