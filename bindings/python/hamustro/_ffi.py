@@ -165,20 +165,30 @@ class HamustroStats(ctypes.Structure):
 LogCallback = CFUNCTYPE(None, c_uint32, c_char_p, c_void_p)
 
 # Every function that returns a hamustro_status, with its argument types; they raise
-# on failure through _check, so callers ignore the returned status.
+# on failure through _check, so callers ignore the returned status. Spelled out one by
+# one, in the header's terms: tests/bindings.rs checks this table against
+# include/hamustro.h (every function, its arity and argument types).
 _STATUS_FUNCTIONS: dict[str, list[Any]] = {
     "hamustro_config_new": [POINTER(ConfigHandle)],
     "hamustro_config_free": [ConfigHandle],
-    **{
-        f"hamustro_config_set_{field}": [ConfigHandle, c_char_p]
-        for field in (
-            "collector_url", "shared_secret_key", "device_id", "client_id",
-            "system_version", "product_version", "device_make", "device_model",
-            "system", "system_language", "browser", "browser_version",
-            "product_git_hash", "product_language", "database_path", "ip", "country",
-            "user_id_salt",
-        )
-    },
+    "hamustro_config_set_collector_url": [ConfigHandle, c_char_p],
+    "hamustro_config_set_shared_secret_key": [ConfigHandle, c_char_p],
+    "hamustro_config_set_device_id": [ConfigHandle, c_char_p],
+    "hamustro_config_set_client_id": [ConfigHandle, c_char_p],
+    "hamustro_config_set_system_version": [ConfigHandle, c_char_p],
+    "hamustro_config_set_product_version": [ConfigHandle, c_char_p],
+    "hamustro_config_set_device_make": [ConfigHandle, c_char_p],
+    "hamustro_config_set_device_model": [ConfigHandle, c_char_p],
+    "hamustro_config_set_system": [ConfigHandle, c_char_p],
+    "hamustro_config_set_system_language": [ConfigHandle, c_char_p],
+    "hamustro_config_set_browser": [ConfigHandle, c_char_p],
+    "hamustro_config_set_browser_version": [ConfigHandle, c_char_p],
+    "hamustro_config_set_product_git_hash": [ConfigHandle, c_char_p],
+    "hamustro_config_set_product_language": [ConfigHandle, c_char_p],
+    "hamustro_config_set_database_path": [ConfigHandle, c_char_p],
+    "hamustro_config_set_ip": [ConfigHandle, c_char_p],
+    "hamustro_config_set_country": [ConfigHandle, c_char_p],
+    "hamustro_config_set_user_id_salt": [ConfigHandle, c_char_p],
     "hamustro_config_set_env": [ConfigHandle, c_int32],
     "hamustro_config_set_queue_size": [ConfigHandle, c_uint32],
     "hamustro_config_set_queue_retention": [ConfigHandle, c_uint32],

@@ -47,8 +47,9 @@ public final class Tracker: @unchecked Sendable {
     /// Creates a tracker: opens (or creates) the queue database, loads what an earlier
     /// run left there (unsent events, counters, user), and starts background delivery.
     ///
-    /// The first six parameters are required and must not be empty; the optional ones
-    /// are left out of the events when nil.
+    /// The first six parameters are required and must not be empty (`systemVersion`
+    /// may be nil). Every other parameter left nil keeps the library's default, which
+    /// this binding never restates: see `include/hamustro.h` for each.
     ///
     /// - Parameters:
     ///   - collectorURL: The collector's base URL, e.g. `https://t.example.com`;
@@ -92,7 +93,7 @@ public final class Tracker: @unchecked Sendable {
     ///     same user gets a new id. nil sends user ids as given.
     ///   - maxQueuedEvents: The most events kept queued on the device; tracking one
     ///     more drops the oldest (counted in ``Stats/dropped``). Must be positive.
-    ///     nil keeps the library's default, 100000.
+    ///     nil keeps the library's default.
     ///   - acceptInvalidCertificatesForLoopback: `true` skips TLS certificate
     ///     verification, for a development collector with a self-signed certificate.
     ///     Only allowed when `collectorURL`'s host is 127.0.0.1, ::1 or localhost.
@@ -107,7 +108,7 @@ public final class Tracker: @unchecked Sendable {
         clientID: String,
         systemVersion: String? = nil,
         productVersion: String,
-        environment: Environment = .production,
+        environment: Environment? = nil,
         deviceMake: String? = nil,
         deviceModel: String? = nil,
         system: String? = nil,
@@ -116,18 +117,18 @@ public final class Tracker: @unchecked Sendable {
         browserVersion: String? = nil,
         productGitHash: String? = nil,
         productLanguage: String? = nil,
-        queueSize: UInt32 = 20,
-        queueRetentionMinutes: UInt32 = 1440,
+        queueSize: UInt32? = nil,
+        queueRetentionMinutes: UInt32? = nil,
         databasePath: String? = nil,
-        payloadFormat: PayloadFormat = .protobuf,
-        requestTimeout: TimeInterval = 10,
+        payloadFormat: PayloadFormat? = nil,
+        requestTimeout: TimeInterval? = nil,
         ip: String? = nil,
         country: String? = nil,
         userIDSalt: String? = nil,
         maxQueuedEvents: UInt64? = nil,
-        acceptInvalidCertificatesForLoopback: Bool = false
+        acceptInvalidCertificatesForLoopback: Bool? = nil
     ) throws {
-        var config: hamustro_config = 0
+        var config = hamustro_config()
         try check(hamustro_config_new(&config))
         // The tracker keeps its own copy of the configuration.
         defer { _ = hamustro_config_free(config) }
@@ -145,7 +146,9 @@ public final class Tracker: @unchecked Sendable {
         try set(hamustro_config_set_client_id, clientID, "clientID")
         try set(hamustro_config_set_system_version, systemVersion, "systemVersion")
         try set(hamustro_config_set_product_version, productVersion, "productVersion")
-        try check(hamustro_config_set_env(config, environment.rawValue))
+        if let environment {
+            try check(hamustro_config_set_env(config, environment.rawValue))
+        }
         try set(hamustro_config_set_device_make, deviceMake, "deviceMake")
         try set(hamustro_config_set_device_model, deviceModel, "deviceModel")
         try set(hamustro_config_set_system, system, "system")
@@ -154,21 +157,31 @@ public final class Tracker: @unchecked Sendable {
         try set(hamustro_config_set_browser_version, browserVersion, "browserVersion")
         try set(hamustro_config_set_product_git_hash, productGitHash, "productGitHash")
         try set(hamustro_config_set_product_language, productLanguage, "productLanguage")
-        try check(hamustro_config_set_queue_size(config, queueSize))
-        try check(hamustro_config_set_queue_retention(config, queueRetentionMinutes))
+        if let queueSize {
+            try check(hamustro_config_set_queue_size(config, queueSize))
+        }
+        if let queueRetentionMinutes {
+            try check(hamustro_config_set_queue_retention(config, queueRetentionMinutes))
+        }
         try set(hamustro_config_set_database_path, databasePath, "databasePath")
-        try check(hamustro_config_set_payload_format(config, payloadFormat.rawValue))
-        try check(hamustro_config_set_request_timeout_ms(config, milliseconds(requestTimeout)))
+        if let payloadFormat {
+            try check(hamustro_config_set_payload_format(config, payloadFormat.rawValue))
+        }
+        if let requestTimeout {
+            try check(hamustro_config_set_request_timeout_ms(config, milliseconds(requestTimeout)))
+        }
         try set(hamustro_config_set_ip, ip, "ip")
         try set(hamustro_config_set_country, country, "country")
         try set(hamustro_config_set_user_id_salt, userIDSalt, "userIDSalt")
         if let maxQueuedEvents {
             try check(hamustro_config_set_max_queued_events(config, maxQueuedEvents))
         }
-        try check(hamustro_config_set_accept_invalid_certs_for_loopback(
-            config, acceptInvalidCertificatesForLoopback))
+        if let acceptInvalidCertificatesForLoopback {
+            try check(hamustro_config_set_accept_invalid_certs_for_loopback(
+                config, acceptInvalidCertificatesForLoopback))
+        }
 
-        var tracker: hamustro_tracker = 0
+        var tracker = hamustro_tracker()
         try check(hamustro_tracker_new(config, &tracker))
         handle = tracker
     }

@@ -32,10 +32,10 @@ class TrackerTestCase: XCTestCase {
         environment: Environment = .testing,
         system: String? = "Linux",
         queueSize: UInt32 = 100,
-        payloadFormat: PayloadFormat = .protobuf,
+        payloadFormat: PayloadFormat? = nil,
         userIDSalt: String? = nil,
         maxQueuedEvents: UInt64? = nil,
-        acceptInvalidCertificatesForLoopback: Bool = false
+        acceptInvalidCertificatesForLoopback: Bool? = nil
     ) throws -> Tracker {
         try Tracker(
             collectorURL: url ?? deadURL,

@@ -1,0 +1,339 @@
+//! The bindings cannot drift from the C header. `include/hamustro.h` is the source of
+//! truth (as wasmtime-py treats wasmtime's header): every exported function must be
+//! declared with the header's argument types in Python's `_ffi.py` and used by the C++
+//! wrapper and the Swift package; each binding must set exactly the header's
+//! `hamustro_config_set_*` options; and no binding may restate a default the library
+//! owns (every optional option defaults to nil / None / std::nullopt).
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// Functions a binding deliberately does not call, with the reason. Empty today: every
+/// binding wraps the whole C API. Add `(binding, function, why)` rows here, never
+/// silently.
+const NOT_WRAPPED: &[(&str, &str, &str)] = &[];
+
+/// One function of the header: its name, return type and argument types, spelled as
+/// the header does (without `struct`, one space before each `*`).
+#[derive(Debug)]
+struct Function {
+    name: String,
+    returns: String,
+    params: Vec<String>,
+}
+
+fn read(relative: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// `struct hamustro_config *out_config` → `hamustro_config *`.
+fn c_type(declaration: &str) -> String {
+    let declaration = declaration.trim().replace("struct ", "");
+    let without_name =
+        declaration.trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_');
+    without_name
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Every function the header declares: cbindgen writes each on one line starting with
+/// HAMUSTRO_API (and HAMUSTRO_DEPRECATED(...) when deprecated).
+fn header_functions() -> Vec<Function> {
+    let functions: Vec<Function> = read("include/hamustro.h")
+        .lines()
+        .filter_map(|line| line.strip_prefix("HAMUSTRO_API "))
+        .map(|line| {
+            let line = match line.find("HAMUSTRO_DEPRECATED(") {
+                Some(start) => {
+                    let end = start + line[start..].find(')').expect("closed macro") + 1;
+                    format!("{}{}", &line[..start], &line[end..])
+                }
+                None => line.to_string(),
+            };
+            let open = line.find('(').expect("a function declaration");
+            let close = line.rfind(')').expect("a function declaration");
+            let head = line[..open].trim();
+            let name_start = head.rfind([' ', '*']).map_or(0, |i| i + 1);
+            let params = match line[open + 1..close].trim() {
+                "void" | "" => Vec::new(),
+                list => list.split(',').map(c_type).collect(),
+            };
+            Function {
+                name: head[name_start..].to_string(),
+                returns: c_type(&format!("{} x", &head[..name_start])),
+                params,
+            }
+        })
+        .collect();
+    assert!(
+        functions.len() > 40,
+        "parsed only {} functions",
+        functions.len()
+    );
+    functions
+}
+
+fn config_options() -> BTreeSet<String> {
+    header_functions()
+        .into_iter()
+        .filter_map(|f| {
+            f.name
+                .strip_prefix("hamustro_config_set_")
+                .map(str::to_string)
+        })
+        .collect()
+}
+
+fn is_ident(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// Whether `text` holds `ident` as a whole identifier.
+fn mentions(text: &str, ident: &str) -> bool {
+    text.match_indices(ident).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + ident.len()..].chars().next();
+        !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
+    })
+}
+
+/// The `hamustro_config_set_*` functions `text` names.
+fn options_named_in(text: &str) -> BTreeSet<String> {
+    let prefix = "hamustro_config_set_";
+    text.match_indices(prefix)
+        .map(|(at, _)| {
+            let rest = &text[at + prefix.len()..];
+            rest[..rest.find(|c: char| !is_ident(c)).unwrap_or(rest.len())].to_string()
+        })
+        .filter(|option| !option.is_empty())
+        .collect()
+}
+
+/// The ctypes spelling `_ffi.py` must use for a header type.
+fn ctypes_for(c: &str) -> &'static str {
+    match c {
+        "hamustro_config" => "ConfigHandle",
+        "hamustro_config *" => "POINTER(ConfigHandle)",
+        "hamustro_tracker" => "TrackerHandle",
+        "hamustro_tracker *" => "POINTER(TrackerHandle)",
+        "hamustro_stats *" => "POINTER(HamustroStats)",
+        "hamustro_log_callback" => "LogCallback",
+        "hamustro_status" | "uint32_t" => "c_uint32",
+        "const char *" | "char *" => "c_char_p",
+        "const char *const *" => "_strings",
+        "int32_t" => "c_int32",
+        "uint64_t" => "c_uint64",
+        "uint64_t *" => "POINTER(c_uint64)",
+        "size_t" => "c_size_t",
+        "size_t *" => "POINTER(c_size_t)",
+        "bool" => "c_bool",
+        "bool *" => "POINTER(c_bool)",
+        "void *" => "c_void_p",
+        other => panic!("tests/bindings.rs does not know the ctypes type for `{other}`"),
+    }
+}
+
+/// The top-level items of the Python list starting at `text[0] == '['`.
+fn python_list(text: &str) -> Vec<String> {
+    let (mut depth, mut items, mut current) = (0, Vec::new(), String::new());
+    for c in text.chars() {
+        match c {
+            '[' | '(' => {
+                depth += 1;
+                if depth > 1 {
+                    current.push(c);
+                }
+            }
+            ']' | ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+                current.push(c);
+            }
+            ',' if depth == 1 => items.push(std::mem::take(&mut current)),
+            c => current.push(c),
+        }
+    }
+    items.push(current);
+    items
+        .into_iter()
+        .map(|item| item.split_whitespace().collect::<String>())
+        .filter(|item| !item.is_empty())
+        .collect()
+}
+
+/// What `_ffi.py` declares for `name`: its argtypes and restype, or None.
+fn python_declaration(ffi: &str, name: &str) -> Option<(Vec<String>, String)> {
+    let entry = format!("\"{name}\": [");
+    if let Some(at) = ffi.find(&entry) {
+        // _STATUS_FUNCTIONS: every entry gets restype c_uint32 and raises on failure.
+        return Some((python_list(&ffi[at + entry.len() - 1..]), "c_uint32".into()));
+    }
+    let argtypes = format!("lib.{name}.argtypes = ");
+    let restype = format!("lib.{name}.restype = ");
+    let args = python_list(&ffi[ffi.find(&argtypes)? + argtypes.len()..]);
+    let at = ffi.find(&restype)? + restype.len();
+    let returns = ffi[at..]
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    Some((args, returns))
+}
+
+#[test]
+fn python_declares_every_function_with_the_headers_types() {
+    let ffi = read("bindings/python/hamustro/_ffi.py");
+    let mut problems = Vec::new();
+    for function in header_functions() {
+        let Some((args, returns)) = python_declaration(&ffi, &function.name) else {
+            problems.push(format!("{}: not declared", function.name));
+            continue;
+        };
+        let expected: Vec<&str> = function.params.iter().map(|p| ctypes_for(p)).collect();
+        if args != expected {
+            problems.push(format!(
+                "{}: argtypes {args:?}, header {expected:?}",
+                function.name
+            ));
+        }
+        if returns != ctypes_for(&function.returns) {
+            problems.push(format!(
+                "{}: restype {returns}, header {}",
+                function.name, function.returns
+            ));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "_ffi.py differs from include/hamustro.h:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn cpp_and_swift_use_every_function() {
+    let swift: String = [
+        "CInterop", "Control", "Logging", "Stats", "Tracker", "Version",
+    ]
+    .iter()
+    .map(|file| read(&format!("bindings/swift/Sources/Hamustro/{file}.swift")))
+    .collect();
+    let bindings = [("C++", read("bindings/c/hamustro.hpp")), ("Swift", swift)];
+    let mut missing = Vec::new();
+    for function in header_functions() {
+        for (binding, text) in &bindings {
+            let excused = NOT_WRAPPED
+                .iter()
+                .any(|(b, f, _)| b == binding && *f == function.name);
+            if !excused && !mentions(text, &function.name) {
+                missing.push(format!("{binding}: {}", function.name));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "functions a binding does not wrap:\n{}",
+        missing.join("\n")
+    );
+}
+
+#[test]
+fn every_binding_sets_exactly_the_headers_options() {
+    let header = config_options();
+    assert!(header.len() >= 25, "{header:?}");
+    let tracker_py = read("bindings/python/hamustro/_tracker.py");
+    // The text options go through one loop: `("collector_url", collector_url),`.
+    let mut python = options_named_in(&tracker_py);
+    python.extend(tracker_py.lines().filter_map(|line| {
+        let (name, rest) = line.trim().strip_prefix("(\"")?.split_once("\", ")?;
+        (rest == format!("{name}),")).then(|| name.to_string())
+    }));
+    let bindings = [
+        (
+            "C++ hamustro.hpp",
+            options_named_in(&read("bindings/c/hamustro.hpp")),
+        ),
+        ("Python _tracker.py", python),
+        (
+            "Swift Tracker.swift",
+            options_named_in(&read("bindings/swift/Sources/Hamustro/Tracker.swift")),
+        ),
+    ];
+    for (binding, options) in bindings {
+        let missing: Vec<_> = header.difference(&options).collect();
+        let unknown: Vec<_> = options.difference(&header).collect();
+        assert!(
+            missing.is_empty() && unknown.is_empty(),
+            "{binding}: options missing {missing:?}, not in the header {unknown:?}"
+        );
+    }
+}
+
+/// The lines between the first line containing `start` and the next line starting
+/// (after indentation) with `end`.
+fn block<'a>(text: &'a str, start: &str, end: &str) -> Vec<&'a str> {
+    let lines: Vec<&str> = text.lines().collect();
+    let from = lines
+        .iter()
+        .position(|line| line.contains(start))
+        .unwrap_or_else(|| panic!("no `{start}`"));
+    lines[from + 1..]
+        .iter()
+        .take_while(|line| !line.trim_start().starts_with(end))
+        .copied()
+        .collect()
+}
+
+#[test]
+fn no_binding_restates_a_library_default() {
+    let mut checked = 0;
+    // Swift: every parameter of the initializer with a default defaults to nil.
+    let swift = read("bindings/swift/Sources/Hamustro/Tracker.swift");
+    for line in block(&swift, "public init(", ") throws {") {
+        if let Some((parameter, default)) = line.split_once(" = ") {
+            assert_eq!(
+                default.trim_end_matches(','),
+                "nil",
+                "Swift `{}`",
+                parameter.trim()
+            );
+            checked += 1;
+        }
+    }
+    // Python: every keyword of Tracker.__init__ defaults to None.
+    let python = read("bindings/python/hamustro/_tracker.py");
+    let init = &python[python.find("class Tracker(").expect("class Tracker")..];
+    for line in block(init, "def __init__(", ") -> None:") {
+        if let Some((parameter, default)) = line.split_once(" = ") {
+            assert_eq!(
+                default.trim_end_matches(','),
+                "None",
+                "Python `{}`",
+                parameter.trim()
+            );
+            checked += 1;
+        }
+    }
+    // C++: no Options member has an initializer; optional ones are std::optional.
+    let cpp = read("bindings/c/hamustro.hpp");
+    for line in block(&cpp, "struct Options {", "};") {
+        let code = line.split("//").next().unwrap_or_default();
+        let code = code.split("/**").next().unwrap_or_default();
+        assert!(
+            !code.contains('='),
+            "C++ Options member with a default: `{}`",
+            line.trim()
+        );
+        checked += usize::from(code.contains("std::optional<"));
+    }
+    // About twenty optional options in each of the three bindings.
+    assert!(
+        checked > 55,
+        "only {checked} defaults were checked: is a parser lost?"
+    );
+}
