@@ -6,7 +6,6 @@
 //! owns (every optional option defaults to nil / None / std::nullopt).
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 /// Functions a binding deliberately does not call, with the reason. Empty today: every
 /// binding wraps the whole C API. Add `(binding, function, why)` rows here, never
@@ -22,9 +21,44 @@ struct Function {
     params: Vec<String>,
 }
 
+/// The files compared, embedded at compile time so that the test also runs where the
+/// source tree is not at hand (under Wine, on a device).
 fn read(relative: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    let text = match relative {
+        "include/hamustro.h" => include_str!("../include/hamustro.h"),
+        "bindings/c/hamustro.hpp" => include_str!("../bindings/c/hamustro.hpp"),
+        "bindings/python/hamustro/_ffi.py" => include_str!("../bindings/python/hamustro/_ffi.py"),
+        "bindings/python/hamustro/_tracker.py" => {
+            include_str!("../bindings/python/hamustro/_tracker.py")
+        }
+        "bindings/swift/Sources/Hamustro/CInterop.swift" => {
+            include_str!("../bindings/swift/Sources/Hamustro/CInterop.swift")
+        }
+        "bindings/swift/Sources/Hamustro/Environment.swift" => {
+            include_str!("../bindings/swift/Sources/Hamustro/Environment.swift")
+        }
+        "bindings/swift/Sources/Hamustro/HamustroError.swift" => {
+            include_str!("../bindings/swift/Sources/Hamustro/HamustroError.swift")
+        }
+        "bindings/swift/Sources/Hamustro/Control.swift" => {
+            include_str!("../bindings/swift/Sources/Hamustro/Control.swift")
+        }
+        "bindings/swift/Sources/Hamustro/Logging.swift" => {
+            include_str!("../bindings/swift/Sources/Hamustro/Logging.swift")
+        }
+        "bindings/swift/Sources/Hamustro/Stats.swift" => {
+            include_str!("../bindings/swift/Sources/Hamustro/Stats.swift")
+        }
+        "bindings/swift/Sources/Hamustro/Tracker.swift" => {
+            include_str!("../bindings/swift/Sources/Hamustro/Tracker.swift")
+        }
+        "bindings/swift/Sources/Hamustro/Version.swift" => {
+            include_str!("../bindings/swift/Sources/Hamustro/Version.swift")
+        }
+        other => panic!("tests/bindings.rs does not embed {other}"),
+    };
+    // Files checked out with Windows line endings read like any other.
+    text.replace("\r\n", "\n")
 }
 
 /// `struct hamustro_config *out_config` → `hamustro_config *`.

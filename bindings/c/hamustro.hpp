@@ -5,7 +5,9 @@
  * A move-only, RAII `hamustro::Tracker` that frees its handle in its destructor, an
  * options struct turned into a configuration through the C builder, and errors as
  * exceptions (`hamustro::Error`) or, through the overloads taking a `std::error_code&`,
- * as error codes of `hamustro::error_category()`.
+ * as error codes of `hamustro::error_category()`. With exceptions off
+ * (`-fno-exceptions`, as game engines build) only the error-code overloads exist: see
+ * HAMUSTRO_HPP_EXCEPTIONS.
  *
  * All behaviour lives in the library; this header only converts values. Link with
  * `-lhamustro` (or pkg-config / CMake `hamustro::hamustro`), exactly as for C.
