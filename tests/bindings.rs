@@ -81,7 +81,8 @@ fn header_functions() -> Vec<Function> {
         .map(|line| {
             let line = match line.find("HAMUSTRO_DEPRECATED(") {
                 Some(start) => {
-                    let end = start + line[start..].find(')').expect("closed macro") + 1;
+                    // HAMUSTRO_DEPRECATED("note"): the note may hold parentheses.
+                    let end = start + line[start..].find("\") ").expect("closed macro") + 2;
                     format!("{}{}", &line[..start], &line[end..])
                 }
                 None => line.to_string(),
