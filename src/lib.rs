@@ -1,35 +1,60 @@
 //! hamustro: tracks events for a Hamustro collector and delivers them reliably and
 //! signed. The safe core is in the modules below; `ffi` is the C API over it.
 //!
+//! The Rust API is [`Tracker`] with its [`TrackerConfig`], [`Stats`], [`Error`] and
+//! the enums, [`log`] for the library's log messages, and [`ffi`], the C API's own
+//! functions (what `include/hamustro.h` declares). Everything else is private.
+//!
 //! `unsafe` lives in two modules only, and the compiler holds everything else to
 //! that: `ffi` (converting C values) and `platform` (the operating system's calls)
 //! each allow it inside; every other module is safe Rust.
 
 #![deny(unsafe_code)]
 
-pub mod backoff;
-pub mod collector_url;
-pub mod config;
-pub mod context;
-pub mod error;
+mod backoff;
+mod collector_url;
+mod config;
+mod context;
+mod error;
 pub mod ffi;
-pub mod journal;
-pub mod json;
+mod journal;
+mod json;
 pub mod log;
 mod platform;
 mod quiet_panics;
-pub mod sender;
-pub mod session;
-pub mod signature;
-pub mod store;
-pub mod tracker;
+mod sender;
+mod session;
+mod signature;
+mod store;
+mod tracker;
 mod worker;
 
 /// The wire schema, generated from `proto/hamustro.proto` by prost.
-pub mod wire {
+mod wire {
     include!(concat!(env!("OUT_DIR"), "/hamustro.rs"));
 }
 
 pub use config::{IpSource, PayloadFormat, TrackerConfig};
 pub use error::{Error, ErrorKind, Result};
 pub use tracker::{Stats, Tracker};
+/// The limits a call is checked against (the README's "Limits").
+pub use tracker::{MAX_EVENT_BYTES, MAX_EVENT_NAME_BYTES, MAX_HEADERS_BYTES, MAX_SETTINGS_BYTES};
+/// The environment a build runs in (`TrackerConfig::env`), as the wire schema numbers it.
+pub use wire::Environment;
+
+/// The crate's insides, for its own integration tests and fuzz targets only (feature
+/// `internals`, which `cargo test` turns on through the dev-dependency on this crate).
+/// Not part of the API: anything here may change in any release.
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod internals {
+    /// `internals::x` re-exports every public item of the private module `x`.
+    macro_rules! reexport {
+        ($($module:ident),*) => {
+            $(pub mod $module {
+                pub use crate::$module::*;
+            })*
+        };
+    }
+    reexport!(backoff, context, journal, json, session, store, tracker, wire);
+}

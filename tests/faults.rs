@@ -13,7 +13,7 @@ use std::path::Path;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use hamustro::backoff::{INITIAL_DELAY, MAX_DELAY};
+use hamustro::internals::backoff::{INITIAL_DELAY, MAX_DELAY};
 use hamustro::{ErrorKind, Tracker, TrackerConfig};
 use support::collector::{Collector, Reply};
 use support::{config, temp_db, track_n, SECRET, WAIT};

@@ -9,8 +9,8 @@ mod support;
 use std::ffi::{c_char, CString};
 
 use hamustro::ffi::*;
-use hamustro::journal::decode_records;
-use hamustro::store::Store;
+use hamustro::internals::journal::decode_records;
+use hamustro::internals::store::Store;
 use support::{refused_url, temp_db, SECRET};
 
 struct Rng(u64);

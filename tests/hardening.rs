@@ -11,9 +11,9 @@ use std::sync::{mpsc, Arc, Barrier, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use hamustro::journal::{Frame, Journal};
+use hamustro::internals::journal::{Frame, Journal};
+use hamustro::internals::wire::{Parameter, Payload};
 use hamustro::log::{set_logger, Level};
-use hamustro::wire::{Parameter, Payload};
 use hamustro::{ErrorKind, Tracker, TrackerConfig};
 use prost::Message as _;
 use support::collector::Collector;

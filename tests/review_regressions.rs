@@ -4,9 +4,9 @@ mod support;
 
 use std::sync::{mpsc, Arc, OnceLock};
 
-use hamustro::journal::{Frame, Journal};
+use hamustro::internals::journal::{Frame, Journal};
+use hamustro::internals::wire::Payload;
 use hamustro::log::{set_logger, Level};
-use hamustro::wire::Payload;
 use hamustro::{Tracker, TrackerConfig};
 use support::collector::Collector;
 use support::{config, refused_url, temp_db, track_n, SECRET, WAIT};

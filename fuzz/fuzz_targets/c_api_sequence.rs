@@ -1097,10 +1097,9 @@ impl State {
                     "collector_url {url:?}, which has no scheme, was accepted"
                 );
             }
-            database =
-                Some(shadow.database.clone().unwrap_or_else(|| {
-                    hamustro::tracker::default_database_path(&shadow.client_id)
-                }));
+            database = Some(shadow.database.clone().unwrap_or_else(|| {
+                hamustro::internals::tracker::default_database_path(&shadow.client_id)
+            }));
         }
         let mut out = SENTINEL;
         let target = if null_out {

@@ -119,7 +119,9 @@ fuzz_target!(|input: Input| {
     // An empty port is the scheme's default (RFC 3986, 3.2.3).
     let authority = uri.authority().map(|a| a.as_str()).unwrap_or_default();
     // Credentials (user:password@) come before the host, and may hold a ':'.
-    let authority = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let authority = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
     let after_host = authority
         .rsplit_once(']')
         .map_or(authority, |(_, rest)| rest);

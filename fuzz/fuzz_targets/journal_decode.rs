@@ -6,7 +6,7 @@
 #![no_main]
 
 use arbitrary::Arbitrary;
-use hamustro::journal::{decode_records, Frame, Journal, Record, Taken};
+use hamustro::internals::journal::{decode_records, Frame, Journal, Record, Taken};
 use hamustro_fuzz::{scratch_dir, wipe, ArbPayload};
 use libfuzzer_sys::fuzz_target;
 use prost::Message as _;

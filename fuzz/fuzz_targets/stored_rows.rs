@@ -7,8 +7,8 @@
 #![no_main]
 
 use arbitrary::Arbitrary;
-use hamustro::journal::Record;
-use hamustro::store::Store;
+use hamustro::internals::journal::Record;
+use hamustro::internals::store::Store;
 use hamustro_fuzz::{scratch_dir, wipe, ArbCollection, ArbPayload};
 use libfuzzer_sys::fuzz_target;
 use prost::Message as _;
@@ -210,7 +210,11 @@ fn count(path: &std::path::Path, table: &str) -> u64 {
 
 /// A batch is rows of one profile whose header is the batch's, each payload with
 /// the row's `nr`, and no more stored bytes than `max_bytes` unless it is one row.
-fn check_batch_rows(path: &std::path::Path, batch: &hamustro::store::Batch, max_bytes: usize) {
+fn check_batch_rows(
+    path: &std::path::Path,
+    batch: &hamustro::internals::store::Batch,
+    max_bytes: usize,
+) {
     let conn = Connection::open(path).expect("the store opens in SQLite");
     let mut stored_bytes = 0usize;
     let mut profiles = std::collections::HashSet::new();
@@ -244,7 +248,7 @@ fn check_batch_rows(path: &std::path::Path, batch: &hamustro::store::Batch, max_
         )
         .expect("the batch's profile is missing");
     assert_eq!(
-        hamustro::wire::Collection::decode(header.as_slice())
+        hamustro::internals::wire::Collection::decode(header.as_slice())
             .ok()
             .as_ref(),
         Some(&batch.header)

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use arbitrary::Arbitrary;
-use hamustro::wire::{Collection, Parameter, Payload};
+use hamustro::internals::wire::{Collection, Parameter, Payload};
 
 /// This process's scratch directory under `$TMPDIR`, created on first use. Targets
 /// empty it between inputs with `wipe`, so one input never sees another's files.
