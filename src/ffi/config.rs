@@ -3,10 +3,8 @@
 
 use std::ffi::c_char;
 use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{LazyLock, Mutex, MutexGuard};
 use std::time::Duration;
-
-use once_cell::sync::Lazy;
 
 use super::boundary::guard;
 use super::convert::{optional_str, required_str, write_out};
@@ -54,8 +52,8 @@ pub enum HamustroPayloadFormat {
     Json = 1,
 }
 
-pub(crate) static CONFIGS: Lazy<Registry<Mutex<TrackerConfig>>> =
-    Lazy::new(|| Registry::new("configuration"));
+pub(crate) static CONFIGS: LazyLock<Registry<Mutex<TrackerConfig>>> =
+    LazyLock::new(|| Registry::new("configuration"));
 
 pub(crate) fn lock(config: &Mutex<TrackerConfig>) -> MutexGuard<'_, TrackerConfig> {
     config.lock().unwrap_or_else(|e| e.into_inner())

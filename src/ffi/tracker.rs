@@ -1,10 +1,8 @@
 //! `hamustro_tracker_*`: the tracker's C API.
 
 use std::ffi::c_char;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
-
-use once_cell::sync::Lazy;
 
 use super::boundary::guard;
 use super::config::{lock, CONFIGS};
@@ -25,7 +23,7 @@ pub struct HamustroTracker {
     pub id: u64,
 }
 
-static TRACKERS: Lazy<Registry<Tracker>> = Lazy::new(|| Registry::new("tracker"));
+static TRACKERS: LazyLock<Registry<Tracker>> = LazyLock::new(|| Registry::new("tracker"));
 
 /// The tracker behind a handle, if it may be used from here: not closed, and not
 /// inherited from the parent of a forked process.

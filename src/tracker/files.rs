@@ -5,9 +5,7 @@ use std::collections::hash_map::{Entry, HashMap};
 use std::collections::HashSet;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-
-use once_cell::sync::Lazy;
+use std::sync::{LazyLock, Mutex};
 
 use super::input::{settings_size, MAX_SETTINGS_BYTES};
 use crate::error::{Error, ErrorKind, Result};
@@ -142,7 +140,7 @@ pub(crate) struct DatabaseLock {
 /// The files this process's trackers hold. Checked before the file is opened again:
 /// closing a second descriptor of a file drops every fcntl lock the process holds on
 /// it, SQLite's included, so a held database is never opened a second time.
-static HELD: Lazy<Mutex<HashSet<FileIdentity>>> = Lazy::new(|| Mutex::new(HashSet::new()));
+static HELD: LazyLock<Mutex<HashSet<FileIdentity>>> = LazyLock::new(|| Mutex::new(HashSet::new()));
 
 impl DatabaseLock {
     /// Locks the database at `path` (creating the file and its directory, owner-only,
