@@ -25,7 +25,7 @@ pub struct CollectorUrl {
 }
 
 impl CollectorUrl {
-    /// Parses `text`, e.g. "https://t.example.com" or "http://127.0.0.1:8080/base".
+    /// Parses `text`, e.g. `https://t.example.com` or `http://127.0.0.1:8080/base`.
     pub fn parse(text: &str) -> Result<CollectorUrl> {
         let refuse = |why: &str| Err(Error::invalid(format!("collector_url {why}")));
         if text.is_empty() {

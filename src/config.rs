@@ -117,6 +117,7 @@ impl Default for TrackerConfig {
 
 impl TrackerConfig {
     /// Fills what the app left to the library to find out: the OS version.
+    #[must_use]
     pub fn with_detected(mut self) -> TrackerConfig {
         if self.system_version.is_empty() {
             self.system_version = crate::context::detected_system_version().unwrap_or_default();

@@ -1,7 +1,7 @@
 //! The device context filled into every event: time, UTC offset, IPv4 address and
 //! country. Computed by the library so that the app does not have to.
 
-use std::sync::RwLock;
+use std::sync::{PoisonError, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::config::IpSource;
@@ -49,14 +49,19 @@ impl DeviceContext {
             IpSource::Fixed(ip) => Some(ip.clone()),
             IpSource::Detect => {
                 {
-                    let cached = self.detected_ip.read().unwrap_or_else(|e| e.into_inner());
+                    let cached = self
+                        .detected_ip
+                        .read()
+                        .unwrap_or_else(PoisonError::into_inner);
                     if cached.0.elapsed() < IP_REFRESH {
                         return cached.1.clone();
                     }
                 }
                 let ip = platform::primary_ipv4().map(|ip| ip.to_string());
-                *self.detected_ip.write().unwrap_or_else(|e| e.into_inner()) =
-                    (Instant::now(), ip.clone());
+                *self
+                    .detected_ip
+                    .write()
+                    .unwrap_or_else(PoisonError::into_inner) = (Instant::now(), ip.clone());
                 ip
             }
         }
@@ -67,13 +72,16 @@ impl DeviceContext {
     pub fn timezone(&self, epoch_seconds: u64) -> Option<String> {
         let minute = epoch_seconds / 60;
         {
-            let cached = self.timezone.read().unwrap_or_else(|e| e.into_inner());
+            let cached = self.timezone.read().unwrap_or_else(PoisonError::into_inner);
             if cached.0 == minute {
                 return cached.1.clone();
             }
         }
         let offset = platform::utc_offset_seconds(epoch_seconds as i64).map(format_offset);
-        *self.timezone.write().unwrap_or_else(|e| e.into_inner()) = (minute, offset.clone());
+        *self
+            .timezone
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = (minute, offset.clone());
         offset
     }
 }
@@ -82,8 +90,7 @@ impl DeviceContext {
 pub fn now_epoch_seconds() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+        .map_or(0, |d| d.as_secs())
 }
 
 fn format_offset(offset_seconds: i64) -> String {

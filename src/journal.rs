@@ -45,6 +45,9 @@ pub struct Frame(Vec<u8>);
 
 impl Frame {
     /// Encodes `payload` straight into the record, in one allocation.
+    ///
+    /// # Panics
+    /// Never in practice: prost fails only when the buffer is short, and a `Vec` grows.
     pub fn new(profile_id: i64, session: &str, payload: &Payload) -> Frame {
         // At most 255 bytes, cut on a character boundary: a record must decode.
         let mut cut = session.len().min(255);

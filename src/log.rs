@@ -58,7 +58,7 @@ mod tests {
         set_logger(Some((
             Level::Warn,
             Arc::new(move |level, message: &str| {
-                sink_seen.lock().unwrap().push((level, message.to_string()))
+                sink_seen.lock().unwrap().push((level, message.to_string()));
             }),
         )));
         log(Level::Error, || "kept".into());

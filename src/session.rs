@@ -47,8 +47,8 @@ pub fn collection_header(config: &TrackerConfig) -> Collection {
         env,
         device_make: config.device_make.clone(),
         device_model: config.device_model.clone(),
-        system: or_detected(&config.system, detected_system),
-        system_language: or_detected(&config.system_language, detected_system_language),
+        system: or_detected(config.system.as_deref(), detected_system),
+        system_language: or_detected(config.system_language.as_deref(), detected_system_language),
         browser: config.browser.clone(),
         browser_version: config.browser_version.clone(),
         product_git_hash: config.product_git_hash.clone(),
@@ -58,8 +58,8 @@ pub fn collection_header(config: &TrackerConfig) -> Collection {
 }
 
 /// The app's value when it set one, nothing when it set "", else what the OS says.
-fn or_detected(value: &Option<String>, detect: fn() -> Option<String>) -> Option<String> {
-    match value.as_deref() {
+fn or_detected(value: Option<&str>, detect: fn() -> Option<String>) -> Option<String> {
+    match value {
         Some("") => None,
         Some(value) => Some(value.to_string()),
         None => detect(),

@@ -3,7 +3,7 @@
 //! declared with the header's argument types in Python's `_ffi.py` and used by the C++
 //! wrapper and the Swift package; each binding must set exactly the header's
 //! `hamustro_config_set_*` options; and no binding may restate a default the library
-//! owns (every optional option defaults to nil / None / std::nullopt).
+//! owns (every optional option defaults to nil / None / `std::nullopt`).
 
 use std::collections::BTreeSet;
 
@@ -73,7 +73,7 @@ fn c_type(declaration: &str) -> String {
 }
 
 /// Every function the header declares: cbindgen writes each on one line starting with
-/// HAMUSTRO_API (and HAMUSTRO_DEPRECATED(...) when deprecated).
+/// `HAMUSTRO_API` (and `HAMUSTRO_DEPRECATED(...)` when deprecated).
 fn header_functions() -> Vec<Function> {
     let functions: Vec<Function> = read("include/hamustro.h")
         .lines()

@@ -198,19 +198,20 @@ fn stats_struct_is_size_checked_and_filled_by_the_c_api() {
     assert_eq!(hamustro_tracker_flush(handle, 10_000), HamustroStatus::Ok);
     let mut stats = HamustroStats::default();
     assert_eq!(
-        unsafe { hamustro_tracker_get_stats(handle, &mut stats) },
+        unsafe { hamustro_tracker_get_stats(handle, &raw mut stats) },
         HamustroStatus::InvalidArgument
     );
     stats.size = std::mem::size_of::<HamustroStats>() as u32;
     assert_eq!(
-        unsafe { hamustro_tracker_get_stats(handle, &mut stats) },
+        unsafe { hamustro_tracker_get_stats(handle, &raw mut stats) },
         HamustroStatus::Ok
     );
     assert_eq!((stats.queued, stats.delivered, stats.enabled), (0, 1, 1));
     assert!(stats.last_sync_time > 1_600_000_000);
     let mut len = usize::MAX;
-    let status =
-        unsafe { hamustro_tracker_last_delivery_error(handle, std::ptr::null_mut(), 0, &mut len) };
+    let status = unsafe {
+        hamustro_tracker_last_delivery_error(handle, std::ptr::null_mut(), 0, &raw mut len)
+    };
     assert_eq!((status, len), (HamustroStatus::Ok, 0));
     assert_eq!(
         hamustro_tracker_set_enabled(handle, false),
@@ -218,7 +219,7 @@ fn stats_struct_is_size_checked_and_filled_by_the_c_api() {
     );
     let mut enabled = true;
     assert_eq!(
-        unsafe { hamustro_tracker_is_enabled(handle, &mut enabled) },
+        unsafe { hamustro_tracker_is_enabled(handle, &raw mut enabled) },
         HamustroStatus::Ok
     );
     assert!(!enabled);
@@ -331,7 +332,7 @@ fn c_tracker(url: &str, db: &std::path::Path) -> HamustroTracker {
     let config = support::c_config(url, db);
     let mut tracker = HamustroTracker::default();
     assert_eq!(
-        unsafe { hamustro_tracker_new(config, &mut tracker) },
+        unsafe { hamustro_tracker_new(config, &raw mut tracker) },
         HamustroStatus::Ok
     );
     hamustro_config_free(config);

@@ -1,5 +1,5 @@
 //! Crash safety, shown by killing: a child process tracks and delivers events and is
-//! SIGKILLed at random moments, again and again, each time restarted on the same
+//! killed (SIGKILL) at random moments, again and again, each time restarted on the same
 //! database; a last run ends cleanly and flushes. Then the collector's side must show
 //! that nothing acknowledged was lost, that each session's numbers are unique and
 //! gap-free, and that every duplicate is a batch whose reply the kill cut off.

@@ -32,7 +32,7 @@ fn config(url: &str, db: &std::path::Path) -> HamustroConfig {
 fn new_tracker(config: HamustroConfig) -> HamustroTracker {
     let mut tracker = HamustroTracker::default();
     assert_eq!(
-        unsafe { hamustro_tracker_new(config, &mut tracker) },
+        unsafe { hamustro_tracker_new(config, &raw mut tracker) },
         HamustroStatus::Ok,
         "{}",
         last_error()
@@ -169,9 +169,9 @@ fn a_config_missing_a_required_field_names_it() {
     let mut config = HamustroConfig::default();
     let mut tracker = HamustroTracker::default();
     unsafe {
-        hamustro_config_new(&mut config);
+        hamustro_config_new(&raw mut config);
         assert_eq!(
-            hamustro_tracker_new(config, &mut tracker),
+            hamustro_tracker_new(config, &raw mut tracker),
             HamustroStatus::InvalidArgument
         );
     }
@@ -220,7 +220,7 @@ fn last_error_message_truncates_at_a_character_boundary() {
         HamustroStatus::Ok
     );
     let mut tracker = HamustroTracker::default();
-    unsafe { hamustro_tracker_new(config, &mut tracker) };
+    unsafe { hamustro_tracker_new(config, &raw mut tracker) };
     hamustro_config_free(config);
     let full = last_error();
     assert!(full.starts_with("ip \"é\""), "{full}");
@@ -283,7 +283,7 @@ fn a_second_tracker_on_the_same_database_is_a_storage_error() {
     let first = new_tracker(config);
     let mut second = HamustroTracker::default();
     assert_eq!(
-        unsafe { hamustro_tracker_new(config, &mut second) },
+        unsafe { hamustro_tracker_new(config, &raw mut second) },
         HamustroStatus::Storage
     );
     assert!(last_error().contains("in use by another tracker"));

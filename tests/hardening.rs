@@ -7,7 +7,7 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::sync::{mpsc, Arc, Barrier, Mutex, OnceLock};
+use std::sync::{mpsc, Arc, Barrier, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -29,8 +29,8 @@ fn logged() -> &'static Mutex<Vec<String>> {
             Arc::new(|_, message: &str| {
                 logged()
                     .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(message.to_string())
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(message.to_string());
             }),
         )));
         Mutex::new(Vec::new())

@@ -1,5 +1,5 @@
 //! The committed C header must be exactly what cbindgen generates from the sources.
-//! Run with HAMUSTRO_BLESS=1 to rewrite it after changing the C API.
+//! Run with `HAMUSTRO_BLESS=1` to rewrite it after changing the C API.
 
 use std::path::Path;
 
@@ -30,7 +30,7 @@ fn committed_header_is_what_cbindgen_generates() {
     );
 }
 
-/// The header's HAMUSTRO_VERSION_* macros are written in cbindgen.toml by hand; a
+/// The header's `HAMUSTRO_VERSION_*` macros are written in cbindgen.toml by hand; a
 /// release that bumps Cargo.toml must bump them too.
 #[test]
 fn version_macros_are_cargo_tomls_version() {
@@ -59,7 +59,7 @@ fn version_macros_are_cargo_tomls_version() {
 }
 
 /// Each handle kind is a type of its own: a configuration where a tracker is expected
-/// is a compile error in C and in C++, not a run-time HAMUSTRO_STATUS_INVALID_HANDLE.
+/// is a compile error in C and in C++, not a run-time `HAMUSTRO_STATUS_INVALID_HANDLE`.
 #[test]
 #[cfg_attr(
     windows,

@@ -132,7 +132,7 @@ fn a_log_sink_may_call_back_into_the_tracker_while_the_queue_overflows() {
         track_n(&worker_side, "Overflow", 10);
         // Persisting drops the oldest and logs a warning; the sink then reads stats.
         let _ = worker_side.flush(WAIT);
-        let dropped = worker_side.stats().map(|s| s.dropped).unwrap_or(0);
+        let dropped = worker_side.stats().map_or(0, |s| s.dropped);
         let _ = worker_side.discard_queued();
         let _ = done.send(dropped);
     });

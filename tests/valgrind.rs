@@ -27,7 +27,10 @@ fn built_with_a_sanitizer() -> bool {
     let Some(sanitizer) = std::env::var_os("HAMUSTRO_SANITIZER") else {
         return false;
     };
-    eprintln!("note: built with {sanitizer:?} sanitizer; skipping the valgrind check");
+    eprintln!(
+        "note: built with the {} sanitizer; skipping the valgrind check",
+        sanitizer.display()
+    );
     true
 }
 

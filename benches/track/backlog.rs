@@ -51,7 +51,7 @@ pub fn flush_backlog() -> FlushRun {
 pub struct StartupRun {
     pub times_ms: Vec<f64>,
     pub median_ms: f64,
-    /// The cost of building the backlog: track_event while delivery fails at once.
+    /// The cost of building the backlog: `track_event` while delivery fails at once.
     pub offline: Latency,
     pub offline_per_s: f64,
     /// Average stored size of one event, for comparison with the floor's row.

@@ -22,16 +22,14 @@ pub fn manifest_dir() -> PathBuf {
 }
 
 pub fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map(|dir| {
-            if dir.is_absolute() {
-                dir
-            } else {
-                manifest_dir().join(dir)
-            }
-        })
-        .unwrap_or_else(|| manifest_dir().join("target"))
+    let Some(dir) = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from) else {
+        return manifest_dir().join("target");
+    };
+    if dir.is_absolute() {
+        dir
+    } else {
+        manifest_dir().join(dir)
+    }
 }
 
 /// Reports `target/release/libhamustro.so`, first building it with `cargo build

@@ -33,7 +33,7 @@ pub struct TrackRun {
     pub latency: Latency,
     pub tracked_per_s: f64,
     pub tracking_time: Duration,
-    /// From the first track_event until the collector had every event (or until
+    /// From the first `track_event` until the collector had every event (or until
     /// `DELIVERY_BUDGET` ran out).
     pub delivery_time: Duration,
     pub delivered: usize,
@@ -45,8 +45,8 @@ pub struct TrackRun {
 }
 
 /// Tracks `TRACKED` events split over `threads` threads against the loopback collector
-/// with the default queue_size (20), so delivery runs all along; then flushes the
-/// remainder (fewer than queue_size events would otherwise wait for the next trigger)
+/// with the default `queue_size` (20), so delivery runs all along; then flushes the
+/// remainder (fewer than `queue_size` events would otherwise wait for the next trigger)
 /// and waits until the collector has them all.
 pub fn track_with_delivery(threads: usize, mode: CollectorMode) -> TrackRun {
     let collector = Collector::start(SECRET);

@@ -28,6 +28,7 @@ mod python;
 mod report;
 mod targets;
 
+use std::num::NonZero;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -52,7 +53,7 @@ const FLUSH_BACKLOG: usize = 10_000;
 const STARTUP_BACKLOG: usize = 100_000;
 const STARTUP_REPS: usize = 7;
 const PYTHON_CALLS: usize = 20_000;
-/// How long one run may wait for delivery, from its first track_event: past it, the
+/// How long one run may wait for delivery, from its first `track_event`: past it, the
 /// rate is computed from what had arrived, so a slow collector cannot stretch the run.
 const DELIVERY_BUDGET: Duration = Duration::from_secs(45);
 
@@ -61,7 +62,7 @@ fn main() {
         rss_child();
         return;
     }
-    let cpus = thread::available_parallelism().map_or(0, |n| n.get());
+    let cpus = thread::available_parallelism().map_or(0, NonZero::get);
     let load_before = load_average();
 
     // First, so that a rebuild of the library does not compete with the measurements.

@@ -208,22 +208,22 @@ impl Report {
         for run in self.runs() {
             line(
                 &format!("events tracked/s, {}", run.label()),
-                format!("{:.0}", run.tracked_per_s),
-                run.target(targets::TRACKED_PER_S),
+                &format!("{:.0}", run.tracked_per_s),
+                &run.target(targets::TRACKED_PER_S),
                 run.verdict(run.tracked_per_s >= targets::TRACKED_PER_S),
             );
         }
         line(
             "events tracked/s, 1 thread, offline",
-            format!("{:.0}", self.startup.offline_per_s),
-            "(reference)".into(),
+            &format!("{:.0}", self.startup.offline_per_s),
+            "(reference)",
             None,
         );
         for run in self.runs() {
             line(
                 &format!("events delivered/s, {}", run.label()),
-                format!("{:.0}", run.delivered_per_s),
-                run.target(targets::DELIVERED_PER_S),
+                &format!("{:.0}", run.delivered_per_s),
+                &run.target(targets::DELIVERED_PER_S),
                 run.verdict(run.delivered_all && run.delivered_per_s >= targets::DELIVERED_PER_S),
             );
             note(&format!(
@@ -250,8 +250,8 @@ impl Report {
         let flush = &self.flush;
         line(
             &format!("flush of {FLUSH_BACKLOG} queued events (ms)"),
-            format!("{:.2}", ms(flush.time)),
-            format!("<= {:.0}", targets::FLUSH_10K_MS),
+            &format!("{:.2}", ms(flush.time)),
+            &format!("<= {:.0}", targets::FLUSH_10K_MS),
             Some(flush.ok && ms(flush.time) <= targets::FLUSH_10K_MS),
         );
         note(&format!(
@@ -266,8 +266,8 @@ impl Report {
         let startup = &self.startup;
         line(
             &format!("start-up with {STARTUP_BACKLOG} unsent, median of {STARTUP_REPS} (ms)"),
-            format!("{:.2}", startup.median_ms),
-            format!("<= {:.0}", targets::STARTUP_MS),
+            &format!("{:.2}", startup.median_ms),
+            &format!("<= {:.0}", targets::STARTUP_MS),
             Some(startup.median_ms <= targets::STARTUP_MS),
         );
         note(&format!(
@@ -279,8 +279,8 @@ impl Report {
                 let mb = |name| number(rss, name) / 1024.0;
                 line(
                     &format!("peak RSS (VmHWM), {STARTUP_BACKLOG} queued then reopened (MB)"),
-                    format!("{:.2}", mb("peak_kb")),
-                    format!("<= {:.0}", targets::RSS_MB),
+                    &format!("{:.2}", mb("peak_kb")),
+                    &format!("<= {:.0}", targets::RSS_MB),
                     Some(mb("peak_kb") <= targets::RSS_MB),
                 );
                 note(&format!(
@@ -305,8 +305,8 @@ impl Report {
                 let mb = bytes as f64 / (1024.0 * 1024.0);
                 line(
                     "cdylib, target/release/libhamustro.so (MB)",
-                    format!("{mb:.2}"),
-                    format!("<= {:.0}", targets::CDYLIB_MB),
+                    &format!("{mb:.2}"),
+                    &format!("<= {:.0}", targets::CDYLIB_MB),
                     Some(mb <= targets::CDYLIB_MB),
                 );
                 note(&format!(
@@ -329,8 +329,8 @@ impl Report {
 }
 
 /// One figure beside its target; `ok` is `None` for a reference figure.
-pub fn line(name: &str, value: String, target: String, ok: Option<bool>) {
-    let verdict = ok.map(verdict).unwrap_or("");
+pub fn line(name: &str, value: &str, target: &str, ok: Option<bool>) {
+    let verdict = ok.map_or("", verdict);
     println!("  {name:<NAME_WIDTH$} {value:>16} {target:>12}  {verdict}");
 }
 

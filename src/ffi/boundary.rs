@@ -16,7 +16,7 @@ pub(crate) fn guard(body: impl FnOnce() -> Result<()>) -> HamustroStatus {
         Err(panic) => {
             let what = panic
                 .downcast_ref::<&str>()
-                .map(|s| s.to_string())
+                .map(ToString::to_string)
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".to_string());
             record(&Error::internal(format!(

@@ -3,7 +3,7 @@
 
 use std::ffi::c_char;
 use std::path::PathBuf;
-use std::sync::{LazyLock, Mutex, MutexGuard};
+use std::sync::{LazyLock, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use super::boundary::guard;
@@ -56,7 +56,7 @@ pub(crate) static CONFIGS: LazyLock<Registry<Mutex<TrackerConfig>>> =
     LazyLock::new(|| Registry::new("configuration"));
 
 pub(crate) fn lock(config: &Mutex<TrackerConfig>) -> MutexGuard<'_, TrackerConfig> {
-    config.lock().unwrap_or_else(|e| e.into_inner())
+    config.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn update(

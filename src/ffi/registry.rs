@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use crate::error::{Error, ErrorKind, Result};
 
@@ -28,7 +28,7 @@ impl<T> Registry<T> {
         let handle = NEXT_HANDLE.fetch_add(1, Ordering::Relaxed);
         self.entries
             .write()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(PoisonError::into_inner)
             .insert(handle, Arc::new(value));
         handle
     }
@@ -36,7 +36,7 @@ impl<T> Registry<T> {
     pub fn get(&self, handle: u64) -> Result<Arc<T>> {
         self.entries
             .read()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(PoisonError::into_inner)
             .get(&handle)
             .cloned()
             .ok_or_else(|| self.invalid(handle))
@@ -45,7 +45,7 @@ impl<T> Registry<T> {
     pub fn remove(&self, handle: u64) -> Result<Arc<T>> {
         self.entries
             .write()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(PoisonError::into_inner)
             .remove(&handle)
             .ok_or_else(|| self.invalid(handle))
     }

@@ -366,10 +366,10 @@ pub unsafe extern "C" fn hamustro_tracker_get_stats(
         // a plain repr(C) struct of at least `len` bytes.
         unsafe {
             std::ptr::copy_nonoverlapping(
-                (&value as *const HamustroStats).cast::<u8>(),
+                (&raw const value).cast::<u8>(),
                 out_stats.cast::<u8>(),
                 len,
-            )
+            );
         };
         Ok(())
     })

@@ -104,7 +104,7 @@ pub(super) fn primary_ipv4() -> Option<Ipv4Addr> {
     let mut list: *mut libc::ifaddrs = std::ptr::null_mut();
     // SAFETY: getifaddrs writes a list head we own until freeifaddrs; on failure it
     // returns -1 and we read nothing.
-    if unsafe { libc::getifaddrs(&mut list) } != 0 {
+    if unsafe { libc::getifaddrs(&raw mut list) } != 0 {
         return None;
     }
     let mut found = None;
@@ -126,7 +126,9 @@ pub(super) fn primary_ipv4() -> Option<Ipv4Addr> {
         if family != libc::AF_INET {
             continue;
         }
-        let address = unsafe { &*(entry.ifa_addr as *const libc::sockaddr_in) };
+        // SAFETY: an AF_INET address is a whole sockaddr_in; read as a copy, so its
+        // alignment does not matter.
+        let address = unsafe { entry.ifa_addr.cast::<libc::sockaddr_in>().read_unaligned() };
         found = Some(Ipv4Addr::from(u32::from_be(address.sin_addr.s_addr)));
         break;
     }
@@ -135,13 +137,13 @@ pub(super) fn primary_ipv4() -> Option<Ipv4Addr> {
     found
 }
 
-/// localtime_r(3)'s `tm_gmtoff`.
+/// `localtime_r(3)`'s `tm_gmtoff`.
 pub(super) fn utc_offset_seconds(epoch_seconds: i64) -> Option<i64> {
     let time = epoch_seconds as libc::time_t;
     // SAFETY: tm is plain data that localtime_r fills; both pointers are valid for the
     // call and localtime_r (unlike localtime) uses no shared buffer.
     let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    let result = unsafe { libc::localtime_r(&time, &mut tm) };
+    let result = unsafe { libc::localtime_r(&raw const time, &raw mut tm) };
     if result.is_null() {
         None
     } else {
@@ -168,7 +170,7 @@ pub(super) fn os_version() -> Option<String> {
     // SAFETY: utsname is plain data (arrays of c_char) that uname fills.
     let mut name: libc::utsname = unsafe { std::mem::zeroed() };
     // SAFETY: `name` is a valid, writable utsname.
-    if unsafe { libc::uname(&mut name) } != 0 {
+    if unsafe { libc::uname(&raw mut name) } != 0 {
         return None;
     }
     // SAFETY: uname NUL-terminates each field within its array.
@@ -198,7 +200,7 @@ fn sysctl_text(name: &std::ffi::CStr) -> Option<String> {
     Some(text.to_string_lossy().into_owned())
 }
 
-/// The POSIX locale for messages: LC_ALL, LC_MESSAGES, then LANG.
+/// The POSIX locale for messages: `LC_ALL`, `LC_MESSAGES`, then `LANG`.
 pub(super) fn locale_name() -> String {
     ["LC_ALL", "LC_MESSAGES", "LANG"]
         .iter()

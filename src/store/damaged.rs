@@ -46,8 +46,7 @@ impl From<Error> for OpenError {
 pub(super) fn move_aside(path: &Path) -> Result<PathBuf> {
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+        .map_or(0, |d| d.as_secs());
     let aside = moved_aside(path, stamp);
     std::fs::rename(path, &aside).map_err(|e| {
         Error::storage(

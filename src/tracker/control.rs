@@ -1,6 +1,7 @@
 //! What the app controls at run time beyond tracking: global parameters, the opt-out
 //! switch, erasure of the queue, and the statistics it can show.
 
+use std::sync::PoisonError;
 use std::time::Duration;
 
 use super::input::check_settings;
@@ -46,7 +47,7 @@ impl Tracker {
         let mut updated = self
             .global_parameters
             .read()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(PoisonError::into_inner)
             .clone();
         match (updated.iter().position(|p| p.name == name), value) {
             (Some(at), Some(value)) => updated[at].value = value.to_string(),
@@ -60,7 +61,7 @@ impl Tracker {
             (None, None) => return Ok(()),
         }
         check_settings(
-            &self.user.read().unwrap_or_else(|e| e.into_inner()),
+            &self.user.read().unwrap_or_else(PoisonError::into_inner),
             &updated,
         )?;
         self.shared
@@ -68,7 +69,7 @@ impl Tracker {
         *self
             .global_parameters
             .write()
-            .unwrap_or_else(|e| e.into_inner()) = updated;
+            .unwrap_or_else(PoisonError::into_inner) = updated;
         Ok(())
     }
 
@@ -80,7 +81,7 @@ impl Tracker {
             .with_store(|store| store.set_global_parameters(&[]))?;
         self.global_parameters
             .write()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(PoisonError::into_inner)
             .clear();
         Ok(())
     }

@@ -5,7 +5,7 @@ use std::collections::hash_map::{Entry, HashMap};
 use std::collections::HashSet;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::{LazyLock, Mutex};
+use std::sync::{LazyLock, Mutex, PoisonError};
 
 use super::input::{settings_size, MAX_SETTINGS_BYTES};
 use crate::error::{Error, ErrorKind, Result};
@@ -170,7 +170,7 @@ impl DatabaseLock {
                 e,
             )
         };
-        let mut held = HELD.lock().unwrap_or_else(|e| e.into_inner());
+        let mut held = HELD.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(identity) = platform::identity_of_path(path).map_err(cannot_use)? {
             if held.contains(&identity) {
                 return Err(in_use());
@@ -204,7 +204,7 @@ impl DatabaseLock {
 impl Drop for DatabaseLock {
     fn drop(&mut self) {
         HELD.lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(PoisonError::into_inner)
             .remove(&self.identity);
     }
 }

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -107,7 +107,7 @@ impl Tracker {
             let shared = Arc::clone(&shared);
             std::thread::Builder::new()
                 .name("hamustro-delivery".into())
-                .spawn(move || worker::run(shared))
+                .spawn(move || worker::run(&shared))
                 .map_err(|e| Error::internal(format!("cannot start the delivery thread: {e}")))?
         };
         log(Level::Info, || {
@@ -153,12 +153,16 @@ impl Tracker {
             return Ok(());
         }
         let at = now_epoch_seconds();
-        let user = self.user.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let user = self
+            .user
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
         let parameters = {
             let globals = self
                 .global_parameters
                 .read()
-                .unwrap_or_else(|e| e.into_inner());
+                .unwrap_or_else(PoisonError::into_inner);
             let globals = globals.iter().map(|p| (p.name.as_str(), p.value.as_str()));
             let own = parameters.iter().map(|(k, v)| (k.as_ref(), v.as_ref()));
             unique_parameters(globals.chain(own))?
@@ -213,10 +217,10 @@ impl Tracker {
             &self
                 .global_parameters
                 .read()
-                .unwrap_or_else(|e| e.into_inner()),
+                .unwrap_or_else(PoisonError::into_inner),
         )?;
         self.shared.with_store(|store| store.set_user(&user))?;
-        *self.user.write().unwrap_or_else(|e| e.into_inner()) = user;
+        *self.user.write().unwrap_or_else(PoisonError::into_inner) = user;
         Ok(())
     }
 
@@ -253,7 +257,11 @@ impl Tracker {
             return;
         }
         self.shared.shut_down();
-        let worker = self.worker.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let worker = self
+            .worker
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
         if self.shared.on_delivery_thread() {
             // Inside a log callback on the delivery thread, which cannot join itself:
             // finish here, and the thread ends when the callback returns.
@@ -291,7 +299,7 @@ impl Tracker {
     fn lock_settings_writer(&self) -> std::sync::MutexGuard<'_, ()> {
         self.settings_writer
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Refuses a call on a closed tracker, or on a tracker inherited through fork,
@@ -322,7 +330,12 @@ impl Drop for Tracker {
             // Closing the parent's SQLite connection here could checkpoint and
             // delete the WAL it is using: keep every inherited resource as it is.
             std::mem::forget(Arc::clone(&self.shared));
-            if let Some(worker) = self.worker.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            if let Some(worker) = self
+                .worker
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take()
+            {
                 std::mem::forget(worker);
             }
             return;

@@ -5,7 +5,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::PoisonError;
 use std::time::{Duration, Instant};
 
 use crate::backoff::Backoff;
@@ -41,13 +41,13 @@ pub const MAX_PENDING: usize = 50_000;
 
 /// The worker's main loop; returns when `shutdown` is set, after persisting what the
 /// journal holds and releasing the tracker's files.
-pub fn run(shared: Arc<Shared>) {
+pub fn run(shared: &Shared) {
     let _quiet = InLibrary::enter();
     shared.enter_delivery_thread();
     let mut state = WorkerState::default();
     while let Some(job) = shared.next_job() {
         // A bug must not kill delivery for good: report it and keep serving.
-        let outcome = catch_unwind(AssertUnwindSafe(|| run_job(&shared, &mut state, job)));
+        let outcome = catch_unwind(AssertUnwindSafe(|| run_job(shared, &mut state, job)));
         if outcome.is_err() {
             log(Level::Error, || {
                 "internal error in the delivery thread; delivery goes on".to_string()
@@ -57,7 +57,7 @@ pub fn run(shared: Arc<Shared>) {
             ));
         }
     }
-    finish(&shared);
+    finish(shared);
 }
 
 /// The end of a tracker: what the journal holds goes into the store, then the
@@ -69,15 +69,18 @@ pub fn run(shared: Arc<Shared>) {
 pub fn finish(shared: &Shared) {
     let _ = persist(shared);
     let mut persisting = shared.lock_persisting();
-    let mut journal = shared.journal.lock().unwrap_or_else(|e| e.into_inner());
-    let mut store = shared.store.lock().unwrap_or_else(|e| e.into_inner());
+    let mut journal = shared
+        .journal
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    let mut store = shared.store.lock().unwrap_or_else(PoisonError::into_inner);
     *persisting = None;
     *journal = None;
     *store = None;
     *shared
         .database_lock
         .lock()
-        .unwrap_or_else(|e| e.into_inner()) = None;
+        .unwrap_or_else(PoisonError::into_inner) = None;
 }
 
 /// What the worker carries from one job to the next.

@@ -4,6 +4,7 @@
 //! are here, so that a reader can check in one file that no wake-up is lost.
 
 use std::sync::atomic::Ordering;
+use std::sync::PoisonError;
 use std::time::{Duration, Instant};
 
 use super::{disabled, should_send, Shared, PERSIST_BATCH, PERSIST_DELAY};
@@ -11,6 +12,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::journal::Frame;
 
 /// What the worker does next.
+#[derive(Clone, Copy)]
 pub(super) enum Job {
     Flush(u64),
     Persist,
@@ -121,7 +123,7 @@ impl Shared {
             control = self
                 .progress
                 .wait_timeout(control, deadline - now)
-                .unwrap_or_else(|e| e.into_inner())
+                .unwrap_or_else(PoisonError::into_inner)
                 .0;
         }
     }
@@ -165,10 +167,13 @@ impl Shared {
                 Some(at) => {
                     self.wake
                         .wait_timeout(control, at.saturating_duration_since(now))
-                        .unwrap_or_else(|e| e.into_inner())
+                        .unwrap_or_else(PoisonError::into_inner)
                         .0
                 }
-                None => self.wake.wait(control).unwrap_or_else(|e| e.into_inner()),
+                None => self
+                    .wake
+                    .wait(control)
+                    .unwrap_or_else(PoisonError::into_inner),
             };
         }
     }

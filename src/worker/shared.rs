@@ -3,7 +3,7 @@
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::Instant;
 
 use super::should_send;
@@ -46,11 +46,11 @@ thread_local! {
 ///    the worker waits on `wake` for work, `flush` callers wait on `progress` for a
 ///    flush pass to end (or the tracker to close).
 ///
-/// `headers` (a RwLock) is taken alone: read and cloned before each request,
+/// `headers` (a `RwLock`) is taken alone: read and cloned before each request,
 /// replaced by `set_headers`.
 ///
 /// The tracker's own locks come before these: a setter holds `settings_writer`
-/// while it writes the store; `user` and `global_parameters` (RwLocks) and
+/// while it writes the store; `user` and `global_parameters` (`RwLock`s) and
 /// `worker` (the thread's join handle) are taken alone. No lock is held while a log
 /// message goes to the app's sink, so the sink may call back into the library.
 ///
@@ -201,7 +201,7 @@ impl Shared {
 
     /// Replaces the extra headers sent with every later request.
     pub fn set_headers(&self, headers: Vec<(String, String)>) {
-        *self.headers.write().unwrap_or_else(|e| e.into_inner()) = headers;
+        *self.headers.write().unwrap_or_else(PoisonError::into_inner) = headers;
     }
 
     /// The message of the last failed delivery attempt, if any.
@@ -260,7 +260,7 @@ impl Shared {
 
     /// Runs `work` on the store, or reports the tracker closed.
     pub fn with_store<R>(&self, work: impl FnOnce(&mut Store) -> Result<R>) -> Result<R> {
-        let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
+        let mut store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
         work(store.as_mut().ok_or_else(Error::closed)?)
     }
 
@@ -279,11 +279,13 @@ impl Shared {
     }
 
     pub(super) fn lock_control(&self) -> MutexGuard<'_, Control> {
-        self.control.lock().unwrap_or_else(|e| e.into_inner())
+        self.control.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(super) fn lock_persisting(&self) -> MutexGuard<'_, Option<Taken>> {
-        self.persisting.lock().unwrap_or_else(|e| e.into_inner())
+        self.persisting
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Runs `work` on the journal, or reports the tracker closed.
@@ -291,7 +293,7 @@ impl Shared {
         &self,
         work: impl FnOnce(&mut Journal) -> Result<R>,
     ) -> Result<R> {
-        let mut journal = self.journal.lock().unwrap_or_else(|e| e.into_inner());
+        let mut journal = self.journal.lock().unwrap_or_else(PoisonError::into_inner);
         work(journal.as_mut().ok_or_else(Error::closed)?)
     }
 
@@ -299,7 +301,7 @@ impl Shared {
     pub(super) fn headers(&self) -> Vec<(String, String)> {
         self.headers
             .read()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(PoisonError::into_inner)
             .clone()
     }
 }

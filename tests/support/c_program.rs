@@ -28,14 +28,14 @@ pub fn cdylib_dir() -> PathBuf {
         .into_iter()
         .flatten()
         .find(|dir| dir.join(&name).is_file())
-        .map(Path::to_path_buf)
         .unwrap_or_else(|| {
             panic!(
                 "cargo did not build the cdylib {name} (looked in {} and its parent): keep \
                  \"cdylib\" in [lib] crate-type in Cargo.toml",
                 deps.display()
             )
-        });
+        })
+        .to_path_buf();
     found
 }
 

@@ -83,7 +83,7 @@ impl Child {
         matches!(self.process.try_wait(), Ok(None))
     }
 
-    /// SIGKILLs the child (TerminateProcess on Windows) and returns everything it said that was not yet read.
+    /// SIGKILLs the child (`TerminateProcess` on Windows) and returns everything it said that was not yet read.
     pub fn kill(mut self) -> Vec<(String, String)> {
         let _ = self.process.kill();
         let _ = self.process.wait();

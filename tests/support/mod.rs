@@ -71,7 +71,7 @@ pub fn c_config(url: &str, db: &Path) -> HamustroConfig {
     let mut config = HamustroConfig::default();
     // SAFETY: valid out-pointer and NUL-terminated strings that outlive each call.
     unsafe {
-        assert_eq!(hamustro_config_new(&mut config), HamustroStatus::Ok);
+        assert_eq!(hamustro_config_new(&raw mut config), HamustroStatus::Ok);
         let fields: [(Setter, &str); 7] = [
             (hamustro_config_set_collector_url, url),
             (hamustro_config_set_shared_secret_key, SECRET),

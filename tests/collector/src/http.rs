@@ -102,7 +102,7 @@ impl Server {
             .name("hamustro-collector".into())
             .spawn({
                 let shared = shared.clone();
-                move || accept_loop(&listener, &shared, Arc::new(handler))
+                move || accept_loop(&listener, &shared, &Arc::new(handler))
             })?;
         Ok(Server {
             port,
@@ -129,7 +129,7 @@ impl Drop for Server {
     }
 }
 
-fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>, handler: Arc<Handler>) {
+fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>, handler: &Arc<Handler>) {
     let mut workers: Vec<JoinHandle<()>> = Vec::new();
     for (id, stream) in listener.incoming().enumerate() {
         if shared.stopping.load(Ordering::SeqCst) {
@@ -205,12 +205,11 @@ fn serve_connection(stream: TcpStream, shared: &Shared, handler: &Handler) {
     loop {
         let (request, keep_alive) = match read_request(&mut reader, &mut writer) {
             Ok(Some(read)) => read,
-            Ok(None) => return,
             Err(error) if error.kind() == io::ErrorKind::InvalidData => {
                 let _ = writer.write_all(&bad_request(&error.to_string()));
                 return;
             }
-            Err(_) => return,
+            Ok(None) | Err(_) => return,
         };
         if shared.stopping.load(Ordering::SeqCst) {
             return;

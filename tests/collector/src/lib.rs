@@ -200,7 +200,10 @@ pub struct Collector {
 }
 
 impl Collector {
-    /// Starts on an ephemeral port. Panics if that is impossible (tests only).
+    /// Starts on an ephemeral port.
+    ///
+    /// # Panics
+    /// If that is impossible (tests only).
     pub fn start(secret: &str) -> Collector {
         Collector::start_on(0, secret).expect("cannot start the test collector")
     }
@@ -422,7 +425,9 @@ impl Shared {
         };
         self.changed.notify_all();
         if let Some(hook) = on_event {
-            new_events.iter().for_each(|event| hook(event, &record));
+            for event in &new_events {
+                hook(event, &record);
+            }
         }
         if let Some(hook) = on_request {
             hook(&record);

@@ -528,11 +528,11 @@ fn hooks_see_events_and_requests() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let events_seen = seen.clone();
     collector.on_event(Box::new(move |e, _| {
-        events_seen.lock().unwrap().push(e.event.clone())
+        events_seen.lock().unwrap().push(e.event.clone());
     }));
     let requests_seen = seen.clone();
     collector.on_request(Box::new(move |r| {
-        requests_seen.lock().unwrap().push(r.status.to_string())
+        requests_seen.lock().unwrap().push(r.status.to_string());
     }));
 
     let body = sample_collection(2).encode_to_vec();
