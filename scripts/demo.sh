@@ -16,6 +16,7 @@ trap cleanup EXIT
 
 echo "==> building libhamustro (release) and the development collector"
 cargo build --release --lib --example collector
+bash scripts/soname-link.sh target/release
 
 start_dev_collector ./target/release/examples/collector "$secret" "$work"
 

@@ -354,3 +354,31 @@ fn sha256_hex(text: &str) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+/// The shared library names its ABI (build.rs): programs record
+/// `libhamustro.so.<major>` (`0.<minor>` before 1.0), so an incompatible version is
+/// never loaded in its place.
+#[test]
+#[cfg(target_os = "linux")]
+fn the_shared_library_carries_its_soname() {
+    let (major, minor) = (
+        env!("CARGO_PKG_VERSION_MAJOR"),
+        env!("CARGO_PKG_VERSION_MINOR"),
+    );
+    let abi = if major == "0" {
+        format!("0.{minor}")
+    } else {
+        major.to_string()
+    };
+    let library = support::c_program::cdylib_dir().join("libhamustro.so");
+    let dynamic = Command::new("readelf")
+        .arg("-d")
+        .arg(&library)
+        .output()
+        .expect("readelf runs");
+    let dynamic = String::from_utf8_lossy(&dynamic.stdout);
+    assert!(
+        dynamic.contains(&format!("Library soname: [libhamustro.so.{abi}]")),
+        "{dynamic}"
+    );
+}

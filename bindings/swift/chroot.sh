@@ -49,7 +49,8 @@ chroot_setup() {
   HAMUSTRO_SWIFT_ROOT="$root" "$repo/scripts/swift-toolchain.sh"
 
   echo "building the Rust library and the development collector" >&2
-  (cd "$repo" && cargo build --lib --example collector)
+  (cd "$repo" && cargo build --lib --example collector) &&
+    bash "$repo/scripts/soname-link.sh" "$libdir"
 
   # swift finds its own libraries through /proc/self/exe. The work tree is bound at the
   # same path inside as outside, so that paths in the build and in #filePath agree.

@@ -36,7 +36,28 @@ pub fn cdylib_dir() -> PathBuf {
             )
         })
         .to_path_buf();
+    link_soname(&found, &name);
     found
+}
+
+/// Programs linked against the library record its soname (build.rs), so the
+/// directory needs that name too, as `scripts/soname-link.sh` makes it for the
+/// scripts. Made under a unique name and renamed into place, since tests run at once.
+fn link_soname(dir: &Path, library: &str) {
+    let soname = env!("HAMUSTRO_SONAME");
+    if soname.is_empty() || dir.join(soname).exists() {
+        return;
+    }
+    #[cfg(unix)]
+    {
+        let staged = dir.join(format!("{soname}.{}.tmp", std::process::id()));
+        let _ = std::fs::remove_file(&staged);
+        std::os::unix::fs::symlink(library, &staged)
+            .and_then(|()| std::fs::rename(&staged, dir.join(soname)))
+            .unwrap_or_else(|e| panic!("cannot link {soname} in {}: {e}", dir.display()));
+    }
+    #[cfg(not(unix))]
+    let _ = library;
 }
 
 /// Where a test program named `name` goes in `dir`: with the platform's suffix
