@@ -42,7 +42,8 @@ pub fn cdylib_dir() -> PathBuf {
 
 /// Programs linked against the library record its soname (build.rs), so the
 /// directory needs that name too, as `scripts/soname-link.sh` makes it for the
-/// scripts. Made under a unique name and renamed into place, since tests run at once.
+/// scripts. Made under a name unique to this call (tests run at once, in threads and
+/// in processes) and renamed into place, which replaces an equal link atomically.
 fn link_soname(dir: &Path, library: &str) {
     let soname = env!("HAMUSTRO_SONAME");
     if soname.is_empty() || dir.join(soname).exists() {
@@ -50,7 +51,10 @@ fn link_soname(dir: &Path, library: &str) {
     }
     #[cfg(unix)]
     {
-        let staged = dir.join(format!("{soname}.{}.tmp", std::process::id()));
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static CALLS: AtomicU64 = AtomicU64::new(0);
+        let call = CALLS.fetch_add(1, Ordering::Relaxed);
+        let staged = dir.join(format!("{soname}.{}-{call}.tmp", std::process::id()));
         let _ = std::fs::remove_file(&staged);
         std::os::unix::fs::symlink(library, &staged)
             .and_then(|()| std::fs::rename(&staged, dir.join(soname)))
