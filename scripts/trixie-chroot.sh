@@ -27,12 +27,11 @@
 #   trixie_chroot_mount ROOT [DIR...]
 #                                  mounts /proc and a tmpfs on /dev/shm in ROOT, and binds
 #                                  each DIR at the same path inside; what was already
-#                                  mounted is used and left alone
-#   trixie_chroot_unmount          unmounts what trixie_chroot_mount mounted, last first
+#                                  mounted (by a run still going on) is used
+#   trixie_chroot_unmount          leaves the chroots this run mounted in; the last run
+#                                  using one unmounts everything inside it
 #
 # Needs root (debootstrap, chroot, mount).
-
-trixie_mounted=()
 
 # The host's Debian mirror: the URI of the first enabled `deb` source, in the host's
 # apt configuration, whose suite is a Debian release (not -security, -updates or a
@@ -176,31 +175,52 @@ trixie_chroot_certificates() {
   trixie_chroot_run "$root" update-ca-certificates --fresh >/dev/null
 }
 
+# Several runs may use one chroot at once (the Windows suite, the Apple build, a helper's
+# work tree), so mounts are shared: each run holds ROOT.mounts with a shared lock while
+# it uses the chroot, and the last one out (the one that can take the lock exclusively)
+# unmounts everything mounted inside ROOT. A run never unmounts what another still uses.
+trixie_mount_roots=()
+trixie_mount_fds=()
+
 trixie_chroot_mount() {
-  local root=$1 dir
+  local root=$1 dir fd
   shift
+  if [[ " ${trixie_mount_roots[*]} " != *" $root "* ]]; then
+    exec {fd}>"$root.mounts"
+    flock -s "$fd"
+    trixie_mount_roots+=("$root")
+    trixie_mount_fds+=("$fd")
+  fi
   if ! mountpoint -q "$root/proc"; then
     mount -t proc proc "$root/proc" || return 1
-    trixie_mounted+=("$root/proc")
   fi
   mkdir -p "$root/dev/shm"
   if ! mountpoint -q "$root/dev/shm"; then
     mount -t tmpfs -o mode=1777,nosuid,nodev shm "$root/dev/shm" || return 1
-    trixie_mounted+=("$root/dev/shm")
   fi
   for dir in "$@"; do
     if ! mountpoint -q "$root$dir"; then
       mkdir -p "$root$dir"
       mount --bind "$dir" "$root$dir" || return 1
-      trixie_mounted+=("$root$dir")
     fi
   done
 }
 
 trixie_chroot_unmount() {
-  local i
-  for ((i = ${#trixie_mounted[@]} - 1; i >= 0; i--)); do
-    umount "${trixie_mounted[i]}" 2>/dev/null || umount -l "${trixie_mounted[i]}" || true
+  local i root fd point
+  for ((i = ${#trixie_mount_roots[@]} - 1; i >= 0; i--)); do
+    root=${trixie_mount_roots[i]}
+    fd=${trixie_mount_fds[i]}
+    if flock -n -x "$fd"; then
+      # The mount points inside ROOT, deepest first (/proc/mounts escapes spaces as \040).
+      awk -v root="$root" '$2 == root || index($2, root "/") == 1 { print $2 }' /proc/mounts |
+        sort -r | while read -r point; do
+        point=$(printf '%b' "$point")
+        umount "$point" 2>/dev/null || umount -l "$point" || true
+      done
+    fi
+    exec {fd}>&-
   done
-  trixie_mounted=()
+  trixie_mount_roots=()
+  trixie_mount_fds=()
 }

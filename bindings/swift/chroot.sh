@@ -29,9 +29,9 @@ tmp="/tmp/hamustro-swift.$$"
 # Extra NAME=VALUE pairs for the environment inside the chroot.
 chroot_env=()
 
-# Mount what is missing and unmount exactly that on the way out (the chroot must not
-# be deleted while the work tree is bound inside it). A mount already present, e.g.
-# from a run still going on, is used and left alone (trixie_chroot_mount).
+# The mounts are shared with any other run using the chroot, and the last run out
+# unmounts them (trixie_chroot_unmount): the chroot must not be deleted while the work
+# tree is bound inside it.
 chroot_cleanup() {
   trixie_chroot_unmount
   rm -rf "${root:?}$tmp"
