@@ -1,6 +1,6 @@
 # The two commands of the README: `make demo` (the main job) and `make test` (every
 # test). `make test` sets up a fresh machine first, through `make setup`.
-.PHONY: demo setup test header sanitize fuzz deny
+.PHONY: demo setup test header sanitize fuzz deny dist test-dist
 
 demo:
 	bash scripts/demo.sh
@@ -29,3 +29,13 @@ fuzz:
 # Licences, duplicate versions and sources of the dependency graph (deny.toml).
 deny:
 	bash scripts/deny.sh
+
+# The artifacts users download, into dist/: the Linux and Windows C/C++ SDK archives,
+# the Python wheels (manylinux_2_17, win_amd64) and sdist (scripts/dist.sh).
+dist:
+	bash scripts/dist.sh
+
+# Each artifact of `make dist` installed in a fresh place and smoke-tested against the
+# development collector, with no cargo on the PATH (scripts/dist-test.sh).
+test-dist:
+	bash scripts/dist-test.sh

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond Rust and a C compiler: cmake and pkg-config (C
 # install checks), valgrind, openssl and python3 with pytest, cargo-deny, and a Swift
-# toolchain in a Debian trixie chroot under /opt. Idempotent: a machine that has it all
+# toolchain in a Debian trixie chroot under /opt, and what the release artifacts need
+# (zig, cargo-zigbuild, build, auditwheel). Idempotent: a machine that has it all
 # skips it. Then checks that everything is there, and fails naming what is not: a suite
 # whose tool is missing would otherwise skip its checks and pass (tests/valgrind.rs
 # without valgrind, the C++ wrapper test without g++, the C install checks without
@@ -45,6 +46,16 @@ if [ "$check_only" = 0 ]; then
   fi
   python3 -m pytest --version >/dev/null 2>&1 ||
     python3 -m pip install -q --disable-pip-version-check pytest
+  # The release artifacts (scripts/dist.sh): zig links the Linux library against
+  # glibc 2.17; build packs the Python wheels; auditwheel checks their tag.
+  python3 -m ziglang version >/dev/null 2>&1 && python3 -m build --version >/dev/null 2>&1 &&
+    python3 -m auditwheel --version >/dev/null 2>&1 ||
+    python3 -m pip install -q --disable-pip-version-check ziglang build auditwheel
+  if ! command -v cargo-zigbuild >/dev/null 2>&1; then
+    # About 3 minutes on the 2-core development machine.
+    echo "installing cargo-zigbuild (cargo install, about 3 minutes)"
+    nice -n 10 cargo install --locked cargo-zigbuild
+  fi
   if ! command -v cargo-deny >/dev/null 2>&1; then
     # 2 min 41 s on the 2-core development machine (nice -n 10).
     echo "installing cargo-deny (cargo install, about 3 minutes)"
@@ -70,6 +81,10 @@ python3 -m pytest --version >/dev/null 2>&1 || need "python3 with pytest" "the P
 cargo fmt --version >/dev/null 2>&1 || need rustfmt "cargo fmt --check"
 cargo clippy --version >/dev/null 2>&1 || need clippy "cargo clippy"
 command -v cargo-deny >/dev/null 2>&1 || need cargo-deny "scripts/deny.sh"
+command -v cargo-zigbuild >/dev/null 2>&1 || need cargo-zigbuild "scripts/dist.sh"
+python3 -m ziglang version >/dev/null 2>&1 || need "zig (PyPI ziglang)" "scripts/dist.sh"
+python3 -m build --version >/dev/null 2>&1 || need "python3 -m build (PyPI build)" "scripts/dist.sh"
+python3 -m auditwheel --version >/dev/null 2>&1 || need "auditwheel (PyPI)" "scripts/dist-test.sh"
 [ -f "$swift_root/.hamustro-ready" ] ||
   need "the Swift chroot in $swift_root, scripts/swift-toolchain.sh" "the Swift binding"
 

@@ -136,8 +136,7 @@ built_libraries() {
 # hamustro.def, from the DLL's own export table (gendef): what the DLL exports, which
 # must be exactly the functions the header declares.
 def_file() {
-  in_chroot sh -c "cd '$out' && gendef - hamustro.dll > hamustro.def.tmp" &&
-    mv "$out/hamustro.def.tmp" "$out/hamustro.def" || return 1
+  windows_def_file "$out" || return 1
   local exported declared
   exported=$(awk 'f && NF { print $1 } /^EXPORTS/ { f = 1 }' "$out/hamustro.def" | sort)
   # cbindgen writes each declaration on one line, outside comments.

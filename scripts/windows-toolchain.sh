@@ -95,6 +95,13 @@ windows_stop_wine() {
   timeout 60 chroot "$windows_root" env "${windows_env[@]}" wineserver -w 2>/dev/null || true
 }
 
+# Writes DIR/hamustro.def from DIR/hamustro.dll's own export table (gendef): the file
+# MSVC's `lib /def:` makes an import library from. Call windows_env_for first.
+windows_def_file() {
+  windows_run sh -c 'cd "$0" && gendef - hamustro.dll >hamustro.def.tmp &&
+    mv hamustro.def.tmp hamustro.def' "$1"
+}
+
 windows_self_test() {
   local dir=/var/tmp/hamustro-windows-selftest
   local host_dir="$windows_root$dir" status=0 server_pid="" port_file

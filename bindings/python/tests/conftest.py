@@ -16,7 +16,10 @@ import pytest
 
 import hamustro
 
-REPO = Path(__file__).resolve().parents[3]
+# The repository (its Cargo.toml and header): around these tests, or named by
+# $HAMUSTRO_SOURCE_DIR when they run from a copy against an installed package
+# (scripts/dist-test.sh).
+REPO = Path(os.environ.get("HAMUSTRO_SOURCE_DIR", Path(__file__).resolve().parents[3]))
 COLLECTOR = Path(os.environ.get("HAMUSTRO_COLLECTOR", REPO / "target/debug/examples/collector"))
 SECRET = "test-secret"
 # Only ever reached when a test is about to fail: waiting is always on a queue.
@@ -131,3 +134,9 @@ def dead_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def repo() -> Path:
+    """The repository whose Cargo.toml and header the package must agree with."""
+    return REPO

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import importlib.metadata
+import os
 import re
 import threading
 from pathlib import Path
@@ -11,13 +13,24 @@ import pytest
 
 import hamustro
 
-REPO = Path(__file__).resolve().parents[3]
-
-
-def test_versions_come_from_the_library():
-    cargo = (REPO / "Cargo.toml").read_text()
+def test_versions_come_from_the_library(repo):
+    cargo = (repo / "Cargo.toml").read_text()
     version = re.search(r'^version = "(.+)"', cargo, re.MULTILINE).group(1)
     assert hamustro.__version__ == hamustro.library_version() == version
+
+
+@pytest.mark.skipif(
+    not os.environ.get("HAMUSTRO_TEST_INSTALLED"),
+    reason="runs against an installed package (scripts/dist-test.sh sets HAMUSTRO_TEST_INSTALLED)",
+)
+def test_the_installed_package_carries_its_own_library_of_the_crates_version():
+    from hamustro import _ffi
+
+    package = Path(hamustro.__file__).resolve().parent
+    assert "HAMUSTRO_LIBRARY" not in os.environ
+    assert _ffi.library_path.resolve().parent == package / "_lib"
+    # The distribution's version (from the wheel's METADATA) is the crate's.
+    assert importlib.metadata.version("hamustro") == hamustro.__version__
 
 
 def test_close_twice_is_fine(make_tracker):

@@ -5,14 +5,12 @@ from __future__ import annotations
 import ctypes
 import datetime
 import re
-from pathlib import Path
 
 import pytest
 
 import hamustro
 from hamustro._ffi import HamustroStats
 
-REPO = Path(__file__).resolve().parents[3]
 
 
 def test_a_new_tracker_has_empty_stats(make_tracker):
@@ -58,8 +56,8 @@ def test_stats_are_frozen(make_tracker):
         stats.queued = 1  # type: ignore[misc]
 
 
-def test_the_stats_struct_mirrors_the_header():
-    header = (REPO / "include" / "hamustro.h").read_text()
+def test_the_stats_struct_mirrors_the_header(repo):
+    header = (repo / "include" / "hamustro.h").read_text()
     body = re.search(r"typedef struct hamustro_stats \{(.*?)\} hamustro_stats;", header, re.S).group(1)
     declared = re.findall(r"^\s*(uint\d+)_t (\w+);", body, re.M)
     widths = {"uint32": ctypes.c_uint32, "uint64": ctypes.c_uint64}

@@ -1,0 +1,317 @@
+#!/usr/bin/env bash
+# `make test-dist`: tests each artifact of `make dist` (scripts/dist.sh) from the
+# artifact alone, unpacked or installed in a fresh directory outside the repository,
+# with no cargo on the PATH (but for the sdist, which is built with Rust on install):
+#
+#   1. the Linux SDK: its files and soname, no glibc symbol newer than 2.17, and a C++
+#      program built with CMake (find_package(hamustro CONFIG)) and with pkg-config,
+#      shared and static, delivering an event to the development collector;
+#   2. the Windows SDK: its files, and the same program built with the MinGW-w64
+#      compilers from the unpacked archive (CMake and a plain -lhamustro), run under
+#      Wine against the collector on the host;
+#   3. the Python wheels and sdist: the manylinux wheel's tag (auditwheel), the Python
+#      test suite and a smoke script against the wheel installed with --no-index in a
+#      fresh venv, the Windows wheel's contents and tag, and the sdist installed with
+#      pip (building the crate it carries).
+#
+#   scripts/dist-test.sh      (after scripts/dist.sh)
+#
+# Prints "N passed, M failed" and exits non-zero on any failure. Needs root (the
+# Windows chroot).
+set -uo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+# shellcheck source-path=SCRIPTDIR source=windows-toolchain.sh
+source scripts/windows-toolchain.sh
+# shellcheck source-path=SCRIPTDIR source=dev-collector.sh
+source scripts/dev-collector.sh
+
+version=$(make -s --no-print-directory -C bindings/c version)
+dist="$repo/dist"
+secret="dist-test-secret"
+linux_name="hamustro-$version-x86_64-linux-gnu"
+windows_name="hamustro-$version-x86_64-windows-gnu"
+linux_wheel="$dist/hamustro-$version-py3-none-manylinux_2_17_x86_64.whl"
+windows_wheel="$dist/hamustro-$version-py3-none-win_amd64.whl"
+sdist="$dist/hamustro-$version.tar.gz"
+# Outside the repository, so that nothing is found through it.
+work=$(mktemp -d /tmp/hamustro-dist-test.XXXXXX)
+passed=0
+failed=0
+wine_target="$repo/target/windows"
+
+cleanup() {
+  stop_dev_collector
+  windows_stop_wine "$wine_target"
+  trixie_chroot_unmount
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+check() {
+  local name=$1
+  shift
+  echo "==> $name"
+  if "$@" >"$work/check.log" 2>&1; then
+    passed=$((passed + 1))
+    tail -n 8 "$work/check.log" | sed 's/^/    | /'
+    echo "    ok"
+  else
+    failed=$((failed + 1))
+    sed 's/^/    | /' "$work/check.log"
+    echo "    FAILED: $name"
+  fi
+}
+
+# The PATH of the checks: the system's directories, none of which has cargo.
+clean_path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+no_cargo() {
+  env PATH="$clean_path" "$@"
+}
+
+for artifact in "$dist/$linux_name.tar.gz" "$dist/$windows_name.zip" "$linux_wheel" \
+  "$windows_wheel" "$sdist"; do
+  [ -f "$artifact" ] || { echo "FAILED: $artifact is missing; run make dist first"; exit 1; }
+done
+if no_cargo sh -c 'command -v cargo' >/dev/null; then
+  echo "FAILED: cargo is on the system PATH ($clean_path), so 'no cargo' cannot be tested"
+  exit 1
+fi
+
+echo "==> the development collector (target/debug/examples/collector)"
+cargo build --quiet --example collector && mkdir -p "$work/collector" &&
+  start_dev_collector "$repo/target/debug/examples/collector" "$secret" "$work/collector" >/dev/null || {
+  echo "    FAILED: could not start the development collector"
+  exit 1
+}
+url=$dev_collector_url
+
+# ---------------------------------------------------------------------------------
+# 1. The Linux SDK
+# ---------------------------------------------------------------------------------
+
+linux="$work/linux/$linux_name"
+mkdir -p "$work/linux" && tar -xzf "$dist/$linux_name.tar.gz" -C "$work/linux"
+
+linux_files() {
+  local lib="$linux/lib" soname
+  for file in include/hamustro.h include/hamustro.hpp "lib/libhamustro.so.$version" \
+    lib/libhamustro.a lib/pkgconfig/hamustro.pc lib/cmake/hamustro/hamustroConfig.cmake \
+    lib/cmake/hamustro/hamustroConfigVersion.cmake LICENSE README.md; do
+    [ -f "$linux/$file" ] || { echo "missing: $file"; return 1; }
+  done
+  soname=$(readelf -d "$lib/libhamustro.so.$version" | sed -n 's/.*soname: \[\(.*\)\]/\1/p')
+  [[ $soname == libhamustro.so.* ]] || { echo "no soname: '$soname'"; return 1; }
+  [ "$(readlink "$lib/$soname")" = "libhamustro.so.$version" ] &&
+    [ "$(readlink "$lib/libhamustro.so")" = "$soname" ] ||
+    { echo "the links are not libhamustro.so -> $soname -> libhamustro.so.$version"; return 1; }
+  grep -qx "Version: $version" "$lib/pkgconfig/hamustro.pc" || { echo "hamustro.pc's Version"; return 1; }
+  echo "soname $soname; files: $(cd "$linux" && find . -type f -o -type l | sort | tr '\n' ' ')"
+}
+
+# The newest glibc symbol version the library needs: at most 2.17.
+linux_glibc() {
+  local newest
+  newest=$(objdump -T "$linux/lib/libhamustro.so.$version" | grep -o 'GLIBC_[0-9.]*' |
+    sed 's/GLIBC_//' | sort -Vu | tail -n 1)
+  echo "newest glibc symbol version needed: $newest"
+  [ -n "$newest" ] && [ "$(printf '%s\n2.17\n' "$newest" | sort -V | tail -n 1)" = 2.17 ]
+}
+
+# run_consumer PROGRAM NAME: the consumer delivers one event to the collector.
+run_consumer() {
+  no_cargo "$1" "$url" "$secret" "$work/$2.sqlite3" "$version"
+}
+
+consumer_src="$work/consumer-src"
+mkdir -p "$consumer_src" && cp tests/dist/consumer.cpp tests/dist/CMakeLists.txt "$consumer_src/"
+
+linux_cmake() {
+  local build="$work/linux-cmake"
+  no_cargo cmake -S "$consumer_src" -B "$build" -DCMAKE_PREFIX_PATH="$linux" \
+    -DHAMUSTRO_EXPECTED_VERSION="$version" >/dev/null &&
+    no_cargo cmake --build "$build" >/dev/null || return 1
+  if readelf -d "$build/consumer_static" | grep -q 'NEEDED.*libhamustro'; then
+    echo "consumer_static needs libhamustro.so"
+    return 1
+  fi
+  # The shared one finds the library through the rpath CMake gives it in the build tree.
+  run_consumer "$build/consumer_shared" linux-cmake-shared &&
+    run_consumer "$build/consumer_static" linux-cmake-static
+}
+
+linux_pkg_config() {
+  local build="$work/linux-pc" libs
+  mkdir -p "$build"
+  export PKG_CONFIG_PATH="$linux/lib/pkgconfig"
+  [ "$(pkg-config --modversion hamustro)" = "$version" ] || { echo "pkg-config's version"; return 1; }
+  # shellcheck disable=SC2046 # pkg-config's output is a list of flags
+  no_cargo c++ -std=c++17 -DHAMUSTRO_CONSUMER_LINK='"pkg-config shared"' \
+    "$consumer_src/consumer.cpp" -o "$build/shared" $(pkg-config --cflags --libs hamustro) &&
+    LD_LIBRARY_PATH="$linux/lib" run_consumer "$build/shared" linux-pc-shared || return 1
+  libs=$(pkg-config --static --libs hamustro | sed 's/-lhamustro//')
+  # shellcheck disable=SC2046,SC2086
+  no_cargo c++ -std=c++17 -DHAMUSTRO_CONSUMER_LINK='"pkg-config static"' \
+    "$consumer_src/consumer.cpp" -o "$build/static" $(pkg-config --cflags hamustro) \
+    -Wl,-Bstatic -lhamustro -Wl,-Bdynamic $libs &&
+    run_consumer "$build/static" linux-pc-static
+}
+
+check "Linux SDK: the files, the soname and its links" linux_files
+check "Linux SDK: libhamustro.so needs no glibc newer than 2.17" linux_glibc
+check "Linux SDK: CMake find_package(hamustro CONFIG), shared and static, delivers" linux_cmake
+check "Linux SDK: pkg-config, shared and static, delivers" linux_pkg_config
+
+# ---------------------------------------------------------------------------------
+# 2. The Windows SDK, under Wine
+# ---------------------------------------------------------------------------------
+
+windows="$work/windows/$windows_name"
+mkdir -p "$work/windows" && python3 -m zipfile -e "$dist/$windows_name.zip" "$work/windows"
+
+windows_files() {
+  for file in bin/hamustro.dll lib/libhamustro.dll.a lib/hamustro.def lib/libhamustro.a \
+    include/hamustro.h include/hamustro.hpp lib/cmake/hamustro/hamustroConfig.cmake \
+    lib/cmake/hamustro/hamustroConfigVersion.cmake LICENSE README.md; do
+    [ -f "$windows/$file" ] || { echo "missing: $file"; return 1; }
+  done
+  grep -q '^LIBRARY "\?hamustro.dll"\?' "$windows/lib/hamustro.def" || { echo "hamustro.def names no LIBRARY"; return 1; }
+  grep -q 'lib /def:' "$windows/README.md" || { echo "the README does not say how MSVC links"; return 1; }
+  echo "files: $(cd "$windows" && find . -type f | sort | tr '\n' ' ')"
+}
+
+in_chroot() {
+  windows_run sh -c 'cd "$0" && exec nice -n 10 "$@"' "$work" "$@"
+}
+
+# wine_consumer PROGRAM NAME: under Wine, from the program's directory.
+wine_consumer() {
+  in_chroot timeout 300 wine "$1" "$url" "$secret" "$work/$2.sqlite3" "$version" 2>&1 | tr -d '\r'
+  return "${PIPESTATUS[0]}"
+}
+
+windows_cmake() {
+  local build="$work/windows-cmake"
+  in_chroot cmake -S "$consumer_src" -B "$build" -DCMAKE_SYSTEM_NAME=Windows \
+    -DCMAKE_CXX_COMPILER=x86_64-w64-mingw32-g++ -DCMAKE_PREFIX_PATH="$windows" \
+    -DCMAKE_FIND_ROOT_PATH_MODE_PACKAGE=BOTH -DHAMUSTRO_EXPECTED_VERSION="$version" >/dev/null &&
+    in_chroot cmake --build "$build" >/dev/null || return 1
+  if in_chroot x86_64-w64-mingw32-objdump -p "$build/consumer_static.exe" | grep -qi 'DLL Name: hamustro.dll'; then
+    echo "consumer_static.exe imports hamustro.dll"
+    return 1
+  fi
+  cp "$windows/bin/hamustro.dll" "$build/" &&
+    wine_consumer "$build/consumer_shared.exe" windows-cmake-shared &&
+    wine_consumer "$build/consumer_static.exe" windows-cmake-static
+}
+
+windows_mingw() {
+  local build="$work/windows-mingw"
+  mkdir -p "$build"
+  in_chroot x86_64-w64-mingw32-g++ -std=c++17 -Wall -Wextra -Werror \
+    -DHAMUSTRO_CONSUMER_LINK='"MinGW -lhamustro"' -I"$windows/include" \
+    "$consumer_src/consumer.cpp" -o "$build/consumer.exe" -L"$windows/lib" -lhamustro &&
+    cp "$windows/bin/hamustro.dll" "$build/" &&
+    wine_consumer "$build/consumer.exe" windows-mingw
+}
+
+check "Windows SDK: the files, hamustro.def and the MSVC instructions" windows_files
+if bash scripts/windows-toolchain.sh >/dev/null &&
+  trixie_chroot_install "$windows_root" .hamustro-windows-cmake-make cmake make &&
+  windows_env_for "$wine_target" && trixie_chroot_mount "$windows_root" "$repo" "$work" &&
+  windows_prepare "$wine_target" && windows_start_wine; then
+  check "Windows SDK: CMake (MinGW) find_package, shared and static, delivers under Wine" windows_cmake
+  check "Windows SDK: x86_64-w64-mingw32-g++ -lhamustro, delivers under Wine" windows_mingw
+else
+  failed=$((failed + 1))
+  echo "    FAILED: preparing the Windows chroot $windows_root"
+fi
+
+# ---------------------------------------------------------------------------------
+# 3. Python
+# ---------------------------------------------------------------------------------
+
+linux_wheel_tag() {
+  python3 -m auditwheel --version >/dev/null 2>&1 || python3 -m pip install -q auditwheel
+  local report
+  report=$(python3 -m auditwheel show "$linux_wheel" 2>&1) || { echo "$report"; return 1; }
+  tr -s ' \n' ' ' <<<"$report" | sed 's/\. /.\n/' | head -n 1
+  # auditwheel wraps its sentences; join the lines first.
+  tr -s ' \n' ' ' <<<"$report" |
+    grep -q 'consistent with the following platform tag: "manylinux_2_17_x86_64"'
+}
+
+# wheel_contents WHEEL PLATFORM LIBRARY: the wheel's tag, version and native library.
+wheel_contents() {
+  python3 - "$@" "$version" <<'EOF'
+import sys, zipfile
+wheel, platform, library, version = sys.argv[1:]
+with zipfile.ZipFile(wheel) as archive:
+    names = archive.namelist()
+    info = f"hamustro-{version}.dist-info"
+    tags = archive.read(f"{info}/WHEEL").decode()
+    metadata = archive.read(f"{info}/METADATA").decode()
+assert f"Tag: py3-none-{platform}\n" in tags, tags
+assert "Root-Is-Purelib: false\n" in tags, tags
+assert f"\nVersion: {version}\n" in metadata, "METADATA's version is not the crate's"
+native = sorted(name for name in names if name.startswith("hamustro/_lib/"))
+assert native == [f"hamustro/_lib/{library}"], native
+assert "hamustro/__init__.py" in names and "hamustro/py.typed" in names
+print(f"{wheel.rsplit('/', 1)[-1]}: py3-none-{platform}, version {version}, {native[0]}")
+EOF
+}
+
+venv="$work/venv"
+python_suite() {
+  python3 -m venv "$venv" && "$venv/bin/python" -m pip install -q --disable-pip-version-check pytest &&
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-index "$linux_wheel" ||
+    return 1
+  # The suite from a copy outside the repository, against the installed package only.
+  cp -r bindings/python/tests "$work/python-tests"
+  (cd "$work" && no_cargo env -u PYTHONPATH -u HAMUSTRO_LIBRARY HAMUSTRO_TEST_INSTALLED=1 \
+    HAMUSTRO_SOURCE_DIR="$repo" HAMUSTRO_COLLECTOR="$repo/target/debug/examples/collector" \
+    "$venv/bin/python" -m pytest -q -p no:cacheprovider "$work/python-tests")
+}
+
+python_smoke() {
+  (cd "$work" && no_cargo env -u PYTHONPATH -u HAMUSTRO_LIBRARY \
+    "$venv/bin/python" "$repo/tests/dist/smoke.py" "$url" "$secret" "$work/python-smoke.sqlite3")
+}
+
+# The sdist holds the crate as `cargo package` packs it, and pip builds it with cargo
+# (on the PATH here: building from source needs Rust). The crate's build directory is
+# kept in target/ so that a kept machine reuses its dependencies.
+python_sdist() {
+  local listing
+  listing=$(tar -tzf "$sdist")
+  for file in setup.py pyproject.toml hamustro/_ffi.py rust/Cargo.toml rust/Cargo.lock \
+    rust/build.rs rust/proto/hamustro.proto rust/src/lib.rs rust/include/hamustro.h; do
+    grep -qx "hamustro-$version/$file" <<<"$listing" || { echo "the sdist lacks $file"; return 1; }
+  done
+  if grep -E "^hamustro-$version/rust/(tests|benches|fuzz|scripts|bindings)/" <<<"$listing"; then
+    echo "the sdist carries more than the crate"
+    return 1
+  fi
+  python3 -m venv "$work/sdist-venv" &&
+    (cd "$work" && CARGO_TARGET_DIR="$repo/target/dist-sdist" "$work/sdist-venv/bin/python" \
+      -m pip install -q --disable-pip-version-check "$sdist") || return 1
+  (cd "$work" && no_cargo env -u PYTHONPATH -u HAMUSTRO_LIBRARY "$work/sdist-venv/bin/python" \
+    "$repo/tests/dist/smoke.py" "$url" "$secret" "$work/sdist-smoke.sqlite3")
+}
+
+check "Python: the Linux wheel is manylinux_2_17_x86_64 (auditwheel show)" linux_wheel_tag
+check "Python: the Linux wheel's tag, version and library" \
+  wheel_contents "$linux_wheel" manylinux_2_17_x86_64 libhamustro.so
+check "Python: the Windows wheel's tag, version and library" \
+  wheel_contents "$windows_wheel" win_amd64 hamustro.dll
+check "Python: the test suite against the wheel, installed with --no-index" python_suite
+check "Python: a script tracks and flushes with the installed wheel" python_smoke
+check "Python: the sdist builds with pip and delivers" python_sdist
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# `make dist`: the artifacts users download, built into dist/ (git-ignored), each named
+# with Cargo.toml's version V:
+#
+#   hamustro-V-x86_64-linux-gnu.tar.gz           C/C++ SDK for Linux, built against glibc
+#                                                2.17 (cargo-zigbuild: zig links against
+#                                                that glibc's symbol versions)
+#   hamustro-V-x86_64-windows-gnu.zip            C/C++ SDK for Windows (MinGW-w64, in the
+#                                                chroot of scripts/windows-toolchain.sh)
+#   hamustro-V-py3-none-manylinux_2_17_x86_64.whl
+#   hamustro-V-py3-none-win_amd64.whl            the Python package, holding the library
+#                                                of the SDK beside it
+#   hamustro-V.tar.gz                            the Python sdist: the package and the
+#                                                crate, built with Rust on install
+#
+#   scripts/dist.sh [linux] [windows] [python]   (no argument: all three; python needs
+#                                                the other two built)
+#
+# scripts/dist-test.sh tests each artifact from the artifact alone. The archives are
+# reproducible: fixed file order and owners, and every time the last commit's.
+# Needs root for the Windows chroot (chroot, mount).
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+version=$(make -s --no-print-directory -C bindings/c version)
+dist="$repo/dist"
+stage="$repo/target/dist/stage"
+# Every file's time in the archives (reproducible builds' convention).
+SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}
+export SOURCE_DATE_EPOCH
+
+linux_name="hamustro-$version-x86_64-linux-gnu"
+linux_target=x86_64-unknown-linux-gnu
+# cargo-zigbuild's target suffix: the glibc whose symbol versions the link may use.
+linux_glibc=2.17
+linux_built="$repo/target/dist/$linux_target/release"
+windows_name="hamustro-$version-x86_64-windows-gnu"
+
+# tar_gz DIR NAME OUT: DIR/NAME as a reproducible .tar.gz.
+tar_gz() {
+  tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$SOURCE_DATE_EPOCH" \
+    -C "$1" -cf - "$2" | gzip -n -9 >"$3"
+}
+
+# zip_dir DIR NAME OUT: DIR/NAME as a reproducible .zip.
+zip_dir() {
+  python3 - "$@" <<'EOF'
+import os, sys, time, zipfile
+root, name, out = sys.argv[1:]
+stamp = time.gmtime(max(int(os.environ["SOURCE_DATE_EPOCH"]), 315532800))[:6]
+with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+    for folder, dirs, files in os.walk(os.path.join(root, name)):
+        dirs.sort()
+        for file in sorted(files):
+            path = os.path.join(folder, file)
+            entry = zipfile.ZipInfo(os.path.relpath(path, root), stamp)
+            entry.external_attr = (0o755 if os.access(path, os.X_OK) else 0o644) << 16
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            with open(path, "rb") as f:
+                archive.writestr(entry, f.read())
+EOF
+}
+
+# sdk_readme TEMPLATE OUT [NAME=VALUE...]: the SDK's README with @VERSION@, @ABI@ and
+# the given names filled in.
+sdk_readme() {
+  local template=$1 out=$2 abi
+  shift 2
+  abi=$(readelf -d "$linux_built/libhamustro.so" 2>/dev/null |
+    sed -n 's/.*soname: \[libhamustro\.so\.\(.*\)\]/\1/p')
+  local substitutions=(-e "s|@VERSION@|$version|g" -e "s|@ABI@|$abi|g")
+  local pair
+  for pair in "$@"; do
+    substitutions+=(-e "s|@${pair%%=*}@|${pair#*=}|g")
+  done
+  sed "${substitutions[@]}" "$template" >"$out"
+}
+
+build_linux() {
+  echo "==> $linux_name.tar.gz (cargo zigbuild, glibc $linux_glibc)"
+  CARGO_TARGET_DIR="$repo/target/dist" nice -n 10 cargo zigbuild --locked --release --lib \
+    --quiet --target "$linux_target.$linux_glibc"
+  local root="$stage/$linux_name"
+  rm -rf "$root"
+  # The SDK is a relocatable install tree, as `make install` makes it.
+  make -s --no-print-directory -C bindings/c install PREFIX="$root" RELEASE="$linux_built" \
+    >/dev/null
+  strip --strip-debug "$root/lib/libhamustro.a"
+  cp LICENSE "$root/"
+  sdk_readme bindings/c/sdk/README-linux.md "$root/README.md"
+  tar_gz "$stage" "$linux_name" "$dist/$linux_name.tar.gz"
+}
+
+build_windows() {
+  echo "==> $windows_name.zip (MinGW-w64, in the chroot of scripts/windows-toolchain.sh)"
+  bash scripts/windows-toolchain.sh >/dev/null
+  # shellcheck source-path=SCRIPTDIR source=windows-toolchain.sh
+  source scripts/windows-toolchain.sh
+  local target="$repo/target/windows" out root static_link
+  out="$target/$windows_target/release"
+  windows_env_for "$target"
+  trixie_chroot_certificates "$windows_root"
+  trixie_chroot_mount "$windows_root" "$repo"
+  trap trixie_chroot_unmount EXIT
+  windows_run sh -c 'cd "$0" && exec nice -n 10 cargo build --quiet --locked --release --lib \
+    -Zbuild-std=std,panic_unwind --target "$1"' "$repo" "$windows_target"
+  windows_def_file "$out"
+  root="$stage/$windows_name"
+  rm -rf "$root"
+  mkdir -p "$root/bin" "$root/lib/cmake/hamustro" "$root/include"
+  cp "$out/hamustro.dll" "$root/bin/"
+  cp "$out/libhamustro.dll.a" "$out/hamustro.def" "$out/libhamustro.a" "$root/lib/"
+  windows_run x86_64-w64-mingw32-strip --strip-debug "$root/lib/libhamustro.a"
+  cp include/hamustro.h bindings/c/hamustro.hpp "$root/include/"
+  # The system libraries of a static link: the README's line, which windows-test.sh
+  # checks against rustc.
+  static_link=$(sed -n 's/^Static link (MinGW): `\(.*\)`$/\1/p' README.md)
+  [ -n "$static_link" ] || { echo "README.md has no 'Static link (MinGW)' line" >&2; return 1; }
+  local deps
+  deps=$(tr ' ' '\n' <<<"$static_link" | sed -n 's/^-l\([^:].*\)$/\1/p' | paste -sd ';')
+  sed -e "s|@VERSION@|$version|g" -e "s|@STATIC_DEPS@|$deps|g" \
+    bindings/c/cmake/hamustroConfig-windows.cmake.in >"$root/lib/cmake/hamustro/hamustroConfig.cmake"
+  sed -e "s|@VERSION@|$version|g" -e "s|@SIZEOF_VOID_P@|8|g" \
+    bindings/c/cmake/hamustroConfigVersion.cmake.in \
+    >"$root/lib/cmake/hamustro/hamustroConfigVersion.cmake"
+  cp LICENSE "$root/"
+  sdk_readme bindings/c/sdk/README-windows.md "$root/README.md" \
+    "STATIC_LINK=${static_link/-l:libhamustro.a /}"
+  zip_dir "$stage" "$windows_name" "$dist/$windows_name.zip"
+}
+
+# python_build KIND [NAME=VALUE...]: `python -m build --KIND` of bindings/python into
+# dist/, in a fresh build/ each time (a wheel must hold only its own library).
+python_build() {
+  local kind=$1
+  shift
+  rm -rf bindings/python/build bindings/python/hamustro.egg-info
+  env "$@" python3 -m build --"$kind" --outdir "$dist" bindings/python >"$stage/python-$kind.log" 2>&1 || {
+    cat "$stage/python-$kind.log" >&2
+    return 1
+  }
+  rm -rf bindings/python/build bindings/python/hamustro.egg-info
+}
+
+build_python() {
+  local windows_dll="$repo/target/windows/$windows_target/release/hamustro.dll"
+  for file in "$linux_built/libhamustro.so" "$windows_dll"; do
+    [ -f "$file" ] || { echo "$file is missing: build linux and windows first" >&2; return 1; }
+  done
+  echo "==> the Python wheels (manylinux_2_17_x86_64, win_amd64) and sdist"
+  python3 -m build --version >/dev/null 2>&1 || python3 -m pip install -q build
+  python_build wheel HAMUSTRO_PREBUILT_LIBRARY="$linux_built/libhamustro.so" \
+    HAMUSTRO_WHEEL_PLATFORM=manylinux_2_17_x86_64
+  python_build wheel HAMUSTRO_PREBUILT_LIBRARY="$windows_dll" HAMUSTRO_WHEEL_PLATFORM=win_amd64
+  python_build sdist
+}
+
+windows_target=x86_64-pc-windows-gnu
+parts=("$@")
+if [ ${#parts[@]} -eq 0 ]; then
+  parts=(linux windows python)
+  rm -rf "$dist"
+fi
+mkdir -p "$dist" "$stage"
+for part in "${parts[@]}"; do
+  case "$part" in
+    linux) build_linux ;;
+    windows) build_windows ;;
+    python) build_python ;;
+    *)
+      echo "usage: $0 [linux] [windows] [python]" >&2
+      exit 2
+      ;;
+  esac
+done
+ls -l "$dist"
