@@ -18,6 +18,9 @@ import Foundation
 /// `queueRetentionMinutes`. No method but ``flush(timeout:)``, ``close()`` and
 /// `deinit` waits for the network.
 ///
+/// On Apple platforms the tracker fills the system, its version, language and country
+/// from Foundation when they are not given.
+///
 /// Users' choices are the library's too: ``setEnabled(_:)`` switches tracking off
 /// persistently, ``discardQueued()`` erases what is waiting on the device, and
 /// `userIDSalt` keeps raw user ids on it. ``stats()`` tells how delivery is going.
@@ -49,7 +52,9 @@ public final class Tracker: @unchecked Sendable {
     ///
     /// The first six parameters are required and must not be empty (`systemVersion`
     /// may be nil). Every other parameter left nil keeps the library's default, which
-    /// this binding never restates: see `include/hamustro.h` for each.
+    /// this binding never restates: see `include/hamustro.h` for each. The exceptions
+    /// are Apple platforms' own: there, `system`, `systemVersion`, `systemLanguage`
+    /// and `country` come from Foundation (below).
     ///
     /// - Parameters:
     ///   - collectorURL: The collector's base URL, e.g. `https://t.example.com`;
@@ -60,15 +65,18 @@ public final class Tracker: @unchecked Sendable {
     ///   - deviceID: The device's raw identifier; only its SHA-256 is sent.
     ///   - clientID: The app's identifier at the collector.
     ///   - systemVersion: The operating system's version, e.g. "17.4". nil sends the
-    ///     running system's product version.
+    ///     running system's: `ProcessInfo.operatingSystemVersion` on Apple platforms
+    ///     (the simulated iOS in the simulator), the kernel release on Linux.
     ///   - productVersion: The app's version, e.g. "2.0.0".
     ///   - environment: The environment the build runs in.
     ///   - deviceMake: The device maker, e.g. "Apple".
     ///   - deviceModel: The device model, e.g. "iPhone15,2".
     ///   - system: The operating system's name, e.g. "iOS". nil detects it from the
-    ///     operating system the app runs on; "" sends none.
-    ///   - systemLanguage: The system language, e.g. "en-US". nil takes it from the
-    ///     process's locale; "" sends none.
+    ///     operating system the app runs on ("iOS", "macOS" (Mac Catalyst too),
+    ///     "tvOS", "watchOS", "visionOS", "Linux"); "" sends none.
+    ///   - systemLanguage: The system language as a BCP 47 tag, e.g. "en-US". nil
+    ///     takes it from `Locale.current` on Apple platforms, from the process's
+    ///     POSIX locale (`LC_ALL`, `LC_MESSAGES`, `LANG`) elsewhere; "" sends none.
     ///   - browser: The browser's name, for web views.
     ///   - browserVersion: The browser's version.
     ///   - productGitHash: The git hash of the app build.
@@ -86,7 +94,8 @@ public final class Tracker: @unchecked Sendable {
     ///   - ip: The IPv4 address sent with each event. nil detects the device's
     ///     primary address; "" sends none (the collector then records the request's).
     ///   - country: The country sent with each event, e.g. "HU". nil takes the region
-    ///     of the process's locale, if it names one.
+    ///     of `Locale.current` on Apple platforms, of the POSIX locale elsewhere, if it
+    ///     names a country.
     ///   - userIDSalt: When set, user ids given to ``setUser(tenantID:userID:)`` are
     ///     stored and sent as the hex SHA-256 of the user id followed by this salt, so
     ///     raw user ids never leave the device. Keep it constant for an app, or the
@@ -144,15 +153,20 @@ public final class Tracker: @unchecked Sendable {
         try set(hamustro_config_set_shared_secret_key, sharedSecretKey, "sharedSecretKey")
         try set(hamustro_config_set_device_id, deviceID, "deviceID")
         try set(hamustro_config_set_client_id, clientID, "clientID")
-        try set(hamustro_config_set_system_version, systemVersion, "systemVersion")
+        // The app's values win, "" included; a nil field of the platform's context
+        // leaves the library's detection (PlatformContext.swift says which is which).
+        let platform = PlatformContext.current
+        try set(hamustro_config_set_system_version, systemVersion ?? platform.systemVersion,
+                "systemVersion")
         try set(hamustro_config_set_product_version, productVersion, "productVersion")
         if let environment {
             try check(hamustro_config_set_env(config, environment.rawValue))
         }
         try set(hamustro_config_set_device_make, deviceMake, "deviceMake")
         try set(hamustro_config_set_device_model, deviceModel, "deviceModel")
-        try set(hamustro_config_set_system, system, "system")
-        try set(hamustro_config_set_system_language, systemLanguage, "systemLanguage")
+        try set(hamustro_config_set_system, system ?? platform.system, "system")
+        try set(hamustro_config_set_system_language, systemLanguage ?? platform.systemLanguage,
+                "systemLanguage")
         try set(hamustro_config_set_browser, browser, "browser")
         try set(hamustro_config_set_browser_version, browserVersion, "browserVersion")
         try set(hamustro_config_set_product_git_hash, productGitHash, "productGitHash")
@@ -171,7 +185,7 @@ public final class Tracker: @unchecked Sendable {
             try check(hamustro_config_set_request_timeout_ms(config, milliseconds(requestTimeout)))
         }
         try set(hamustro_config_set_ip, ip, "ip")
-        try set(hamustro_config_set_country, country, "country")
+        try set(hamustro_config_set_country, country ?? platform.country, "country")
         try set(hamustro_config_set_user_id_salt, userIDSalt, "userIDSalt")
         if let maxQueuedEvents {
             try check(hamustro_config_set_max_queued_events(config, maxQueuedEvents))
