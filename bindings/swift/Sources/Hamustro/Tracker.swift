@@ -19,7 +19,9 @@ import Foundation
 /// `deinit` waits for the network.
 ///
 /// On Apple platforms the tracker fills the system, its version, language and country
-/// from Foundation when they are not given.
+/// from Foundation when they are not given, and keeps its queue in Application
+/// Support, excluded from backups and readable while the device is locked after its
+/// first unlock (see `databasePath`).
 ///
 /// Users' choices are the library's too: ``setEnabled(_:)`` switches tracking off
 /// persistently, ``discardQueued()`` erases what is waiting on the device, and
@@ -54,7 +56,7 @@ public final class Tracker: @unchecked Sendable {
     /// may be nil). Every other parameter left nil keeps the library's default, which
     /// this binding never restates: see `include/hamustro.h` for each. The exceptions
     /// are Apple platforms' own: there, `system`, `systemVersion`, `systemLanguage`
-    /// and `country` come from Foundation (below).
+    /// and `country` come from Foundation, and `databasePath` from FileManager (below).
     ///
     /// - Parameters:
     ///   - collectorURL: The collector's base URL, e.g. `https://t.example.com`;
@@ -87,7 +89,12 @@ public final class Tracker: @unchecked Sendable {
     ///     than this; 0 delivers on every event.
     ///   - databasePath: The SQLite file holding the queue (created with its
     ///     directory). nil: `<client_id>.sqlite3` in a `hamustro` folder of the
-    ///     platform's data directory (Application Support on Apple platforms).
+    ///     platform's data directory. On Apple platforms that is the app's Application
+    ///     Support (from FileManager), and the binding excludes the folder from
+    ///     backups and, on iOS, tvOS, watchOS and visionOS, gives it and its files the
+    ///     protection class `completeUntilFirstUserAuthentication`, so that a flush in
+    ///     the background works while the device is locked (after its first unlock).
+    ///     A path you give gets none of this: it and its folder are yours.
     ///   - payloadFormat: How request bodies are encoded.
     ///   - requestTimeout: The limit on each HTTP request, connecting included, in
     ///     seconds (rounded up to whole milliseconds); must be positive.
@@ -177,7 +184,15 @@ public final class Tracker: @unchecked Sendable {
         if let queueRetentionMinutes {
             try check(hamustro_config_set_queue_retention(config, queueRetentionMinutes))
         }
-        try set(hamustro_config_set_database_path, databasePath, "databasePath")
+        let queue = QueueLocation.choose(
+            databasePath: databasePath, clientID: clientID,
+            applicationSupport: QueueLocation.applicationSupport)
+        if let directory = queue.directory {
+            // Before the library opens the queue, so that its new files inherit the
+            // directory's protection class.
+            QueueLocation.prepare(directory: directory)
+        }
+        try set(hamustro_config_set_database_path, queue.databasePath, "databasePath")
         if let payloadFormat {
             try check(hamustro_config_set_payload_format(config, payloadFormat.rawValue))
         }
