@@ -19,9 +19,11 @@ import Foundation
 /// `deinit` waits for the network.
 ///
 /// On Apple platforms the tracker fills the system, its version, language and country
-/// from Foundation when they are not given, and keeps its queue in Application
-/// Support, excluded from backups and readable while the device is locked after its
-/// first unlock (see `databasePath`).
+/// from Foundation when they are not given; keeps its queue in Application Support,
+/// excluded from backups and readable while the device is locked after its first
+/// unlock (see `databasePath`); and where UIKit is (iOS, tvOS, visionOS, Mac
+/// Catalyst), flushes in a background task when the app enters the background (see
+/// `flushOnBackground`).
 ///
 /// Users' choices are the library's too: ``setEnabled(_:)`` switches tracking off
 /// persistently, ``discardQueued()`` erases what is waiting on the device, and
@@ -39,15 +41,23 @@ import Foundation
 ///   the same handle, and a handle that was freed meanwhile only gives an error
 ///   (``HamustroError/Code/invalidHandle``), never undefined behaviour;
 /// - the native handle is a `let`, set once in `init` and never changed;
-/// - the one mutable property, whether ``close()`` already ran, is read and written
-///   only under a lock.
+/// - the mutable properties, whether ``close()`` already ran and the subscription to
+///   the app's move to the background, are read and written only under a lock.
 public final class Tracker: @unchecked Sendable {
     /// The C API's tracker handle; closing invalidates it in the library, never here.
     /// Internal, not private, for the extensions in Control.swift and Stats.swift.
     let handle: hamustro_tracker
-    /// Guards `closed`, so that the handle is freed once however many threads close.
+    /// Guards `closed`, so that the handle is freed once however many threads close,
+    /// and `lifecycleObserver`.
     private let lock = NSLock()
     private var closed = false
+    /// The subscription to the app's move to the background (UIKit only), removed on
+    /// ``close()``; guarded by `lock`.
+    private var lifecycleObserver: NSObjectProtocol?
+    /// What the tracker does when the app enters the background; nil when
+    /// `flushOnBackground` is false. On every platform, so that it is tested on Linux;
+    /// only UIKit subscribes it to the notification.
+    let backgroundFlush: BackgroundFlush?
 
     /// Creates a tracker: opens (or creates) the queue database, loads what an earlier
     /// run left there (unsent events, counters, user), and starts background delivery.
@@ -113,6 +123,12 @@ public final class Tracker: @unchecked Sendable {
     ///   - acceptInvalidCertificatesForLoopback: `true` skips TLS certificate
     ///     verification, for a development collector with a self-signed certificate.
     ///     Only allowed when `collectorURL`'s host is 127.0.0.1, ::1 or localhost.
+    ///   - flushOnBackground: nil or `true`: when the app enters the background
+    ///     (`UIApplication.didEnterBackgroundNotification`, on iOS, tvOS, visionOS
+    ///     and Mac Catalyst), begin a background task, flush for at most 10 seconds
+    ///     off the main thread, and end the task when the flush returns or the system
+    ///     expires the task, whichever is first. `false`: do nothing then. No effect
+    ///     where there is no UIKit (macOS, watchOS, Linux).
     /// - Throws: ``HamustroError`` with ``HamustroError/Code/invalidArgument`` naming a
     ///   missing or bad field (or `acceptInvalidCertificatesForLoopback` with a host
     ///   that is not a loopback address), or ``HamustroError/Code/storage`` when the
@@ -142,7 +158,8 @@ public final class Tracker: @unchecked Sendable {
         country: String? = nil,
         userIDSalt: String? = nil,
         maxQueuedEvents: UInt64? = nil,
-        acceptInvalidCertificatesForLoopback: Bool? = nil
+        acceptInvalidCertificatesForLoopback: Bool? = nil,
+        flushOnBackground: Bool? = nil
     ) throws {
         var config = hamustro_config()
         try check(hamustro_config_new(&config))
@@ -213,10 +230,27 @@ public final class Tracker: @unchecked Sendable {
         var tracker = hamustro_tracker()
         try check(hamustro_tracker_new(config, &tracker))
         handle = tracker
+
+        if flushOnBackground == false {
+            backgroundFlush = nil
+        } else {
+            // The handle, not self: the flush needs no reference to the tracker, and
+            // one that runs after close() only gets an invalid-handle status.
+            let native = tracker
+            backgroundFlush = BackgroundFlush { timeout in
+                _ = hamustro_tracker_flush(native, milliseconds(timeout))
+            }
+        }
+        #if canImport(UIKit) && !os(watchOS)
+        lifecycleObserver = backgroundFlush?.observeAppLifecycle()
+        #endif
     }
 
     deinit {
         // No other reference exists, so no lock is needed.
+        if let lifecycleObserver {
+            NotificationCenter.default.removeObserver(lifecycleObserver)
+        }
         if !closed {
             _ = hamustro_tracker_free(handle)
         }
@@ -300,7 +334,12 @@ public final class Tracker: @unchecked Sendable {
         lock.lock()
         let wasClosed = closed
         closed = true
+        let observer = lifecycleObserver
+        lifecycleObserver = nil
         lock.unlock()
+        if let observer {
+            NotificationCenter.default.removeObserver(observer)
+        }
         if !wasClosed {
             // Fails only for an invalid handle, which the flag above rules out.
             _ = hamustro_tracker_free(handle)

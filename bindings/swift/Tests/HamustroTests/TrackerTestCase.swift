@@ -38,7 +38,8 @@ class TrackerTestCase: XCTestCase {
         userIDSalt: String? = nil,
         maxQueuedEvents: UInt64? = nil,
         country: String? = "HU",
-        acceptInvalidCertificatesForLoopback: Bool? = nil
+        acceptInvalidCertificatesForLoopback: Bool? = nil,
+        flushOnBackground: Bool? = nil
     ) throws -> Tracker {
         try Tracker(
             collectorURL: url ?? deadURL,
@@ -60,7 +61,8 @@ class TrackerTestCase: XCTestCase {
             country: country,
             userIDSalt: userIDSalt,
             maxQueuedEvents: maxQueuedEvents,
-            acceptInvalidCertificatesForLoopback: acceptInvalidCertificatesForLoopback
+            acceptInvalidCertificatesForLoopback: acceptInvalidCertificatesForLoopback,
+            flushOnBackground: flushOnBackground
         )
     }
 
