@@ -23,14 +23,43 @@ struct PlatformContext: Equatable, Sendable {
     var systemLanguage: String?
     var country: String?
 
-    /// The context a new tracker fills in: ``running``, or within
-    /// `PlatformContext.$override.withValue(…)` the one given (for tests: what an
-    /// iPhone would give, checked end to end on Linux).
+    /// The context a new tracker fills in: ``running``, or inside
+    /// ``withOverride(_:_:)`` the one given.
     static var current: PlatformContext {
-        override ?? running
+        overridden.value ?? running
     }
 
-    @TaskLocal static var override: PlatformContext?
+    /// Runs `body` with `context` in place of the running platform's, for the tests:
+    /// what an iPhone gives, checked end to end on Linux. Process-wide while `body`
+    /// runs (the tests make their trackers one at a time). A lock rather than a task
+    /// local: task locals need tvOS 13 and watchOS 6, newer than SwiftPM's default
+    /// deployment targets there (the package names only macOS and iOS).
+    static func withOverride<R>(_ context: PlatformContext, _ body: () throws -> R) rethrows -> R {
+        overridden.value = context
+        defer { overridden.value = nil }
+        return try body()
+    }
+
+    private static let overridden = Overridden()
+
+    /// `@unchecked Sendable`: `context` is only read and written under `lock`.
+    private final class Overridden: @unchecked Sendable {
+        private let lock = NSLock()
+        private var context: PlatformContext?
+
+        var value: PlatformContext? {
+            get {
+                lock.lock()
+                defer { lock.unlock() }
+                return context
+            }
+            set {
+                lock.lock()
+                context = newValue
+                lock.unlock()
+            }
+        }
+    }
 
     /// The running platform's context: from Foundation on Apple platforms, all nil
     /// (the library's) elsewhere.

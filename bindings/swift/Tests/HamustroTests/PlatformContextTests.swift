@@ -59,7 +59,7 @@ final class PlatformContextTests: TrackerTestCase {
 
     func testTheFilledInContextIsWhatTheCollectorReceives() throws {
         let collector = try DevelopmentCollector(secret: "s3cret")
-        let tracker = try PlatformContext.$override.withValue(iPhone) {
+        let tracker = try PlatformContext.withOverride(iPhone) {
             try makeTracker(
                 url: collector.url, systemVersion: nil, system: nil, systemLanguage: nil,
                 country: nil)
@@ -76,7 +76,7 @@ final class PlatformContextTests: TrackerTestCase {
 
     func testTheAppsValuesWinOverThePlatformsEvenEmpty() throws {
         let collector = try DevelopmentCollector(secret: "s3cret")
-        let tracker = try PlatformContext.$override.withValue(iPhone) {
+        let tracker = try PlatformContext.withOverride(iPhone) {
             try makeTracker(
                 url: collector.url, systemVersion: "9.1", system: "Android",
                 systemLanguage: "", country: "AT")
