@@ -4,7 +4,8 @@
 #
 #   bindings/swift/run-tests.sh [extra swift test arguments, e.g. --filter Deinit]
 #
-# Needs root (chroot, mount). Exits with `swift test`'s status.
+# Then tests the UIKit glue against a stub of UIKit (Tests/UIKitStub). Needs root
+# (chroot, mount). Exits non-zero when either `swift test` fails.
 set -euo pipefail
 
 # shellcheck source=chroot.sh
@@ -18,4 +19,11 @@ chroot_env=(HAMUSTRO_COLLECTOR="$collector")
 # summary. Not `exec`, so that the trap unmounts after swift test ends.
 status=0
 swift_in_chroot test --disable-swift-testing "$@" || status=$?
+
+# The UIKit glue, which only an Apple SDK builds, against a stub of the UIKit it uses
+# (Tests/UIKitStub/Package.swift).
+echo "testing the UIKit glue against a stub of UIKit" >&2
+chroot "$root" env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root TMPDIR="$tmp" \
+  swift test --disable-swift-testing --package-path "$package/Tests/UIKitStub" \
+  --scratch-path "$scratch-uikit-stub" || status=$?
 exit "$status"

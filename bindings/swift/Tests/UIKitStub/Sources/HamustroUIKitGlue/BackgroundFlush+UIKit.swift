@@ -1,0 +1,1 @@
+../../../../Sources/Hamustro/BackgroundFlush+UIKit.swift
