@@ -57,17 +57,24 @@ final class PlatformContextTests: TrackerTestCase {
         }
     }
 
-    func testTheFilledInContextIsWhatTheCollectorReceives() throws {
+    /// The event a tracker made on an iPhone sends, with the context fields given.
+    func eventFromAnIPhone(
+        systemVersion: String?, system: String?, systemLanguage: String?, country: String?
+    ) throws -> DevelopmentCollector.Event {
         let collector = try DevelopmentCollector(secret: "s3cret")
         let tracker = try PlatformContext.withOverride(iPhone) {
             try makeTracker(
-                url: collector.url, systemVersion: nil, system: nil, systemLanguage: nil,
-                country: nil)
+                url: collector.url, systemVersion: systemVersion, system: system,
+                systemLanguage: systemLanguage, country: country)
         }
         try tracker.trackEvent("opened")
         try tracker.flush(timeout: 10)
+        return try collector.events(1)[0]
+    }
 
-        let event = try collector.events(1)[0]
+    func testTheFilledInContextIsWhatTheCollectorReceives() throws {
+        let event = try eventFromAnIPhone(
+            systemVersion: nil, system: nil, systemLanguage: nil, country: nil)
         XCTAssertEqual(event.fields["system"] as? String, "iOS")
         XCTAssertEqual(event.fields["system_version"] as? String, "17.4.1")
         XCTAssertEqual(event.fields["system_language"] as? String, "pt-BR")
@@ -75,16 +82,8 @@ final class PlatformContextTests: TrackerTestCase {
     }
 
     func testTheAppsValuesWinOverThePlatformsEvenEmpty() throws {
-        let collector = try DevelopmentCollector(secret: "s3cret")
-        let tracker = try PlatformContext.withOverride(iPhone) {
-            try makeTracker(
-                url: collector.url, systemVersion: "9.1", system: "Android",
-                systemLanguage: "", country: "AT")
-        }
-        try tracker.trackEvent("opened")
-        try tracker.flush(timeout: 10)
-
-        let event = try collector.events(1)[0]
+        let event = try eventFromAnIPhone(
+            systemVersion: "9.1", system: "Android", systemLanguage: "", country: "AT")
         XCTAssertEqual(event.fields["system"] as? String, "Android")
         XCTAssertEqual(event.fields["system_version"] as? String, "9.1")
         XCTAssertEqual(event.fields["country"] as? String, "AT")
