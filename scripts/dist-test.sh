@@ -24,9 +24,9 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 # shellcheck source-path=SCRIPTDIR source=windows-toolchain.sh
-source scripts/windows-toolchain.sh
+source "$repo/scripts/windows-toolchain.sh"
 # shellcheck source-path=SCRIPTDIR source=dev-collector.sh
-source scripts/dev-collector.sh
+source "$repo/scripts/dev-collector.sh"
 
 version=$(make -s --no-print-directory -C bindings/c version)
 dist="$repo/dist"
@@ -83,11 +83,11 @@ if no_cargo sh -c 'command -v cargo' >/dev/null; then
 fi
 
 echo "==> the development collector (target/debug/examples/collector)"
-cargo build --quiet --example collector && mkdir -p "$work/collector" &&
-  start_dev_collector "$repo/target/debug/examples/collector" "$secret" "$work/collector" >/dev/null || {
+if ! cargo build --quiet --example collector || ! mkdir -p "$work/collector" ||
+  ! start_dev_collector "$repo/target/debug/examples/collector" "$secret" "$work/collector" >/dev/null; then
   echo "    FAILED: could not start the development collector"
   exit 1
-}
+fi
 url=$dev_collector_url
 
 # ---------------------------------------------------------------------------------
@@ -106,9 +106,11 @@ linux_files() {
   done
   soname=$(readelf -d "$lib/libhamustro.so.$version" | sed -n 's/.*soname: \[\(.*\)\]/\1/p')
   [[ $soname == libhamustro.so.* ]] || { echo "no soname: '$soname'"; return 1; }
-  [ "$(readlink "$lib/$soname")" = "libhamustro.so.$version" ] &&
-    [ "$(readlink "$lib/libhamustro.so")" = "$soname" ] ||
-    { echo "the links are not libhamustro.so -> $soname -> libhamustro.so.$version"; return 1; }
+  if [ "$(readlink "$lib/$soname")" != "libhamustro.so.$version" ] ||
+    [ "$(readlink "$lib/libhamustro.so")" != "$soname" ]; then
+    echo "the links are not libhamustro.so -> $soname -> libhamustro.so.$version"
+    return 1
+  fi
   grep -qx "Version: $version" "$lib/pkgconfig/hamustro.pc" || { echo "hamustro.pc's Version"; return 1; }
   echo "soname $soname; files: $(cd "$linux" && find . -type f -o -type l | sort | tr '\n' ' ')"
 }
@@ -185,6 +187,7 @@ windows_files() {
 }
 
 in_chroot() {
+  # shellcheck disable=SC2016 # expanded by the shell in the chroot
   windows_run sh -c 'cd "$0" && exec nice -n 10 "$@"' "$work" "$@"
 }
 

@@ -105,6 +105,7 @@ build_windows() {
   trixie_chroot_certificates "$windows_root"
   trixie_chroot_mount "$windows_root" "$repo"
   trap trixie_chroot_unmount EXIT
+  # shellcheck disable=SC2016 # expanded by the shell in the chroot
   windows_run sh -c 'cd "$0" && exec nice -n 10 cargo build --quiet --locked --release --lib \
     -Zbuild-std=std,panic_unwind --target "$1"' "$repo" "$windows_target"
   windows_def_file "$out"
@@ -117,6 +118,7 @@ build_windows() {
   cp include/hamustro.h bindings/c/hamustro.hpp "$root/include/"
   # The system libraries of a static link: the README's line, which windows-test.sh
   # checks against rustc.
+  # shellcheck disable=SC2016 # the backquotes are the README's
   static_link=$(sed -n 's/^Static link (MinGW): `\(.*\)`$/\1/p' README.md)
   [ -n "$static_link" ] || { echo "README.md has no 'Static link (MinGW)' line" >&2; return 1; }
   local deps
