@@ -223,9 +223,7 @@ windows_mingw() {
 }
 
 check "Windows SDK: the files, hamustro.def and the MSVC instructions" windows_files
-if bash scripts/windows-toolchain.sh >/dev/null &&
-  trixie_chroot_install "$windows_root" .hamustro-windows-cmake-make cmake make &&
-  windows_env_for "$wine_target" && trixie_chroot_mount "$windows_root" "$repo" "$work" &&
+if bash scripts/windows-toolchain.sh >/dev/null && windows_env_for "$wine_target" && trixie_chroot_mount "$windows_root" "$repo" "$work" &&
   windows_prepare "$wine_target" && windows_start_wine; then
   check "Windows SDK: CMake (MinGW) find_package, shared and static, delivers under Wine" windows_cmake
   check "Windows SDK: x86_64-w64-mingw32-g++ -lhamustro, delivers under Wine" windows_mingw

@@ -98,6 +98,7 @@ windows_stop_wine() {
 # Writes DIR/hamustro.def from DIR/hamustro.dll's own export table (gendef): the file
 # MSVC's `lib /def:` makes an import library from. Call windows_env_for first.
 windows_def_file() {
+  # shellcheck disable=SC2016 # expanded by the shell in the chroot
   windows_run sh -c 'cd "$0" && gendef - hamustro.dll >hamustro.def.tmp &&
     mv hamustro.def.tmp hamustro.def' "$1"
 }
@@ -185,10 +186,22 @@ connection.close()
   return "$status"
 }
 
+# What came after the first toolchain, so a kept machine gets it too: clippy (Debian's,
+# matching its rustc) for the Windows-only code, and cmake and make for the MinGW CMake
+# consumer of scripts/dist-test.sh.
+windows_install_extras() {
+  [ -f "$windows_root/.hamustro-windows-extras" ] && return 0
+  [ "$(id -u)" = 0 ] || { echo "$(basename "$0") needs root (chroot)" >&2; return 1; }
+  trixie_chroot_lock "$windows_root"
+  trixie_chroot_install "$windows_root" .hamustro-windows-extras -t trixie-backports \
+    rust-clippy cmake make
+}
+
 windows_toolchain_main() {
   set -euo pipefail
   local marker=.hamustro-ready-windows
   if [ "${1:-}" != --self-test ] && [ -f "$windows_root/$marker" ]; then
+    windows_install_extras
     echo "windows toolchain ready at $windows_root"
     return 0
   fi
@@ -204,6 +217,7 @@ windows_toolchain_main() {
   trixie_chroot_install "$windows_root" .hamustro-windows-packages \
     ca-certificates gcc-mingw-w64-x86-64-posix g++-mingw-w64-x86-64-posix mingw-w64-tools \
     wine wine64
+  windows_install_extras
   trixie_chroot_certificates "$windows_root"
   # Wine finds its own libraries through /proc/self/exe.
   trixie_chroot_mount "$windows_root"

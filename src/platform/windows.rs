@@ -94,7 +94,7 @@ fn file_information(file: &File) -> io::Result<BY_HANDLE_FILE_INFORMATION> {
     // SAFETY: the handle is open for the borrow of `file`; the struct is plain data
     // that the call fills.
     let mut info: BY_HANDLE_FILE_INFORMATION = unsafe { std::mem::zeroed() };
-    if unsafe { GetFileInformationByHandle(file.as_raw_handle() as HANDLE, &mut info) } == 0 {
+    if unsafe { GetFileInformationByHandle(file.as_raw_handle() as HANDLE, &raw mut info) } == 0 {
         return Err(io::Error::last_os_error());
     }
     Ok(info)
@@ -118,7 +118,7 @@ pub(super) fn identity_of_path(path: &Path) -> io::Result<(u64, u64)> {
 /// other handle's reads and writes of that range.
 const LOCK_OFFSET: u64 = 0x7fff_ffff_0000_0000;
 
-/// LockFileEx on one byte at `LOCK_OFFSET`; released when the handle closes.
+/// `LockFileEx` on one byte at `LOCK_OFFSET`; released when the handle closes.
 pub(super) fn try_lock_exclusive(file: &File) -> io::Result<LockOutcome> {
     // SAFETY: OVERLAPPED is plain data; the offset fields are its anonymous union.
     let mut overlapped: OVERLAPPED = unsafe { std::mem::zeroed() };
@@ -134,7 +134,7 @@ pub(super) fn try_lock_exclusive(file: &File) -> io::Result<LockOutcome> {
             0,
             1,
             0,
-            &mut overlapped,
+            &raw mut overlapped,
         )
     };
     if locked != 0 {
@@ -183,7 +183,7 @@ pub(super) fn fork_generation() -> u64 {
     0
 }
 
-/// GetAdaptersAddresses: the first adapter that is up and not loopback, with an IPv4
+/// `GetAdaptersAddresses`: the first adapter that is up and not loopback, with an IPv4
 /// unicast address.
 pub(super) fn primary_ipv4() -> Option<Ipv4Addr> {
     let flags = GAA_FLAG_SKIP_ANYCAST
@@ -202,7 +202,7 @@ pub(super) fn primary_ipv4() -> Option<Ipv4Addr> {
                 flags,
                 std::ptr::null(),
                 buffer.as_mut_ptr().cast(),
-                &mut size,
+                &raw mut size,
             )
         };
         if result == ERROR_BUFFER_OVERFLOW {
@@ -230,7 +230,9 @@ pub(super) fn primary_ipv4() -> Option<Ipv4Addr> {
                 if socket.is_null() || unsafe { (*socket).sa_family } != AF_INET {
                     continue;
                 }
-                let ipv4 = unsafe { &*(socket as *const SOCKADDR_IN) };
+                // SAFETY: a SOCKADDR_IN by its family; read unaligned, since the
+                // list only promises SOCKADDR's 2-byte alignment.
+                let ipv4 = unsafe { std::ptr::read_unaligned(socket.cast::<SOCKADDR_IN>()) };
                 // SAFETY: every view of the IN_ADDR union is the same four bytes.
                 let raw = unsafe { ipv4.sin_addr.S_un.S_addr };
                 return Some(Ipv4Addr::from(u32::from_be(raw)));
@@ -244,7 +246,7 @@ pub(super) fn primary_ipv4() -> Option<Ipv4Addr> {
 /// 100 ns intervals between 1601-01-01 (FILETIME's epoch) and 1970-01-01.
 const FILETIME_UNIX_EPOCH: i64 = 116_444_736_000_000_000;
 
-fn filetime_ticks(time: &FILETIME) -> i64 {
+fn filetime_ticks(time: FILETIME) -> i64 {
     ((i64::from(time.dwHighDateTime)) << 32) | i64::from(time.dwLowDateTime)
 }
 
@@ -264,13 +266,14 @@ pub(super) fn utc_offset_seconds(epoch_seconds: i64) -> Option<i64> {
         let mut utc: SYSTEMTIME = std::mem::zeroed();
         let mut local: SYSTEMTIME = std::mem::zeroed();
         let mut local_file: FILETIME = std::mem::zeroed();
-        if FileTimeToSystemTime(&utc_file, &mut utc) == 0
-            || SystemTimeToTzSpecificLocalTime(std::ptr::null(), &utc, &mut local) == 0
-            || SystemTimeToFileTime(&local, &mut local_file) == 0
+        if FileTimeToSystemTime(&raw const utc_file, &raw mut utc) == 0
+            || SystemTimeToTzSpecificLocalTime(std::ptr::null(), &raw const utc, &raw mut local)
+                == 0
+            || SystemTimeToFileTime(&raw const local, &raw mut local_file) == 0
         {
             return None;
         }
-        Some((filetime_ticks(&local_file) - ticks) / 10_000_000)
+        Some((filetime_ticks(local_file) - ticks) / 10_000_000)
     }
 }
 
@@ -286,7 +289,7 @@ pub(super) fn canonical_path(path: &Path) -> PathBuf {
 }
 
 /// `\\?\C:\x` → `C:\x` and `\\?\UNC\server\share\x` → `\\server\share\x`; any other
-/// verbatim path (a device, a volume GUID, a name beyond MAX_PATH) stays as it is,
+/// verbatim path (a device, a volume GUID, a name beyond `MAX_PATH`) stays as it is,
 /// since only the verbatim form reaches it.
 fn without_verbatim_prefix(path: PathBuf) -> PathBuf {
     let Some(text) = path.to_str() else {
@@ -303,14 +306,14 @@ fn without_verbatim_prefix(path: PathBuf) -> PathBuf {
     }
 }
 
-/// major.minor.build from RtlGetVersion, e.g. "10.0.22631": GetVersionEx reports 6.2
+/// major.minor.build from `RtlGetVersion`, e.g. "10.0.22631": `GetVersionEx` reports 6.2
 /// to any program without a compatibility manifest, and an app's DLL cannot add one.
 pub(super) fn os_version() -> Option<String> {
     // SAFETY: OSVERSIONINFOW is plain data; its size field is set before the call.
     let mut info: OSVERSIONINFOW = unsafe { std::mem::zeroed() };
     info.dwOSVersionInfoSize = std::mem::size_of::<OSVERSIONINFOW>() as u32;
     // SAFETY: `info` is a valid OSVERSIONINFOW with its size set.
-    if unsafe { RtlGetVersion(&mut info) } != 0 {
+    if unsafe { RtlGetVersion(&raw mut info) } != 0 {
         return None;
     }
     Some(format!(
