@@ -3,7 +3,7 @@
 # against it and show the events arriving. Usage: make demo (or bash scripts/demo.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# shellcheck source=dev-collector.sh
+# shellcheck source-path=SCRIPTDIR source=dev-collector.sh
 source scripts/dev-collector.sh
 
 secret="dev-secret"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the scripts that run an example against the development collector
 # (scripts/demo.sh, bindings/c/run-example.sh, bindings/swift/run-example.sh).
 #

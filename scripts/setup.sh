@@ -34,9 +34,9 @@ valgrind="${VALGRIND:-valgrind}"
 
 if [ "$check_only" = 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
-  packages=(gcc g++ make cmake pkg-config debootstrap valgrind openssl python3)
+  packages=(gcc g++ make cmake pkg-config debootstrap valgrind openssl python3 shellcheck)
   missing=()
-  for tool in cc c++ make cmake pkg-config debootstrap valgrind openssl python3; do
+  for tool in cc c++ make cmake pkg-config debootstrap valgrind openssl python3 shellcheck; do
     command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
   done
   if [ ${#missing[@]} -gt 0 ]; then
@@ -77,6 +77,7 @@ command -v "$valgrind" >/dev/null 2>&1 || need "$valgrind" "tests/valgrind.rs"
 command -v cmake >/dev/null 2>&1 || need cmake "the CMake checks of bindings/c/run-tests.sh"
 command -v pkg-config >/dev/null 2>&1 || need pkg-config "the pkg-config checks of bindings/c/run-tests.sh"
 command -v debootstrap >/dev/null 2>&1 || need debootstrap "the Swift and Windows chroots"
+command -v shellcheck >/dev/null 2>&1 || need shellcheck "the scripts' lint in scripts/test.sh"
 python3 -m pytest --version >/dev/null 2>&1 || need "python3 with pytest" "the Python binding"
 cargo fmt --version >/dev/null 2>&1 || need rustfmt "cargo fmt --check"
 cargo clippy --version >/dev/null 2>&1 || need clippy "cargo clippy"

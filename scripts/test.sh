@@ -30,6 +30,8 @@ run "Test toolchains set up (scripts/setup.sh --check; make setup installs them)
   bash scripts/setup.sh --check
 run "cargo fmt --check" cargo fmt --all -- --check
 run "cargo clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
+run "shellcheck (every script, warnings and errors)" \
+  shellcheck -S warning -x scripts/*.sh bindings/*/*.sh .ci/run
 run "Rust tests (core, C API, C program, header, the test collector)" cargo test --workspace
 run "cargo deny (licences, bans, sources; advisories only with a local database)" \
   bash scripts/deny.sh

@@ -10,7 +10,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
-# shellcheck source=../../scripts/dev-collector.sh
+# shellcheck source-path=SCRIPTDIR source=../../scripts/dev-collector.sh
 source "$root/scripts/dev-collector.sh"
 
 case "${1:-cpp}" in

@@ -195,6 +195,7 @@ pkg_config_cxx() {
 # libhamustro.so at run time.
 # The same program with exceptions off, as game engines build it.
 pkg_config_cxx_noexcept() {
+  # shellcheck disable=SC2046
   c++ -std=c++17 -Wall -Wextra -Werror -fno-exceptions "$consumer/main.cpp" \
     -o "$consumer/app_pc_cxx_noexcept" $(pkg-config --cflags --libs hamustro) &&
     LD_LIBRARY_PATH="$prefix/lib" "$consumer/app_pc_cxx_noexcept" "$version"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by run-tests.sh and run-example.sh: runs SwiftPM on Linux. Debian 12 has no
 # Swift, so it runs inside the Debian trixie chroot made by scripts/swift-toolchain.sh,
 # against the Rust library and development collector built here on the host (a
@@ -19,6 +20,7 @@ source "$repo/scripts/trixie-chroot.sh"
 root="${HAMUSTRO_SWIFT_ROOT:-/opt/hamustro-swift}"
 # The Rust library and the development collector (cargo's debug profile).
 libdir="$repo/target/debug"
+# shellcheck disable=SC2034 # used by run-example.sh, which sources this
 collector="$libdir/examples/collector"
 # SwiftPM's build directory, inside the chroot and outside the work tree.
 scratch="${HAMUSTRO_SWIFT_SCRATCH:-/var/tmp/hamustro-swift-build}"
@@ -27,6 +29,7 @@ scratch="${HAMUSTRO_SWIFT_SCRATCH:-/var/tmp/hamustro-swift-build}"
 # queue databases there.
 tmp="/tmp/hamustro-swift.$$"
 # Extra NAME=VALUE pairs for the environment inside the chroot.
+# shellcheck disable=SC2034 # read by swift_in_chroot, set by the scripts sourcing this
 chroot_env=()
 
 # The mounts are shared with any other run using the chroot, and the last run out

@@ -10,9 +10,9 @@
 # "collector:". Exits non-zero when the example fails.
 set -euo pipefail
 
-# shellcheck source=chroot.sh
+# shellcheck source-path=SCRIPTDIR source=chroot.sh
 source "$(dirname "${BASH_SOURCE[0]}")/chroot.sh"
-# shellcheck source=../../scripts/dev-collector.sh
+# shellcheck source-path=SCRIPTDIR source=../../scripts/dev-collector.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/dev-collector.sh"
 
 secret="dev-secret"

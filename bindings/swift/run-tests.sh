@@ -8,7 +8,7 @@
 # (chroot, mount). Exits non-zero when either `swift test` fails.
 set -euo pipefail
 
-# shellcheck source=chroot.sh
+# shellcheck source-path=SCRIPTDIR source=chroot.sh
 source "$(dirname "${BASH_SOURCE[0]}")/chroot.sh"
 chroot_setup
 
