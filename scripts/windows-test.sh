@@ -27,6 +27,8 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$repo/scripts/windows-toolchain.sh"
 # shellcheck source-path=SCRIPTDIR source=dev-collector.sh
 source "$repo/scripts/dev-collector.sh"
+# shellcheck source-path=SCRIPTDIR source=checks.sh
+source "$repo/scripts/checks.sh"
 
 if [ "$(id -u)" != 0 ]; then
   echo "$(basename "$0") needs root (chroot, mount)" >&2
@@ -42,8 +44,6 @@ out="$target/$windows_target/debug"
 programs="$target/c"
 secret="windows-test-secret"
 cargo_flags=(--locked "-Zbuild-std=std,panic_unwind" --target "$windows_target")
-passed=0
-failed=0
 work=""
 
 tls_server_pid=""
@@ -77,30 +77,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# `check NAME COMMAND...`: runs one check, its output indented.
-check() {
-  local name=$1
-  shift
-  echo "==> $name"
-  if "$@" 2>&1 | sed -u 's/^/    | /'; then
-    passed=$((passed + 1))
-    echo "    ok"
-  else
-    failed=$((failed + 1))
-    echo "    FAILED: $name"
-  fi
-}
-
 # In the chroot, in the work tree, at lower priority (the machine is shared).
 in_chroot() {
   windows_run sh -c 'cd "$0" && exec nice -n 10 "$@"' "$repo" "$@"
-}
-
-summary() {
-  echo
-  echo "$passed passed, $failed failed"
-  [ "$failed" -eq 0 ]
-  exit
 }
 
 windows_env_for "$target"
