@@ -1,6 +1,6 @@
 # The two commands of the README: `make demo` (the main job) and `make test` (every
 # test). `make test` sets up a fresh machine first, through `make setup`.
-.PHONY: demo setup test header sanitize fuzz deny dist test-dist
+.PHONY: demo setup test header sanitize fuzz deny dist test-dist apple
 
 demo:
 	bash scripts/demo.sh
@@ -39,3 +39,9 @@ dist:
 # development collector, with no cargo on the PATH (scripts/dist-test.sh).
 test-dist:
 	bash scripts/dist-test.sh
+
+# The static libraries for iOS, the iOS simulator and macOS, built here (zig and
+# Debian's rustc in the cross chroot), the XCFramework assembled from them, the privacy
+# manifest and the Swift release package, checked (scripts/apple-test.sh; root).
+apple:
+	bash scripts/apple-test.sh

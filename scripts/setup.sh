@@ -11,9 +11,9 @@
 #   make setup                    # or bash scripts/setup.sh; make test runs it first
 #   bash scripts/setup.sh --check # only the check, installing nothing (scripts/test.sh)
 #
-# The Windows (scripts/windows-toolchain.sh), TSan (scripts/tsan-toolchain.sh) and
-# cargo-fuzz toolchains are made by their own suites on first use, which fail if they
-# cannot make them.
+# The Windows (scripts/windows-toolchain.sh), Apple (scripts/apple-build.sh), TSan
+# (scripts/tsan-toolchain.sh) and cargo-fuzz toolchains are made by their own suites on
+# first use, which fail if they cannot make them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Every test: formatting and lints, the Rust suite (which also compiles and runs the C
 # test programs), cargo-deny's licence, ban and source checks (scripts/deny.sh), the
-# C/C++, Python and Swift bindings' own suites, Windows under Wine, the release
-# artifacts (scripts/dist.sh and scripts/dist-test.sh, also `make dist` and `make
-# test-dist`), then the sanitizer
+# C/C++, Python and Swift bindings' own suites, Windows under Wine, the Apple builds
+# (scripts/apple-test.sh, also `make apple`), the release artifacts (scripts/dist.sh
+# and scripts/dist-test.sh, also `make dist` and `make test-dist`), then the sanitizer
 # runs (scripts/sanitize.sh, also `make sanitize`) and the fuzzers for 20 s a target
 # (scripts/fuzz.sh, also `make fuzz`, 60 s a target). Each prints
 # its runner's summary; this script fails if any part fails. Usage: make test, which
@@ -40,6 +40,8 @@ run "Python binding" bash bindings/python/run-tests.sh
 run "Swift binding" bash bindings/swift/run-tests.sh
 run "Windows under Wine (DLL, import and static libraries, .def, the Rust suite, C/C++ programs)" \
   bash scripts/windows-test.sh
+run "Apple (static libraries for iOS, the simulator and macOS; XCFramework, privacy manifest, release package)" \
+  bash scripts/apple-test.sh
 run "Release artifacts (make dist, then each one tested from the artifact alone)" \
   sh -c 'bash scripts/dist.sh && bash scripts/dist-test.sh'
 run "Sanitizers (the Rust suite and C/C++ programs under ASan+LSan and TSan)" \

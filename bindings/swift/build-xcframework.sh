@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Builds Hamustro.xcframework next to this script, for Apple developers on macOS
 # (Xcode and rustup needed): the Rust library as a static library for iOS devices,
-# the iOS simulator (arm64 + x86_64) and macOS (arm64 + x86_64), with hamustro.h and
-# a module map declaring the `CHamustro` module. Package.swift then uses it instead of
-# the system library (see README.md).
+# the iOS simulator (arm64 + x86_64) and macOS (arm64 + x86_64), with hamustro.h and a
+# module map declaring the `CHamustro` module in every slice (xcframework.sh, shared
+# with scripts/apple-build.sh, which assembles the same layout on Linux without Xcode).
+# Package.swift then uses it instead of the system library (see README.md).
 set -euo pipefail
 
 package="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=xcframework.sh
+source "$package/xcframework.sh"
 repo="$(cd "$package/../.." && pwd)"
 output="$package/Hamustro.xcframework"
 work="$repo/target/xcframework"
@@ -26,23 +29,13 @@ done
 
 built() { echo "$repo/target/$1/release/$lib"; }
 rm -rf "$work" "$output"
-mkdir -p "$work/ios-simulator" "$work/macos" "$work/include/CHamustro"
+mkdir -p "$work/ios-simulator" "$work/macos"
 lipo -create "$(built aarch64-apple-ios-sim)" "$(built x86_64-apple-ios)" \
   -output "$work/ios-simulator/$lib"
 lipo -create "$(built aarch64-apple-darwin)" "$(built x86_64-apple-darwin)" \
   -output "$work/macos/$lib"
 
-# The module map sits in a CHamustro/ folder of Headers, not at its top: Xcode copies
-# every XCFramework's Headers into one include directory, where two top-level
-# module.modulemap files would collide. Clang finds it there by the module's name. No
-# `link` line: Xcode links the XCFramework's library itself.
-cp "$repo/include/hamustro.h" "$work/include/CHamustro/"
-cat > "$work/include/CHamustro/module.modulemap" <<'MODULEMAP'
-module CHamustro {
-    header "hamustro.h"
-    export *
-}
-MODULEMAP
+xcframework_stage_headers "$work/include"
 
 xcodebuild -create-xcframework \
   -library "$(built aarch64-apple-ios)" -headers "$work/include" \
