@@ -5,7 +5,9 @@
 #      member built for its platform (LC_BUILD_VERSION), every function of
 #      include/hamustro.h defined;
 #   2. Hamustro.xcframework assembled from them: Info.plist and each slice's library,
-#      headers and module map.
+#      headers, module map and privacy manifest;
+#   3. the privacy manifest against the required-reason APIs the archives call (and the
+#      Swift binding's sources) and the data the library sends.
 #
 #   scripts/apple-test.sh          (also `make apple`)
 #
@@ -67,6 +69,13 @@ done
 check "assemble Hamustro.xcframework (bindings/swift/xcframework.sh)" apple_assemble_xcframework
 check "Hamustro.xcframework: Info.plist and every slice's files" \
   apple_checks xcframework "$apple_xcframework" "${slices[@]}"
+
+# ---------------------------------------------------------------------------------
+# 3. The privacy manifest
+# ---------------------------------------------------------------------------------
+
+check "PrivacyInfo.xcprivacy declares what the archives call and what is sent" \
+  apple_checks privacy "$xcframework_privacy_manifest" "${archives[@]}"
 
 
 summary

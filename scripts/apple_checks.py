@@ -6,7 +6,12 @@ prints what it found and exits non-zero on a failure:
                              function of include/hamustro.h is defined in it
   xcframework DIR ID:PLATFORM:VARIANT...
                              Info.plist lists exactly these slices, and each holds its
-                             library, headers and module map
+                             library, headers, module map and privacy manifest
+  privacy MANIFEST ARCHIVE...
+                             the manifest declares exactly the required-reason API
+                             categories that the archives call (REQUIRED_REASON_SYMBOLS),
+                             each with a reason, the data the library sends, and no
+                             tracking
 
 The archives are read with Debian's llvm-objdump and llvm-nm, run in the chroot given
 by --chroot (the paths are the same inside).
@@ -21,6 +26,42 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 HEADER = REPO / "include" / "hamustro.h"
+
+# Apple's required-reason API categories, by the C functions that belong to each
+# ("Describing use of required reason API"). A function listed under two categories
+# (getattrlist: timestamps and disk space) needs both.
+REQUIRED_REASON_SYMBOLS = {
+    "NSPrivacyAccessedAPICategoryFileTimestamp": {
+        "stat", "fstat", "fstatat", "lstat",
+        "getattrlist", "fgetattrlist", "getattrlistat", "getattrlistbulk",
+    },
+    "NSPrivacyAccessedAPICategorySystemBootTime": {"mach_absolute_time"},
+    "NSPrivacyAccessedAPICategoryDiskSpace": {
+        "statfs", "fstatfs", "statvfs", "fstatvfs",
+        "getattrlist", "fgetattrlist", "getattrlistat",
+    },
+}
+# The Foundation names of each category, as the Swift binding's sources would use them.
+SWIFT_REQUIRED_REASON_NAMES = {
+    "NSPrivacyAccessedAPICategoryUserDefaults": ("UserDefaults",),
+    "NSPrivacyAccessedAPICategorySystemBootTime": ("systemUptime", "mach_absolute_time"),
+    "NSPrivacyAccessedAPICategoryFileTimestamp": (
+        "creationDate", "modificationDate", "fileModificationDate",
+        "contentModificationDateKey", "creationDateKey"),
+    "NSPrivacyAccessedAPICategoryDiskSpace": (
+        "volumeAvailableCapacityKey", "volumeAvailableCapacityForImportantUsageKey",
+        "volumeAvailableCapacityForOpportunisticUsageKey", "volumeTotalCapacityKey",
+        "systemFreeSize", "systemSize"),
+}
+
+# What every request carries (proto/hamustro.proto): the hashed device id, the user and
+# tenant, the events, and the country and IPv4 address.
+SENT_DATA_TYPES = {
+    "NSPrivacyCollectedDataTypeDeviceID",
+    "NSPrivacyCollectedDataTypeUserID",
+    "NSPrivacyCollectedDataTypeProductInteraction",
+    "NSPrivacyCollectedDataTypeCoarseLocation",
+}
 
 # The platform names llvm-objdump prints in LC_BUILD_VERSION.
 PLATFORMS = ("ios", "iossimulator", "macos")
@@ -100,6 +141,7 @@ def check_xcframework(directory, slices):
         expected[identifier] = (platform, None if variant == "-" else variant)
     if set(libraries) != set(expected):
         failures.append(f"Info.plist lists {sorted(libraries)}, not {sorted(expected)}")
+    manifest = (REPO / "bindings/swift/Sources/Hamustro/PrivacyInfo.xcprivacy").read_bytes()
     for identifier, (platform, variant) in expected.items():
         library = libraries.get(identifier)
         if library is None:
@@ -116,6 +158,7 @@ def check_xcframework(directory, slices):
         wanted = {
             root / library["LibraryPath"]: None,
             headers / "hamustro.h": HEADER.read_bytes(),
+            root / "PrivacyInfo.xcprivacy": manifest,
         }
         for path, content in wanted.items():
             if not path.is_file():
@@ -130,7 +173,61 @@ def check_xcframework(directory, slices):
         print(failure)
     if not failures:
         print(f"Info.plist lists {', '.join(sorted(expected))}; each slice holds "
-              "libhamustro.a and Headers/CHamustro/{hamustro.h,module.modulemap}")
+              "libhamustro.a, Headers/CHamustro/{hamustro.h,module.modulemap} and "
+              "PrivacyInfo.xcprivacy")
+    return not failures
+
+
+def check_privacy(tools, manifest_path, archives, swift_sources):
+    failures = []
+    manifest = plistlib.loads(manifest_path.read_bytes())
+    # What the archives call from outside themselves: undefined in a member and
+    # defined in none.
+    called = set()
+    for archive in archives:
+        defined = set().union(*tools.symbols(archive, "--defined-only").values())
+        called |= set().union(*tools.symbols(archive, "--undefined-only").values()) - defined
+    used = {}
+    for category, functions in REQUIRED_REASON_SYMBOLS.items():
+        if called & functions:
+            used[category] = sorted(called & functions)
+    swift = "\n".join(p.read_text() for p in sorted(swift_sources.rglob("*.swift")))
+    for category, names in SWIFT_REQUIRED_REASON_NAMES.items():
+        found = [name for name in names if re.search(rf"\b{name}\b", swift)]
+        if found:
+            used[category] = sorted(set(used.get(category, [])) | set(found))
+    declared = {}
+    for entry in manifest.get("NSPrivacyAccessedAPITypes", []):
+        declared[entry["NSPrivacyAccessedAPIType"]] = entry.get("NSPrivacyAccessedAPITypeReasons", [])
+    for category, symbols in sorted(used.items()):
+        print(f"called: {category} ({', '.join(symbols)})")
+        if category not in declared:
+            failures.append(f"{category} is used ({', '.join(symbols)}) but not declared")
+    for category, reasons in sorted(declared.items()):
+        if category not in used:
+            failures.append(f"{category} is declared but nothing calls it")
+        if not reasons or not all(re.fullmatch(r"[0-9A-F]{4}\.[0-9]", r) for r in reasons):
+            failures.append(f"{category}: reasons {reasons} are not Apple reason codes")
+    if manifest.get("NSPrivacyTracking") is not False:
+        failures.append("NSPrivacyTracking is not false")
+    collected = {}
+    for entry in manifest.get("NSPrivacyCollectedDataTypes", []):
+        collected[entry["NSPrivacyCollectedDataType"]] = entry
+        for key in ("NSPrivacyCollectedDataTypeLinked", "NSPrivacyCollectedDataTypeTracking"):
+            if not isinstance(entry.get(key), bool):
+                failures.append(f"{entry['NSPrivacyCollectedDataType']}: {key} missing")
+        if entry.get("NSPrivacyCollectedDataTypeTracking"):
+            failures.append(f"{entry['NSPrivacyCollectedDataType']}: used for tracking")
+        if not entry.get("NSPrivacyCollectedDataTypePurposes"):
+            failures.append(f"{entry['NSPrivacyCollectedDataType']}: no purposes")
+    if set(collected) != SENT_DATA_TYPES:
+        failures.append(f"collected data types {sorted(collected)}, not what the library "
+                        f"sends: {sorted(SENT_DATA_TYPES)}")
+    for failure in failures:
+        print(failure)
+    if not failures:
+        print(f"declared: {', '.join(sorted(declared))}; collected: "
+              f"{', '.join(sorted(collected))}; no tracking")
     return not failures
 
 
@@ -144,12 +241,19 @@ def main():
     xcframework = commands.add_parser("xcframework")
     xcframework.add_argument("directory", type=Path)
     xcframework.add_argument("slices", nargs="+")
+    privacy = commands.add_parser("privacy")
+    privacy.add_argument("manifest", type=Path)
+    privacy.add_argument("archives", type=Path, nargs="+")
+    privacy.add_argument("--swift-sources", type=Path,
+                         default=REPO / "bindings/swift/Sources/Hamustro")
     args = parser.parse_args()
     tools = Tools(args.chroot)
     if args.command == "archive":
         ok = check_archive(tools, args.archive, args.platform)
-    else:
+    elif args.command == "xcframework":
         ok = check_xcframework(args.directory, args.slices)
+    else:
+        ok = check_privacy(tools, args.manifest, args.archives, args.swift_sources)
     sys.exit(0 if ok else 1)
 
 

@@ -4,6 +4,10 @@
 // include/hamustro.h, in the libsignal style (a C module under a Swift class that
 // frees its native handle in deinit).
 //
+// This is the package for working on the binding. Apps consume the release through
+// the repository's root Package.swift, whose CHamustro is the release's XCFramework
+// zip (written by release.sh).
+//
 // Where the C library comes from:
 // - By default (Linux, or macOS without an XCFramework) `CHamustro` is a system
 //   library: its module map points at ../../include/hamustro.h and links
@@ -51,6 +55,9 @@ let package = Package(
         .target(
             name: "Hamustro",
             dependencies: ["CHamustro"],
+            // The App Store's privacy manifest, in the target's resource bundle (and in
+            // every slice of the XCFramework).
+            resources: [.copy("PrivacyInfo.xcprivacy")],
             swiftSettings: [.enableExperimentalFeature("StrictConcurrency")]
         ),
         .executableTarget(

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Builds Hamustro.xcframework next to this script, for Apple developers on macOS
 # (Xcode and rustup needed): the Rust library as a static library for iOS devices,
-# the iOS simulator (arm64 + x86_64) and macOS (arm64 + x86_64), with hamustro.h and a
-# module map declaring the `CHamustro` module in every slice (xcframework.sh, shared
-# with scripts/apple-build.sh, which assembles the same layout on Linux without Xcode).
-# Package.swift then uses it instead of the system library (see README.md).
+# the iOS simulator (arm64 + x86_64) and macOS (arm64 + x86_64), with hamustro.h, a
+# module map declaring the `CHamustro` module and the privacy manifest in every slice
+# (xcframework.sh, shared with scripts/apple-build.sh, which assembles the same layout
+# on Linux without Xcode). Package.swift then uses it instead of the system library,
+# and release.sh zips it for the root Package.swift (see README.md).
 set -euo pipefail
 
 package="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -42,4 +43,5 @@ xcodebuild -create-xcframework \
   -library "$work/ios-simulator/$lib" -headers "$work/include" \
   -library "$work/macos/$lib" -headers "$work/include" \
   -output "$output"
+xcframework_add_privacy_manifest "$output"
 echo "built $output"

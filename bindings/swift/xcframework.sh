@@ -4,17 +4,22 @@
 # libraries, so that both make the same layout:
 #   <slice>/libhamustro.a
 #   <slice>/Headers/CHamustro/hamustro.h, module.modulemap
+#   <slice>/PrivacyInfo.xcprivacy
 #   Info.plist (AvailableLibraries: one entry a slice)
 #
 #   xcframework_stage_headers DIR   writes DIR/CHamustro/{hamustro.h,module.modulemap},
 #                                   the -headers directory of every slice
+#   xcframework_add_privacy_manifest XCFRAMEWORK
+#                                   copies Sources/Hamustro/PrivacyInfo.xcprivacy into
+#                                   every slice that XCFRAMEWORK/Info.plist lists
 #   xcframework_assemble OUTPUT IDENTIFIER:PLATFORM:VARIANT:LIBRARY...
 #                                   makes OUTPUT as `xcodebuild -create-xcframework`
 #                                   does, from one arm64 library a slice (VARIANT "-"
-#                                   for none, or "simulator")
+#                                   for none, or "simulator"), privacy manifest included
 
 xcframework_package="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 xcframework_repo="$(cd "$xcframework_package/../.." && pwd)"
+xcframework_privacy_manifest="$xcframework_package/Sources/Hamustro/PrivacyInfo.xcprivacy"
 
 # The module map sits in a CHamustro/ folder of Headers, not at its top: Xcode copies
 # every XCFramework's Headers into one include directory, where two top-level
@@ -30,6 +35,16 @@ module CHamustro {
     export *
 }
 MODULEMAP
+}
+
+xcframework_add_privacy_manifest() {
+  local xcframework=$1 identifier
+  python3 -c 'import plistlib, sys
+for library in plistlib.load(open(sys.argv[1], "rb"))["AvailableLibraries"]:
+    print(library["LibraryIdentifier"])' "$xcframework/Info.plist" |
+    while read -r identifier; do
+      cp "$xcframework_privacy_manifest" "$xcframework/$identifier/"
+    done
 }
 
 xcframework_assemble() {
@@ -63,4 +78,5 @@ with open(sys.argv[1], "wb") as plist:
     plistlib.dump({"AvailableLibraries": libraries, "CFBundlePackageType": "XFWK",
                    "XCFrameworkFormatVersion": "1.0"}, plist, sort_keys=True)
 PYTHON
+  xcframework_add_privacy_manifest "$output"
 }
