@@ -7,7 +7,14 @@
 #   2. Hamustro.xcframework assembled from them: Info.plist and each slice's library,
 #      headers, module map and privacy manifest;
 #   3. the privacy manifest against the required-reason APIs the archives call (and the
-#      Swift binding's sources) and the data the library sends.
+#      Swift binding's sources) and the data the library sends;
+#   4. the release (bindings/swift/release.sh) into a copy of the root Package.swift:
+#      the zip is the same for the same files, its checksum (swift package
+#      compute-checksum) is its SHA-256 and goes into the copy with Cargo.toml's
+#      version, which `swift package dump-package` reads back; the committed root
+#      Package.swift parses, names Cargo.toml's version, and lays out the Hamustro target
+#      (`swift package describe`) with every Swift source and the privacy manifest,
+#      which the development bindings/swift/Package.swift also declares.
 #
 #   scripts/apple-test.sh          (also `make apple`)
 #
@@ -25,7 +32,15 @@ if [ "$(id -u)" != 0 ]; then
   echo "$(basename "$0") needs root (chroot, mount)" >&2
   exit 1
 fi
-trap trixie_chroot_unmount EXIT
+swift_root="${HAMUSTRO_SWIFT_ROOT:-/opt/hamustro-swift}"
+release="$apple_out/release-test"
+# TMPDIR inside the Swift chroot for this run: swift leaves a directory there each call.
+swift_tmp="/tmp/hamustro-apple-test.$$"
+cleanup() {
+  trixie_chroot_unmount
+  rm -rf "${swift_root:?}$swift_tmp"
+}
+trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -77,5 +92,94 @@ check "Hamustro.xcframework: Info.plist and every slice's files" \
 check "PrivacyInfo.xcprivacy declares what the archives call and what is sent" \
   apple_checks privacy "$xcframework_privacy_manifest" "${archives[@]}"
 
+# ---------------------------------------------------------------------------------
+# 4. The release and the root Package.swift
+# ---------------------------------------------------------------------------------
+
+in_swift() {
+  mkdir -p "$swift_root$swift_tmp" &&
+    trixie_chroot_run "$swift_root" TMPDIR="$swift_tmp" "$@"
+}
+
+# Two zips of the XCFramework, with its files' times changed between them, must be
+# the same bytes.
+same_zip_twice() {
+  local first="$release/first.zip" second="$release/second.zip"
+  mkdir -p "$release"
+  python3 "$xcframework_package/zip-xcframework.py" "$apple_xcframework" "$first" &&
+    find "$apple_xcframework" -exec touch -d '2001-02-03 04:05' {} + &&
+    python3 "$xcframework_package/zip-xcframework.py" "$apple_xcframework" "$second" &&
+    cmp "$first" "$second" && echo "identical: $(wc -c <"$first") bytes"
+}
+
+# release.sh into a copy of the root manifest, read back with dump-package.
+release_into_copy() {
+  local copy="$release/package"
+  rm -rf "$copy" && mkdir -p "$copy" && cp "$repo/Package.swift" "$copy/" &&
+    "$xcframework_package/release.sh" --xcframework "$apple_xcframework" \
+      --output "$release" --manifest "$copy/Package.swift" || return 1
+  in_swift swift package --package-path "$copy" dump-package >"$release/dump.json" || return 1
+  python3 - "$release/dump.json" "$release/Hamustro.xcframework.zip" "$repo/Cargo.toml" <<'PYTHON'
+import hashlib, json, re, sys
+dump = json.load(open(sys.argv[1]))
+sha256 = hashlib.sha256(open(sys.argv[2], "rb").read()).hexdigest()
+version = re.search(r'^version = "(.*)"$', open(sys.argv[3]).read(), re.MULTILINE)[1]
+binary = next(t for t in dump["targets"] if t["name"] == "CHamustro")
+assert binary["type"] == "binary", binary
+assert binary["checksum"] == sha256, f"checksum {binary['checksum']}, zip {sha256}"
+assert binary["url"].endswith(f"/v{version}/Hamustro.xcframework.zip"), binary["url"]
+print(f"CHamustro: {binary['url']}, checksum {sha256} (the zip's SHA-256)")
+PYTHON
+}
+
+# The root manifest (as written, and as SwiftPM lays out its targets on disk), and the
+# development one beside the Swift sources, which must also carry the privacy manifest.
+committed_manifest() {
+  in_swift swift package --package-path "$repo" dump-package >"$release/root.json" &&
+    in_swift swift package --package-path "$repo" --scratch-path "$swift_tmp/build" \
+      describe --type json >"$release/layout.json" &&
+    in_swift swift package --package-path "$xcframework_package" dump-package \
+      >"$release/development.json" || return 1
+  python3 - "$release/root.json" "$release/development.json" "$repo/Cargo.toml" \
+    "$release/layout.json" "$xcframework_package/Sources/Hamustro" \
+    "$release/Hamustro.xcframework.zip" <<'PYTHON'
+import hashlib, json, pathlib, re, sys
+root, development = (json.load(open(path)) for path in sys.argv[1:3])
+version = re.search(r'^version = "(.*)"$', open(sys.argv[3]).read(), re.MULTILINE)[1]
+layout = next(t for t in json.load(open(sys.argv[4]))["targets"] if t["name"] == "Hamustro")
+sources = pathlib.Path(sys.argv[5])
+swift_files = sorted(p.relative_to(sources).as_posix() for p in sources.rglob("*.swift"))
+assert sorted(layout["sources"]) == swift_files, layout
+assert [r["path"] for r in layout["resources"]] == [str(sources / "PrivacyInfo.xcprivacy")], layout
+targets = {t["name"]: t for t in root["targets"]}
+binary, swift = targets["CHamustro"], targets["Hamustro"]
+assert binary["type"] == "binary" and re.fullmatch(r"[0-9a-f]{64}", binary["checksum"]), binary
+assert binary["url"].endswith(f"/v{version}/Hamustro.xcframework.zip"), (
+    f"{binary['url']} is not Cargo.toml's version {version}: run bindings/swift/release.sh")
+assert swift["path"] == "bindings/swift/Sources/Hamustro", swift
+for name, manifest in (("Package.swift", root), ("bindings/swift/Package.swift", development)):
+    target = next(t for t in manifest["targets"] if t["name"] == "Hamustro")
+    resources = [r["path"] for r in target["resources"]]
+    assert resources == ["PrivacyInfo.xcprivacy"], f"{name}: resources {resources}"
+print(f"Package.swift: {binary['url']}; both manifests' Hamustro target carries "
+      "PrivacyInfo.xcprivacy")
+# Not a check (another toolchain gives other bytes), but worth knowing.
+built = pathlib.Path(sys.argv[6])
+if built.is_file():
+    same = hashlib.sha256(built.read_bytes()).hexdigest() == binary["checksum"]
+    print("the committed checksum is " + ("that of the zip built here" if same else
+          "not that of the zip built here (another toolchain, or changed sources)"))
+PYTHON
+}
+
+if bash "$repo/scripts/swift-toolchain.sh" >/dev/null && trixie_chroot_mount "$swift_root" "$repo"; then
+  check "the release zip is the same bytes for the same files" same_zip_twice
+  check "release.sh: the zip's checksum and Cargo.toml's version in Package.swift" release_into_copy
+  check "the root Package.swift parses (dump-package), names Cargo.toml's version" \
+    committed_manifest
+else
+  failed=$((failed + 1))
+  echo "    FAILED: the Swift chroot $swift_root (scripts/swift-toolchain.sh)"
+fi
 
 summary
