@@ -483,6 +483,26 @@ HAMUSTRO_API hamustro_status hamustro_tracker_new(struct hamustro_config config,
 // are NULL or arrays of `count` NUL-terminated strings. Everything is copied.
 HAMUSTRO_API hamustro_status hamustro_tracker_track_event(struct hamustro_tracker tracker, const char *event, const char *const *names, const char *const *values, size_t count);
 
+// Tracks one event as `hamustro_tracker_track_event` does, with the event name and
+// its parameters packed into one buffer instead of arrays of pointers: `packed` holds
+// `length` bytes, the event name and then each parameter's name and value, each
+// string ending with a NUL. `"Level.Completed\0level\0" "3\0score\0" "48210\0"` is
+// an event with two parameters in 36 bytes (sizeof the literal less its own final
+// NUL); `"Game.Paused\0"`, 12 bytes, is one without. It is meant for bindings that
+// build an array of pointers one element at a time at a cost above the call's own
+// (Python's ctypes); from C, `hamustro_tracker_track_event` is the simpler call.
+//
+// Everything else is `hamustro_tracker_track_event`'s: what is stored, when delivery
+// starts, while tracking is disabled, the limits and their messages (a string is
+// named as there: "event", "parameter name #0", "parameter value #0"). It also
+// returns HAMUSTRO_STATUS_INVALID_ARGUMENT when `packed` is NULL, when the last byte
+// (with `length` 0, there is none) is not a NUL, and when a parameter name has no
+// value.
+//
+// # Safety
+// `packed` is NULL or points to `length` readable bytes. Everything is copied.
+HAMUSTRO_API hamustro_status hamustro_tracker_track_event_packed(struct hamustro_tracker tracker, const char *packed, size_t length);
+
 // Sets (and persists) the tenant and user that later events are attributed to. NULL
 // clears a field. Events already tracked keep the user they were tracked with. The
 // user and the global parameters go into every event, so together they may take at

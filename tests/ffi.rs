@@ -58,6 +58,16 @@ fn track(tracker: HamustroTracker, event: &str, params: &[(&str, &str)]) -> Hamu
     }
 }
 
+/// Flushes with a generous timeout, failing with the library's message.
+fn flush(tracker: HamustroTracker) {
+    assert_eq!(
+        hamustro_tracker_flush(tracker, 10_000),
+        HamustroStatus::Ok,
+        "{}",
+        last_error()
+    );
+}
+
 #[test]
 fn events_tracked_through_the_c_api_reach_the_collector() {
     let collector = Collector::start(SECRET);
@@ -78,12 +88,7 @@ fn events_tracked_through_the_c_api_reach_the_collector() {
         ),
         HamustroStatus::Ok
     );
-    assert_eq!(
-        hamustro_tracker_flush(tracker, 10_000),
-        HamustroStatus::Ok,
-        "{}",
-        last_error()
-    );
+    flush(tracker);
     let events = collector.events();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].param("level"), Some("3"));
@@ -195,6 +200,7 @@ fn zero_made_up_freed_and_wrong_kind_handles_are_invalid() {
     for id in [0, tracker.id, u64::MAX, 0xdead_beef, config.id] {
         let handle = HamustroTracker { id };
         assert_eq!(track(handle, "E", &[]), HamustroStatus::InvalidHandle);
+        assert_eq!(track_packed(handle, b"E\0"), HamustroStatus::InvalidHandle);
         assert_eq!(
             hamustro_tracker_flush(handle, 10),
             HamustroStatus::InvalidHandle
@@ -291,4 +297,118 @@ fn a_second_tracker_on_the_same_database_is_a_storage_error() {
     let again = new_tracker(config);
     hamustro_tracker_free(again);
     hamustro_config_free(config);
+}
+
+fn track_packed(tracker: HamustroTracker, packed: &[u8]) -> HamustroStatus {
+    unsafe { hamustro_tracker_track_event_packed(tracker, packed.as_ptr().cast(), packed.len()) }
+}
+
+/// `event` and `params` as `hamustro_tracker_track_event_packed` takes them.
+fn packed(event: &str, params: &[(&str, &str)]) -> Vec<u8> {
+    let strings = std::iter::once(event).chain(params.iter().flat_map(|(n, v)| [*n, *v]));
+    strings.flat_map(|s| s.bytes().chain([0])).collect()
+}
+
+#[test]
+fn a_packed_event_arrives_as_the_same_event_given_in_arrays() {
+    let collector = Collector::start(SECRET);
+    let (_dir, db) = temp_db();
+    let config = config(&collector.url(), &db);
+    let tracker = new_tracker(config);
+    hamustro_config_free(config);
+    let params = [
+        ("level", "3"),
+        ("名前", "ハムスター 🐹"),
+        ("empty", ""),
+        ("level", "4"),
+    ];
+    assert_eq!(
+        track(tracker, "Level.Completed", &params),
+        HamustroStatus::Ok
+    );
+    assert_eq!(
+        track_packed(tracker, &packed("Level.Completed", &params)),
+        HamustroStatus::Ok
+    );
+    // No parameters; and nothing past `length` is read.
+    assert_eq!(
+        track_packed(tracker, &b"Game.Paused\0ignored\0"[..12]),
+        HamustroStatus::Ok
+    );
+    flush(tracker);
+    let events = collector.events();
+    assert_eq!(events.len(), 3);
+    assert_eq!(
+        (&events[1].event, &events[1].params),
+        (&events[0].event, &events[0].params)
+    );
+    assert_eq!(
+        events[0].params.len(),
+        3,
+        "a repeated name is one parameter"
+    );
+    assert_eq!(events[2].event, "Game.Paused");
+    assert!(events[2].params.is_empty());
+    assert_eq!(hamustro_tracker_free(tracker), HamustroStatus::Ok);
+}
+
+#[test]
+fn a_malformed_packed_event_is_an_invalid_argument_and_stores_nothing() {
+    let (_dir, db) = temp_db();
+    let config = config(&refused_url(), &db);
+    let tracker = new_tracker(config);
+    hamustro_config_free(config);
+    let refused = |packed: &[u8], message: &str| {
+        assert_eq!(
+            track_packed(tracker, packed),
+            HamustroStatus::InvalidArgument,
+            "{packed:?}"
+        );
+        assert_eq!(last_error(), message, "{packed:?}");
+    };
+    refused(b"", "packed must end with a NUL");
+    refused(b"E", "packed must end with a NUL");
+    refused(b"E\0k\0v", "packed must end with a NUL");
+    refused(
+        b"E\0k\0",
+        "packed ends with a parameter name that has no value",
+    );
+    refused(b"\xff\0", "event is not valid UTF-8");
+    refused(b"E\0k\0\xff\0", "parameter value #0 is not valid UTF-8");
+    refused(
+        b"E\0k\0v\0\xfe\0v\0",
+        "parameter name #1 is not valid UTF-8",
+    );
+    assert_eq!(
+        unsafe { hamustro_tracker_track_event_packed(tracker, null(), 2) },
+        HamustroStatus::InvalidArgument
+    );
+    assert_eq!(last_error(), "packed must not be NULL");
+    // What the library checks beyond the packing is checked as for arrays, with the
+    // same messages.
+    let too_many: Vec<(&str, &str)> = vec![("k", "v"); 100_001];
+    let oversized = "x".repeat(300 * 1024);
+    for (event, params) in [
+        ("", &[][..]),
+        ("E", &[("", "v")][..]),
+        ("E", &too_many[..]),
+        ("E", &[("pad", oversized.as_str())][..]),
+    ] {
+        assert_eq!(
+            track(tracker, event, params),
+            HamustroStatus::InvalidArgument
+        );
+        let message = last_error();
+        refused(&packed(event, params), &message);
+    }
+    let mut stats = HamustroStats {
+        size: u32::try_from(std::mem::size_of::<HamustroStats>()).unwrap(),
+        ..HamustroStats::default()
+    };
+    assert_eq!(
+        unsafe { hamustro_tracker_get_stats(tracker, &raw mut stats) },
+        HamustroStatus::Ok
+    );
+    assert_eq!(stats.queued, 0);
+    assert_eq!(hamustro_tracker_free(tracker), HamustroStatus::Ok);
 }

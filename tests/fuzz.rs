@@ -191,8 +191,23 @@ fn random_calls_through_the_c_api_return_a_status_and_never_panic() {
                 p
             }
         };
+        // The same strings packed into one buffer, or random bytes; any prefix of it.
+        let packed: Vec<u8> = if rng.below(4) == 0 {
+            rng.bytes(60)
+        } else {
+            let pairs = names.iter().zip(&values).flat_map(|(n, v)| [n, v]);
+            std::iter::once(&text)
+                .chain(pairs)
+                .flat_map(|s| s.as_bytes_with_nul().iter().copied())
+                .collect()
+        };
+        let packed_len = if rng.below(4) == 0 {
+            rng.below(packed.len() as u64 + 1) as usize
+        } else {
+            packed.len()
+        };
         let status = unsafe {
-            match rng.below(9) {
+            match rng.below(10) {
                 0 => hamustro_tracker_track_event(
                     as_tracker,
                     maybe_null(text.as_ptr(), &mut rng),
@@ -226,6 +241,11 @@ fn random_calls_through_the_c_api_return_a_status_and_never_panic() {
                     };
                     hamustro_tracker_get_stats(as_tracker, &raw mut stats)
                 }
+                8 => hamustro_tracker_track_event_packed(
+                    as_tracker,
+                    maybe_null(packed.as_ptr().cast(), &mut rng),
+                    packed_len,
+                ),
                 _ => hamustro_tracker_flush(as_tracker, 1),
             }
         };

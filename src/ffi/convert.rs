@@ -70,6 +70,56 @@ pub unsafe fn string_pairs<'a>(
     Ok(pairs)
 }
 
+/// An event name and its parameter pairs packed into one buffer of `length` bytes: the
+/// name, then each parameter's name and value, each string ending with a NUL. The
+/// messages name the strings as `required_str` and `string_pairs` do.
+///
+/// # Safety
+/// `packed` is NULL or points to `length` readable bytes valid for the call.
+pub unsafe fn packed_event<'a>(
+    packed: *const c_char,
+    length: usize,
+) -> Result<(&'a str, Vec<(&'a str, &'a str)>)> {
+    if packed.is_null() {
+        return Err(Error::invalid("packed must not be NULL"));
+    }
+    // SAFETY: non-null and `length` readable bytes by the caller's contract.
+    let bytes = unsafe { std::slice::from_raw_parts(packed.cast::<u8>(), length) };
+    let Some((0, body)) = bytes.split_last() else {
+        return Err(Error::invalid("packed must end with a NUL"));
+    };
+    // The event name, then each parameter's name and value: a split yields at least
+    // the first.
+    let mut strings = body.split(|&byte| byte == 0);
+    let parameter_strings = strings.clone().count() - 1;
+    if parameter_strings % 2 == 1 {
+        return Err(Error::invalid(
+            "packed ends with a parameter name that has no value",
+        ));
+    }
+    let count = parameter_strings / 2;
+    if count > MAX_PAIRS {
+        return Err(Error::invalid(format!(
+            "{count} parameter given; at most {MAX_PAIRS} are accepted"
+        )));
+    }
+    let event = utf8(strings.next().unwrap_or_default(), || "event".into())?;
+    let mut pairs = Vec::with_capacity(count);
+    while let (Some(name), Some(value)) = (strings.next(), strings.next()) {
+        let index = pairs.len();
+        pairs.push((
+            utf8(name, || format!("parameter name #{index}"))?,
+            utf8(value, || format!("parameter value #{index}"))?,
+        ));
+    }
+    Ok((event, pairs))
+}
+
+/// `bytes` as text; the error names it only when there is one to report.
+fn utf8(bytes: &[u8], name: impl FnOnce() -> String) -> Result<&str> {
+    std::str::from_utf8(bytes).map_err(|_| Error::invalid(format!("{} is not valid UTF-8", name())))
+}
+
 /// Writes `value` through a required out-parameter.
 ///
 /// # Safety

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use super::boundary::guard;
 use super::config::{lock, CONFIGS};
-use super::convert::{copy_to_buffer, optional_str, required_str, string_pairs, write_out};
+use super::convert::{
+    copy_to_buffer, optional_str, packed_event, required_str, string_pairs, write_out,
+};
 use super::registry::Registry;
 use super::status::HamustroStatus;
 use crate::error::Error;
@@ -104,6 +106,38 @@ pub unsafe extern "C" fn hamustro_tracker_track_event(
         // SAFETY: forwarded from this function's contract.
         let event = unsafe { required_str(event, "event") }?;
         let parameters = unsafe { string_pairs(names, values, count, "parameter") }?;
+        tracker.track_event(event, &parameters)
+    })
+}
+
+/// Tracks one event as `hamustro_tracker_track_event` does, with the event name and
+/// its parameters packed into one buffer instead of arrays of pointers: `packed` holds
+/// `length` bytes, the event name and then each parameter's name and value, each
+/// string ending with a NUL. `"Level.Completed\0level\0" "3\0score\0" "48210\0"` is
+/// an event with two parameters in 36 bytes (sizeof the literal less its own final
+/// NUL); `"Game.Paused\0"`, 12 bytes, is one without. It is meant for bindings that
+/// build an array of pointers one element at a time at a cost above the call's own
+/// (Python's ctypes); from C, `hamustro_tracker_track_event` is the simpler call.
+///
+/// Everything else is `hamustro_tracker_track_event`'s: what is stored, when delivery
+/// starts, while tracking is disabled, the limits and their messages (a string is
+/// named as there: "event", "parameter name #0", "parameter value #0"). It also
+/// returns HAMUSTRO_STATUS_INVALID_ARGUMENT when `packed` is NULL, when the last byte
+/// (with `length` 0, there is none) is not a NUL, and when a parameter name has no
+/// value.
+///
+/// # Safety
+/// `packed` is NULL or points to `length` readable bytes. Everything is copied.
+#[no_mangle]
+pub unsafe extern "C" fn hamustro_tracker_track_event_packed(
+    tracker: HamustroTracker,
+    packed: *const c_char,
+    length: usize,
+) -> HamustroStatus {
+    guard(|| {
+        let tracker = live(tracker)?;
+        // SAFETY: forwarded from this function's contract.
+        let (event, parameters) = unsafe { packed_event(packed, length) }?;
         tracker.track_event(event, &parameters)
     })
 }

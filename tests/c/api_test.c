@@ -327,6 +327,7 @@ static void test_tracker_errors_on_bad_handles(void)
         hamustro_tracker bad = {bad_handles[i]};
         CHECK_STATUS(hamustro_tracker_track_event(bad, "E", names, values, 1),
                      HAMUSTRO_STATUS_INVALID_HANDLE);
+        CHECK_STATUS(hamustro_tracker_track_event_packed(bad, "E", 2), HAMUSTRO_STATUS_INVALID_HANDLE);
         CHECK_STATUS(hamustro_tracker_set_user(bad, "t", "u"), HAMUSTRO_STATUS_INVALID_HANDLE);
         CHECK_STATUS(hamustro_tracker_set_headers(bad, names, values, 1), HAMUSTRO_STATUS_INVALID_HANDLE);
         CHECK_STATUS(hamustro_tracker_flush(bad, 10), HAMUSTRO_STATUS_INVALID_HANDLE);
@@ -527,6 +528,20 @@ static void test_tracking(const char *db_path)
                      HAMUSTRO_STATUS_INVALID_ARGUMENT);
         CHECK_STATUS(hamustro_tracker_track_event(tracker, "E", bad_utf8, values, 1),
                      HAMUSTRO_STATUS_INVALID_ARGUMENT);
+        /* Packed: no final NUL, a name without its value, NULL, invalid UTF-8. */
+        CHECK_STATUS(hamustro_tracker_track_event_packed(tracker, "E\0k", 3),
+                     HAMUSTRO_STATUS_INVALID_ARGUMENT);
+        CHECK_MESSAGE("end with a NUL");
+        CHECK_STATUS(hamustro_tracker_track_event_packed(tracker, "E\0k\0", 4),
+                     HAMUSTRO_STATUS_INVALID_ARGUMENT);
+        CHECK_MESSAGE("no value");
+        CHECK_STATUS(hamustro_tracker_track_event_packed(tracker, NULL, 2),
+                     HAMUSTRO_STATUS_INVALID_ARGUMENT);
+        CHECK_STATUS(hamustro_tracker_track_event_packed(tracker, "E", 0),
+                     HAMUSTRO_STATUS_INVALID_ARGUMENT);
+        CHECK_STATUS(hamustro_tracker_track_event_packed(tracker, INVALID_UTF8, sizeof INVALID_UTF8),
+                     HAMUSTRO_STATUS_INVALID_ARGUMENT);
+        CHECK_MESSAGE("UTF-8");
         CHECK_STATUS(hamustro_tracker_set_user(tracker, INVALID_UTF8, NULL),
                      HAMUSTRO_STATUS_INVALID_ARGUMENT);
         CHECK_STATUS(hamustro_tracker_set_user(tracker, NULL, INVALID_UTF8),
@@ -542,9 +557,11 @@ static void test_tracking(const char *db_path)
                      HAMUSTRO_STATUS_OK);
     }
     {
-        const char *names[] = {"item", "currency", "price"};
-        const char *values[] = {"sword_of_dawn", "gems", "120"};
-        CHECK_STATUS(hamustro_tracker_track_event(tracker, "Item.Purchased", names, values, 3),
+        /* The packed form: the name, then names and values, each with its NUL. A
+         * literal splits before a digit that would extend the "\0" escape. */
+        static const char packed[] =
+            "Item.Purchased\0item\0sword_of_dawn\0currency\0gems\0price\0" "120\0";
+        CHECK_STATUS(hamustro_tracker_track_event_packed(tracker, packed, sizeof packed - 1),
                      HAMUSTRO_STATUS_OK);
     }
     {

@@ -199,6 +199,7 @@ _STATUS_FUNCTIONS: dict[str, list[Any]] = {
     "hamustro_set_log_callback": [LogCallback, c_void_p, c_uint32],
     "hamustro_tracker_new": [ConfigHandle, POINTER(TrackerHandle)],
     "hamustro_tracker_track_event": [TrackerHandle, c_char_p, _strings, _strings, c_size_t],
+    "hamustro_tracker_track_event_packed": [TrackerHandle, c_char_p, c_size_t],
     "hamustro_tracker_set_user": [TrackerHandle, c_char_p, c_char_p],
     "hamustro_tracker_set_headers": [TrackerHandle, _strings, _strings, c_size_t],
     "hamustro_tracker_flush": [TrackerHandle, c_uint32],
