@@ -8,6 +8,7 @@ import numbers
 import operator
 import os
 import weakref
+from itertools import chain
 from typing import Literal, Mapping, Optional, SupportsIndex, Union
 
 from . import _ffi
@@ -84,16 +85,58 @@ def _value(value: object, name: str) -> bytes:
     return _text(value if isinstance(value, str) else str(value), name)
 
 
-def _pairs(mapping: Mapping[str, object], what: str) -> tuple[object, object, int]:
-    """C arrays of names and values, and their count. Names must be str; values
-    that are not are converted with str()."""
+def _keyed_text(value: object, what: str, key: str) -> bytes:
+    """``_text(value, f"{what} {key!r}")``, with the name built only for an error."""
+    if isinstance(value, str) and "\0" not in value:
+        try:
+            return value.encode("utf-8")
+        except UnicodeEncodeError:
+            pass
+    return _text(value, f"{what} {key!r}")  # raises, saying what is wrong
+
+
+def _pairs(mapping: Mapping[str, object], what: str) -> tuple[list[bytes], list[bytes]]:
+    """The names and the values of ``mapping``, encoded, in its order. Names must be
+    str; values that are not are converted with str(). Every name is checked before
+    the first value is converted."""
     items = list(mapping.items())
-    names = [_text(name, f"{what} name {name!r}") for name, _ in items]
-    values = [_value(value, f"{what} {name!r}") for name, value in items]
-    if not items:
+    name_label = f"{what} name"
+    names = [_keyed_text(name, name_label, name) for name, _ in items]
+    values = [
+        _keyed_text(value if isinstance(value, str) else str(value), what, name)
+        for name, value in items
+    ]
+    return names, values
+
+
+def _packed_event(event: object, params: Optional[Mapping[str, object]]) -> bytes:
+    """``event`` and ``params`` as ``hamustro_tracker_track_event_packed`` takes them:
+    the name, then each parameter's name and value, each ending with a NUL, in UTF-8.
+    One buffer instead of two ctypes arrays, which ctypes fills a pointer at a time
+    at a cost well above the rest of the call."""
+    if params is None or type(params) is dict:
+        # The common case, in one pass: every string a str (join refuses anything else)
+        # without a NUL of its own (which would add a separator) that encodes. Reading
+        # a dict runs no code of the caller's, so trying first changes nothing.
+        strings = [event, *chain.from_iterable(params.items()), ""] if params else [event, ""]
+        try:
+            joined = "\0".join(strings)  # type: ignore[arg-type]  # checked by join
+            if joined.count("\0") == len(strings) - 1:
+                return joined.encode("utf-8")
+        except (TypeError, UnicodeEncodeError):
+            pass
+    # Anything else one string at a time, as the checks that name the culprit go.
+    name = _text(event, "event")
+    names, values = _pairs(params or {}, "parameter")
+    return b"\0".join([name, *chain.from_iterable(zip(names, values)), b""])
+
+
+def _arrays(names: list[bytes], values: list[bytes]) -> tuple[object, object, int]:
+    """C arrays of ``names`` and ``values`` (None for none), and their count."""
+    if not names:
         return None, None, 0
-    array = ctypes.c_char_p * len(items)
-    return array(*names), array(*values), len(items)
+    array = ctypes.c_char_p * len(names)
+    return array(*names), array(*values), len(names)
 
 
 class _Config(Managed):
@@ -250,6 +293,10 @@ class Tracker(Managed):
                 )
             tracker = _ffi.TrackerHandle()
             lib.hamustro_tracker_new(handle, ctypes.byref(tracker))
+        # Built once and passed by every call. After close() _handle is 0 and calls
+        # stop before C; one racing close() passes the freed id, which the library
+        # refuses (InvalidHandle), as a handle built per call would.
+        self._c_tracker = tracker
         self._handle = tracker.id
         _LIVE_TRACKERS.add(self)
 
@@ -261,9 +308,8 @@ class Tracker(Managed):
         win). Never waits for the network. While tracking is switched off (see
         :meth:`set_enabled`) it stores nothing and returns normally.
         """
-        name = _text(event, "event")
-        names, values, count = _pairs(params or {}, "parameter")
-        lib.hamustro_tracker_track_event(self._c_handle(), name, names, values, count)
+        packed = _packed_event(event, params)
+        lib.hamustro_tracker_track_event_packed(self._c_handle(), packed, len(packed))
 
     def set_user(self, tenant_id: Optional[str] = None, user_id: Optional[str] = None) -> None:
         """Sets, and persists, the tenant and user later events are attributed to.
@@ -282,7 +328,7 @@ class Tracker(Managed):
         Names must be str; values that are not are converted with ``str()``. Not
         persisted: set them again after creating a tracker.
         """
-        names, values, count = _pairs(headers, "header")
+        names, values, count = _arrays(*_pairs(headers, "header"))
         lib.hamustro_tracker_set_headers(self._c_handle(), names, values, count)
 
     def flush(self, timeout: Optional[float] = 10.0) -> None:
@@ -367,7 +413,9 @@ class Tracker(Managed):
         super().close()
 
     def _c_handle(self) -> _ffi.TrackerHandle:
-        return _ffi.TrackerHandle(self._live_handle())
+        if not self._handle:
+            self._live_handle()  # raises InvalidHandle
+        return self._c_tracker
 
     def _free(self, handle: int) -> None:
         lib.hamustro_tracker_free(_ffi.TrackerHandle(handle))
