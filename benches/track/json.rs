@@ -82,7 +82,11 @@ impl Report {
                 "note": self.cdylib.note,
             },
             "python": match &self.python {
-                Ok(value) => value.clone(),
+                Ok(value) => {
+                    let mut value = value.clone();
+                    value["wrapper_own_p50_us"] = json!(self.python_wrapper_own_us());
+                    value
+                }
                 Err(reason) => json!({ "skipped": reason }),
             },
             "targets": {

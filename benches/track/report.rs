@@ -31,6 +31,17 @@ pub struct Report {
     pub python: Result<Value, String>,
 }
 
+impl Report {
+    /// What the Python wrapper adds to a call, at the median: its p50 less the p50 of
+    /// the same event tracked by the library itself on one thread (the 1-thread run,
+    /// validating collector), in this run. The C ABI's conversions count as the
+    /// wrapper's: they are what a binding pays on top of the library.
+    pub fn python_wrapper_own_us(&self) -> Option<f64> {
+        let python = number(self.python.as_ref().ok()?, "p50_us");
+        Some(((python - us(self.single.latency.p50_ns)) * 100.0).round() / 100.0)
+    }
+}
+
 pub fn verdict(ok: bool) -> &'static str {
     if ok {
         "ok"
@@ -162,13 +173,20 @@ impl Report {
             &self.startup.offline,
         );
         match &self.python {
-            Ok(py) => row(
-                &format!("track via the Python ctypes wrapper, {PYTHON_CALLS} calls"),
-                number(py, "p50_us"),
-                number(py, "p99_us"),
-                number(py, "p999_us"),
-                number(py, "max_us"),
-            ),
+            Ok(py) => {
+                row(
+                    &format!("track via the Python ctypes wrapper, {PYTHON_CALLS} calls"),
+                    number(py, "p50_us"),
+                    number(py, "p99_us"),
+                    number(py, "p999_us"),
+                    number(py, "max_us"),
+                );
+                println!(
+                    "  {:<NAME_WIDTH$} {:>9.2}",
+                    "  the wrapper's own: Python p50 less the 1-thread p50",
+                    self.python_wrapper_own_us().unwrap_or(f64::NAN)
+                );
+            }
             Err(reason) => println!("  python: skipped ({reason})"),
         }
         println!(
