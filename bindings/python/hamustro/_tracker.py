@@ -85,7 +85,7 @@ def _value(value: object, name: str) -> bytes:
     return _text(value if isinstance(value, str) else str(value), name)
 
 
-def _keyed_text(value: object, what: str, key: str) -> bytes:
+def _keyed_text(value: object, what: str, key: object) -> bytes:
     """``_text(value, f"{what} {key!r}")``, with the name built only for an error."""
     if isinstance(value, str) and "\0" not in value:
         try:
