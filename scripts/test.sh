@@ -16,14 +16,18 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
 failed=()
+timings=()
 run() {
   local name=$1
   shift
+  local start=$SECONDS
   echo
   echo "==> $name"
   if ! "$@"; then
     failed+=("$name")
   fi
+  # Each suite's time, to keep the whole run inside CI's limit.
+  timings+=("$(printf '%5d s  %s' $((SECONDS - start)) "$name")")
 }
 
 run "Test toolchains set up (scripts/setup.sh --check; make setup installs them)" \
@@ -49,6 +53,8 @@ run "Sanitizers (the Rust suite and C/C++ programs under ASan+LSan and TSan)" \
 run "Fuzzers (cargo-fuzz, ${FUZZ_SECONDS:-20} s per target, from the seeds and regressions)" \
   env FUZZ_SECONDS="${FUZZ_SECONDS:-20}" bash scripts/fuzz.sh
 
+echo
+printf '%s\n' "${timings[@]}"
 echo
 if [ ${#failed[@]} -gt 0 ]; then
   echo "FAILED: ${failed[*]}"

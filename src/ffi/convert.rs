@@ -14,8 +14,7 @@ pub const MAX_PAIRS: usize = 100_000;
 /// `ptr` is NULL or points to a NUL-terminated string valid for the call.
 pub unsafe fn required_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a str> {
     // SAFETY: forwarded from the caller.
-    unsafe { optional_str(ptr, name) }?
-        .ok_or_else(|| Error::invalid(format!("{name} must not be NULL")))
+    unsafe { required_str_named(ptr, || name.to_owned()) }
 }
 
 /// An optional string argument: NULL is `None`.
@@ -23,6 +22,29 @@ pub unsafe fn required_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a str
 /// # Safety
 /// `ptr` is NULL or points to a NUL-terminated string valid for the call.
 pub unsafe fn optional_str<'a>(ptr: *const c_char, name: &str) -> Result<Option<&'a str>> {
+    // SAFETY: forwarded from the caller.
+    unsafe { optional_str_named(ptr, || name.to_owned()) }
+}
+
+/// `required_str` with the argument's name made only for an error message: an
+/// event's parameters would otherwise format two names per pair on every call.
+///
+/// # Safety
+/// As `required_str`.
+unsafe fn required_str_named<'a>(ptr: *const c_char, name: impl Fn() -> String) -> Result<&'a str> {
+    // SAFETY: forwarded from the caller.
+    unsafe { optional_str_named(ptr, &name) }?
+        .ok_or_else(|| Error::invalid(format!("{} must not be NULL", name())))
+}
+
+/// `optional_str` with the argument's name made only for an error message.
+///
+/// # Safety
+/// As `optional_str`.
+unsafe fn optional_str_named<'a>(
+    ptr: *const c_char,
+    name: impl Fn() -> String,
+) -> Result<Option<&'a str>> {
     if ptr.is_null() {
         return Ok(None);
     }
@@ -31,7 +53,7 @@ pub unsafe fn optional_str<'a>(ptr: *const c_char, name: &str) -> Result<Option<
     bytes
         .to_str()
         .map(Some)
-        .map_err(|_| Error::invalid(format!("{name} is not valid UTF-8")))
+        .map_err(|_| Error::invalid(format!("{} is not valid UTF-8", name())))
 }
 
 /// Parallel arrays of `count` names and values. Both may be NULL when `count` is 0.
@@ -63,8 +85,8 @@ pub unsafe fn string_pairs<'a>(
         // SAFETY: index < count and both arrays hold count pointers.
         let (name, value) = unsafe { (*names.add(index), *values.add(index)) };
         // SAFETY: each element is NULL or a valid NUL-terminated string.
-        let name = unsafe { required_str(name, &format!("{what} name #{index}")) }?;
-        let value = unsafe { required_str(value, &format!("{what} value #{index}")) }?;
+        let name = unsafe { required_str_named(name, || format!("{what} name #{index}")) }?;
+        let value = unsafe { required_str_named(value, || format!("{what} value #{index}")) }?;
         pairs.push((name, value));
     }
     Ok(pairs)
