@@ -4,7 +4,9 @@
 mod support;
 
 use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex, PoisonError};
 
+use hamustro::log::{set_logger, Level};
 use hamustro::{ErrorKind, Tracker, TrackerConfig};
 use support::child;
 use support::collector::Collector;
@@ -153,4 +155,76 @@ fn a_full_disk_is_a_clear_error_and_loses_no_acknowledged_event() {
         assert!(acknowledged > 0);
         assert_eq!(nrs, (1..=acknowledged as u32).collect::<Vec<_>>());
     });
+}
+
+/// Cuts both journal files of `db` to nothing from outside, as a cleaner or another
+/// program might. Windows refuses to truncate a mapped file (which is its own
+/// protection): there the attempt may fail, and tracking goes on as before.
+fn truncate_journals_from_outside(db: &std::path::Path) {
+    for suffix in [".journal0", ".journal1"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        let path = std::path::PathBuf::from(name);
+        let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        let truncated = file.set_len(0);
+        #[cfg(not(windows))]
+        truncated.unwrap_or_else(|e| panic!("cannot truncate {}: {e}", path.display()));
+        #[cfg(windows)]
+        drop(truncated);
+    }
+}
+
+#[test]
+fn a_journal_truncated_behind_the_trackers_back_falls_back_to_pwrite_and_loses_nothing() {
+    let warnings = Arc::new(Mutex::new(Vec::<String>::new()));
+    set_logger(Some((
+        Level::Warn,
+        Arc::new({
+            let warnings = Arc::clone(&warnings);
+            move |_, message: &str| {
+                warnings
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(message.to_string());
+            }
+        }),
+    )));
+    let collector = Collector::start(SECRET);
+    let (_dir, db) = temp_db();
+    let tracker = Tracker::new(TrackerConfig {
+        queue_size: 1_000_000,
+        ..config(&collector.url(), &db)
+    })
+    .unwrap();
+    let db = tracker.database_path();
+    track_n(&tracker, "BeforeTheCut", 3);
+    // Persisted and delivered: both files are empty and mapped, the worker idle.
+    tracker.flush(WAIT).unwrap();
+    truncate_journals_from_outside(&db);
+    // A store into the mapping of a truncated file would be SIGBUS: this process
+    // would die here if the tracker did not notice.
+    track_n(&tracker, "AfterTheCut", 3);
+    truncate_journals_from_outside(&db);
+    track_n(&tracker, "AfterTheSecondCut", 3);
+    tracker.flush(WAIT).unwrap();
+    drop(tracker);
+    set_logger(None);
+    let mut nrs: Vec<u32> = collector.events().iter().map(|e| e.nr).collect();
+    nrs.sort_unstable();
+    assert_eq!(
+        nrs,
+        (1..=9).collect::<Vec<_>>(),
+        "every event, numbered without gaps"
+    );
+    let journal = format!("{}.journal", db.display());
+    let warned = warnings
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|m| m.contains(&journal) && m.contains("truncated") && m.contains("pwrite"));
+    assert!(
+        warned || cfg!(windows),
+        "no warning: {:?}",
+        warnings.lock().unwrap()
+    );
 }

@@ -1,12 +1,14 @@
 //! What differs between operating systems, behind one small safe interface: how the
 //! library's private files and directories are created, how a file is told apart
 //! from a FIFO or a device without blocking on it, how one file (not one path) is
-//! locked and identified, positioned writes, forks, and the device context (primary
+//! locked and identified, positioned writes, preallocated files and shared mappings
+//! of them, forks, and the device context (primary
 //! IPv4 address, UTC offset, locale, data directory). The core never uses
 //! `std::os::*`, `libc` or a `cfg(target_os)` itself.
 
 #![allow(unsafe_code)]
 
+mod mapping;
 #[cfg(unix)]
 mod unix;
 #[cfg(unix)]
@@ -20,6 +22,8 @@ use std::fs::File;
 use std::io;
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
+
+pub use mapping::SharedMapping;
 
 /// A file's identity on this machine, the same through every name it has (symlinks,
 /// hard links, `..`, bind mounts).
@@ -136,6 +140,15 @@ pub fn fork_generation() -> u64 {
 /// concurrent positioned writes never interfere (one `pwrite` on Unix).
 pub fn write_all_at(file: &File, bytes: &[u8], offset: u64) -> io::Result<()> {
     imp::write_all_at(file, bytes, offset)
+}
+
+/// Makes the empty `file` `len` bytes long, every byte allocated on disk (no sparse
+/// hole), so that a later store through a mapping of it can never meet a full disk
+/// (which a mapping can only report as SIGBUS): `posix_fallocate` on Linux and other
+/// Unix, `F_PREALLOCATE` and then `ftruncate` on Apple platforms, `SetEndOfFile` and
+/// zeros written over the new bytes on Windows. A full disk is an error here instead.
+pub fn preallocate(file: &File, len: u64) -> io::Result<()> {
+    imp::preallocate(file, len)
 }
 
 /// The one spelling of an existing file's path that every other name of it (through

@@ -68,6 +68,49 @@ pub(super) fn write_all_at(file: &File, bytes: &[u8], offset: u64) -> io::Result
     std::os::unix::fs::FileExt::write_all_at(file, bytes, offset)
 }
 
+#[cfg(not(target_vendor = "apple"))]
+pub(super) fn preallocate(file: &File, len: u64) -> io::Result<()> {
+    use std::os::fd::AsRawFd as _;
+    let len = libc::off_t::try_from(len)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "file too large"))?;
+    loop {
+        // SAFETY: the descriptor is open for the borrow of `file`; posix_fallocate
+        // returns an error number instead of setting errno.
+        match unsafe { libc::posix_fallocate(file.as_raw_fd(), 0, len) } {
+            0 => return Ok(()),
+            libc::EINTR => {}
+            error => return Err(io::Error::from_raw_os_error(error)),
+        }
+    }
+}
+
+/// `F_PREALLOCATE` reserves blocks from the file's physical end; `ftruncate` then
+/// makes them its bytes. Contiguous first, any blocks when that fails.
+#[cfg(target_vendor = "apple")]
+pub(super) fn preallocate(file: &File, len: u64) -> io::Result<()> {
+    use std::os::fd::AsRawFd as _;
+    let length = libc::off_t::try_from(len)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "file too large"))?;
+    for flags in [
+        libc::F_ALLOCATECONTIG | libc::F_ALLOCATEALL,
+        libc::F_ALLOCATEALL,
+    ] {
+        let mut store = libc::fstore_t {
+            fst_flags: flags,
+            fst_posmode: libc::F_PEOFPOSMODE,
+            fst_offset: 0,
+            fst_length: length,
+            fst_bytesalloc: 0,
+        };
+        // SAFETY: the descriptor is open for the borrow of `file`; F_PREALLOCATE reads
+        // and updates the fstore_t, which lives on this frame for the call.
+        if unsafe { libc::fcntl(file.as_raw_fd(), libc::F_PREALLOCATE, &raw mut store) } != -1 {
+            return file.set_len(len);
+        }
+    }
+    Err(io::Error::last_os_error())
+}
+
 pub(super) fn open_private_file(path: &Path) -> io::Result<File> {
     OpenOptions::new()
         .read(true)

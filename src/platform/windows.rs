@@ -178,6 +178,23 @@ pub(super) fn write_all_at(file: &File, mut bytes: &[u8], mut offset: u64) -> io
     Ok(())
 }
 
+/// `SetEndOfFile`, then zeros written over the new bytes: NTFS allocates a
+/// non-sparse file's clusters at `SetEndOfFile` already, and the writes make sure of
+/// it on any file system (and move the valid data length, so that no store through a
+/// mapping waits for the system to zero-fill behind it). `SetFileValidData` would
+/// skip the zeros but needs a privilege apps do not have, and exposes stale disk data.
+pub(super) fn preallocate(file: &File, len: u64) -> io::Result<()> {
+    file.set_len(len)?;
+    let zeros = vec![0u8; 64 * 1024];
+    let mut offset = 0;
+    while offset < len {
+        let chunk = usize::try_from(len - offset).map_or(zeros.len(), |n| n.min(zeros.len()));
+        write_all_at(file, &zeros[..chunk], offset)?;
+        offset += chunk as u64;
+    }
+    Ok(())
+}
+
 /// Windows has no fork.
 pub(super) fn fork_generation() -> u64 {
     0

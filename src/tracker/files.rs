@@ -71,6 +71,9 @@ pub(super) fn recover_journal(
         });
     }
     journal.clear()?;
+    for warning in journal.take_warnings() {
+        log(Level::Warn, || warning);
+    }
     journal.start(store.last_nr(session)?, MAX_PENDING);
     Ok(journal)
 }

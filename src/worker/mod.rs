@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 use crate::backoff::Backoff;
 use crate::context::now_epoch_seconds;
 use crate::error::{Error, ErrorKind, Result};
-use crate::journal::Journal;
 use crate::log::{log, Level};
 use crate::quiet_panics::InLibrary;
 
@@ -129,7 +128,12 @@ fn persist_all(shared: &Shared, messages: &mut Vec<(Level, String)>) -> Result<(
     shared.lock_control().persist_at = None;
     loop {
         if persisting.is_none() {
-            *persisting = shared.with_journal(Journal::take)?;
+            *persisting = shared.with_journal(|journal| {
+                let taken = journal.take();
+                let warnings = journal.take_warnings();
+                messages.extend(warnings.into_iter().map(|w| (Level::Warn, w)));
+                taken
+            })?;
         }
         let Some(taken) = persisting.as_mut() else {
             return Ok(());

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use super::{disabled, should_send, Shared, PERSIST_BATCH, PERSIST_DELAY};
 use crate::error::{Error, ErrorKind, Result};
 use crate::journal::Frame;
+use crate::log::{log, Level};
 
 /// What the worker does next.
 #[derive(Clone, Copy)]
@@ -25,13 +26,21 @@ impl Shared {
     /// the worker if a persist or a delivery is due. Decides without a lock on the
     /// common path: only a due persist or a trigger needs the worker.
     pub fn track(&self, frame: Frame) -> Result<()> {
-        let pending = self.with_journal(|journal| {
-            journal.append(frame)?;
-            // Under the journal's lock, so that a discard (which empties the journal
-            // under it) resets the count either before or after this.
-            self.counters.unsent.fetch_add(1, Ordering::Relaxed);
-            Ok(journal.pending())
-        })?;
+        let mut warnings = Vec::new();
+        let appended = self.with_journal(|journal| {
+            let appended = journal.append(frame).map(|_| {
+                // Under the journal's lock, so that a discard (which empties the journal
+                // under it) resets the count either before or after this.
+                self.counters.unsent.fetch_add(1, Ordering::Relaxed);
+                journal.pending()
+            });
+            warnings = journal.take_warnings();
+            appended
+        });
+        for warning in warnings {
+            log(Level::Warn, || warning);
+        }
+        let pending = appended?;
         self.tracked.fetch_add(1, Ordering::SeqCst);
         let queued = self.queued();
         // The first record, and every further batch of them: once per batch, so that

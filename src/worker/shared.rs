@@ -9,6 +9,7 @@ use std::time::Instant;
 use super::should_send;
 use crate::error::{Error, Result};
 use crate::journal::{Journal, Taken};
+use crate::log::{log, Level};
 use crate::sender::Sender;
 use crate::store::{Counters, Store};
 use crate::tracker::{DatabaseLock, Stats};
@@ -248,14 +249,22 @@ impl Shared {
             .as_ref()
             .filter(|taken| !taken.stored)
             .map_or(0, |taken| taken.records.len()) as u64;
-        self.with_journal(|journal| {
+        let mut warnings = Vec::new();
+        let discarded = self.with_journal(|journal| {
             let journaled = journal.pending() as u64;
-            journal.clear()?;
+            let cleared = journal.clear();
+            warnings = journal.take_warnings();
+            cleared?;
             *persisting = None;
             let stored = self.with_store(Store::discard_all)?;
             self.counters.unsent.store(0, Ordering::Relaxed);
             Ok(taken + journaled + stored)
-        })
+        });
+        drop(persisting);
+        for warning in warnings {
+            log(Level::Warn, || warning);
+        }
+        discarded
     }
 
     /// Runs `work` on the store, or reports the tracker closed.

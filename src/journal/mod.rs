@@ -1,0 +1,420 @@
+//! The caller's fast durable write: an append-only journal beside the database.
+//!
+//! `track_event` numbers its record and copies it into a shared mapping of a
+//! preallocated file (`segment`): once it returns the bytes are in the kernel's page
+//! cache and survive the process being killed, without a system call, let alone the
+//! cost (and checkpoint stalls) of a SQLite transaction on the caller's thread. The
+//! worker moves records into SQLite in batches and empties the journal; on start,
+//! whatever a killed process left in the journal is replayed.
+//!
+//! Two files alternate: new records go to the active one while the worker persists
+//! the other, so appending never waits for SQLite. Each record carries a checksum, so
+//! a record torn by a crash mid-copy (never one whose call returned OK) is ignored.
+//! Numbering and the copy happen under the journal's lock, one record after another,
+//! so a kill can tear only the last record, and no number is skipped: a record whose
+//! copy could leave a later one behind it on a kill would leave a gap.
+//!
+//! An emptied file is zeros (its allocation kept): replay stops at the zeros after
+//! the last record.
+
+mod record;
+mod segment;
+
+use std::io;
+use std::path::Path;
+
+pub use record::{decode_records, Frame, Record};
+use segment::{Emptier, Segment};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::store::file_names;
+
+/// Records taken from the journal for persisting, and the file to empty afterwards.
+pub struct Taken {
+    pub records: Vec<Record>,
+    /// Set once the records are in the store: only emptying the file remains.
+    pub stored: bool,
+    emptier: Emptier,
+}
+
+impl Taken {
+    /// Empties the journal file these records came from, once they are in the store.
+    /// Until this succeeds the file must not be appended to again (stale records
+    /// behind new ones would be replayed), so a failure is retried before the next
+    /// `take`.
+    pub fn release(&self) -> Result<()> {
+        self.emptier
+            .empty()
+            .map_err(|e| Error::storage("cannot empty the journal", e))
+    }
+}
+
+pub struct Journal {
+    segments: [Segment; 2],
+    active: usize,
+    seq: u64,
+    last_nr: u32,
+    /// Sealed frames appended and not yet taken; decoded by the worker on `take`.
+    pending: Vec<Vec<u8>>,
+    /// The most frames kept waiting while the store does not take them (it is full
+    /// or locked): beyond it `append` refuses, rather than growing without bound.
+    max_pending: usize,
+    /// What the journal had to fall back on, for the caller to log once it has let go
+    /// of the journal's lock.
+    warnings: Vec<String>,
+}
+
+impl Journal {
+    /// Opens (creating, mode 0600) the two journal files of `database` and returns
+    /// the records an earlier run left in them, oldest first. The caller persists
+    /// those, then calls `clear` and `start`.
+    pub fn open(database: &Path) -> Result<(Journal, Vec<Record>)> {
+        let [first, second] = file_names::journal_paths(database);
+        let (first, first_bytes) = Segment::open(first)?;
+        let (second, second_bytes) = Segment::open(second)?;
+        let mut left = decode_records(&first_bytes);
+        left.extend(decode_records(&second_bytes));
+        left.sort_by_key(|record| record.seq);
+        let journal = Journal {
+            segments: [first, second],
+            active: 0,
+            seq: 0,
+            last_nr: 0,
+            pending: Vec::new(),
+            max_pending: usize::MAX,
+            warnings: Vec::new(),
+        };
+        Ok((journal, left))
+    }
+
+    /// Empties both files (after their records were persisted by the caller), and
+    /// preallocates and maps them where they are not yet.
+    pub fn clear(&mut self) -> Result<()> {
+        // The active file first, and the state that describes it right after, so a
+        // failure on the other file never leaves appends behind a zeroed prefix.
+        for index in [self.active, 1 - self.active] {
+            let segment = &mut self.segments[index];
+            segment.reset(&mut self.warnings).map_err(|e| {
+                Error::storage(
+                    &format!("cannot empty the journal {}", segment.path.display()),
+                    e,
+                )
+            })?;
+            if index == self.active {
+                self.pending.clear();
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets the last `nr` the tracker's session has used and how many frames may wait
+    /// for the store.
+    pub fn start(&mut self, last_nr: u32, max_pending: usize) {
+        self.last_nr = last_nr;
+        self.max_pending = max_pending;
+    }
+
+    /// Numbers and appends one event's frame. When this returns the record is in the
+    /// kernel's cache and the number is used up; on an error nothing is used up.
+    pub fn append(&mut self, mut frame: Frame) -> Result<u32> {
+        if self.pending.len() >= self.max_pending {
+            return Err(Error::new(
+                ErrorKind::Storage,
+                format!(
+                    "{} events are waiting for the queue database, which is not accepting \
+                     them (full or locked); this event was not stored",
+                    self.pending.len()
+                ),
+            ));
+        }
+        let nr = self.last_nr.checked_add(1).ok_or_else(|| {
+            Error::storage("cannot number the event", "nr exhausted for this session")
+        })?;
+        frame.seal(self.seq, nr);
+        self.segments[self.active].append(frame.bytes(), &self.pending, &mut self.warnings)?;
+        self.seq += 1;
+        self.last_nr = nr;
+        self.pending.push(frame.into_bytes());
+        Ok(nr)
+    }
+
+    /// Records appended and not yet taken.
+    pub fn pending(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// What the journal had to fall back on since the last call (a file it could not
+    /// map, one truncated behind its back), to be logged without its lock.
+    pub fn take_warnings(&mut self) -> Vec<String> {
+        if self.warnings.is_empty() {
+            Vec::new()
+        } else {
+            std::mem::take(&mut self.warnings)
+        }
+    }
+
+    /// Takes the pending records and switches appending to the other file, which the
+    /// previous `Taken::release` emptied.
+    pub fn take(&mut self) -> Result<Option<Taken>> {
+        if self.pending.is_empty() {
+            return Ok(None);
+        }
+        // Everything that can fail comes before any state changes.
+        let switching = |e: io::Error| Error::storage("cannot switch journal files", e);
+        let emptier = self.segments[self.active].emptier().map_err(switching)?;
+        let next = 1 - self.active;
+        self.segments[next]
+            .reuse(&mut self.warnings)
+            .map_err(switching)?;
+        self.active = next;
+        let records = std::mem::take(&mut self.pending)
+            .iter()
+            .filter_map(|bytes| record::decode_record(bytes).map(|(record, _)| record))
+            .collect();
+        Ok(Some(Taken {
+            records,
+            stored: false,
+            emptier,
+        }))
+    }
+
+    /// Whether the file appended to is mapped (not written with `pwrite`).
+    #[cfg(test)]
+    fn active_is_mapped(&self) -> bool {
+        self.segments[self.active].is_mapped()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::Payload;
+    use prost::Message as _;
+
+    fn frame(profile_id: i64, session: &str, event: &str) -> Frame {
+        let payload = Payload {
+            event: event.into(),
+            ..Payload::default()
+        };
+        Frame::new(profile_id, session, &payload)
+    }
+
+    fn event_of(record: &Record) -> String {
+        Payload::decode(record.payload.as_slice()).unwrap().event
+    }
+
+    fn open(dir: &Path) -> (Journal, Vec<Record>) {
+        Journal::open(&dir.join("q.db")).unwrap()
+    }
+
+    /// A journal as a tracker starts one: opened, emptied (preallocated, mapped where
+    /// it can be), numbering from `last_nr`.
+    fn started(dir: &Path, last_nr: u32) -> Journal {
+        let (mut journal, _) = open(dir);
+        journal.clear().unwrap();
+        journal.start(last_nr, usize::MAX);
+        journal
+    }
+
+    fn nrs(records: &[Record]) -> Vec<u32> {
+        records.iter().map(|r| r.nr).collect()
+    }
+
+    fn journal_file(dir: &Path, index: usize) -> std::path::PathBuf {
+        file_names::journal_paths(&dir.join("q.db"))[index].clone()
+    }
+
+    /// Runs `body` on this thread with every mapping failing, as on a machine out of
+    /// address space.
+    fn without_mappings(body: impl FnOnce()) {
+        segment::MAPPING_FAILS.with(|fails| fails.set(true));
+        body();
+        segment::MAPPING_FAILS.with(|fails| fails.set(false));
+    }
+
+    #[test]
+    fn records_survive_reopening_in_order_with_their_numbers() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut journal, left) = open(dir.path());
+        assert!(left.is_empty());
+        journal.start(41, usize::MAX);
+        for i in 0..3 {
+            journal
+                .append(frame(7, "s1", &format!("payload {i}")))
+                .unwrap();
+        }
+        drop(journal);
+        let (_journal, left) = open(dir.path());
+        let seen: Vec<(u32, &str, i64)> = left
+            .iter()
+            .map(|r| (r.nr, r.session.as_str(), r.profile_id))
+            .collect();
+        assert_eq!(seen, [(42, "s1", 7), (43, "s1", 7), (44, "s1", 7)]);
+        assert_eq!(event_of(&left[2]), "payload 2");
+    }
+
+    #[test]
+    fn taking_switches_files_and_release_empties_the_taken_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut journal, _) = open(dir.path());
+        journal.start(0, usize::MAX);
+        journal.append(frame(1, "s", "a")).unwrap();
+        let taken = journal.take().unwrap().unwrap();
+        journal.append(frame(1, "s", "b")).unwrap();
+        assert_eq!(taken.records.len(), 1);
+        // Before release, a crash would replay both files, oldest first.
+        let (_, left) = open(dir.path());
+        assert_eq!(left.iter().map(|r| r.nr).collect::<Vec<_>>(), [1, 2]);
+        taken.release().unwrap();
+        let (_, left) = open(dir.path());
+        assert_eq!(left.iter().map(|r| r.nr).collect::<Vec<_>>(), [2]);
+        assert!(journal.take().unwrap().is_some());
+        assert!(journal.take().unwrap().is_none());
+    }
+
+    #[test]
+    fn appending_stops_with_an_error_when_too_many_frames_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut journal, _) = open(dir.path());
+        journal.start(0, 2);
+        journal.append(frame(1, "s", "a")).unwrap();
+        journal.append(frame(1, "s", "b")).unwrap();
+        let error = journal.append(frame(1, "s", "c")).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Storage);
+        // The refused event used no number: the next one accepted gets 3.
+        journal.take().unwrap();
+        assert_eq!(journal.append(frame(1, "s", "c")).unwrap(), 3);
+    }
+
+    #[test]
+    fn a_started_journal_is_preallocated_mapped_and_zero_after_its_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut journal = started(dir.path(), 0);
+        assert!(journal.active_is_mapped());
+        assert!(journal.take_warnings().is_empty());
+        for i in 0..3 {
+            journal.append(frame(1, "s", &format!("e{i}"))).unwrap();
+        }
+        let bytes = std::fs::read(journal_file(dir.path(), 0)).unwrap();
+        assert_eq!(
+            bytes.len() as u64,
+            segment::CHUNK,
+            "preallocated, not grown"
+        );
+        let records = decode_records(&bytes);
+        assert_eq!(nrs(&records), [1, 2, 3]);
+        let used: usize = records
+            .iter()
+            .map(|r| record::FRAME + 21 + r.session.len() + r.payload.len())
+            .sum();
+        assert!(bytes[used..].iter().all(|&b| b == 0), "zeros after the end");
+    }
+
+    #[test]
+    fn without_a_mapping_the_journal_falls_back_to_pwrite_and_keeps_every_guarantee() {
+        let dir = tempfile::tempdir().unwrap();
+        without_mappings(|| {
+            let mut journal = started(dir.path(), 9);
+            assert!(!journal.active_is_mapped());
+            let warnings = journal.take_warnings();
+            assert_eq!(warnings.len(), 2, "{warnings:?}");
+            assert!(warnings[0].contains("pwrite"), "{warnings:?}");
+            journal.append(frame(1, "s", "a")).unwrap();
+            let taken = journal.take().unwrap().unwrap();
+            journal.append(frame(1, "s", "b")).unwrap();
+            assert_eq!(nrs(&open(dir.path()).1), [10, 11]);
+            taken.release().unwrap();
+            assert_eq!(nrs(&open(dir.path()).1), [11]);
+        });
+    }
+
+    #[test]
+    fn a_file_truncated_behind_the_journals_back_is_written_with_pwrite_and_loses_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut journal = started(dir.path(), 0);
+        journal.append(frame(1, "s", "a")).unwrap();
+        journal.append(frame(1, "s", "b")).unwrap();
+        // Another program cuts the mapped file short: a store into it would be SIGBUS.
+        let other = std::fs::OpenOptions::new()
+            .write(true)
+            .open(journal_file(dir.path(), 0))
+            .unwrap();
+        other.set_len(0).unwrap();
+        journal.append(frame(1, "s", "c")).unwrap();
+        assert!(!journal.active_is_mapped());
+        let warnings = journal.take_warnings();
+        assert!(warnings[0].contains("truncated"), "{warnings:?}");
+        // The records the truncation took were written again, before the new one.
+        assert_eq!(nrs(&open(dir.path()).1), [1, 2, 3]);
+        let taken = journal.take().unwrap().unwrap();
+        assert_eq!(nrs(&taken.records), [1, 2, 3]);
+        taken.release().unwrap();
+        // The other file, cut short while it waits: its mapping is given up on reuse.
+        let other = std::fs::OpenOptions::new()
+            .write(true)
+            .open(journal_file(dir.path(), 1))
+            .unwrap();
+        other.set_len(100).unwrap();
+        journal.append(frame(1, "s", "d")).unwrap();
+        let taken = journal.take().unwrap().unwrap();
+        taken.release().unwrap();
+        journal.append(frame(1, "s", "e")).unwrap();
+        assert_eq!(nrs(&open(dir.path()).1), [5]);
+    }
+
+    #[test]
+    fn a_backlog_beyond_the_mapping_goes_on_with_pwrite_and_emptying_cuts_it_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut journal = started(dir.path(), 0);
+        let big = "x".repeat(4096);
+        let count = (segment::CHUNK / 4096 + 10) as u32;
+        for _ in 0..count {
+            journal.append(frame(1, "s", &big)).unwrap();
+        }
+        let path = journal_file(dir.path(), 0);
+        assert!(std::fs::metadata(&path).unwrap().len() > segment::CHUNK);
+        assert_eq!(open(dir.path()).1.len(), count as usize);
+        let taken = journal.take().unwrap().unwrap();
+        assert_eq!(taken.records.len(), count as usize);
+        taken.release().unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(bytes.len() as u64, segment::CHUNK);
+        assert!(bytes.iter().all(|&b| b == 0), "emptied to zeros");
+    }
+
+    #[test]
+    fn a_record_torn_in_the_mapped_file_is_ignored_on_replay_and_earlier_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut journal = started(dir.path(), 0);
+        journal.append(frame(1, "s", "first")).unwrap();
+        journal.append(frame(1, "s", "second")).unwrap();
+        drop(journal);
+        // A kill mid-copy: the second record's last bytes never arrived.
+        let path = journal_file(dir.path(), 0);
+        let mut bytes = std::fs::read(&path).unwrap();
+        let first_len = decode_records(&bytes)
+            .first()
+            .map(|r| record::FRAME + 21 + r.session.len() + r.payload.len())
+            .unwrap();
+        let second_end = bytes[first_len..].iter().rposition(|&b| b != 0).unwrap() + first_len;
+        bytes[second_end] = 0;
+        std::fs::write(&path, &bytes).unwrap();
+        let (_, left) = open(dir.path());
+        assert_eq!(nrs(&left), [1]);
+        assert_eq!(event_of(&left[0]), "first");
+    }
+
+    #[test]
+    fn discarding_while_mapped_empties_both_files_and_numbering_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut journal = started(dir.path(), 0);
+        journal.append(frame(1, "s", "a")).unwrap();
+        let _taken = journal.take().unwrap().unwrap();
+        journal.append(frame(1, "s", "b")).unwrap();
+        journal.clear().unwrap();
+        assert!(open(dir.path()).1.is_empty());
+        assert!(journal.active_is_mapped());
+        assert_eq!(journal.append(frame(1, "s", "c")).unwrap(), 3);
+        assert_eq!(nrs(&open(dir.path()).1), [3]);
+    }
+}

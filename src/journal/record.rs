@@ -1,0 +1,175 @@
+//! The journal's record: how one event is framed, sealed with its numbers and a
+//! checksum, and decoded again on replay.
+//!
+//! A record is its body's length (u32), the FNV-1a 64 checksum of the body (u64), then
+//! the body: seq (u64), profile id (i64), nr (u32), session length (u8), session, the
+//! encoded payload; all little-endian. Zeros never decode (a zero length is too short
+//! for a body), so the zeroed bytes after the last record end the replay.
+
+use crate::wire::Payload;
+use prost::Message as _;
+
+/// Fixed part of a record: body length (u32), checksum (u64).
+pub(super) const FRAME: usize = 12;
+/// Fixed part of a body: seq (u64), profile id (i64), nr (u32), session length (u8).
+const BODY_FIXED: usize = 21;
+
+/// One tracked event on its way to the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// Order of tracking within one process run.
+    pub seq: u64,
+    pub profile_id: i64,
+    pub session: String,
+    pub nr: u32,
+    /// The encoded `Payload`. Its own `nr` field is not set (the number is assigned
+    /// under the journal's lock, after encoding): `nr` above is the number.
+    pub payload: Vec<u8>,
+}
+
+/// One event's record, built before the journal's lock is taken so that the lock
+/// covers only numbering and the write. `Journal::append` fills in the sequence
+/// number, the event number and the checksum.
+pub struct Frame(Vec<u8>);
+
+impl Frame {
+    /// Encodes `payload` straight into the record, in one allocation.
+    ///
+    /// # Panics
+    /// Never in practice: prost fails only when the buffer is short, and a `Vec` grows.
+    pub fn new(profile_id: i64, session: &str, payload: &Payload) -> Frame {
+        // At most 255 bytes, cut on a character boundary: a record must decode.
+        let mut cut = session.len().min(255);
+        while !session.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let session = &session.as_bytes()[..cut];
+        let body_len = BODY_FIXED + session.len() + payload.encoded_len();
+        let mut bytes = Vec::with_capacity(FRAME + body_len);
+        bytes.extend_from_slice(&(body_len as u32).to_le_bytes());
+        bytes.extend_from_slice(&[0; 8]); // checksum, by `seal`
+        bytes.extend_from_slice(&[0; 8]); // seq, by `seal`
+        bytes.extend_from_slice(&profile_id.to_le_bytes());
+        bytes.extend_from_slice(&[0; 4]); // nr, by `seal`
+        bytes.push(session.len() as u8);
+        bytes.extend_from_slice(session);
+        payload
+            .encode(&mut bytes)
+            .expect("a Vec reserved for the encoded length has room");
+        Frame(bytes)
+    }
+
+    pub(super) fn seal(&mut self, seq: u64, nr: u32) {
+        let bytes = &mut self.0;
+        bytes[FRAME..FRAME + 8].copy_from_slice(&seq.to_le_bytes());
+        bytes[FRAME + 16..FRAME + 20].copy_from_slice(&nr.to_le_bytes());
+        let checksum = fnv1a64(&bytes[FRAME..]);
+        bytes[4..FRAME].copy_from_slice(&checksum.to_le_bytes());
+    }
+}
+
+impl Frame {
+    /// The sealed record's bytes.
+    pub(super) fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    pub(super) fn into_bytes(self) -> Vec<u8> {
+        self.0
+    }
+}
+
+/// The valid records at the start of `bytes`; stops at the first torn or zeroed one.
+pub fn decode_records(bytes: &[u8]) -> Vec<Record> {
+    let mut records = Vec::new();
+    let mut rest = bytes;
+    while let Some((record, tail)) = decode_record(rest) {
+        records.push(record);
+        rest = tail;
+    }
+    records
+}
+
+pub(super) fn decode_record(bytes: &[u8]) -> Option<(Record, &[u8])> {
+    let body_len = u32::from_le_bytes(bytes.get(..4)?.try_into().ok()?) as usize;
+    let checksum = u64::from_le_bytes(bytes.get(4..FRAME)?.try_into().ok()?);
+    let body = bytes.get(FRAME..FRAME.checked_add(body_len)?)?;
+    if body_len < BODY_FIXED || fnv1a64(body) != checksum {
+        return None;
+    }
+    let seq = u64::from_le_bytes(body[0..8].try_into().ok()?);
+    let profile_id = i64::from_le_bytes(body[8..16].try_into().ok()?);
+    let nr = u32::from_le_bytes(body[16..20].try_into().ok()?);
+    let session_len = usize::from(body[20]);
+    let session = body.get(BODY_FIXED..BODY_FIXED + session_len)?;
+    let record = Record {
+        seq,
+        profile_id,
+        session: String::from_utf8(session.to_vec()).ok()?,
+        nr,
+        payload: body[BODY_FIXED + session_len..].to_vec(),
+    };
+    Some((record, &bytes[FRAME + body_len..]))
+}
+
+/// FNV-1a, 64 bits: detects torn and zeroed records; integrity against tampering is
+/// not the goal (the file is the app's own, mode 0600).
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn frame(profile_id: i64, session: &str, event: &str) -> Frame {
+        let payload = Payload {
+            event: event.into(),
+            ..Payload::default()
+        };
+        Frame::new(profile_id, session, &payload)
+    }
+
+    fn event_of(record: &Record) -> String {
+        Payload::decode(record.payload.as_slice()).unwrap().event
+    }
+
+    #[test]
+    fn a_long_session_is_cut_on_a_character_boundary_and_still_decodes() {
+        let session = "é".repeat(200);
+        let mut sealed = frame(1, &session, "e");
+        sealed.seal(0, 1);
+        let mut bytes = sealed.0;
+        let mut next = frame(1, "s", "after");
+        next.seal(1, 2);
+        bytes.extend_from_slice(&next.0);
+        let records = decode_records(&bytes);
+        assert_eq!(records.len(), 2, "the record and the one after it decode");
+        assert!(session.starts_with(&records[0].session));
+    }
+
+    #[test]
+    fn a_torn_tail_is_ignored_and_earlier_records_kept() {
+        let sealed = |nr: u32| {
+            let mut frame = frame(1, "s", &format!("e{nr}"));
+            frame.seal(u64::from(nr), nr);
+            frame.0
+        };
+        let mut bytes = sealed(1);
+        let second = sealed(2);
+        bytes.extend_from_slice(&second[..second.len() - 3]);
+        let records = decode_records(&bytes);
+        assert_eq!(records.len(), 1);
+        assert_eq!(
+            (records[0].nr, event_of(&records[0])),
+            (1, "e1".to_string())
+        );
+        let mut flipped = sealed(1);
+        let last = flipped.len() - 1;
+        flipped[last] ^= 1;
+        assert!(decode_records(&flipped).is_empty());
+        assert!(decode_records(&[0; 64]).is_empty());
+    }
+}
