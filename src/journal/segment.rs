@@ -51,9 +51,9 @@ impl Mapped {
     }
 }
 
-/// Whether `file` is still at least `len` bytes long (one `fstat`).
+/// Whether `file` is still at least `len` bytes long (one cheap system call).
 fn covers(file: &File, len: u64) -> bool {
-    file.metadata().is_ok_and(|metadata| metadata.len() >= len)
+    platform::file_size(file).is_ok_and(|size| size >= len)
 }
 
 pub(super) struct Segment {
@@ -218,7 +218,7 @@ impl Segment {
     /// Makes this file, which its `Emptier` emptied, the one appended to. Gives up the
     /// mapping (with a warning) when the emptier did or the file no longer covers it.
     pub(super) fn reuse(&mut self, warnings: &mut Vec<String>) -> io::Result<()> {
-        let size = self.file.metadata()?.len();
+        let size = platform::file_size(&self.file)?;
         if let Some(map) = &self.map {
             if map.given_up.load(Ordering::SeqCst) || size < map.len() {
                 self.map = None;

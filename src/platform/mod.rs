@@ -151,6 +151,14 @@ pub fn preallocate(file: &File, len: u64) -> io::Result<()> {
     imp::preallocate(file, len)
 }
 
+/// The size of an open file, with the cheapest system call there is for it:
+/// `lseek(SEEK_END)` on Unix (a third of what `fstat` costs), `GetFileSizeEx` on
+/// Windows. On Unix it moves the descriptor's file position: only for files that
+/// are read and written at explicit offsets.
+pub fn file_size(file: &File) -> io::Result<u64> {
+    imp::file_size(file)
+}
+
 /// The one spelling of an existing file's path that every other name of it (through
 /// symlinks, `.` and `..`) comes down to, so the files named after it (journal, WAL)
 /// are the same whichever name the app used. Unchanged when it cannot be resolved.

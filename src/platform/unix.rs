@@ -68,6 +68,14 @@ pub(super) fn write_all_at(file: &File, bytes: &[u8], offset: u64) -> io::Result
     std::os::unix::fs::FileExt::write_all_at(file, bytes, offset)
 }
 
+pub(super) fn file_size(file: &File) -> io::Result<u64> {
+    use std::os::fd::AsRawFd as _;
+    // SAFETY: the descriptor is open for the borrow of `file`; lseek touches only its
+    // file position.
+    let end = unsafe { libc::lseek(file.as_raw_fd(), 0, libc::SEEK_END) };
+    u64::try_from(end).map_err(|_| io::Error::last_os_error())
+}
+
 #[cfg(not(target_vendor = "apple"))]
 pub(super) fn preallocate(file: &File, len: u64) -> io::Result<()> {
     use std::os::fd::AsRawFd as _;

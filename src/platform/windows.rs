@@ -26,8 +26,8 @@ use windows_sys::Win32::NetworkManagement::IpHelper::{
 use windows_sys::Win32::NetworkManagement::Ndis::IfOperStatusUp;
 use windows_sys::Win32::Networking::WinSock::{AF_INET, SOCKADDR_IN};
 use windows_sys::Win32::Storage::FileSystem::{
-    GetFileInformationByHandle, LockFileEx, BY_HANDLE_FILE_INFORMATION, LOCKFILE_EXCLUSIVE_LOCK,
-    LOCKFILE_FAIL_IMMEDIATELY,
+    GetFileInformationByHandle, GetFileSizeEx, LockFileEx, BY_HANDLE_FILE_INFORMATION,
+    LOCKFILE_EXCLUSIVE_LOCK, LOCKFILE_FAIL_IMMEDIATELY,
 };
 use windows_sys::Win32::System::SystemInformation::OSVERSIONINFOW;
 use windows_sys::Win32::System::Time::{
@@ -176,6 +176,15 @@ pub(super) fn write_all_at(file: &File, mut bytes: &[u8], mut offset: u64) -> io
         }
     }
     Ok(())
+}
+
+pub(super) fn file_size(file: &File) -> io::Result<u64> {
+    let mut size = 0i64;
+    // SAFETY: the handle is open for the borrow of `file`; the call writes one i64.
+    if unsafe { GetFileSizeEx(file.as_raw_handle() as HANDLE, &mut size) } == 0 {
+        return Err(io::Error::last_os_error());
+    }
+    u64::try_from(size).map_err(|_| io::Error::other("negative file size"))
 }
 
 /// `SetEndOfFile`, then zeros written over the new bytes: NTFS allocates a
