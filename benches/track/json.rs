@@ -56,6 +56,17 @@ impl Report {
             "track_4_threads": self.multi.json(),
             "track_1_thread_collector_answers_200": self.ceiling.json(),
             "track_4_threads_collector_answers_200": self.multi_ceiling.json(),
+            "track_realistic_game": {
+                "threads": crate::game::GAME_THREADS,
+                "events_per_s_each": crate::game::GAME_RATE_PER_S,
+                "seconds": crate::game::GAME_SECONDS,
+                "busy_threads": self.game.busy_threads,
+                "latency": self.game.latency.json(),
+                "preemptions": self.game.preemptions,
+                "calls_over_1ms": self.game.calls_over_1ms,
+                "tracked": self.game.tracked,
+                "delivered": self.game.delivered,
+            },
             "track_offline": {
                 "latency": self.startup.offline.json(),
                 "tracked_per_s": self.startup.offline_per_s,
@@ -99,6 +110,11 @@ impl Report {
                 "startup_ms": targets::STARTUP_MS,
                 "rss_mb": targets::RSS_MB,
                 "cdylib_mb": targets::CDYLIB_MB,
+                "p50_of_pwrite_floor": targets::P50_OF_PWRITE_FLOOR,
+                "p999_1_thread_us": targets::P999_1_THREAD_US,
+                "p999_4_threads_us": targets::P999_4_THREADS_US,
+                "max_4_threads_us": targets::MAX_4_THREADS_US,
+                "tracked_per_s_1_thread": targets::TRACKED_PER_S_1_THREAD,
             },
         })
     }

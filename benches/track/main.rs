@@ -10,7 +10,7 @@
 //! re-executed with `--rss-child`.
 //!
 //! Measuring and reporting are apart: `floors`, `delivery`, `backlog`, `memory`,
-//! `cdylib` (with `elf`) and `python` measure and return plain figures; `report` prints
+//! `game`, `cdylib` (with `elf`) and `python` measure and return plain figures; `report` prints
 //! the table beside `targets`, and `json` the closing JSON line.
 
 use hamustro_test_collector as collector;
@@ -21,6 +21,7 @@ mod delivery;
 mod elf;
 mod fixtures;
 mod floors;
+mod game;
 mod json;
 mod latency;
 mod memory;
@@ -36,6 +37,7 @@ use backlog::{flush_backlog, startup_with_backlog};
 use cdylib::cdylib;
 use delivery::{track_with_delivery, CollectorMode};
 use floors::{file_write_floor, sqlite_floor};
+use game::realistic_game;
 use memory::{peak_memory, rss_child};
 use python::python_track;
 use report::Report;
@@ -85,6 +87,10 @@ fn main() {
     let multi_ceiling = phase("track: 4 threads, 200-only collector", || {
         track_with_delivery(THREADS, CollectorMode::AnswerOnly200)
     });
+    let game = phase(
+        "realistic game: 4 threads x 1,000 events/s for 10 s, every core busy",
+        realistic_game,
+    );
     let flush = phase("flush: 10,000 queued events", flush_backlog);
     let startup = phase("start-up: 100,000 unsent events", startup_with_backlog);
     let rss = phase("memory: child process with 100,000 queued", peak_memory);
@@ -102,6 +108,7 @@ fn main() {
         multi,
         ceiling,
         multi_ceiling,
+        game,
         flush,
         startup,
         rss,

@@ -5,6 +5,7 @@ use serde_json::Value;
 use crate::backlog::{FlushRun, StartupRun};
 use crate::cdylib::CdylibInfo;
 use crate::delivery::{CollectorMode, TrackRun};
+use crate::game::{GameRun, GAME_RATE_PER_S, GAME_SECONDS, GAME_THREADS};
 use crate::latency::{ms, us, Latency};
 use crate::targets;
 use crate::{
@@ -24,6 +25,7 @@ pub struct Report {
     pub multi: TrackRun,
     pub ceiling: TrackRun,
     pub multi_ceiling: TrackRun,
+    pub game: GameRun,
     pub flush: FlushRun,
     pub startup: StartupRun,
     pub rss: Result<Value, String>,
@@ -93,6 +95,14 @@ impl TrackRun {
 
     pub fn verdict(&self, ok: bool) -> Option<bool> {
         (self.mode == CollectorMode::Validating).then_some(ok)
+    }
+}
+
+impl GameRun {
+    pub fn label() -> String {
+        format!(
+            "track, game: {GAME_THREADS} threads x {GAME_RATE_PER_S}/s x {GAME_SECONDS} s, cores busy"
+        )
     }
 }
 
@@ -172,6 +182,7 @@ impl Report {
             "track, 1 thread, offline (delivery refused, backing off)",
             &self.startup.offline,
         );
+        latency(&GameRun::label(), &self.game.latency);
         match &self.python {
             Ok(py) => {
                 row(
@@ -201,6 +212,7 @@ impl Report {
             latency_verdict(&self.single.latency),
             latency_verdict(&self.multi.latency)
         );
+        self.print_issue_targets();
         println!(
             "  why the tails: tracking threads preempted by the kernel (involuntary context \
              switches) / calls over 1 ms:"
@@ -212,6 +224,59 @@ impl Report {
                 run.preemptions,
                 run.calls_over_1ms
             );
+        }
+        println!(
+            "    {:<NAME_WIDTH$} {:>9} / {}",
+            GameRun::label(),
+            self.game.preemptions,
+            self.game.calls_over_1ms
+        );
+        note(&format!(
+            "{} of {} delivered; {} CPU-busy threads",
+            self.game.delivered, self.game.tracked, self.game.busy_threads
+        ));
+    }
+
+    /// Issue 14's targets: against the bare `pwrite` floor of the same run, and the
+    /// tails with delivery running.
+    pub fn print_issue_targets(&self) {
+        let single = &self.single.latency;
+        let multi = &self.multi.latency;
+        let of_floor = single.p50_ns as f64 / self.write_floor.p50_ns.max(1) as f64;
+        let checks = [
+            (
+                "1 thread p50 / bare pwrite p50".to_string(),
+                format!("{of_floor:.2}"),
+                format!("<= {:.2}", targets::P50_OF_PWRITE_FLOOR),
+                of_floor <= targets::P50_OF_PWRITE_FLOOR,
+            ),
+            (
+                "1 thread p99.9 (us)".to_string(),
+                format!("{:.2}", us(single.p999_ns)),
+                format!("<= {:.0}", targets::P999_1_THREAD_US),
+                us(single.p999_ns) <= targets::P999_1_THREAD_US,
+            ),
+            (
+                format!("{THREADS} threads p99.9 / max (us)"),
+                format!("{:.0} / {:.0}", us(multi.p999_ns), us(multi.max_ns)),
+                format!(
+                    "<= {:.0} / {:.0}",
+                    targets::P999_4_THREADS_US,
+                    targets::MAX_4_THREADS_US
+                ),
+                us(multi.p999_ns) <= targets::P999_4_THREADS_US
+                    && us(multi.max_ns) <= targets::MAX_4_THREADS_US,
+            ),
+            (
+                "events tracked/s, 1 thread".to_string(),
+                format!("{:.0}", self.single.tracked_per_s),
+                format!(">= {:.0}", targets::TRACKED_PER_S_1_THREAD),
+                self.single.tracked_per_s >= targets::TRACKED_PER_S_1_THREAD,
+            ),
+        ];
+        println!("  issue 14 targets:");
+        for (name, value, target, ok) in checks {
+            line(&format!("  {name}"), &value, &target, Some(ok));
         }
     }
 
