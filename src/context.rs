@@ -1,7 +1,7 @@
 //! The device context filled into every event: time, UTC offset, IPv4 address and
 //! country. Computed by the library so that the app does not have to.
 
-use std::sync::{PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::config::IpSource;
@@ -11,14 +11,18 @@ use crate::platform;
 /// phone changes networks, but reading them on every event would cost the caller.
 const IP_REFRESH: Duration = Duration::from_secs(60);
 
+/// The texts are shared (`Arc<str>`): every event takes them, and a reference count
+/// costs less than a copy of each.
 pub struct DeviceContext {
     ip_source: IpSource,
+    /// The configured address, when `ip_source` fixes one.
+    fixed_ip: Option<Arc<str>>,
     /// The detected address and when it was read. Read-mostly: `track_event` takes
     /// only the read lock, so concurrent tracking threads do not queue up here.
-    detected_ip: RwLock<(Instant, Option<String>)>,
+    detected_ip: RwLock<(Instant, Option<Arc<str>>)>,
     /// The UTC offset text for one minute of time (`epoch_seconds / 60`): offsets
     /// change on minute boundaries at the finest, so one C library call a minute does.
-    timezone: RwLock<(u64, Option<String>)>,
+    timezone: RwLock<(u64, Option<Arc<str>>)>,
     country: Option<String>,
 }
 
@@ -28,25 +32,30 @@ impl DeviceContext {
             .filter(|c| !c.is_empty())
             .or_else(|| country_from_locale(&locale_name()));
         let detected = match ip_source {
-            IpSource::Detect => platform::primary_ipv4().map(|ip| ip.to_string()),
+            IpSource::Detect => platform::primary_ipv4().map(|ip| ip.to_string().into()),
+            _ => None,
+        };
+        let fixed_ip = match &ip_source {
+            IpSource::Fixed(ip) => Some(ip.as_str().into()),
             _ => None,
         };
         DeviceContext {
             ip_source,
+            fixed_ip,
             detected_ip: RwLock::new((Instant::now(), detected)),
             timezone: RwLock::new((u64::MAX, None)),
             country,
         }
     }
 
-    pub fn country(&self) -> Option<String> {
-        self.country.clone()
+    pub fn country(&self) -> Option<&str> {
+        self.country.as_deref()
     }
 
-    pub fn ip(&self) -> Option<String> {
+    pub fn ip(&self) -> Option<Arc<str>> {
         match &self.ip_source {
             IpSource::Omit => None,
-            IpSource::Fixed(ip) => Some(ip.clone()),
+            IpSource::Fixed(_) => self.fixed_ip.clone(),
             IpSource::Detect => {
                 {
                     let cached = self
@@ -57,7 +66,7 @@ impl DeviceContext {
                         return cached.1.clone();
                     }
                 }
-                let ip = platform::primary_ipv4().map(|ip| ip.to_string());
+                let ip: Option<Arc<str>> = platform::primary_ipv4().map(|ip| ip.to_string().into());
                 *self
                     .detected_ip
                     .write()
@@ -69,7 +78,7 @@ impl DeviceContext {
 
     /// The local UTC offset at `epoch_seconds` as `+HH:MM`/`-HH:MM`, current to the
     /// minute so that a DST change shows at once.
-    pub fn timezone(&self, epoch_seconds: u64) -> Option<String> {
+    pub fn timezone(&self, epoch_seconds: u64) -> Option<Arc<str>> {
         let minute = epoch_seconds / 60;
         {
             let cached = self.timezone.read().unwrap_or_else(PoisonError::into_inner);
@@ -77,7 +86,8 @@ impl DeviceContext {
                 return cached.1.clone();
             }
         }
-        let offset = platform::utc_offset_seconds(epoch_seconds as i64).map(format_offset);
+        let offset: Option<Arc<str>> = platform::utc_offset_seconds(epoch_seconds as i64)
+            .map(|offset| format_offset(offset).into());
         *self
             .timezone
             .write()
@@ -187,7 +197,7 @@ mod tests {
     fn configured_ip_wins_and_omit_sends_none() {
         let fixed = DeviceContext::new(IpSource::Fixed("10.1.2.3".into()), Some("HU".into()));
         assert_eq!(fixed.ip().as_deref(), Some("10.1.2.3"));
-        assert_eq!(fixed.country().as_deref(), Some("HU"));
+        assert_eq!(fixed.country(), Some("HU"));
         assert_eq!(DeviceContext::new(IpSource::Omit, None).ip(), None);
     }
 }

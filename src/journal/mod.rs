@@ -17,12 +17,14 @@
 //! An emptied file is zeros (its allocation kept): replay stops at the zeros after
 //! the last record.
 
+mod payload;
 mod record;
 mod segment;
 
 use std::io;
 use std::path::Path;
 
+pub use payload::{PayloadRef, NUMBERING_HEADROOM};
 pub use record::{decode_records, Frame, Record};
 use segment::{Emptier, Segment};
 
@@ -49,6 +51,11 @@ impl Taken {
     }
 }
 
+/// While the store accepts records, this many times `max_pending` may wait: tracking
+/// (a copy into memory) outpaces SQLite's inserts several times over, and a burst must
+/// not be refused as if the store were refusing records. The bound on memory stays.
+const BURST_HEADROOM: usize = 4;
+
 pub struct Journal {
     segments: [Segment; 2],
     active: usize,
@@ -59,6 +66,9 @@ pub struct Journal {
     /// The most frames kept waiting while the store does not take them (it is full
     /// or locked): beyond it `append` refuses, rather than growing without bound.
     max_pending: usize,
+    /// Whether the store took the last records it was given: then a burst tracked
+    /// faster than SQLite inserts may keep `BURST_HEADROOM` times as many waiting.
+    store_accepts: bool,
     /// What the journal had to fall back on, for the caller to log once it has let go
     /// of the journal's lock.
     warnings: Vec<String>,
@@ -82,6 +92,7 @@ impl Journal {
             last_nr: 0,
             pending: Vec::new(),
             max_pending: usize::MAX,
+            store_accepts: false,
             warnings: Vec::new(),
         };
         Ok((journal, left))
@@ -117,7 +128,12 @@ impl Journal {
     /// Numbers and appends one event's frame. When this returns the record is in the
     /// kernel's cache and the number is used up; on an error nothing is used up.
     pub fn append(&mut self, mut frame: Frame) -> Result<u32> {
-        if self.pending.len() >= self.max_pending {
+        let max_pending = if self.store_accepts {
+            self.max_pending.saturating_mul(BURST_HEADROOM)
+        } else {
+            self.max_pending
+        };
+        if self.pending.len() >= max_pending {
             return Err(Error::new(
                 ErrorKind::Storage,
                 format!(
@@ -136,6 +152,12 @@ impl Journal {
         self.last_nr = nr;
         self.pending.push(frame.into_bytes());
         Ok(nr)
+    }
+
+    /// Says whether the store took the records it was last given (the worker, after
+    /// each persist), which sets how many may wait (`BURST_HEADROOM`).
+    pub fn store_accepts(&mut self, accepts: bool) {
+        self.store_accepts = accepts;
     }
 
     /// Records appended and not yet taken.
@@ -284,6 +306,26 @@ mod tests {
         // The refused event used no number: the next one accepted gets 3.
         journal.take().unwrap();
         assert_eq!(journal.append(frame(1, "s", "c")).unwrap(), 3);
+    }
+
+    #[test]
+    fn while_the_store_accepts_records_a_burst_may_wait_beyond_the_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut journal = started(dir.path(), 0);
+        journal.start(0, 2);
+        journal.store_accepts(true);
+        for _ in 0..2 * BURST_HEADROOM {
+            journal.append(frame(1, "s", "burst")).unwrap();
+        }
+        assert!(journal.append(frame(1, "s", "over")).is_err());
+        journal.store_accepts(false);
+        journal.take().unwrap();
+        journal.append(frame(1, "s", "a")).unwrap();
+        journal.append(frame(1, "s", "b")).unwrap();
+        assert!(
+            journal.append(frame(1, "s", "c")).is_err(),
+            "refusing: the cap"
+        );
     }
 
     #[test]

@@ -6,8 +6,9 @@
 //! encoded payload; all little-endian. Zeros never decode (a zero length is too short
 //! for a body), so the zeroed bytes after the last record end the replay.
 
-use crate::wire::Payload;
-use prost::Message as _;
+use super::payload::PayloadRef;
+#[cfg(any(test, feature = "internals"))]
+use {super::payload, crate::wire::Payload};
 
 /// Fixed part of a record: body length (u32), checksum (u64).
 pub(super) const FRAME: usize = 12;
@@ -33,18 +34,31 @@ pub struct Record {
 pub struct Frame(Vec<u8>);
 
 impl Frame {
-    /// Encodes `payload` straight into the record, in one allocation.
-    ///
-    /// # Panics
-    /// Never in practice: prost fails only when the buffer is short, and a `Vec` grows.
+    /// Encodes `payload` straight into the record, in one allocation: for the tests
+    /// and fuzz targets, which build payloads as `wire::Payload`.
+    #[cfg(any(test, feature = "internals"))]
     pub fn new(profile_id: i64, session: &str, payload: &Payload) -> Frame {
+        let mut pairs = Vec::with_capacity(payload.parameters.len());
+        let payload = payload::borrowed(payload, &mut pairs);
+        Frame::of(profile_id, session, &payload, payload.encoded_len())
+    }
+
+    /// The same from borrowed parts: what tracking uses, copying each string once,
+    /// into the record. `encoded_len` is the payload's (`PayloadRef::encoded_len`),
+    /// which the caller has already checked against its limit.
+    pub fn of(
+        profile_id: i64,
+        session: &str,
+        payload: &PayloadRef<'_>,
+        encoded_len: usize,
+    ) -> Frame {
         // At most 255 bytes, cut on a character boundary: a record must decode.
         let mut cut = session.len().min(255);
         while !session.is_char_boundary(cut) {
             cut -= 1;
         }
         let session = &session.as_bytes()[..cut];
-        let body_len = BODY_FIXED + session.len() + payload.encoded_len();
+        let body_len = BODY_FIXED + session.len() + encoded_len;
         let mut bytes = Vec::with_capacity(FRAME + body_len);
         bytes.extend_from_slice(&(body_len as u32).to_le_bytes());
         bytes.extend_from_slice(&[0; 8]); // checksum, by `seal`
@@ -53,9 +67,12 @@ impl Frame {
         bytes.extend_from_slice(&[0; 4]); // nr, by `seal`
         bytes.push(session.len() as u8);
         bytes.extend_from_slice(session);
-        payload
-            .encode(&mut bytes)
-            .expect("a Vec reserved for the encoded length has room");
+        payload.encode_sized(&mut bytes, encoded_len);
+        debug_assert_eq!(
+            bytes.len(),
+            FRAME + body_len,
+            "encoded_len was not the payload's"
+        );
         Frame(bytes)
     }
 
@@ -123,6 +140,7 @@ fn fnv1a64(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use prost::Message as _;
 
     pub(crate) fn frame(profile_id: i64, session: &str, event: &str) -> Frame {
         let payload = Payload {

@@ -57,23 +57,33 @@ pub(super) fn check_event_name(event: &str) -> Result<()> {
 }
 
 /// Parameters in order, a repeated name keeping its first position and last value.
+/// Borrowed: they are encoded into the event's record, and copied only there.
 pub(super) fn unique_parameters<'a>(
     parameters: impl Iterator<Item = (&'a str, &'a str)>,
-) -> Result<Vec<Parameter>> {
-    let mut out: Vec<Parameter> = Vec::new();
+) -> Result<Vec<(&'a str, &'a str)>> {
+    /// Up to this many, a repeated name is looked for by a scan: cheaper than hashing.
+    const SCANNED: usize = 16;
+    let mut out: Vec<(&str, &str)> = Vec::with_capacity(parameters.size_hint().0);
     let mut index: HashMap<&str, usize> = HashMap::new();
     for (name, value) in parameters {
         if name.is_empty() {
             return Err(Error::invalid("parameter name must not be empty"));
         }
-        match index.get(name) {
-            Some(&at) => out[at].value = value.to_string(),
+        let seen = if out.len() <= SCANNED {
+            out.iter().position(|&(seen, _)| seen == name)
+        } else {
+            if index.is_empty() {
+                index.extend(out.iter().enumerate().map(|(at, &(seen, _))| (seen, at)));
+            }
+            index.get(name).copied()
+        };
+        match seen {
+            Some(at) => out[at].1 = value,
             None => {
-                index.insert(name, out.len());
-                out.push(Parameter {
-                    name: name.to_string(),
-                    value: value.to_string(),
-                });
+                if !index.is_empty() {
+                    index.insert(name, out.len());
+                }
+                out.push((name, value));
             }
         }
     }
@@ -131,11 +141,20 @@ mod tests {
     #[test]
     fn repeated_parameter_names_keep_the_last_value_in_first_position() {
         let params = unique_parameters([("a", "1"), ("b", "2"), ("a", "3")].into_iter()).unwrap();
-        let pairs: Vec<_> = params
-            .iter()
-            .map(|p| (p.name.as_str(), p.value.as_str()))
-            .collect();
-        assert_eq!(pairs, [("a", "3"), ("b", "2")]);
+        assert_eq!(params, [("a", "3"), ("b", "2")]);
+        // Beyond the scanned few, the same through the index.
+        let names: Vec<String> = (0..40).map(|i| format!("p{i}")).collect();
+        let many = names.iter().map(|n| (n.as_str(), "first")).chain([
+            ("p3", "last"),
+            ("p39", "last"),
+            ("new", "x"),
+        ]);
+        let params = unique_parameters(many).unwrap();
+        assert_eq!(params.len(), 41);
+        assert_eq!(
+            (params[3], params[39], params[40]),
+            (("p3", "last"), ("p39", "last"), ("new", "x"))
+        );
     }
 
     #[test]

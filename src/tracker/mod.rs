@@ -7,19 +7,16 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use prost::Message as _;
-
 use crate::config::TrackerConfig;
 use crate::context::{now_epoch_seconds, DeviceContext};
 use crate::error::{Error, ErrorKind, Result};
-use crate::journal::Frame;
+use crate::journal::{Frame, PayloadRef, NUMBERING_HEADROOM};
 use crate::log::{log, Level};
 use crate::platform;
 use crate::quiet_panics;
 use crate::sender::{short_session, Sender};
 use crate::session::{collection_header, hash_user_id};
 use crate::store::{GlobalParameters, Store, User};
-use crate::wire::Payload;
 use crate::worker::{self, Parts, Shared};
 
 mod control;
@@ -158,38 +155,41 @@ impl Tracker {
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
-        let parameters = {
+        let timezone = self.context.timezone(at);
+        let ip = self.context.ip();
+        let country = self.context.country();
+        let frame = {
+            // Read-locked only while the record is encoded from it, and alone.
             let globals = self
                 .global_parameters
                 .read()
                 .unwrap_or_else(PoisonError::into_inner);
             let globals = globals.iter().map(|p| (p.name.as_str(), p.value.as_str()));
             let own = parameters.iter().map(|(k, v)| (k.as_ref(), v.as_ref()));
-            unique_parameters(globals.chain(own))?
+            let parameters = unique_parameters(globals.chain(own))?;
+            let payload = PayloadRef {
+                at,
+                event,
+                // The journal numbers the event when it appends (the number travels in
+                // its record and the store's `nr` column).
+                nr: 0,
+                timezone: timezone.as_deref(),
+                tenant_id: user.tenant_id.as_deref(),
+                user_id: user.user_id.as_deref(),
+                ip: ip.as_deref(),
+                country,
+                parameters: &parameters,
+            };
+            let encoded_len = payload.encoded_len();
+            let size = encoded_len + NUMBERING_HEADROOM;
+            if size > MAX_EVENT_BYTES {
+                return Err(Error::invalid(format!(
+                    "event {event:?} is {size} bytes encoded; the limit is {MAX_EVENT_BYTES}"
+                )));
+            }
+            // Everything but numbering and writing happens before the journal's lock.
+            Frame::of(self.profile_id, &self.session, &payload, encoded_len)
         };
-        let mut payload = Payload {
-            at,
-            event: event.to_string(),
-            // The journal numbers the event when it appends (the number travels in its
-            // record and the store's `nr` column); the largest one stands in for it
-            // here so that the size check is never too lenient.
-            nr: u32::MAX,
-            timezone: self.context.timezone(at),
-            tenant_id: user.tenant_id,
-            user_id: user.user_id,
-            ip: self.context.ip(),
-            country: self.context.country(),
-            parameters,
-        };
-        let size = payload.encoded_len();
-        if size > MAX_EVENT_BYTES {
-            return Err(Error::invalid(format!(
-                "event {event:?} is {size} bytes encoded; the limit is {MAX_EVENT_BYTES}"
-            )));
-        }
-        // Everything but numbering and writing happens before the journal's lock.
-        payload.nr = 0;
-        let frame = Frame::new(self.profile_id, &self.session, &payload);
         self.shared.track(frame).inspect_err(|error| {
             if error.kind() != ErrorKind::InvalidHandle {
                 log(Level::Error, || error.to_string());

@@ -35,7 +35,9 @@ pub const PERSIST_BATCH: usize = 1000;
 pub const PERSIST_RETRY: Duration = Duration::from_secs(1);
 /// Normally a few hundred events wait in the journal; this many means the store has
 /// been refusing them (full disk, a foreign lock) for a while, and tracking reports a
-/// storage error instead of holding more in memory (about 10 MB at this count).
+/// storage error instead of holding more in memory (about 10 MB at this count). While
+/// the store accepts them, a burst may keep four times as many waiting (see
+/// `journal::BURST_HEADROOM`).
 pub const MAX_PENDING: usize = 50_000;
 
 /// The worker's main loop; returns when `shutdown` is set, after persisting what the
@@ -141,6 +143,11 @@ fn persist_all(shared: &Shared, messages: &mut Vec<(Level, String)>) -> Result<(
         if !taken.stored {
             let inserted =
                 shared.with_store(|store| store.insert(&taken.records, shared.max_queued_events));
+            let accepted = inserted.is_ok();
+            let _ = shared.with_journal(|journal| {
+                journal.store_accepts(accepted);
+                Ok(())
+            });
             let inserted = inserted.inspect_err(|error| {
                 messages.push((Level::Error, error.to_string()));
                 // Try again later; the records are safe in the journal meanwhile.
