@@ -12,7 +12,9 @@
 //! a record torn by a crash mid-copy (never one whose call returned OK) is ignored.
 //! Numbering and the copy happen under the journal's lock, one record after another,
 //! so a kill can tear only the last record, and no number is skipped: a record whose
-//! copy could leave a later one behind it on a kill would leave a gap.
+//! copy could leave a later one behind it on a kill would leave a gap. The lock holds
+//! no system call: the one check an append needs (that the file still covers its
+//! mapping) is made before it, by `SizeCheck`.
 //!
 //! An emptied file is zeros (its allocation kept): replay stops at the zeros after
 //! the last record.
@@ -21,15 +23,48 @@ mod payload;
 mod record;
 mod segment;
 
+use std::fs::File;
 use std::io;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 pub use payload::{PayloadRef, NUMBERING_HEADROOM};
 pub use record::{decode_records, Frame, Record};
 use segment::{Emptier, Segment};
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::platform;
 use crate::store::file_names;
+
+/// The one system call of an append, made before the journal's lock is taken: the
+/// size of the file being appended to, which must still cover its mapping (another
+/// program may have truncated it). Cloned out of the journal for its callers.
+#[derive(Clone)]
+pub struct SizeCheck(Arc<SizeCheckFiles>);
+
+struct SizeCheckFiles {
+    files: [File; 2],
+    /// The file appended to; set by `Journal::take` under the journal's lock.
+    active: AtomicUsize,
+}
+
+/// What a `SizeCheck` found: which file it looked at, and its size.
+#[derive(Clone, Copy)]
+pub struct Checked {
+    file: usize,
+    size: Option<u64>,
+}
+
+impl SizeCheck {
+    pub fn check(&self) -> Checked {
+        let file = self.0.active.load(Ordering::SeqCst);
+        Checked {
+            file,
+            size: platform::file_size(&self.0.files[file]).ok(),
+        }
+    }
+}
 
 /// Records taken from the journal for persisting, and the file to empty afterwards.
 pub struct Taken {
@@ -72,6 +107,7 @@ pub struct Journal {
     /// What the journal had to fall back on, for the caller to log once it has let go
     /// of the journal's lock.
     warnings: Vec<String>,
+    size_check: SizeCheck,
 }
 
 impl Journal {
@@ -85,7 +121,12 @@ impl Journal {
         let mut left = decode_records(&first_bytes);
         left.extend(decode_records(&second_bytes));
         left.sort_by_key(|record| record.seq);
+        let size_check = SizeCheck(Arc::new(SizeCheckFiles {
+            files: [first.duplicate()?, second.duplicate()?],
+            active: AtomicUsize::new(0),
+        }));
         let journal = Journal {
+            size_check,
             segments: [first, second],
             active: 0,
             seq: 0,
@@ -125,9 +166,22 @@ impl Journal {
         self.max_pending = max_pending;
     }
 
+    /// Checks the size of the file appended to, for `append_checked`, without the lock.
+    pub fn size_check(&self) -> SizeCheck {
+        self.size_check.clone()
+    }
+
     /// Numbers and appends one event's frame. When this returns the record is in the
-    /// kernel's cache and the number is used up; on an error nothing is used up.
-    pub fn append(&mut self, mut frame: Frame) -> Result<u32> {
+    /// kernel's cache and the number is used up; on an error nothing is used up. The
+    /// file's size is checked under the lock: for tests, which have no `SizeCheck`.
+    #[cfg(any(test, feature = "internals"))]
+    pub fn append(&mut self, frame: Frame) -> Result<u32> {
+        self.append_checked(frame, None)
+    }
+
+    /// `append`, with the file's size checked beforehand (`SizeCheck`): the check is
+    /// made again here only if the journal switched files since.
+    pub fn append_checked(&mut self, mut frame: Frame, checked: Option<Checked>) -> Result<u32> {
         let max_pending = if self.store_accepts {
             self.max_pending.saturating_mul(BURST_HEADROOM)
         } else {
@@ -147,7 +201,15 @@ impl Journal {
             Error::storage("cannot number the event", "nr exhausted for this session")
         })?;
         frame.seal(self.seq, nr);
-        self.segments[self.active].append(frame.bytes(), &self.pending, &mut self.warnings)?;
+        let size = checked
+            .filter(|checked| checked.file == self.active)
+            .and_then(|checked| checked.size);
+        self.segments[self.active].append(
+            frame.bytes(),
+            &self.pending,
+            size,
+            &mut self.warnings,
+        )?;
         self.seq += 1;
         self.last_nr = nr;
         self.pending.push(frame.into_bytes());
@@ -189,6 +251,7 @@ impl Journal {
             .reuse(&mut self.warnings)
             .map_err(switching)?;
         self.active = next;
+        self.size_check.0.active.store(next, Ordering::SeqCst);
         let records = std::mem::take(&mut self.pending)
             .iter()
             .filter_map(|bytes| record::decode_record(bytes).map(|(record, _)| record))
@@ -381,6 +444,11 @@ mod tests {
             .write(true)
             .open(journal_file(dir.path(), 0))
             .unwrap();
+        if cfg!(windows) {
+            // Windows refuses to truncate a mapped file: nothing to fall back from.
+            assert!(other.set_len(0).is_err());
+            return;
+        }
         other.set_len(0).unwrap();
         journal.append(frame(1, "s", "c")).unwrap();
         assert!(!journal.active_is_mapped());
@@ -420,8 +488,17 @@ mod tests {
         assert_eq!(taken.records.len(), count as usize);
         taken.release().unwrap();
         let bytes = std::fs::read(&path).unwrap();
-        assert_eq!(bytes.len() as u64, segment::CHUNK);
         assert!(bytes.iter().all(|&b| b == 0), "emptied to zeros");
+        // Back to that file, filled past the mapping again with more records than
+        // before: only the new ones replay.
+        journal.append(frame(1, "s", "other file")).unwrap();
+        journal.take().unwrap().unwrap().release().unwrap();
+        for _ in 0..count + 5 {
+            journal.append(frame(1, "s", &big)).unwrap();
+        }
+        let left = open(dir.path()).1;
+        assert_eq!(left.len(), count as usize + 5);
+        assert_eq!(left[0].nr, count + 2);
     }
 
     #[test]

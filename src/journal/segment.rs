@@ -141,19 +141,35 @@ impl Segment {
         Ok(())
     }
 
+    /// Another descriptor of the file, for a check of its size without the journal.
+    pub(super) fn duplicate(&self) -> Result<File> {
+        self.file.try_clone().map_err(|e| {
+            Error::storage(
+                &format!("cannot open the journal {}", self.path.display()),
+                e,
+            )
+        })
+    }
+
     /// Appends one sealed record. `earlier` are the records appended to this file
     /// since it was last emptied, written again should the file turn out truncated.
-    /// On an error nothing of this record is in the file.
+    /// `size` is the file's, checked just before (else it is checked here). On an
+    /// error nothing of this record is in the file.
     pub(super) fn append(
         &mut self,
         record: &[u8],
         earlier: &[Vec<u8>],
+        size: Option<u64>,
         warnings: &mut Vec<String>,
     ) -> Result<()> {
         let end = self.end + record.len() as u64;
         if let Some(map) = &self.map {
             if end <= map.len() {
-                if map.usable(&self.file) {
+                let whole = match size {
+                    Some(size) => size >= map.len() && !map.given_up.load(Ordering::SeqCst),
+                    None => map.usable(&self.file),
+                };
+                if whole {
                     // In range (checked) and the file covers the range (just checked).
                     map.mapping.write(self.end as usize, record);
                     self.end = end;
@@ -264,12 +280,17 @@ impl Emptier {
 
 /// Zeroes the `end` bytes written to a mapped file, keeping its allocation (a record
 /// left behind could be replayed after newer, shorter ones). What went beyond the
-/// mapping, with `pwrite`, is cut off.
+/// mapping, with `pwrite`, is zeroed with writes: Windows refuses to shrink a file
+/// while it is mapped.
 fn empty_mapped(file: &File, mapping: &SharedMapping, end: u64) -> io::Result<()> {
     let mapped = mapping.len() as u64;
     mapping.zero(0..end.min(mapped) as usize);
-    if end > mapped {
-        file.set_len(mapped)?;
+    let zeros = vec![0u8; 64 * 1024];
+    let mut offset = mapped;
+    while offset < end {
+        let chunk = usize::try_from(end - offset).map_or(zeros.len(), |n| n.min(zeros.len()));
+        platform::write_all_at(file, &zeros[..chunk], offset)?;
+        offset += chunk as u64;
     }
     Ok(())
 }

@@ -26,9 +26,12 @@ impl Shared {
     /// the worker if a persist or a delivery is due. Decides without a lock on the
     /// common path: only a due persist or a trigger needs the worker.
     pub fn track(&self, frame: Frame) -> Result<()> {
+        // The append's one system call, before the lock: does the file still cover
+        // its mapping?
+        let checked = self.journal_size_check.check();
         let mut warnings = Vec::new();
         let appended = self.with_journal(|journal| {
-            let appended = journal.append(frame).map(|_| {
+            let appended = journal.append_checked(frame, Some(checked)).map(|_| {
                 // Under the journal's lock, so that a discard (which empties the journal
                 // under it) resets the count either before or after this.
                 self.counters.unsent.fetch_add(1, Ordering::Relaxed);

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use super::should_send;
 use crate::error::{Error, Result};
-use crate::journal::{Journal, Taken};
+use crate::journal::{Journal, SizeCheck, Taken};
 use crate::log::{log, Level};
 use crate::sender::Sender;
 use crate::store::{Counters, Store};
@@ -82,6 +82,8 @@ pub struct Shared {
     /// The store's counts, readable without its lock.
     pub(super) counters: Arc<Counters>,
     pub(super) journal: Mutex<Option<Journal>>,
+    /// The journal's file-size check, made by tracking before it takes `journal`.
+    pub(super) journal_size_check: SizeCheck,
     /// The lock that makes this tracker the database's only one, released last.
     pub(super) database_lock: Mutex<Option<DatabaseLock>>,
     /// Set first when the tracker closes: calls check it before taking any lock.
@@ -166,6 +168,7 @@ impl Shared {
             instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
             counters,
             store: Mutex::new(Some(parts.store)),
+            journal_size_check: parts.journal.size_check(),
             journal: Mutex::new(Some(parts.journal)),
             database_lock: Mutex::new(Some(parts.database_lock)),
             closed: AtomicBool::new(false),
