@@ -1,10 +1,15 @@
 //! The journal's record: how one event is framed, sealed with its numbers and a
 //! checksum, and decoded again on replay.
 //!
-//! A record is its body's length (u32), the FNV-1a 64 checksum of the body (u64), then
-//! the body: seq (u64), profile id (i64), nr (u32), session length (u8), session, the
-//! encoded payload; all little-endian. Zeros never decode (a zero length is too short
-//! for a body), so the zeroed bytes after the last record end the replay.
+//! A record is its body's length (u32), a checksum of the body (u64), then the body:
+//! seq (u64), profile id (i64), nr (u32), session length (u8), session, the encoded
+//! payload; all little-endian. Zeros never decode (a zero length is too short for a
+//! body), so the zeroed bytes after the last record end the replay.
+//!
+//! The checksum is FNV-1a 64 over the body from byte 20 on, then over its first 20
+//! bytes (seq, profile id, nr): all but those 20 bytes are hashed when the record is
+//! built, before the journal's lock, and sealing under the lock hashes only the
+//! numbers. Records of earlier versions, hashed over the body in order, still decode.
 
 use super::payload::PayloadRef;
 #[cfg(any(test, feature = "internals"))]
@@ -31,7 +36,14 @@ pub struct Record {
 /// One event's record, built before the journal's lock is taken so that the lock
 /// covers only numbering and the write. `Journal::append` fills in the sequence
 /// number, the event number and the checksum.
-pub struct Frame(Vec<u8>);
+pub struct Frame {
+    bytes: Vec<u8>,
+    /// FNV-1a of the body after its first `NUMBERED` bytes, for `seal` to go on from.
+    tail_hash: u64,
+}
+
+/// The body's first bytes: seq, profile id, nr; what `seal` writes and hashes.
+const NUMBERED: usize = 20;
 
 impl Frame {
     /// Encodes `payload` straight into the record, in one allocation: for the tests
@@ -73,14 +85,16 @@ impl Frame {
             FRAME + body_len,
             "encoded_len was not the payload's"
         );
-        Frame(bytes)
+        let tail_hash = fnv1a64_from(FNV_OFFSET, &bytes[FRAME + NUMBERED..]);
+        Frame { bytes, tail_hash }
     }
 
+    /// Writes the numbers and the checksum: 20 bytes hashed, the rest was at `of`.
     pub(super) fn seal(&mut self, seq: u64, nr: u32) {
-        let bytes = &mut self.0;
+        let bytes = &mut self.bytes;
         bytes[FRAME..FRAME + 8].copy_from_slice(&seq.to_le_bytes());
         bytes[FRAME + 16..FRAME + 20].copy_from_slice(&nr.to_le_bytes());
-        let checksum = fnv1a64(&bytes[FRAME..]);
+        let checksum = fnv1a64_from(self.tail_hash, &bytes[FRAME..FRAME + NUMBERED]);
         bytes[4..FRAME].copy_from_slice(&checksum.to_le_bytes());
     }
 }
@@ -88,11 +102,11 @@ impl Frame {
 impl Frame {
     /// The sealed record's bytes.
     pub(super) fn bytes(&self) -> &[u8] {
-        &self.0
+        &self.bytes
     }
 
     pub(super) fn into_bytes(self) -> Vec<u8> {
-        self.0
+        self.bytes
     }
 }
 
@@ -111,7 +125,7 @@ pub(super) fn decode_record(bytes: &[u8]) -> Option<(Record, &[u8])> {
     let body_len = u32::from_le_bytes(bytes.get(..4)?.try_into().ok()?) as usize;
     let checksum = u64::from_le_bytes(bytes.get(4..FRAME)?.try_into().ok()?);
     let body = bytes.get(FRAME..FRAME.checked_add(body_len)?)?;
-    if body_len < BODY_FIXED || fnv1a64(body) != checksum {
+    if body_len < BODY_FIXED || !checksum_matches(body, checksum) {
         return None;
     }
     let seq = u64::from_le_bytes(body[0..8].try_into().ok()?);
@@ -129,10 +143,20 @@ pub(super) fn decode_record(bytes: &[u8]) -> Option<(Record, &[u8])> {
     Some((record, &bytes[FRAME + body_len..]))
 }
 
-/// FNV-1a, 64 bits: detects torn and zeroed records; integrity against tampering is
-/// not the goal (the file is the app's own, mode 0600).
-fn fnv1a64(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+/// Whether `checksum` is the body's: as this version seals records, or as earlier
+/// ones did (FNV-1a over the body in order), so that a journal they left replays.
+fn checksum_matches(body: &[u8], checksum: u64) -> bool {
+    let (numbered, tail) = body.split_at(NUMBERED);
+    fnv1a64_from(fnv1a64_from(FNV_OFFSET, tail), numbered) == checksum
+        || fnv1a64_from(FNV_OFFSET, body) == checksum
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a, 64 bits, going on from `hash`: detects torn and zeroed records; integrity
+/// against tampering is not the goal (the file is the app's own, mode 0600).
+fn fnv1a64_from(hash: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(hash, |hash, byte| {
         (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
     })
 }
@@ -159,10 +183,10 @@ mod tests {
         let session = "é".repeat(200);
         let mut sealed = frame(1, &session, "e");
         sealed.seal(0, 1);
-        let mut bytes = sealed.0;
+        let mut bytes = sealed.bytes;
         let mut next = frame(1, "s", "after");
         next.seal(1, 2);
-        bytes.extend_from_slice(&next.0);
+        bytes.extend_from_slice(&next.bytes);
         let records = decode_records(&bytes);
         assert_eq!(records.len(), 2, "the record and the one after it decode");
         assert!(session.starts_with(&records[0].session));
@@ -173,7 +197,7 @@ mod tests {
         let sealed = |nr: u32| {
             let mut frame = frame(1, "s", &format!("e{nr}"));
             frame.seal(u64::from(nr), nr);
-            frame.0
+            frame.bytes
         };
         let mut bytes = sealed(1);
         let second = sealed(2);
@@ -189,5 +213,37 @@ mod tests {
         flipped[last] ^= 1;
         assert!(decode_records(&flipped).is_empty());
         assert!(decode_records(&[0; 64]).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod checksum_tests {
+    use super::tests::frame;
+    use super::*;
+
+    #[test]
+    fn a_record_sealed_as_earlier_versions_did_still_decodes() {
+        let mut sealed = frame(3, "s", "old");
+        sealed.seal(5, 7);
+        let mut bytes = sealed.bytes;
+        let checksum = fnv1a64_from(FNV_OFFSET, &bytes[FRAME..]);
+        bytes[4..FRAME].copy_from_slice(&checksum.to_le_bytes());
+        let records = decode_records(&bytes);
+        assert_eq!(records.len(), 1);
+        assert_eq!(
+            (records[0].seq, records[0].nr, records[0].profile_id),
+            (5, 7, 3)
+        );
+    }
+
+    #[test]
+    fn changing_any_byte_of_a_sealed_record_is_noticed() {
+        let mut sealed = frame(3, "session", "event");
+        sealed.seal(1, 2);
+        for at in 0..sealed.bytes.len() {
+            let mut bytes = sealed.bytes.clone();
+            bytes[at] ^= 0x10;
+            assert!(decode_records(&bytes).is_empty(), "byte {at}");
+        }
     }
 }
