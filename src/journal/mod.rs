@@ -272,21 +272,8 @@ impl Journal {
 
 #[cfg(test)]
 mod tests {
+    use super::record::tests::{event_of, frame};
     use super::*;
-    use crate::wire::Payload;
-    use prost::Message as _;
-
-    fn frame(profile_id: i64, session: &str, event: &str) -> Frame {
-        let payload = Payload {
-            event: event.into(),
-            ..Payload::default()
-        };
-        Frame::new(profile_id, session, &payload)
-    }
-
-    fn event_of(record: &Record) -> String {
-        Payload::decode(record.payload.as_slice()).unwrap().event
-    }
 
     fn open(dir: &Path) -> (Journal, Vec<Record>) {
         Journal::open(&dir.join("q.db")).unwrap()

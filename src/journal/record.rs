@@ -162,7 +162,7 @@ fn fnv1a64_from(hash: u64, bytes: &[u8]) -> u64 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use prost::Message as _;
 
@@ -174,7 +174,7 @@ mod tests {
         Frame::new(profile_id, session, &payload)
     }
 
-    fn event_of(record: &Record) -> String {
+    pub(crate) fn event_of(record: &Record) -> String {
         Payload::decode(record.payload.as_slice()).unwrap().event
     }
 
