@@ -285,12 +285,5 @@ impl Emptier {
 fn empty_mapped(file: &File, mapping: &SharedMapping, end: u64) -> io::Result<()> {
     let mapped = mapping.len() as u64;
     mapping.zero(0..end.min(mapped) as usize);
-    let zeros = vec![0u8; 64 * 1024];
-    let mut offset = mapped;
-    while offset < end {
-        let chunk = usize::try_from(end - offset).map_or(zeros.len(), |n| n.min(zeros.len()));
-        platform::write_all_at(file, &zeros[..chunk], offset)?;
-        offset += chunk as u64;
-    }
-    Ok(())
+    platform::write_zeros(file, mapped..end.max(mapped))
 }

@@ -142,6 +142,18 @@ pub fn write_all_at(file: &File, bytes: &[u8], offset: u64) -> io::Result<()> {
     imp::write_all_at(file, bytes, offset)
 }
 
+/// Writes zeros over `range` of `file`, a positioned write of at most 64 KiB at a time.
+pub fn write_zeros(file: &File, range: std::ops::Range<u64>) -> io::Result<()> {
+    let zeros = vec![0u8; 64 * 1024];
+    let mut offset = range.start;
+    while offset < range.end {
+        let chunk = usize::try_from(range.end - offset).map_or(zeros.len(), |n| n.min(zeros.len()));
+        write_all_at(file, &zeros[..chunk], offset)?;
+        offset += chunk as u64;
+    }
+    Ok(())
+}
+
 /// Makes the empty `file` `len` bytes long, every byte allocated on disk (no sparse
 /// hole), so that a later store through a mapping of it can never meet a full disk
 /// (which a mapping can only report as SIGBUS): `posix_fallocate` on Linux and other

@@ -181,7 +181,7 @@ pub(super) fn write_all_at(file: &File, mut bytes: &[u8], mut offset: u64) -> io
 pub(super) fn file_size(file: &File) -> io::Result<u64> {
     let mut size = 0i64;
     // SAFETY: the handle is open for the borrow of `file`; the call writes one i64.
-    if unsafe { GetFileSizeEx(file.as_raw_handle() as HANDLE, &mut size) } == 0 {
+    if unsafe { GetFileSizeEx(file.as_raw_handle() as HANDLE, &raw mut size) } == 0 {
         return Err(io::Error::last_os_error());
     }
     u64::try_from(size).map_err(|_| io::Error::other("negative file size"))
@@ -194,14 +194,7 @@ pub(super) fn file_size(file: &File) -> io::Result<u64> {
 /// skip the zeros but needs a privilege apps do not have, and exposes stale disk data.
 pub(super) fn preallocate(file: &File, len: u64) -> io::Result<()> {
     file.set_len(len)?;
-    let zeros = vec![0u8; 64 * 1024];
-    let mut offset = 0;
-    while offset < len {
-        let chunk = usize::try_from(len - offset).map_or(zeros.len(), |n| n.min(zeros.len()));
-        write_all_at(file, &zeros[..chunk], offset)?;
-        offset += chunk as u64;
-    }
-    Ok(())
+    super::write_zeros(file, 0..len)
 }
 
 /// Windows has no fork.
