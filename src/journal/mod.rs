@@ -91,6 +91,27 @@ impl Taken {
 /// not be refused as if the store were refusing records. The bound on memory stays.
 const BURST_HEADROOM: usize = 4;
 
+/// Records taken from the journal, not yet decoded (`Journal::take_frames`).
+pub struct TakenFrames {
+    frames: Vec<Vec<u8>>,
+    emptier: Emptier,
+}
+
+impl TakenFrames {
+    pub fn decode(self) -> Taken {
+        let records = self
+            .frames
+            .iter()
+            .filter_map(|bytes| record::decode_record(bytes).map(|(record, _)| record))
+            .collect();
+        Taken {
+            records,
+            stored: false,
+            emptier: self.emptier,
+        }
+    }
+}
+
 pub struct Journal {
     segments: [Segment; 2],
     active: usize,
@@ -240,6 +261,13 @@ impl Journal {
     /// Takes the pending records and switches appending to the other file, which the
     /// previous `Taken::release` emptied.
     pub fn take(&mut self) -> Result<Option<Taken>> {
+        Ok(self.take_frames()?.map(TakenFrames::decode))
+    }
+
+    /// `take`'s part that needs the journal: the records still as sealed frames, to
+    /// be decoded after the journal's lock is released (a thousand records take a
+    /// millisecond or so to decode, which tracking threads must not wait for).
+    pub fn take_frames(&mut self) -> Result<Option<TakenFrames>> {
         if self.pending.is_empty() {
             return Ok(None);
         }
@@ -252,13 +280,8 @@ impl Journal {
             .map_err(switching)?;
         self.active = next;
         self.size_check.0.active.store(next, Ordering::SeqCst);
-        let records = std::mem::take(&mut self.pending)
-            .iter()
-            .filter_map(|bytes| record::decode_record(bytes).map(|(record, _)| record))
-            .collect();
-        Ok(Some(Taken {
-            records,
-            stored: false,
+        Ok(Some(TakenFrames {
+            frames: std::mem::take(&mut self.pending),
             emptier,
         }))
     }

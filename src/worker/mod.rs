@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use crate::backoff::Backoff;
 use crate::context::now_epoch_seconds;
 use crate::error::{Error, ErrorKind, Result};
+use crate::journal::TakenFrames;
 use crate::log::{log, Level};
 use crate::quiet_panics::InLibrary;
 
@@ -130,12 +131,14 @@ fn persist_all(shared: &Shared, messages: &mut Vec<(Level, String)>) -> Result<(
     shared.lock_control().persist_at = None;
     loop {
         if persisting.is_none() {
-            *persisting = shared.with_journal(|journal| {
-                let taken = journal.take();
+            let frames = shared.with_journal(|journal| {
+                let taken = journal.take_frames();
                 let warnings = journal.take_warnings();
                 messages.extend(warnings.into_iter().map(|w| (Level::Warn, w)));
                 taken
             })?;
+            // Decoded without the journal's lock, which tracking waits for.
+            *persisting = frames.map(TakenFrames::decode);
         }
         let Some(taken) = persisting.as_mut() else {
             return Ok(());
