@@ -200,7 +200,9 @@ impl Segment {
     fn write_at_end(&mut self, record: &[u8]) -> Result<()> {
         let end = self.end + record.len() as u64;
         if end > self.capacity {
-            let grown = end.div_ceil(CHUNK) * CHUNK;
+            // Never shrinking the file (Windows refuses that while it is mapped).
+            let size = platform::file_size(&self.file).unwrap_or(0);
+            let grown = (end.div_ceil(CHUNK) * CHUNK).max(size);
             self.file.set_len(grown).map_err(|e| {
                 Error::storage(
                     &format!("cannot grow the journal {}", self.path.display()),
