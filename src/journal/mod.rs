@@ -93,17 +93,14 @@ const BURST_HEADROOM: usize = 4;
 
 /// Records taken from the journal, not yet decoded (`Journal::take_frames`).
 pub struct TakenFrames {
-    frames: Vec<Vec<u8>>,
+    /// Sealed records, one after another.
+    frames: Vec<u8>,
     emptier: Emptier,
 }
 
 impl TakenFrames {
     pub fn decode(self) -> Taken {
-        let records = self
-            .frames
-            .iter()
-            .filter_map(|bytes| record::decode_record(bytes).map(|(record, _)| record))
-            .collect();
+        let records = decode_records(&self.frames);
         Taken {
             records,
             stored: false,
@@ -117,8 +114,12 @@ pub struct Journal {
     active: usize,
     seq: u64,
     last_nr: u32,
-    /// Sealed frames appended and not yet taken; decoded by the worker on `take`.
-    pending: Vec<Vec<u8>>,
+    /// The sealed records appended and not yet taken, one after another as in the
+    /// file (one allocation for all, not one each: a backlog costs its bytes only);
+    /// decoded by the worker after `take_frames`.
+    pending: Vec<u8>,
+    /// How many records `pending` holds.
+    pending_count: usize,
     /// The most frames kept waiting while the store does not take them (it is full
     /// or locked): beyond it `append` refuses, rather than growing without bound.
     max_pending: usize,
@@ -153,6 +154,7 @@ impl Journal {
             seq: 0,
             last_nr: 0,
             pending: Vec::new(),
+            pending_count: 0,
             max_pending: usize::MAX,
             store_accepts: false,
             warnings: Vec::new(),
@@ -175,6 +177,7 @@ impl Journal {
             })?;
             if index == self.active {
                 self.pending.clear();
+                self.pending_count = 0;
             }
         }
         Ok(())
@@ -208,13 +211,13 @@ impl Journal {
         } else {
             self.max_pending
         };
-        if self.pending.len() >= max_pending {
+        if self.pending_count >= max_pending {
             return Err(Error::new(
                 ErrorKind::Storage,
                 format!(
                     "{} events are waiting for the queue database, which is not accepting \
                      them (full or locked); this event was not stored",
-                    self.pending.len()
+                    self.pending_count
                 ),
             ));
         }
@@ -233,7 +236,8 @@ impl Journal {
         )?;
         self.seq += 1;
         self.last_nr = nr;
-        self.pending.push(frame.into_bytes());
+        self.pending.extend_from_slice(frame.bytes());
+        self.pending_count += 1;
         Ok(nr)
     }
 
@@ -245,7 +249,7 @@ impl Journal {
 
     /// Records appended and not yet taken.
     pub fn pending(&self) -> usize {
-        self.pending.len()
+        self.pending_count
     }
 
     /// What the journal had to fall back on since the last call (a file it could not
@@ -259,7 +263,9 @@ impl Journal {
     }
 
     /// Takes the pending records and switches appending to the other file, which the
-    /// previous `Taken::release` emptied.
+    /// previous `Taken::release` emptied. The worker takes them as frames
+    /// (`take_frames`), to decode them without the lock; this is for the tests.
+    #[cfg(any(test, feature = "internals"))]
     pub fn take(&mut self) -> Result<Option<Taken>> {
         Ok(self.take_frames()?.map(TakenFrames::decode))
     }
@@ -268,7 +274,7 @@ impl Journal {
     /// be decoded after the journal's lock is released (a thousand records take a
     /// millisecond or so to decode, which tracking threads must not wait for).
     pub fn take_frames(&mut self) -> Result<Option<TakenFrames>> {
-        if self.pending.is_empty() {
+        if self.pending_count == 0 {
             return Ok(None);
         }
         // Everything that can fail comes before any state changes.
@@ -280,6 +286,7 @@ impl Journal {
             .map_err(switching)?;
         self.active = next;
         self.size_check.0.active.store(next, Ordering::SeqCst);
+        self.pending_count = 0;
         Ok(Some(TakenFrames {
             frames: std::mem::take(&mut self.pending),
             emptier,

@@ -104,10 +104,6 @@ impl Frame {
     pub(super) fn bytes(&self) -> &[u8] {
         &self.bytes
     }
-
-    pub(super) fn into_bytes(self) -> Vec<u8> {
-        self.bytes
-    }
 }
 
 /// The valid records at the start of `bytes`; stops at the first torn or zeroed one.

@@ -158,7 +158,7 @@ impl Segment {
     pub(super) fn append(
         &mut self,
         record: &[u8],
-        earlier: &[Vec<u8>],
+        earlier: &[u8],
         size: Option<u64>,
         warnings: &mut Vec<String>,
     ) -> Result<()> {
@@ -188,9 +188,7 @@ impl Segment {
         if self.needs_rewrite {
             self.end = 0;
             self.capacity = 0;
-            for earlier in earlier {
-                self.write_at_end(earlier)?;
-            }
+            self.write_at_end(earlier)?;
             self.needs_rewrite = false;
         }
         self.write_at_end(record)
