@@ -86,7 +86,10 @@ fn round(shared: &Shared, state: &mut WorkerState, until: Option<i64>) -> RoundR
         }
         return Ok(Round::Over(Err(disabled())));
     }
-    if until.is_none() {
+    // A background drain moves the journal's records into the store first, but not
+    // while the store is refusing them: then its retries keep their own pace
+    // (`PERSIST_RETRY`), and what the store already holds is still sent.
+    if until.is_none() && !shared.persist_paused() {
         persist(shared)?;
     }
     if !state.undeleted.is_empty() {

@@ -215,6 +215,14 @@ impl Shared {
         }
     }
 
+    /// Whether the store refused the last records it was given and its retry is not
+    /// due yet.
+    pub(super) fn persist_paused(&self) -> bool {
+        self.lock_control()
+            .persist_retry_at
+            .is_some_and(|at| at > Instant::now())
+    }
+
     /// Whether the spec's triggers hold with `queued` events waiting.
     pub(super) fn send_due(&self, queued: u64) -> bool {
         should_send(
