@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Sourced by the test scripts that count their own checks (scripts/windows-test.sh,
-# scripts/apple-test.sh) and end with one "N passed, M failed" line:
+# scripts/apple-test.sh, scripts/dist-test.sh) and end with one "N passed, M failed" line:
 #
 #   check NAME COMMAND...   runs one check, its output indented; counts it
 #   summary                 prints the counts and exits, non-zero if any check failed

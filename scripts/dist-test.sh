@@ -27,6 +27,8 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 source "$repo/scripts/windows-toolchain.sh"
 # shellcheck source-path=SCRIPTDIR source=dev-collector.sh
 source "$repo/scripts/dev-collector.sh"
+# shellcheck source-path=SCRIPTDIR source=checks.sh
+source "$repo/scripts/checks.sh"
 
 version=$(make -s --no-print-directory -C bindings/c version)
 dist="$repo/dist"
@@ -38,8 +40,6 @@ windows_wheel="$dist/hamustro-$version-py3-none-win_amd64.whl"
 sdist="$dist/hamustro-$version.tar.gz"
 # Outside the repository, so that nothing is found through it.
 work=$(mktemp -d /tmp/hamustro-dist-test.XXXXXX)
-passed=0
-failed=0
 wine_target="$repo/target/windows"
 
 cleanup() {
@@ -51,21 +51,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-check() {
-  local name=$1
-  shift
-  echo "==> $name"
-  if "$@" >"$work/check.log" 2>&1; then
-    passed=$((passed + 1))
-    tail -n 8 "$work/check.log" | sed 's/^/    | /'
-    echo "    ok"
-  else
-    failed=$((failed + 1))
-    sed 's/^/    | /' "$work/check.log"
-    echo "    FAILED: $name"
-  fi
-}
 
 # The PATH of the checks: the system's directories, none of which has cargo.
 clean_path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -313,6 +298,4 @@ check "Python: the test suite against the wheel, installed with --no-index" pyth
 check "Python: a script tracks and flushes with the installed wheel" python_smoke
 check "Python: the sdist builds with pip and delivers" python_sdist
 
-echo
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary
