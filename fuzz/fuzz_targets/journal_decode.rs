@@ -246,7 +246,7 @@ fn run_operations(last_nr: LastNr, max_pending: u8, operations: &[Operation]) {
                 }
                 let got = result.expect("take with records pending took nothing");
                 let active = &model.files[model.active];
-                assert_eq!(got.records, active[active.len() - model.pending..]);
+                assert_eq!(got.batches.records(), active[active.len() - model.pending..]);
                 model.unreleased = Some(model.active);
                 model.active = 1 - model.active;
                 model.pending = 0;

@@ -20,6 +20,7 @@
 //! the last record.
 
 mod payload;
+mod pending;
 mod record;
 mod segment;
 
@@ -30,6 +31,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 pub use payload::{PayloadRef, NUMBERING_HEADROOM};
+pub use pending::Batches;
+use pending::{Frames, Spill};
 pub use record::{decode_records, Frame, Record};
 use segment::{Emptier, Segment};
 
@@ -68,9 +71,8 @@ impl SizeCheck {
 
 /// Records taken from the journal for persisting, and the file to empty afterwards.
 pub struct Taken {
-    pub records: Vec<Record>,
-    /// Set once the records are in the store: only emptying the file remains.
-    pub stored: bool,
+    /// The records, stored a batch at a time.
+    pub batches: Batches,
     emptier: Emptier,
 }
 
@@ -91,35 +93,20 @@ impl Taken {
 /// not be refused as if the store were refusing records. The bound on memory stays.
 const BURST_HEADROOM: usize = 4;
 
-/// Records taken from the journal, not yet decoded (`Journal::take_frames`).
-pub struct TakenFrames {
-    /// Sealed records, one after another.
-    frames: Vec<u8>,
-    emptier: Emptier,
-}
-
-impl TakenFrames {
-    pub fn decode(self) -> Taken {
-        let records = decode_records(&self.frames);
-        Taken {
-            records,
-            stored: false,
-            emptier: self.emptier,
-        }
-    }
-}
-
 pub struct Journal {
     segments: [Segment; 2],
     active: usize,
     seq: u64,
     last_nr: u32,
-    /// The sealed records appended and not yet taken, one after another as in the
-    /// file (one allocation for all, not one each: a backlog costs its bytes only);
-    /// decoded by the worker after `take_frames`.
-    pending: Vec<u8>,
-    /// How many records `pending` holds.
-    pending_count: usize,
+    /// The sealed records appended and not yet taken, as in the file, as many as
+    /// `pending::MEMORY_BUDGET` allows…
+    pending: Frames,
+    /// …and how many came after them, in the file alone, from `spill_start` on.
+    spilled: usize,
+    spill_start: u64,
+    /// Records in the file alone that another program's truncation took, for the
+    /// caller to report (`take_lost`).
+    lost: usize,
     /// The most frames kept waiting while the store does not take them (it is full
     /// or locked): beyond it `append` refuses, rather than growing without bound.
     max_pending: usize,
@@ -138,10 +125,9 @@ impl Journal {
     /// those, then calls `clear` and `start`.
     pub fn open(database: &Path) -> Result<(Journal, Vec<Record>)> {
         let [first, second] = file_names::journal_paths(database);
-        let (first, first_bytes) = Segment::open(first)?;
-        let (second, second_bytes) = Segment::open(second)?;
-        let mut left = decode_records(&first_bytes);
-        left.extend(decode_records(&second_bytes));
+        let (first, mut left) = Segment::open(first)?;
+        let (second, second_left) = Segment::open(second)?;
+        left.extend(second_left);
         left.sort_by_key(|record| record.seq);
         let size_check = SizeCheck(Arc::new(SizeCheckFiles {
             files: [first.duplicate()?, second.duplicate()?],
@@ -153,8 +139,10 @@ impl Journal {
             active: 0,
             seq: 0,
             last_nr: 0,
-            pending: Vec::new(),
-            pending_count: 0,
+            pending: Frames::default(),
+            spilled: 0,
+            spill_start: 0,
+            lost: 0,
             max_pending: usize::MAX,
             store_accepts: false,
             warnings: Vec::new(),
@@ -176,8 +164,8 @@ impl Journal {
                 )
             })?;
             if index == self.active {
-                self.pending.clear();
-                self.pending_count = 0;
+                self.pending = Frames::default();
+                self.spilled = 0;
             }
         }
         Ok(())
@@ -211,13 +199,13 @@ impl Journal {
         } else {
             self.max_pending
         };
-        if self.pending_count >= max_pending {
+        if self.pending() >= max_pending {
             return Err(Error::new(
                 ErrorKind::Storage,
                 format!(
                     "{} events are waiting for the queue database, which is not accepting \
                      them (full or locked); this event was not stored",
-                    self.pending_count
+                    self.pending()
                 ),
             ));
         }
@@ -228,16 +216,23 @@ impl Journal {
         let size = checked
             .filter(|checked| checked.file == self.active)
             .and_then(|checked| checked.size);
-        self.segments[self.active].append(
-            frame.bytes(),
-            &self.pending,
-            size,
-            &mut self.warnings,
-        )?;
+        let segment = &mut self.segments[self.active];
+        let rewritten = segment.append(frame.bytes(), &self.pending, size, &mut self.warnings)?;
+        if rewritten {
+            // The file was cut short and has what memory holds again, and this record:
+            // those in the file alone are gone.
+            self.lost += std::mem::take(&mut self.spilled);
+        }
         self.seq += 1;
         self.last_nr = nr;
-        self.pending.extend_from_slice(frame.bytes());
-        self.pending_count += 1;
+        if self.spilled == 0 && self.pending.has_room_for(frame.bytes()) {
+            self.pending.push(frame.bytes());
+        } else {
+            if self.spilled == 0 {
+                self.spill_start = segment.end() - frame.bytes().len() as u64;
+            }
+            self.spilled += 1;
+        }
         Ok(nr)
     }
 
@@ -249,7 +244,13 @@ impl Journal {
 
     /// Records appended and not yet taken.
     pub fn pending(&self) -> usize {
-        self.pending_count
+        self.pending.len() + self.spilled
+    }
+
+    /// How many records another program's truncation of the journal took since the
+    /// last call (only records beyond what memory holds can be lost so).
+    pub fn take_lost(&mut self) -> usize {
+        std::mem::take(&mut self.lost)
     }
 
     /// What the journal had to fall back on since the last call (a file it could not
@@ -263,32 +264,36 @@ impl Journal {
     }
 
     /// Takes the pending records and switches appending to the other file, which the
-    /// previous `Taken::release` emptied. The worker takes them as frames
-    /// (`take_frames`), to decode them without the lock; this is for the tests.
-    #[cfg(any(test, feature = "internals"))]
+    /// previous `Taken::release` emptied. The records are decoded by the worker, a
+    /// batch at a time, after the journal's lock is released (a thousand records take
+    /// a millisecond or so to decode, which tracking threads must not wait for).
     pub fn take(&mut self) -> Result<Option<Taken>> {
-        Ok(self.take_frames()?.map(TakenFrames::decode))
-    }
-
-    /// `take`'s part that needs the journal: the records still as sealed frames, to
-    /// be decoded after the journal's lock is released (a thousand records take a
-    /// millisecond or so to decode, which tracking threads must not wait for).
-    pub fn take_frames(&mut self) -> Result<Option<TakenFrames>> {
-        if self.pending_count == 0 {
+        if self.pending() == 0 {
             return Ok(None);
         }
         // Everything that can fail comes before any state changes.
         let switching = |e: io::Error| Error::storage("cannot switch journal files", e);
-        let emptier = self.segments[self.active].emptier().map_err(switching)?;
+        let taken = &self.segments[self.active];
+        let emptier = taken.emptier().map_err(switching)?;
+        let spill = if self.spilled > 0 {
+            Some(Spill {
+                file: taken.reader().map_err(switching)?,
+                next: self.spill_start,
+                end: taken.end(),
+                left: self.spilled,
+            })
+        } else {
+            None
+        };
         let next = 1 - self.active;
         self.segments[next]
             .reuse(&mut self.warnings)
             .map_err(switching)?;
         self.active = next;
         self.size_check.0.active.store(next, Ordering::SeqCst);
-        self.pending_count = 0;
-        Ok(Some(TakenFrames {
-            frames: std::mem::take(&mut self.pending),
+        self.spilled = 0;
+        Ok(Some(Taken {
+            batches: Batches::new(std::mem::take(&mut self.pending), spill),
             emptier,
         }))
     }
@@ -363,7 +368,7 @@ mod tests {
         journal.append(frame(1, "s", "a")).unwrap();
         let taken = journal.take().unwrap().unwrap();
         journal.append(frame(1, "s", "b")).unwrap();
-        assert_eq!(taken.records.len(), 1);
+        assert_eq!(taken.batches.unstored(), 1);
         // Before release, a crash would replay both files, oldest first.
         let (_, left) = open(dir.path());
         assert_eq!(left.iter().map(|r| r.nr).collect::<Vec<_>>(), [1, 2]);
@@ -474,7 +479,7 @@ mod tests {
         // The records the truncation took were written again, before the new one.
         assert_eq!(nrs(&open(dir.path()).1), [1, 2, 3]);
         let taken = journal.take().unwrap().unwrap();
-        assert_eq!(nrs(&taken.records), [1, 2, 3]);
+        assert_eq!(nrs(&taken.batches.records()), [1, 2, 3]);
         taken.release().unwrap();
         // The other file, cut short while it waits: its mapping is given up on reuse.
         let other = std::fs::OpenOptions::new()
@@ -502,7 +507,13 @@ mod tests {
         assert!(std::fs::metadata(&path).unwrap().len() > segment::CHUNK);
         assert_eq!(open(dir.path()).1.len(), count as usize);
         let taken = journal.take().unwrap().unwrap();
-        assert_eq!(taken.records.len(), count as usize);
+        assert_eq!(taken.batches.unstored(), count as usize);
+        // Memory held a mapping's worth; the rest is read back from the file.
+        assert!(journal.pending.len() == 0 && journal.spilled == 0);
+        assert_eq!(
+            nrs(&taken.batches.records()),
+            (1..=count).collect::<Vec<_>>()
+        );
         taken.release().unwrap();
         let bytes = std::fs::read(&path).unwrap();
         assert!(bytes.iter().all(|&b| b == 0), "emptied to zeros");
@@ -523,6 +534,51 @@ mod tests {
             journal.append(frame(1, "s", &big)).unwrap();
         }
         assert_eq!(open(dir.path()).1.len(), count as usize);
+    }
+
+    #[test]
+    fn a_truncation_loses_only_the_records_beyond_memory_and_counts_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut journal = started(dir.path(), 0);
+        let big = "x".repeat(4096);
+        let count = (pending::MEMORY_BUDGET / 4096 + 10) as u32;
+        for _ in 0..count {
+            journal.append(frame(1, "s", &big)).unwrap();
+        }
+        let (in_memory, spilled) = (journal.pending.len(), journal.spilled);
+        assert!(spilled > 0, "beyond the budget, in the file alone");
+        assert_eq!(journal.take_lost(), 0);
+        if cfg!(windows) {
+            return; // Windows refuses to truncate a mapped file.
+        }
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(journal_file(dir.path(), 0))
+            .unwrap()
+            .set_len(0)
+            .unwrap();
+        let nr = journal.append(frame(1, "s", "after")).unwrap();
+        assert_eq!(journal.take_lost(), spilled);
+        assert_eq!(journal.pending(), in_memory + 1);
+        // What replays, and what the worker takes: memory's records, then the new one.
+        let expected: Vec<u32> = (1..=in_memory as u32).chain([nr]).collect();
+        assert_eq!(nrs(&open(dir.path()).1), expected);
+        let taken = journal.take().unwrap().unwrap();
+        assert_eq!(nrs(&taken.batches.records()), expected);
+    }
+
+    #[test]
+    fn replay_reads_records_longer_than_a_read_step_and_stops_at_the_zeros() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut journal = started(dir.path(), 0);
+        journal
+            .append(frame(1, "s", &"l".repeat(300 * 1024)))
+            .unwrap();
+        journal.append(frame(1, "s", "short")).unwrap();
+        drop(journal);
+        let left = open(dir.path()).1;
+        assert_eq!(nrs(&left), [1, 2]);
+        assert_eq!(event_of(&left[1]), "short");
     }
 
     #[test]

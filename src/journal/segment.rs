@@ -20,6 +20,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use super::pending::Frames;
+use super::record::{decode_record, Record, FRAME};
 use crate::error::{Error, Result};
 use crate::platform::{self, SharedMapping};
 
@@ -69,15 +71,17 @@ pub(super) struct Segment {
 }
 
 impl Segment {
-    /// Opens (creating, mode 0600) the file at `path` and reads what it holds.
-    pub(super) fn open(path: PathBuf) -> Result<(Segment, Vec<u8>)> {
+    /// Opens (creating, mode 0600) the file at `path` and reads the records it holds.
+    pub(super) fn open(path: PathBuf) -> Result<(Segment, Vec<Record>)> {
         let file = platform::open_private_file(&path).map_err(|e| {
             Error::storage(&format!("cannot open the journal {}", path.display()), e)
         })?;
-        let mut bytes = Vec::new();
-        io::Read::read_to_end(&mut &file, &mut bytes).map_err(|e| {
-            Error::storage(&format!("cannot read the journal {}", path.display()), e)
-        })?;
+        let mut records = Vec::new();
+        platform::file_size(&file)
+            .and_then(|size| read_records(&file, 0..size, usize::MAX, &mut records))
+            .map_err(|e| {
+                Error::storage(&format!("cannot read the journal {}", path.display()), e)
+            })?;
         let segment = Segment {
             file,
             path,
@@ -86,7 +90,7 @@ impl Segment {
             capacity: 0,
             needs_rewrite: false,
         };
-        Ok((segment, bytes))
+        Ok((segment, records))
     }
 
     #[cfg(test)]
@@ -151,47 +155,69 @@ impl Segment {
         })
     }
 
-    /// Appends one sealed record. `earlier` are the records appended to this file
-    /// since it was last emptied, written again should the file turn out truncated.
-    /// `size` is the file's, checked just before (else it is checked here). On an
-    /// error nothing of this record is in the file.
+    /// Appends one sealed record. `earlier` are the first records appended to this
+    /// file since it was last emptied, written again should the file turn out
+    /// truncated (then this returns true: any later ones are gone). `size` is the
+    /// file's, checked just before (else it is checked here). On an error nothing of
+    /// this record is in the file.
     pub(super) fn append(
         &mut self,
         record: &[u8],
-        earlier: &[u8],
+        earlier: &Frames,
         size: Option<u64>,
         warnings: &mut Vec<String>,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let end = self.end + record.len() as u64;
+        // The file must cover its mapping and the records written beyond it: shorter,
+        // another program truncated it, and what it held must be written again.
+        let covered = self.end.max(self.map.as_ref().map_or(0, |map| map.len()));
+        let size = size.map_or_else(|| platform::file_size(&self.file), Ok);
+        let cut_short = self
+            .map
+            .as_ref()
+            .is_some_and(|map| map.given_up.load(Ordering::SeqCst))
+            || size.map_or(self.map.is_some(), |size| size < covered);
+        if cut_short && !self.needs_rewrite {
+            self.needs_rewrite = true;
+            warnings.push(format!(
+                "the journal {} is shorter than what was written to it: another program \
+                 truncated it; its records are written again, and it is written with \
+                 pwrite from now on",
+                self.path.display()
+            ));
+        }
+        if self.needs_rewrite {
+            self.map = None;
+        }
         if let Some(map) = &self.map {
             if end <= map.len() {
-                let whole = match size {
-                    Some(size) => size >= map.len() && !map.given_up.load(Ordering::SeqCst),
-                    None => map.usable(&self.file),
-                };
-                if whole {
-                    // In range (checked) and the file covers the range (just checked).
-                    map.mapping.write(self.end as usize, record);
-                    self.end = end;
-                    return Ok(());
-                }
-                self.map = None;
-                self.needs_rewrite = true;
-                warnings.push(format!(
-                    "the journal {} is shorter than its mapping: another program truncated \
-                     it; its records are written again, and it is written with pwrite from \
-                     now on",
-                    self.path.display()
-                ));
+                // In range (checked) and the file covers the range (just checked).
+                map.mapping.write(self.end as usize, record);
+                self.end = end;
+                return Ok(false);
             }
         }
+        let rewritten = self.needs_rewrite;
         if self.needs_rewrite {
             self.end = 0;
             self.capacity = 0;
-            self.write_at_end(earlier)?;
+            for block in earlier.blocks() {
+                self.write_at_end(block)?;
+            }
             self.needs_rewrite = false;
         }
-        self.write_at_end(record)
+        self.write_at_end(record)?;
+        Ok(rewritten)
+    }
+
+    /// The end of the last record appended.
+    pub(super) fn end(&self) -> u64 {
+        self.end
+    }
+
+    /// Another descriptor of the file, to read records back from without the journal.
+    pub(super) fn reader(&self) -> io::Result<File> {
+        self.file.try_clone()
     }
 
     /// The fallback: one `pwrite` at the end, the file grown first when needed.
@@ -286,4 +312,60 @@ fn empty_mapped(file: &File, mapping: &SharedMapping, end: u64) -> io::Result<()
     let mapped = mapping.len() as u64;
     mapping.zero(0..end.min(mapped) as usize);
     platform::write_zeros(file, mapped..end.max(mapped))
+}
+
+/// How much of a journal file is read at a time: some hundreds of records.
+const READ_STEP: usize = 256 * 1024;
+
+/// No record is longer (an event is at most 256 KiB): a longer length read from a
+/// damaged file ends the records rather than asking for that much memory.
+const MAX_RECORD: usize = 16 << 20;
+
+/// Reads the records in `range` of `file`, at most `max`, into `records`, a step at a
+/// time: never the whole file at once (a file that a backlog grew keeps its size,
+/// zeros after the records). Returns where the next record starts, and whether the
+/// records ended (zeros, a torn or damaged record, the end of the file) before `max`.
+pub(super) fn read_records(
+    file: &File,
+    range: std::ops::Range<u64>,
+    max: usize,
+    records: &mut Vec<Record>,
+) -> io::Result<(u64, bool)> {
+    let (mut next, mut read_count, mut step) = (range.start, 0, READ_STEP);
+    while read_count < max {
+        let available = usize::try_from(range.end.saturating_sub(next)).unwrap_or(usize::MAX);
+        let mut buffer = vec![0; step.min(available)];
+        let read = platform::read_at(file, &mut buffer, next)?;
+        let mut rest = &buffer[..read];
+        let before = read_count;
+        while read_count < max {
+            let Some((record, tail)) = decode_record(rest) else {
+                break;
+            };
+            records.push(record);
+            read_count += 1;
+            next += (rest.len() - tail.len()) as u64;
+            rest = tail;
+        }
+        if read_count > before {
+            step = READ_STEP;
+            continue;
+        }
+        // Nothing decoded: a record longer than the step, or the end of the records.
+        let needed = rest
+            .get(..4)
+            .and_then(|len| len.try_into().ok())
+            .map(|len| FRAME.saturating_add(u32::from_le_bytes(len) as usize));
+        match needed {
+            Some(needed)
+                if needed > rest.len()
+                    && read == buffer.len()
+                    && needed <= available.min(MAX_RECORD) =>
+            {
+                step = needed;
+            }
+            _ => return Ok((next, true)),
+        }
+    }
+    Ok((next, false))
 }

@@ -142,6 +142,21 @@ pub fn write_all_at(file: &File, bytes: &[u8], offset: u64) -> io::Result<()> {
     imp::write_all_at(file, bytes, offset)
 }
 
+/// Reads from `offset` until `buffer` is full or the file ends; returns how many bytes
+/// it read. Positioned, like `write_all_at`.
+pub fn read_at(file: &File, buffer: &mut [u8], offset: u64) -> io::Result<usize> {
+    let mut read = 0;
+    while read < buffer.len() {
+        match imp::read_at(file, &mut buffer[read..], offset + read as u64) {
+            Ok(0) => break,
+            Ok(n) => read += n,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(read)
+}
+
 /// Writes zeros over `range` of `file`, a positioned write of at most 64 KiB at a time.
 pub fn write_zeros(file: &File, range: std::ops::Range<u64>) -> io::Result<()> {
     let zeros = vec![0u8; 64 * 1024];

@@ -68,6 +68,10 @@ pub(super) fn write_all_at(file: &File, bytes: &[u8], offset: u64) -> io::Result
     std::os::unix::fs::FileExt::write_all_at(file, bytes, offset)
 }
 
+pub(super) fn read_at(file: &File, buffer: &mut [u8], offset: u64) -> io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buffer, offset)
+}
+
 pub(super) fn file_size(file: &File) -> io::Result<u64> {
     use std::os::fd::AsRawFd as _;
     // SAFETY: the descriptor is open for the borrow of `file`; lseek touches only its

@@ -163,6 +163,14 @@ pub(super) fn open_private_file(path: &Path) -> io::Result<File> {
 
 /// `seek_write` until every byte is written. Each call moves the handle's file
 /// position, but no other code uses it: the journal's writes are all positioned.
+pub(super) fn read_at(file: &File, buffer: &mut [u8], offset: u64) -> io::Result<usize> {
+    match file.seek_read(buffer, offset) {
+        // Reading at or past the end is an error on Windows, not 0.
+        Err(error) if error.raw_os_error() == Some(38) => Ok(0), // ERROR_HANDLE_EOF
+        other => other,
+    }
+}
+
 pub(super) fn write_all_at(file: &File, mut bytes: &[u8], mut offset: u64) -> io::Result<()> {
     while !bytes.is_empty() {
         match file.seek_write(bytes, offset) {

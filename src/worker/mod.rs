@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crate::backoff::Backoff;
 use crate::context::now_epoch_seconds;
 use crate::error::{Error, ErrorKind, Result};
-use crate::journal::TakenFrames;
+use crate::journal::Record;
 use crate::log::{log, Level};
 use crate::quiet_panics::InLibrary;
 
@@ -131,60 +131,87 @@ fn persist_all(shared: &Shared, messages: &mut Vec<(Level, String)>) -> Result<(
     shared.lock_control().persist_at = None;
     loop {
         if persisting.is_none() {
-            let frames = shared.with_journal(|journal| {
-                let taken = journal.take_frames();
+            *persisting = shared.with_journal(|journal| {
+                let taken = journal.take();
                 let warnings = journal.take_warnings();
                 messages.extend(warnings.into_iter().map(|w| (Level::Warn, w)));
                 taken
             })?;
-            // Decoded without the journal's lock, which tracking waits for.
-            *persisting = frames.map(TakenFrames::decode);
         }
         let Some(taken) = persisting.as_mut() else {
             return Ok(());
         };
-        if !taken.stored {
-            let inserted =
-                shared.with_store(|store| store.insert(&taken.records, shared.max_queued_events));
-            let accepted = inserted.is_ok();
-            let _ = shared.with_journal(|journal| {
-                journal.store_accepts(accepted);
-                Ok(())
-            });
-            let inserted = inserted.inspect_err(|error| {
-                messages.push((Level::Error, error.to_string()));
-                // Try again later; the records are safe in the journal meanwhile.
-                let retry_at = Instant::now() + PERSIST_RETRY;
-                let mut control = shared.lock_control();
-                control.persist_at = Some(retry_at);
-                control.persist_retry_at = Some(retry_at);
-            })?;
-            shared.lock_control().persist_retry_at = None;
-            taken.stored = true;
-            if inserted.conflicts > 0 {
-                messages.push((
-                    Level::Error,
-                    format!(
-                        "{} journal records carried an event number already used by a \
-                         different stored event; they were kept in the quarantine table, \
-                         not sent",
-                        inserted.conflicts
-                    ),
-                ));
-            }
-            if inserted.dropped > 0 {
-                messages.push((
-                    Level::Warn,
-                    format!(
-                        "the queue is full ({} events): dropped the {} oldest",
-                        shared.max_queued_events, inserted.dropped
-                    ),
-                ));
+        // A batch at a time, decoded without the journal's lock (which tracking
+        // waits for): a backlog's decoded records are never all in memory at once.
+        while taken.batches.unstored() > 0 {
+            let batch = taken.batches.batch(PERSIST_BATCH);
+            store_batch(shared, &batch.records, messages)?;
+            taken.batches.stored(&batch);
+            if batch.lost > 0 {
+                shared
+                    .counters
+                    .unsent
+                    .fetch_sub(batch.lost as u64, Ordering::Relaxed);
+                messages.push((Level::Error, lost_to_truncation(batch.lost)));
             }
         }
         taken.release()?;
         *persisting = None;
     }
+}
+
+/// What is logged when records in the journal file alone (a burst beyond what memory
+/// holds) were lost to another program truncating or overwriting the file.
+fn lost_to_truncation(lost: usize) -> String {
+    format!(
+        "{lost} events were lost: another program truncated or overwrote the journal \
+         file that alone held them"
+    )
+}
+
+/// One transaction of records into the store. On failure they stay where they are
+/// (in `persisting` and in their journal file) and a retry is scheduled.
+fn store_batch(
+    shared: &Shared,
+    records: &[Record],
+    messages: &mut Vec<(Level, String)>,
+) -> Result<()> {
+    let inserted = shared.with_store(|store| store.insert(records, shared.max_queued_events));
+    let accepted = inserted.is_ok();
+    let _ = shared.with_journal(|journal| {
+        journal.store_accepts(accepted);
+        Ok(())
+    });
+    let inserted = inserted.inspect_err(|error| {
+        messages.push((Level::Error, error.to_string()));
+        // Try again later; the records are safe in the journal meanwhile.
+        let retry_at = Instant::now() + PERSIST_RETRY;
+        let mut control = shared.lock_control();
+        control.persist_at = Some(retry_at);
+        control.persist_retry_at = Some(retry_at);
+    })?;
+    shared.lock_control().persist_retry_at = None;
+    if inserted.conflicts > 0 {
+        messages.push((
+            Level::Error,
+            format!(
+                "{} journal records carried an event number already used by a \
+                 different stored event; they were kept in the quarantine table, \
+                 not sent",
+                inserted.conflicts
+            ),
+        ));
+    }
+    if inserted.dropped > 0 {
+        messages.push((
+            Level::Warn,
+            format!(
+                "the queue is full ({} events): dropped the {} oldest",
+                shared.max_queued_events, inserted.dropped
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The spec's triggers, checked again once records reach the store: an event tracked

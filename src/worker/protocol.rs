@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use std::sync::PoisonError;
 use std::time::{Duration, Instant};
 
-use super::{disabled, should_send, Shared, PERSIST_BATCH, PERSIST_DELAY};
+use super::{disabled, lost_to_truncation, should_send, Shared, PERSIST_BATCH, PERSIST_DELAY};
 use crate::error::{Error, ErrorKind, Result};
 use crate::journal::Frame;
 use crate::log::{log, Level};
@@ -30,6 +30,7 @@ impl Shared {
         // its mapping?
         let checked = self.journal_size_check.check();
         let mut warnings = Vec::new();
+        let mut lost = 0;
         let appended = self.with_journal(|journal| {
             let appended = journal.append_checked(frame, Some(checked)).map(|_| {
                 // Under the journal's lock, so that a discard (which empties the journal
@@ -38,10 +39,19 @@ impl Shared {
                 journal.pending()
             });
             warnings = journal.take_warnings();
+            lost = journal.take_lost();
+            if lost > 0 {
+                self.counters
+                    .unsent
+                    .fetch_sub(lost as u64, Ordering::Relaxed);
+            }
             appended
         });
         for warning in warnings {
             log(Level::Warn, || warning);
+        }
+        if lost > 0 {
+            log(Level::Error, || lost_to_truncation(lost));
         }
         let pending = appended?;
         self.tracked.fetch_add(1, Ordering::SeqCst);

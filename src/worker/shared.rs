@@ -250,8 +250,7 @@ impl Shared {
         let mut persisting = self.lock_persisting();
         let taken = persisting
             .as_ref()
-            .filter(|taken| !taken.stored)
-            .map_or(0, |taken| taken.records.len()) as u64;
+            .map_or(0, |taken| taken.batches.unstored()) as u64;
         let mut warnings = Vec::new();
         let discarded = self.with_journal(|journal| {
             let journaled = journal.pending() as u64;
