@@ -2,6 +2,7 @@
 //! made-up handle is an error instead of undefined behaviour.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
@@ -13,14 +14,36 @@ static NEXT_HANDLE: AtomicU64 = AtomicU64::new(1);
 
 pub struct Registry<T> {
     kind: &'static str,
-    entries: RwLock<HashMap<u64, Arc<T>>>,
+    entries: RwLock<HashMap<u64, Arc<T>, BuildHasherDefault<HandleHasher>>>,
+}
+
+/// Handles are the library's own numbers, counted up: std's SipHash, made for keys an
+/// attacker chooses, would cost more than the rest of a lookup on every call. A
+/// multiplication by an odd constant spreads them over the table's bits instead.
+#[derive(Default)]
+struct HandleHasher(u64);
+
+impl Hasher for HandleHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(byte)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    fn write_u64(&mut self, handle: u64) {
+        self.0 = handle.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 impl<T> Registry<T> {
     pub fn new(kind: &'static str) -> Registry<T> {
         Registry {
             kind,
-            entries: RwLock::new(HashMap::new()),
+            entries: RwLock::new(HashMap::default()),
         }
     }
 

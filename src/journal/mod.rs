@@ -33,7 +33,9 @@ use std::sync::Arc;
 pub use payload::{PayloadRef, NUMBERING_HEADROOM};
 pub use pending::Batches;
 use pending::{Frames, Spill};
-pub use record::{decode_records, Frame, Record};
+#[cfg(any(test, feature = "internals"))]
+pub use record::decode_records;
+pub use record::{Frame, Record};
 use segment::{Emptier, Segment};
 
 use crate::error::{Error, ErrorKind, Result};

@@ -6,10 +6,11 @@
 //! payload; all little-endian. Zeros never decode (a zero length is too short for a
 //! body), so the zeroed bytes after the last record end the replay.
 //!
-//! The checksum is FNV-1a 64 over the body from byte 20 on, then over its first 20
+//! The checksum (`word_hash`) is over the body from byte 20 on, then over its first 20
 //! bytes (seq, profile id, nr): all but those 20 bytes are hashed when the record is
 //! built, before the journal's lock, and sealing under the lock hashes only the
-//! numbers. Records of earlier versions, hashed over the body in order, still decode.
+//! numbers. Records of earlier versions, hashed with FNV-1a over the body in order,
+//! still decode.
 
 use super::payload::PayloadRef;
 #[cfg(any(test, feature = "internals"))]
@@ -38,7 +39,7 @@ pub struct Record {
 /// number, the event number and the checksum.
 pub struct Frame {
     bytes: Vec<u8>,
-    /// FNV-1a of the body after its first `NUMBERED` bytes, for `seal` to go on from.
+    /// The hash of the body after its first `NUMBERED` bytes, for `seal` to go on from.
     tail_hash: u64,
 }
 
@@ -85,7 +86,7 @@ impl Frame {
             FRAME + body_len,
             "encoded_len was not the payload's"
         );
-        let tail_hash = fnv1a64_from(FNV_OFFSET, &bytes[FRAME + NUMBERED..]);
+        let tail_hash = word_hash(body_len as u64, &bytes[FRAME + NUMBERED..]);
         Frame { bytes, tail_hash }
     }
 
@@ -94,7 +95,7 @@ impl Frame {
         let bytes = &mut self.bytes;
         bytes[FRAME..FRAME + 8].copy_from_slice(&seq.to_le_bytes());
         bytes[FRAME + 16..FRAME + 20].copy_from_slice(&nr.to_le_bytes());
-        let checksum = fnv1a64_from(self.tail_hash, &bytes[FRAME..FRAME + NUMBERED]);
+        let checksum = word_hash(self.tail_hash, &bytes[FRAME..FRAME + NUMBERED]);
         bytes[4..FRAME].copy_from_slice(&checksum.to_le_bytes());
     }
 }
@@ -107,6 +108,7 @@ impl Frame {
 }
 
 /// The valid records at the start of `bytes`; stops at the first torn or zeroed one.
+#[cfg(any(test, feature = "internals"))]
 pub fn decode_records(bytes: &[u8]) -> Vec<Record> {
     let mut records = Vec::new();
     let mut rest = bytes;
@@ -143,14 +145,41 @@ pub(super) fn decode_record(bytes: &[u8]) -> Option<(Record, &[u8])> {
 /// ones did (FNV-1a over the body in order), so that a journal they left replays.
 fn checksum_matches(body: &[u8], checksum: u64) -> bool {
     let (numbered, tail) = body.split_at(NUMBERED);
-    fnv1a64_from(fnv1a64_from(FNV_OFFSET, tail), numbered) == checksum
+    word_hash(word_hash(body.len() as u64, tail), numbered) == checksum
         || fnv1a64_from(FNV_OFFSET, body) == checksum
+}
+
+/// Goes on hashing from `hash` over `bytes`, 8 at a time (the last word padded with
+/// zeros; the body's length, which seeds the hash, tells padding from zeros). Each
+/// step, `hash ^ word` then a multiplication by an odd constant and an xor-shift, is a
+/// bijection of the state, so a record differing from the sealed one in any single
+/// word (a torn copy, a zeroed page) never matches; several differences match with a
+/// chance of 2^-64. A tenth of FNV-1a's byte-at-a-time cost, on the caller's path.
+/// Integrity against tampering is not the goal (the file is the app's own, mode 0600).
+fn word_hash(mut hash: u64, bytes: &[u8]) -> u64 {
+    let mix = |state: u64, word: u64| {
+        let state = (state ^ word).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        state ^ (state >> 32)
+    };
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        hash = mix(
+            hash,
+            u64::from_le_bytes(word.try_into().unwrap_or_default()),
+        );
+    }
+    let rest = words.remainder();
+    if !rest.is_empty() {
+        let mut last = [0; 8];
+        last[..rest.len()].copy_from_slice(rest);
+        hash = mix(hash, u64::from_le_bytes(last));
+    }
+    hash
 }
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 
-/// FNV-1a, 64 bits, going on from `hash`: detects torn and zeroed records; integrity
-/// against tampering is not the goal (the file is the app's own, mode 0600).
+/// FNV-1a, 64 bits, going on from `hash`: how records of earlier versions were sealed.
 fn fnv1a64_from(hash: u64, bytes: &[u8]) -> u64 {
     bytes.iter().fold(hash, |hash, byte| {
         (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
@@ -230,6 +259,19 @@ mod checksum_tests {
             (records[0].seq, records[0].nr, records[0].profile_id),
             (5, 7, 3)
         );
+    }
+
+    #[test]
+    fn a_record_lengthened_over_the_zeros_after_it_is_noticed() {
+        let mut sealed = frame(3, "s", "event");
+        sealed.seal(1, 2);
+        for extra in 1..=8usize {
+            let mut bytes = sealed.bytes.clone();
+            let body_len = u32::from_le_bytes(bytes[..4].try_into().unwrap()) as usize;
+            bytes[..4].copy_from_slice(&((body_len + extra) as u32).to_le_bytes());
+            bytes.resize(bytes.len() + extra, 0);
+            assert!(decode_records(&bytes).is_empty(), "{extra} zeros");
+        }
     }
 
     #[test]

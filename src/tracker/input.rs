@@ -64,7 +64,8 @@ pub(super) fn unique_parameters<'a>(
     /// Up to this many, a repeated name is looked for by a scan: cheaper than hashing.
     const SCANNED: usize = 16;
     let mut out: Vec<(&str, &str)> = Vec::with_capacity(parameters.size_hint().0);
-    let mut index: HashMap<&str, usize> = HashMap::new();
+    // Made only past `SCANNED` (even an empty HashMap seeds its hasher on each call).
+    let mut index: Option<HashMap<&str, usize>> = None;
     for (name, value) in parameters {
         if name.is_empty() {
             return Err(Error::invalid("parameter name must not be empty"));
@@ -72,15 +73,20 @@ pub(super) fn unique_parameters<'a>(
         let seen = if out.len() <= SCANNED {
             out.iter().position(|&(seen, _)| seen == name)
         } else {
-            if index.is_empty() {
-                index.extend(out.iter().enumerate().map(|(at, &(seen, _))| (seen, at)));
-            }
-            index.get(name).copied()
+            index
+                .get_or_insert_with(|| {
+                    out.iter()
+                        .enumerate()
+                        .map(|(at, &(seen, _))| (seen, at))
+                        .collect()
+                })
+                .get(name)
+                .copied()
         };
         match seen {
             Some(at) => out[at].1 = value,
             None => {
-                if !index.is_empty() {
+                if let Some(index) = &mut index {
                     index.insert(name, out.len());
                 }
                 out.push((name, value));
