@@ -2,14 +2,15 @@
 //! country. Computed by the library so that the app does not have to.
 
 use std::sync::{Arc, PoisonError, RwLock};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::config::IpSource;
 use crate::platform;
 
-/// How long a detected IP address is reused before the interfaces are read again: a
-/// phone changes networks, but reading them on every event would cost the caller.
-const IP_REFRESH: Duration = Duration::from_secs(60);
+/// How long, in seconds, a detected IP address is reused before the interfaces are
+/// read again: a phone changes networks, but reading them on every event would cost
+/// the caller.
+const IP_REFRESH_SECONDS: u64 = 60;
 
 /// The texts are shared (`Arc<str>`): every event takes them, and a reference count
 /// costs less than a copy of each.
@@ -17,9 +18,10 @@ pub struct DeviceContext {
     ip_source: IpSource,
     /// The configured address, when `ip_source` fixes one.
     fixed_ip: Option<Arc<str>>,
-    /// The detected address and when it was read. Read-mostly: `track_event` takes
-    /// only the read lock, so concurrent tracking threads do not queue up here.
-    detected_ip: RwLock<(Instant, Option<Arc<str>>)>,
+    /// The detected address and when it was read (epoch seconds: the event's own
+    /// time tells whether it is due, with no clock read of its own). Read-mostly:
+    /// `track_event` takes only the read lock, so tracking threads do not queue here.
+    detected_ip: RwLock<(u64, Option<Arc<str>>)>,
     /// The UTC offset text for one minute of time (`epoch_seconds / 60`): offsets
     /// change on minute boundaries at the finest, so one C library call a minute does.
     timezone: RwLock<(u64, Option<Arc<str>>)>,
@@ -42,7 +44,7 @@ impl DeviceContext {
         DeviceContext {
             ip_source,
             fixed_ip,
-            detected_ip: RwLock::new((Instant::now(), detected)),
+            detected_ip: RwLock::new((now_epoch_seconds(), detected)),
             timezone: RwLock::new((u64::MAX, None)),
             country,
         }
@@ -52,7 +54,9 @@ impl DeviceContext {
         self.country.as_deref()
     }
 
-    pub fn ip(&self) -> Option<Arc<str>> {
+    /// The address for an event at `epoch_seconds`: detected ones are read again
+    /// once `IP_REFRESH_SECONDS` have passed (either way: a clock set back counts).
+    pub fn ip(&self, epoch_seconds: u64) -> Option<Arc<str>> {
         match &self.ip_source {
             IpSource::Omit => None,
             IpSource::Fixed(_) => self.fixed_ip.clone(),
@@ -62,7 +66,7 @@ impl DeviceContext {
                         .detected_ip
                         .read()
                         .unwrap_or_else(PoisonError::into_inner);
-                    if cached.0.elapsed() < IP_REFRESH {
+                    if cached.0.abs_diff(epoch_seconds) < IP_REFRESH_SECONDS {
                         return cached.1.clone();
                     }
                 }
@@ -70,7 +74,7 @@ impl DeviceContext {
                 *self
                     .detected_ip
                     .write()
-                    .unwrap_or_else(PoisonError::into_inner) = (Instant::now(), ip.clone());
+                    .unwrap_or_else(PoisonError::into_inner) = (epoch_seconds, ip.clone());
                 ip
             }
         }
@@ -194,10 +198,28 @@ mod tests {
     }
 
     #[test]
+    fn a_detected_ip_is_read_again_a_minute_later_or_when_the_clock_went_back() {
+        let context = DeviceContext::new(IpSource::Detect, None);
+        let planted = |at: u64| {
+            *context.detected_ip.write().unwrap() = (at, Some("192.0.2.1".into()));
+        };
+        let is_planted = |ip: Option<Arc<str>>| ip.as_deref() == Some("192.0.2.1");
+        planted(1000);
+        assert!(is_planted(context.ip(1000)));
+        assert!(is_planted(context.ip(1059)));
+        assert!(!is_planted(context.ip(1060)), "a minute on: read again");
+        planted(1000);
+        assert!(
+            !is_planted(context.ip(900)),
+            "the clock set back: read again"
+        );
+    }
+
+    #[test]
     fn configured_ip_wins_and_omit_sends_none() {
         let fixed = DeviceContext::new(IpSource::Fixed("10.1.2.3".into()), Some("HU".into()));
-        assert_eq!(fixed.ip().as_deref(), Some("10.1.2.3"));
+        assert_eq!(fixed.ip(0).as_deref(), Some("10.1.2.3"));
         assert_eq!(fixed.country(), Some("HU"));
-        assert_eq!(DeviceContext::new(IpSource::Omit, None).ip(), None);
+        assert_eq!(DeviceContext::new(IpSource::Omit, None).ip(0), None);
     }
 }

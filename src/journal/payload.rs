@@ -107,11 +107,14 @@ struct Writer<'a> {
     at: usize,
 }
 
+// Inlined: at opt-level "s" these calls, a dozen an event, were a tenth of it.
 impl Writer<'_> {
+    #[inline]
     fn key(&mut self, tag: u64, wire_type: u64) {
         self.varint(tag << 3 | wire_type);
     }
 
+    #[inline]
     fn string(&mut self, tag: u64, s: &str) {
         self.key(tag, LENGTH_DELIMITED);
         self.varint(s.len() as u64);
@@ -119,6 +122,7 @@ impl Writer<'_> {
         self.at += s.len();
     }
 
+    #[inline]
     fn varint(&mut self, mut value: u64) {
         while value >= 0x80 {
             self.buf[self.at] = (value as u8) | 0x80;
@@ -155,15 +159,18 @@ pub fn borrowed<'a>(
     }
 }
 
+#[inline]
 fn parameter_len(name: &str, value: &str) -> usize {
     string_len(name) + string_len(value)
 }
 
 /// A field of tag < 16 (one key byte) holding `s`.
+#[inline]
 fn string_len(s: &str) -> usize {
     1 + varint_len(s.len() as u64) + s.len()
 }
 
+#[inline]
 fn varint_len(value: u64) -> usize {
     // 7 bits a byte; 0 takes one.
     (64 - (value | 1).leading_zeros() as usize).div_ceil(7)

@@ -150,16 +150,14 @@ impl Tracker {
             return Ok(());
         }
         let at = now_epoch_seconds();
-        let user = self
-            .user
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
         let timezone = self.context.timezone(at);
-        let ip = self.context.ip();
+        let ip = self.context.ip(at);
         let country = self.context.country();
         let frame = {
-            // Read-locked only while the record is encoded from it, and alone.
+            // Read-locked only while the record is encoded from them (the user's
+            // strings are not copied for it); writers hold neither while taking the
+            // other.
+            let user = self.user.read().unwrap_or_else(PoisonError::into_inner);
             let globals = self
                 .global_parameters
                 .read()
