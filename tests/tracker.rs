@@ -409,6 +409,34 @@ fn bad_events_are_refused_with_a_reason() {
     assert_eq!(tracker.queued(), 0);
 }
 
+/// Four threads track a burst of 6 MB, past the journal's 1 MiB mapping and the 1 MiB
+/// it keeps in memory: records go on with `pwrite` and into the file alone, each
+/// thread's size check racing the others' growth of the file. Every event arrives.
+#[test]
+fn a_burst_from_many_threads_past_the_journals_mapping_and_memory_loses_nothing() {
+    let collector = Collector::start(SECRET);
+    let (_dir, db) = temp_db();
+    let tracker = Tracker::new(config(&collector.url(), &db)).unwrap();
+    let padding = "p".repeat(1000);
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                for i in 0..1500 {
+                    let i = i.to_string();
+                    tracker
+                        .track_event("Burst", &[("i", i.as_str()), ("pad", &padding)])
+                        .unwrap();
+                }
+            });
+        }
+    });
+    tracker.flush(WAIT).unwrap();
+    let mut nrs: Vec<u32> = collector.events().iter().map(|e| e.nr).collect();
+    nrs.sort_unstable();
+    assert_eq!(nrs, (1..=6000).collect::<Vec<_>>());
+    assert_eq!(tracker.stats().unwrap().queued, 0);
+}
+
 #[test]
 fn events_tracked_from_many_threads_get_unique_gap_free_numbers() {
     let collector = Collector::start(SECRET);

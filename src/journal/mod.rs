@@ -539,6 +539,34 @@ mod tests {
     }
 
     #[test]
+    fn a_size_checked_before_another_append_grew_the_file_is_no_truncation() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut journal = started(dir.path(), 0);
+        let big = "x".repeat(4096);
+        let count = (pending::MEMORY_BUDGET / 4096 + 10) as u32;
+        for _ in 0..count {
+            journal.append(frame(1, "s", &big)).unwrap();
+        }
+        // Checked by one thread before the lock; another thread's append then grows
+        // the file past what was checked.
+        let checked = journal.size_check().check();
+        let grown_by = (segment::CHUNK / 4096) as u32;
+        for _ in 0..grown_by {
+            journal.append(frame(1, "s", &big)).unwrap();
+        }
+        journal
+            .append_checked(frame(1, "s", "late"), Some(checked))
+            .unwrap();
+        assert_eq!(journal.take_lost(), 0);
+        assert!(journal.take_warnings().is_empty(), "no truncation");
+        let taken = journal.take().unwrap().unwrap();
+        assert_eq!(
+            nrs(&taken.batches.records()),
+            (1..=count + grown_by + 1).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
     fn a_truncation_loses_only_the_records_beyond_memory_and_counts_them() {
         let dir = tempfile::tempdir().unwrap();
         let mut journal = started(dir.path(), 0);

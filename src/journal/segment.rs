@@ -169,9 +169,16 @@ impl Segment {
     ) -> Result<bool> {
         let end = self.end + record.len() as u64;
         // The file must cover its mapping and the records written beyond it: shorter,
-        // another program truncated it, and what it held must be written again.
-        let covered = self.end.max(self.map.as_ref().map_or(0, |map| map.len()));
-        let size = size.map_or_else(|| platform::file_size(&self.file), Ok);
+        // another program truncated it, and what it held must be written again. The
+        // size checked before the lock is good for the mapping (whose length never
+        // changes); beyond it, on the `pwrite` path, the file may have grown since
+        // (another thread's append), so it is checked again here.
+        let mapped = self.map.as_ref().map_or(0, |map| map.len());
+        let covered = self.end.max(mapped);
+        let size = match size {
+            Some(size) if end <= mapped => Ok(size),
+            _ => platform::file_size(&self.file),
+        };
         let cut_short = self
             .map
             .as_ref()
