@@ -36,9 +36,9 @@ pub const PERSIST_BATCH: usize = 1000;
 pub const PERSIST_RETRY: Duration = Duration::from_secs(1);
 /// Normally a few hundred events wait in the journal; this many means the store has
 /// been refusing them (full disk, a foreign lock) for a while, and tracking reports a
-/// storage error instead of holding more in memory (about 10 MB at this count). While
-/// the store accepts them, a burst may keep four times as many waiting (see
-/// `journal::BURST_HEADROOM`).
+/// storage error instead of growing the journal further (about 10 MB at this count;
+/// memory holds at most 1 MiB of it). While the store accepts them, a burst may keep
+/// four times as many waiting (see `journal::BURST_HEADROOM`).
 pub const MAX_PENDING: usize = 50_000;
 
 /// The worker's main loop; returns when `shutdown` is set, after persisting what the
