@@ -1,8 +1,9 @@
 //! The journal: `decode_records` on any bytes never panics and returns only records
 //! that are exactly the well-formed, checksummed frames at the start of the bytes;
 //! and a sequence of journal operations (append, take, release, reopen, refusals at
-//! the pending cap and at the last `nr`) replays after a reopen exactly the records
-//! a model of the two files says are still there, in order, with their numbers.
+//! the pending cap and at the last `nr`, records beyond a small memory budget)
+//! replays after a reopen, and takes, exactly the records a model of the two files
+//! says are there, in order, with their numbers.
 #![no_main]
 
 use arbitrary::Arbitrary;
@@ -186,11 +187,17 @@ fn run_operations(last_nr: LastNr, max_pending: u8, operations: &[Operation]) {
         LastNr::Small(n) => u32::from(n),
         LastNr::NearTheEnd(n) => u32::MAX - u32::from(n % 8),
     };
+    // The low bits bound the pending records; the high ones, when set, how many bytes
+    // of them memory holds (beyond, they are in the file alone and read back from it).
+    let memory_budget = usize::from(max_pending / 16) * 48;
     let max_pending = usize::from(max_pending % 16).max(1);
     let (mut journal, left) = Journal::open(&database).expect("a fresh journal opens");
     assert!(left.is_empty());
     journal.clear().expect("a fresh journal clears");
     journal.start(start_nr, max_pending);
+    if memory_budget > 0 {
+        journal.set_memory_budget(memory_budget);
+    }
     let mut model = Model {
         files: [Vec::new(), Vec::new()],
         active: 0,

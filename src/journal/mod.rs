@@ -109,6 +109,8 @@ pub struct Journal {
     /// Records in the file alone that another program's truncation took, for the
     /// caller to report (`take_lost`).
     lost: usize,
+    /// `pending::MEMORY_BUDGET`, smaller in the fuzz target to reach the file alone.
+    memory_budget: usize,
     /// The most frames kept waiting while the store does not take them (it is full
     /// or locked): beyond it `append` refuses, rather than growing without bound.
     max_pending: usize,
@@ -145,6 +147,7 @@ impl Journal {
             spilled: 0,
             spill_start: 0,
             lost: 0,
+            memory_budget: pending::MEMORY_BUDGET,
             max_pending: usize::MAX,
             store_accepts: false,
             warnings: Vec::new(),
@@ -227,7 +230,7 @@ impl Journal {
         }
         self.seq += 1;
         self.last_nr = nr;
-        if self.spilled == 0 && self.pending.has_room_for(frame.bytes()) {
+        if self.spilled == 0 && self.pending.has_room_for(frame.bytes(), self.memory_budget) {
             self.pending.push(frame.bytes());
         } else {
             if self.spilled == 0 {
@@ -236,6 +239,13 @@ impl Journal {
             self.spilled += 1;
         }
         Ok(nr)
+    }
+
+    /// Holds at most `bytes` of records in memory (`pending::MEMORY_BUDGET`): for the
+    /// fuzz target, whose bursts are small.
+    #[cfg(any(test, feature = "internals"))]
+    pub fn set_memory_budget(&mut self, bytes: usize) {
+        self.memory_budget = bytes;
     }
 
     /// Says whether the store took the records it was last given (the worker, after

@@ -49,9 +49,10 @@ impl Frames {
         self.bytes += frame.len();
     }
 
-    /// Whether `frame` fits in memory beside the records held (`MEMORY_BUDGET`).
-    pub(super) fn has_room_for(&self, frame: &[u8]) -> bool {
-        self.bytes + frame.len() <= MEMORY_BUDGET
+    /// Whether `frame` fits in memory beside the records held, within `budget` bytes
+    /// (`MEMORY_BUDGET`).
+    pub(super) fn has_room_for(&self, frame: &[u8], budget: usize) -> bool {
+        self.bytes + frame.len() <= budget
     }
 
     /// How many records are held.
