@@ -16,10 +16,13 @@
 #
 #   scripts/windows-test.sh [extra cargo test arguments, e.g. -- --skip crash]
 #
-# The work tree is bound into the chroot at its own path; the Windows build goes to
-# target/windows (so it never touches the host's build), with the Wine prefix in
-# target/windows/wine. Prints "N passed, M failed" and exits non-zero on any failure.
-# Needs root (chroot, mount).
+# The work tree is bound into the chroot at its own path, and so is the Windows build's
+# target directory: the suite "windows" of the build cache (scripts/build-cache.sh;
+# $HAMUSTRO_BUILD_CACHE, else /var/cache/hamustro-build/windows), with the Wine prefix
+# in it (wine/), so it never touches the host's build and a kept machine reuses std
+# and the dependencies. The C programs of step 2 are built into the work tree
+# (target/windows-programs), afresh each run. Prints "N passed, M failed" and exits
+# non-zero on any failure. Needs root (chroot, mount).
 set -uo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -29,6 +32,8 @@ source "$repo/scripts/windows-toolchain.sh"
 source "$repo/scripts/dev-collector.sh"
 # shellcheck source-path=SCRIPTDIR source=checks.sh
 source "$repo/scripts/checks.sh"
+# shellcheck source-path=SCRIPTDIR source=build-cache.sh
+source "$repo/scripts/build-cache.sh"
 
 if [ "$(id -u)" != 0 ]; then
   echo "$(basename "$0") needs root (chroot, mount)" >&2
@@ -39,9 +44,11 @@ bash "$repo/scripts/windows-toolchain.sh" || {
   exit 1
 }
 
-target="$repo/target/windows"
+build_cache_lock windows "$repo/target/windows"
+target=$build_cache_dir
 out="$target/$windows_target/debug"
-programs="$target/c"
+# This run's programs only: a program whose compile failed must not run as an older one.
+programs="$repo/target/windows-programs"
 secret="windows-test-secret"
 cargo_flags=(--locked "-Zbuild-std=std,panic_unwind" --target "$windows_target")
 work=""
@@ -83,8 +90,9 @@ in_chroot() {
 }
 
 windows_env_for "$target"
-if ! trixie_chroot_certificates "$windows_root" || ! trixie_chroot_mount "$windows_root" "$repo" ||
-  ! windows_prepare "$target" || ! windows_start_wine || ! mkdir -p "$programs" ||
+if ! trixie_chroot_certificates "$windows_root" ||
+  ! trixie_chroot_mount "$windows_root" "$repo" "$target" || ! windows_prepare "$target" ||
+  ! windows_start_wine || ! rm -rf "$programs" || ! mkdir -p "$programs" ||
   ! work=$(mktemp -d "$programs/run.XXXXXX"); then
   echo "FAILED: preparing the chroot $windows_root for the work tree"
   exit 1

@@ -1,0 +1,57 @@
+# shellcheck shell=bash
+# Sourced by the heavy suites (scripts/windows-test.sh, apple-build.sh and apple-test.sh,
+# dist.sh and dist-test.sh, sanitize.sh, fuzz.sh): where each keeps its cargo target
+# directory. CI runs every suite in a fresh clone; with the target directories inside
+# the clone, each run rebuilt every dependency and -Zbuild-std's std from nothing
+# (about 20 minutes of the run). Outside it, in one cache a kept machine keeps, a new
+# clone recompiles only the workspace's own crates: cargo's fingerprints tell it which
+# artifacts are this tree's sources.
+#
+#   build_cache_lock SUITE FALLBACK
+#       sets build_cache_dir to SUITE's directory, $HAMUSTRO_BUILD_CACHE/SUITE
+#       (default /var/cache/hamustro-build/SUITE), made if missing, and holds an
+#       exclusive lock on it (SUITE.lock beside it) until the calling script exits;
+#       FALLBACK (the suite's old directory in the work tree) when the cache cannot be
+#       made or written (not root, a read-only /var/cache)
+#
+# The lock: two clones may run on one machine at once, and cargo's own lock covers a
+# build but not what a suite keeps beside it or reads by path afterwards (the Wine
+# prefix, the DLL it copies, the fuzz binaries it replays). Take it in the script's
+# own shell, not in a subshell such as a `check`, and before the build. What a suite
+# hands to its users (dist/, the XCFramework, the wheels) it copies into the work tree
+# while it holds the lock, so nothing outside the lock reads another clone's build.
+#
+# The bound: every clone leaves its own copy of the workspace crates (their metadata
+# hash includes the clone's path), so a suite's directory grows a little with every
+# run. When it holds more than $HAMUSTRO_BUILD_CACHE_LIMIT_GB (default 12) GB, it is
+# emptied, under the lock, before the build: that run rebuilds everything once.
+# Emptied, never removed, so a chroot's bind mount of it stays the same directory.
+
+build_cache_locked=()
+
+build_cache_lock() {
+  local suite=$1 fallback=$2
+  local dir="${HAMUSTRO_BUILD_CACHE:-/var/cache/hamustro-build}/$suite" fd size limit
+  if ! mkdir -p "$dir" 2>/dev/null || [ ! -w "$dir" ] || ! touch "$dir.lock" 2>/dev/null; then
+    echo "build cache: cannot write $dir, building in $fallback" >&2
+    dir=$fallback
+    mkdir -p "$dir"
+  fi
+  build_cache_dir=$(cd "$dir" && pwd)
+  dir=$build_cache_dir
+  # flock on a second descriptor of a file this process already holds would wait for
+  # itself.
+  [[ " ${build_cache_locked[*]} " == *" $dir "* ]] && return 0
+  exec {fd}>>"$dir.lock"
+  if ! flock -n "$fd"; then
+    echo "build cache: waiting for another run using $dir" >&2
+    flock "$fd"
+  fi
+  build_cache_locked+=("$dir")
+  limit=${HAMUSTRO_BUILD_CACHE_LIMIT_GB:-12}
+  size=$(du -s --block-size=1M "$dir" 2>/dev/null | cut -f1)
+  if [ "${size:-0}" -gt $((limit * 1024)) ]; then
+    echo "build cache: $dir holds $((size / 1024)) GB, more than $limit GB: emptying it" >&2
+    find "$dir" -mindepth 1 -maxdepth 1 -exec rm -rf --one-file-system {} +
+  fi
+}
