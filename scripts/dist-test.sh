@@ -16,6 +16,8 @@
 #
 #   scripts/dist-test.sh      (after scripts/dist.sh)
 #
+# The Wine prefix is the Windows suite's, in the build cache (scripts/build-cache.sh),
+# held locked for the whole run; the sdist's crate builds in the cache's "dist-sdist".
 # Prints "N passed, M failed" and exits non-zero on any failure. Needs root (the
 # Windows chroot).
 set -uo pipefail
@@ -29,6 +31,8 @@ source "$repo/scripts/windows-toolchain.sh"
 source "$repo/scripts/dev-collector.sh"
 # shellcheck source-path=SCRIPTDIR source=checks.sh
 source "$repo/scripts/checks.sh"
+# shellcheck source-path=SCRIPTDIR source=build-cache.sh
+source "$repo/scripts/build-cache.sh"
 
 version=$(make -s --no-print-directory -C bindings/c version)
 dist="$repo/dist"
@@ -38,9 +42,13 @@ windows_name="hamustro-$version-x86_64-windows-gnu"
 linux_wheel="$dist/hamustro-$version-py3-none-manylinux_2_17_x86_64.whl"
 windows_wheel="$dist/hamustro-$version-py3-none-win_amd64.whl"
 sdist="$dist/hamustro-$version.tar.gz"
+build_cache_lock windows "$repo/target/windows"
+wine_target=$build_cache_dir
+# Locked here, in the script's shell: the check that uses it runs in a subshell.
+build_cache_lock dist-sdist "$repo/target/dist-sdist"
+sdist_target=$build_cache_dir
 # Outside the repository, so that nothing is found through it.
 work=$(mktemp -d /tmp/hamustro-dist-test.XXXXXX)
-wine_target="$repo/target/windows"
 
 cleanup() {
   stop_dev_collector
@@ -208,7 +216,7 @@ windows_mingw() {
 }
 
 check "Windows SDK: the files, hamustro.def and the MSVC instructions" windows_files
-if bash scripts/windows-toolchain.sh >/dev/null && windows_env_for "$wine_target" && trixie_chroot_mount "$windows_root" "$repo" "$work" &&
+if bash scripts/windows-toolchain.sh >/dev/null && windows_env_for "$wine_target" && trixie_chroot_mount "$windows_root" "$repo" "$work" "$wine_target" &&
   windows_prepare "$wine_target" && windows_start_wine; then
   check "Windows SDK: CMake (MinGW) find_package, shared and static, delivers under Wine" windows_cmake
   check "Windows SDK: x86_64-w64-mingw32-g++ -lhamustro, delivers under Wine" windows_mingw
@@ -270,7 +278,7 @@ python_smoke() {
 
 # The sdist holds the crate as `cargo package` packs it, and pip builds it with cargo
 # (on the PATH here: building from source needs Rust). The crate's build directory is
-# kept in target/ so that a kept machine reuses its dependencies.
+# in the build cache, so that a kept machine reuses its dependencies.
 python_sdist() {
   local listing
   listing=$(tar -tzf "$sdist")
@@ -283,7 +291,7 @@ python_sdist() {
     return 1
   fi
   python3 -m venv "$work/sdist-venv" &&
-    (cd "$work" && CARGO_TARGET_DIR="$repo/target/dist-sdist" "$work/sdist-venv/bin/python" \
+    (cd "$work" && CARGO_TARGET_DIR="$sdist_target" "$work/sdist-venv/bin/python" \
       -m pip install -q --disable-pip-version-check "$sdist") || return 1
   (cd "$work" && no_cargo env -u PYTHONPATH -u HAMUSTRO_LIBRARY "$work/sdist-venv/bin/python" \
     "$repo/tests/dist/smoke.py" "$url" "$secret" "$work/sdist-smoke.sqlite3")

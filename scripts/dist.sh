@@ -18,16 +18,23 @@
 #
 # scripts/dist-test.sh tests each artifact from the artifact alone. The archives are
 # reproducible: fixed file order and owners, and every time the last commit's.
+# The cargo builds go to the build cache (scripts/build-cache.sh: the suites "dist" for
+# Linux and "windows", shared with scripts/windows-test.sh), each held locked while it
+# is built and its libraries are copied into target/dist-stage in the work tree, from
+# where the SDKs and the wheels take them: `scripts/dist.sh python` never reads a
+# library another clone built since.
 # Needs root for the Windows chroot (chroot, mount).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
+# shellcheck source-path=SCRIPTDIR source=build-cache.sh
+source scripts/build-cache.sh
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 version=$(make -s --no-print-directory -C bindings/c version)
 dist="$repo/dist"
-stage="$repo/target/dist/stage"
+stage="$repo/target/dist-stage"
 # Every file's time in the archives (reproducible builds' convention).
 SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}
 export SOURCE_DATE_EPOCH
@@ -36,7 +43,9 @@ linux_name="hamustro-$version-x86_64-linux-gnu"
 linux_target=x86_64-unknown-linux-gnu
 # cargo-zigbuild's target suffix: the glibc whose symbol versions the link may use.
 linux_glibc=2.17
-linux_built="$repo/target/dist/$linux_target/release"
+# This run's libraries, copied out of the build cache by build_linux and build_windows.
+linux_library="$stage/libhamustro.so"
+windows_library="$stage/hamustro.dll"
 windows_name="hamustro-$version-x86_64-windows-gnu"
 
 # tar_gz DIR NAME OUT: DIR/NAME as a reproducible .tar.gz.
@@ -69,7 +78,7 @@ EOF
 sdk_readme() {
   local template=$1 out=$2 abi
   shift 2
-  abi=$(readelf -d "$linux_built/libhamustro.so" 2>/dev/null |
+  abi=$(readelf -d "$linux_library" 2>/dev/null |
     sed -n 's/.*soname: \[libhamustro\.so\.\(.*\)\]/\1/p')
   local substitutions=(-e "s|@VERSION@|$version|g" -e "s|@ABI@|$abi|g")
   local pair
@@ -81,12 +90,15 @@ sdk_readme() {
 
 build_linux() {
   echo "==> $linux_name.tar.gz (cargo zigbuild, glibc $linux_glibc)"
-  CARGO_TARGET_DIR="$repo/target/dist" nice -n 10 cargo zigbuild --locked --release --lib \
+  build_cache_lock dist "$repo/target/dist"
+  local built="$build_cache_dir/$linux_target/release"
+  CARGO_TARGET_DIR="$build_cache_dir" nice -n 10 cargo zigbuild --locked --release --lib \
     --quiet --target "$linux_target.$linux_glibc"
+  cp "$built/libhamustro.so" "$linux_library"
   local root="$stage/$linux_name"
   rm -rf "$root"
   # The SDK is a relocatable install tree, as `make install` makes it.
-  make -s --no-print-directory -C bindings/c install PREFIX="$root" RELEASE="$linux_built" \
+  make -s --no-print-directory -C bindings/c install PREFIX="$root" RELEASE="$built" \
     >/dev/null
   strip --strip-debug "$root/lib/libhamustro.a"
   cp LICENSE "$root/"
@@ -99,16 +111,18 @@ build_windows() {
   bash scripts/windows-toolchain.sh >/dev/null
   # shellcheck source-path=SCRIPTDIR source=windows-toolchain.sh
   source scripts/windows-toolchain.sh
-  local target="$repo/target/windows" out root static_link
+  build_cache_lock windows "$repo/target/windows"
+  local target=$build_cache_dir out root static_link
   out="$target/$windows_target/release"
   windows_env_for "$target"
   trixie_chroot_certificates "$windows_root"
-  trixie_chroot_mount "$windows_root" "$repo"
+  trixie_chroot_mount "$windows_root" "$repo" "$target"
   trap trixie_chroot_unmount EXIT
   # shellcheck disable=SC2016 # expanded by the shell in the chroot
   windows_run sh -c 'cd "$0" && exec nice -n 10 cargo build --quiet --locked --release --lib \
     -Zbuild-std=std,panic_unwind --target "$1"' "$repo" "$windows_target"
   windows_def_file "$out"
+  cp "$out/hamustro.dll" "$windows_library"
   root="$stage/$windows_name"
   rm -rf "$root"
   mkdir -p "$root/bin" "$root/lib/cmake/hamustro" "$root/include"
@@ -148,15 +162,14 @@ python_build() {
 }
 
 build_python() {
-  local windows_dll="$repo/target/windows/$windows_target/release/hamustro.dll"
-  for file in "$linux_built/libhamustro.so" "$windows_dll"; do
+  for file in "$linux_library" "$windows_library"; do
     [ -f "$file" ] || { echo "$file is missing: build linux and windows first" >&2; return 1; }
   done
   echo "==> the Python wheels (manylinux_2_17_x86_64, win_amd64) and sdist"
   python3 -m build --version >/dev/null 2>&1 || python3 -m pip install -q build
-  python_build wheel HAMUSTRO_PREBUILT_LIBRARY="$linux_built/libhamustro.so" \
+  python_build wheel HAMUSTRO_PREBUILT_LIBRARY="$linux_library" \
     HAMUSTRO_WHEEL_PLATFORM=manylinux_2_17_x86_64
-  python_build wheel HAMUSTRO_PREBUILT_LIBRARY="$windows_dll" HAMUSTRO_WHEEL_PLATFORM=win_amd64
+  python_build wheel HAMUSTRO_PREBUILT_LIBRARY="$windows_library" HAMUSTRO_WHEEL_PLATFORM=win_amd64
   python_build sdist
 }
 
