@@ -10,8 +10,12 @@
 #   scripts/apple-build.sh           the toolchain (first use), the archives, the XCFramework
 #   source scripts/apple-build.sh    defines the apple_* names for scripts/apple-test.sh
 #
-# Outputs, all under target/apple (cargo's incremental build is kept there):
-# <target>/release/libhamustro.a and Hamustro.xcframework. The first run installs
+# cargo builds into the suite "apple" of the build cache (scripts/build-cache.sh;
+# $HAMUSTRO_BUILD_CACHE, else /var/cache/hamustro-build/apple), bound into the chroot
+# at its own path and held locked until the script exits, so a kept machine rebuilds
+# only the workspace: <target>/release/libhamustro.a there. Hamustro.xcframework,
+# assembled from this run's archives, goes into the work tree, target/apple
+# (bindings/swift/release.sh takes it from there). The first run installs
 # Debian's llvm into the chroot (the tests read the archives with its tools) and zig
 # beside it (/opt/hamustro-zig in the chroot), each marked done by a file in the chroot.
 # Needs root (chroot, mount).
@@ -21,11 +25,13 @@ apple_repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$apple_repo/scripts/windows-toolchain.sh"
 # shellcheck source-path=SCRIPTDIR source=../bindings/swift/xcframework.sh
 source "$apple_repo/bindings/swift/xcframework.sh"
+# shellcheck source-path=SCRIPTDIR source=build-cache.sh
+source "$apple_repo/scripts/build-cache.sh"
 
 apple_root=$windows_root
 apple_targets=(aarch64-apple-ios aarch64-apple-ios-sim aarch64-apple-darwin)
-apple_out="$apple_repo/target/apple"
-apple_xcframework="$apple_out/Hamustro.xcframework"
+apple_out="" # cargo's target directory, set by apple_cache
+apple_xcframework="$apple_repo/target/apple/Hamustro.xcframework"
 apple_zig_version=0.17.1
 apple_zig_dir=/opt/hamustro-zig # inside the chroot
 apple_zig="$apple_zig_dir/ziglang/zig"
@@ -70,6 +76,15 @@ apple_toolchain() {
   )
 }
 
+# Locks the build cache's "apple" directory until the script exits and binds it, with
+# the work tree, into the chroot: sets apple_out. Call it in the script's own shell.
+apple_cache() {
+  build_cache_lock apple "$apple_repo/target/apple" &&
+    apple_out=$build_cache_dir &&
+    trixie_chroot_certificates "$apple_root" &&
+    trixie_chroot_mount "$apple_root" "$apple_repo" "$apple_out"
+}
+
 # Runs COMMAND in the chroot, in the work tree, at low priority, with cargo's and the C
 # compiler's environment for TARGET.
 apple_run() {
@@ -110,9 +125,8 @@ apple_build_main() {
     return 1
   fi
   apple_toolchain
-  trixie_chroot_certificates "$apple_root"
-  trixie_chroot_mount "$apple_root" "$apple_repo"
   trap trixie_chroot_unmount EXIT
+  apple_cache
   local target
   for target in "${apple_targets[@]}"; do
     echo "==> cargo rustc --target $target --crate-type staticlib" >&2

@@ -19,7 +19,8 @@
 #   scripts/apple-test.sh          (also `make apple`)
 #
 # Prints "N passed, M failed" and exits non-zero on any failure. Needs root (chroot,
-# mount). Builds go to target/apple, so a kept machine rebuilds only what changed.
+# mount). cargo builds into the build cache (scripts/build-cache.sh), so a kept machine
+# rebuilds only what changed; the XCFramework and the release go to target/apple.
 set -uo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -33,7 +34,7 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 swift_root="${HAMUSTRO_SWIFT_ROOT:-/opt/hamustro-swift}"
-release="$apple_out/release-test"
+release="$repo/target/apple/release-test"
 # TMPDIR inside the Swift chroot for this run: swift leaves a directory there each call.
 swift_tmp="/tmp/hamustro-apple-test.$$"
 cleanup() {
@@ -49,8 +50,7 @@ apple_checks() {
 }
 
 check "the Apple toolchain: the cross chroot, llvm, zig $apple_zig_version" apple_toolchain
-if [ "$failed" -gt 0 ] || ! trixie_chroot_certificates "$apple_root" ||
-  ! trixie_chroot_mount "$apple_root" "$repo"; then
+if [ "$failed" -gt 0 ] || ! apple_cache; then
   echo "    (nothing to test without the toolchain)"
   summary
 fi
