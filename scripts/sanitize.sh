@@ -20,9 +20,15 @@
 #   scripts/tsan.supp names the two races inside SQLite that are by design.
 # - Doc tests are left out (--tests): rustdoc would link the instrumented crate with an
 #   uninstrumented std, and the doc examples are not concurrency or memory tests.
+# - The builds (asan/, tsan/ and miri/, each with its reports) go to the suite
+#   "sanitize" of the build cache (scripts/build-cache.sh; $HAMUSTRO_BUILD_CACHE, else
+#   /var/cache/hamustro-build/sanitize), held locked for the run: a kept machine
+#   rebuilds only the workspace, not the dependencies and TSan's std.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 repo=$PWD
+# shellcheck source-path=SCRIPTDIR source=build-cache.sh
+source scripts/build-cache.sh
 
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=(asan tsan miri)
@@ -36,8 +42,8 @@ for suite in "${suites[@]}"; do
   esac
 done
 host=$(rustc -vV | sed -n 's/^host: //p')
-out="${CARGO_TARGET_DIR:-$repo/target}/sanitize"
-case "$out" in /*) ;; *) out="$repo/$out" ;; esac
+build_cache_lock sanitize "$repo/target/sanitize" || exit 1
+out=$build_cache_dir
 
 # A symbolizer for the reports' stacks: any llvm-symbolizer, else binutils' addr2line.
 symbolizer=$(command -v llvm-symbolizer || true)
