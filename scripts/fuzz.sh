@@ -16,8 +16,15 @@
 # HAMUSTRO_LONG_FUZZ=1) it goes to fuzz/target/corpus/<target> (git-ignored), and
 # later runs go on from there. A failing input is saved as fuzz/artifacts/<target>/crash-…; replay
 # it with `RUSTC_BOOTSTRAP=1 cargo fuzz run <target> <that file>`.
+#
+# The targets build into the suite "fuzz" of the build cache (scripts/build-cache.sh;
+# $HAMUSTRO_BUILD_CACHE, else /var/cache/hamustro-build/fuzz), held locked for the
+# whole run (the regression replays run its binaries by path), so a kept machine
+# rebuilds only the workspace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source-path=SCRIPTDIR source=build-cache.sh
+source scripts/build-cache.sh
 
 seconds=${FUZZ_SECONDS:-60}
 keep=${FUZZ_KEEP_CORPUS:-0}
@@ -36,6 +43,9 @@ if ! command -v cargo-fuzz >/dev/null; then
     nice -n 10 cargo install --locked cargo-fuzz
 fi
 
+build_cache_lock fuzz "$PWD/fuzz/target"
+build=$build_cache_dir
+
 work=$(mktemp -d)
 # The targets' scratch databases: on tmpfs when there is one (SQLite's syncs there
 # are free, which makes the C API target about seven times faster).
@@ -47,7 +57,8 @@ fi
 trap 'rm -rf "$work" "$scratch"' EXIT
 
 echo "fuzz: building the targets (AddressSanitizer, debug assertions)"
-nice -n 10 cargo fuzz build --release --debug-assertions >"$work/build.log" 2>&1 || {
+nice -n 10 cargo fuzz build --release --debug-assertions --target-dir "$build" \
+    >"$work/build.log" 2>&1 || {
     cat "$work/build.log"
     exit 1
 }
@@ -59,7 +70,7 @@ if [[ ${1:-} == --regressions ]]; then
         target=$(basename "$dir")
         for input in "$dir"*; do
             mkdir -p "$scratch/$target"
-            if TMPDIR="$scratch/$target" "fuzz/target/x86_64-unknown-linux-gnu/release/$target" \
+            if TMPDIR="$scratch/$target" "$build/x86_64-unknown-linux-gnu/release/$target" \
                 "$input" >"$work/replay.log" 2>&1; then
                 echo "fixed        $target/$(basename "$input")"
             else
@@ -89,7 +100,7 @@ for target in $targets; do
     echo "fuzz: $target for ${seconds}s"
     status=0
     TMPDIR="$scratch/$target" nice -n 10 cargo fuzz run --release --debug-assertions \
-        "$target" "$corpus" "${seeds[@]}" -- \
+        --target-dir "$build" "$target" "$corpus" "${seeds[@]}" -- \
         -max_total_time="$seconds" -timeout=10 -max_len=4096 -len_control=20 \
         -rss_limit_mb=4096 -print_final_stats=1 >"$log" 2>&1 || status=$?
     executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
