@@ -26,8 +26,10 @@
 #                                  words first are passed into it, as with env)
 #   trixie_chroot_mount ROOT [DIR...]
 #                                  mounts /proc and a tmpfs on /dev/shm in ROOT, and binds
-#                                  each DIR at the same path inside; what was already
-#                                  mounted (by a run still going on) is used
+#                                  each DIR at the same path inside (the work tree, the
+#                                  build cache's directory); what was already mounted (by
+#                                  a run still going on) is used, unless it is a bind of a
+#                                  directory that has since been deleted
 #   trixie_chroot_unmount          leaves the chroots this run mounted in; the last run
 #                                  using one unmounts everything inside it
 #
@@ -199,6 +201,13 @@ trixie_chroot_mount() {
     mount -t tmpfs -o mode=1777,nosuid,nodev shm "$root/dev/shm" || return 1
   fi
   for dir in "$@"; do
+    # A bind left by a run still going on, of a directory deleted and made again since
+    # (a new clone at the same path, a build cache emptied by hand): it would show this
+    # run the deleted one.
+    if mountpoint -q "$root$dir" &&
+      [ "$(stat -c %d:%i "$dir")" != "$(stat -c %d:%i "$root$dir")" ]; then
+      umount "$root$dir" 2>/dev/null || umount -l "$root$dir" || return 1
+    fi
     if ! mountpoint -q "$root$dir"; then
       mkdir -p "$root$dir"
       mount --bind "$dir" "$root$dir" || return 1
