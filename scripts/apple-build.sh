@@ -31,6 +31,7 @@ source "$apple_repo/scripts/build-cache.sh"
 apple_root=$windows_root
 apple_targets=(aarch64-apple-ios aarch64-apple-ios-sim aarch64-apple-darwin)
 apple_out="" # cargo's target directory, set by apple_cache
+apple_cc=""  # the C compiler, scripts/apple-cc.sh as copied by apple_cache
 apple_xcframework="$apple_repo/target/apple/Hamustro.xcframework"
 apple_zig_version=0.17.1
 apple_zig_dir=/opt/hamustro-zig # inside the chroot
@@ -78,9 +79,17 @@ apple_toolchain() {
 
 # Locks the build cache's "apple" directory until the script exits and binds it, with
 # the work tree, into the chroot: sets apple_out. Call it in the script's own shell.
+# The C compiler is copied there, named by its contents: cc-rs has cargo rerun the C
+# builds (SQLite, ring) whenever CC_<target> changes, which a path in the clone would
+# do in every clone, and a changed wrapper must rebuild them.
 apple_cache() {
+  local sum
   build_cache_lock apple "$apple_repo/target/apple" &&
     apple_out=$build_cache_dir &&
+    sum=$(sha256sum "$apple_repo/scripts/apple-cc.sh" | cut -c1-16) &&
+    apple_cc="$apple_out/cc-$sum/apple-cc.sh" &&
+    mkdir -p "$(dirname "$apple_cc")" &&
+    cp "$apple_repo/scripts/apple-cc.sh" "$apple_cc" &&
     trixie_chroot_certificates "$apple_root" &&
     trixie_chroot_mount "$apple_root" "$apple_repo" "$apple_out"
 }
@@ -97,7 +106,7 @@ apple_run() {
     CARGO_TARGET_DIR="$apple_out" CARGO_TERM_COLOR=never RUSTC_BOOTSTRAP=1 \
     IPHONEOS_DEPLOYMENT_TARGET="$minimum" MACOSX_DEPLOYMENT_TARGET="$minimum" \
     SDKROOT="$apple_no_sdk" \
-    "CC_$var=$apple_repo/scripts/apple-cc.sh" "AR_$var=$apple_zig ar" \
+    "CC_$var=$apple_cc" "AR_$var=$apple_zig ar" \
     HAMUSTRO_ZIG="$apple_zig" HAMUSTRO_ZIG_TARGET="$zig_target" \
     ZIG_GLOBAL_CACHE_DIR="$apple_out/zig-cache" ZIG_LOCAL_CACHE_DIR="$apple_out/zig-cache" \
     sh -c 'cd "$0" && exec nice -n 10 "$@"' "$apple_repo" "$@"
