@@ -12,7 +12,9 @@
 #   3. the Python wheels and sdist: the manylinux wheel's tag (auditwheel), the Python
 #      test suite and a smoke script against the wheel installed with --no-index in a
 #      fresh venv, the Windows wheel's contents and tag, and the sdist installed with
-#      pip (building the crate it carries).
+#      pip (building the crate it carries);
+#   and first, that the artifacts are reproducible: scripts/dist.sh run again (its
+#   builds cached, about 25 s) writes the same bytes.
 #
 #   scripts/dist-test.sh      (after scripts/dist.sh)
 #
@@ -42,17 +44,32 @@ windows_name="hamustro-$version-x86_64-windows-gnu"
 linux_wheel="$dist/hamustro-$version-py3-none-manylinux_2_17_x86_64.whl"
 windows_wheel="$dist/hamustro-$version-py3-none-win_amd64.whl"
 sdist="$dist/hamustro-$version.tar.gz"
+# Outside the repository, so that nothing is found through it.
+work=$(mktemp -d /tmp/hamustro-dist-test.XXXXXX)
+wine_target=""
+
+# Before the build cache's locks below: dist.sh takes them itself.
+reproducible() {
+  local before after
+  before=$(cd "$dist" && sha256sum -- *) || return 1
+  bash "$repo/scripts/dist.sh" >"$work/dist-again.log" 2>&1 || {
+    tail -20 "$work/dist-again.log"
+    return 1
+  }
+  after=$(cd "$dist" && sha256sum -- *) || return 1
+  diff <(echo "$before") <(echo "$after")
+}
+check "Every artifact is reproducible: scripts/dist.sh again writes the same bytes" reproducible
+
 build_cache_lock windows "$repo/target/windows"
 wine_target=$build_cache_dir
 # Locked here, in the script's shell: the check that uses it runs in a subshell.
 build_cache_lock dist-sdist "$repo/target/dist-sdist"
 sdist_target=$build_cache_dir
-# Outside the repository, so that nothing is found through it.
-work=$(mktemp -d /tmp/hamustro-dist-test.XXXXXX)
 
 cleanup() {
   stop_dev_collector
-  windows_stop_wine "$wine_target"
+  [ -z "$wine_target" ] || windows_stop_wine "$wine_target"
   trixie_chroot_unmount
   rm -rf "$work"
 }

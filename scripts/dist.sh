@@ -17,7 +17,8 @@
 #                                                the other two built)
 #
 # scripts/dist-test.sh tests each artifact from the artifact alone. The archives are
-# reproducible: fixed file order and owners, and every time the last commit's.
+# reproducible: fixed file order and owners, and every time the last commit's (the
+# sdist rewritten so, after setuptools); dist-test.sh builds them again to compare.
 # The cargo builds go to the build cache (scripts/build-cache.sh: the suites "dist" for
 # Linux and "windows", shared with scripts/windows-test.sh), each held locked while it
 # is built and its libraries are copied into target/dist-stage in the work tree, from
@@ -148,6 +149,26 @@ build_windows() {
   zip_dir "$stage" "$windows_name" "$dist/$windows_name.zip"
 }
 
+# normalize_tar_gz FILE: FILE written again as tar_gz writes archives (names sorted,
+# owner 0, every time SOURCE_DATE_EPOCH, no time in the gzip header): setuptools' sdist
+# keeps the build's own times, so two builds of one commit differed.
+normalize_tar_gz() {
+  python3 - "$1" <<'EOF'
+import gzip, io, os, sys, tarfile
+path, stamp = sys.argv[1], int(os.environ["SOURCE_DATE_EPOCH"])
+packed = io.BytesIO()
+with tarfile.open(path, "r:gz") as source, \
+        tarfile.open(fileobj=packed, mode="w", format=tarfile.PAX_FORMAT) as target:
+    for member in sorted(source.getmembers(), key=lambda member: member.name):
+        data = source.extractfile(member) if member.isfile() else None
+        member.mtime, member.uid, member.gid, member.uname, member.gname = stamp, 0, 0, "", ""
+        member.pax_headers = {}
+        target.addfile(member, data)
+with open(path, "wb") as out, gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0) as z:
+    z.write(packed.getvalue())
+EOF
+}
+
 # python_build KIND [NAME=VALUE...]: `python -m build --KIND` of bindings/python into
 # dist/, in a fresh build/ each time (a wheel must hold only its own library).
 python_build() {
@@ -171,6 +192,7 @@ build_python() {
     HAMUSTRO_WHEEL_PLATFORM=manylinux_2_17_x86_64
   python_build wheel HAMUSTRO_PREBUILT_LIBRARY="$windows_library" HAMUSTRO_WHEEL_PLATFORM=win_amd64
   python_build sdist
+  normalize_tar_gz "$dist/hamustro-$version.tar.gz"
 }
 
 windows_target=x86_64-pc-windows-gnu
