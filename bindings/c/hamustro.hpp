@@ -502,7 +502,8 @@ public:
      * @brief Tracks an event; returns once it is committed to the on-disk queue.
      * @param name The event's name, e.g. "Level.Started".
      * @param params Name/value pairs; a repeated name keeps its last value.
-     * @throws Error (Status::invalid_argument, Status::invalid_handle, Status::storage).
+     * @throws Error (Status::invalid_argument past a limit, Status::invalid_handle, or
+     *         Status::storage when nothing was stored: see hamustro_tracker_track_event).
      */
     void track_event(std::string_view name,
                      std::initializer_list<std::pair<std::string_view, std::string_view>> params = {})

@@ -90,6 +90,11 @@ pub unsafe extern "C" fn hamustro_tracker_new(
 /// bytes; parameter names not empty; at most 100000 pairs; the encoded event (name,
 /// parameters, global parameters, user and context) at most 262144 bytes (256 KiB).
 ///
+/// HAMUSTRO_STATUS_STORAGE means the event was not stored: its journal file cannot be
+/// written (a full disk), or 50000 events already wait for a database that refuses
+/// them (full, or locked by another program), 200000 while it takes them but lags
+/// behind. The message says which; later calls succeed once the cause is gone.
+///
 /// # Safety
 /// `event` is NULL or a NUL-terminated string; when `count` > 0, `names` and `values`
 /// are NULL or arrays of `count` NUL-terminated strings. Everything is copied.

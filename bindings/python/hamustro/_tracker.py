@@ -307,6 +307,11 @@ class Tracker(Managed):
         are converted with ``str()``. Global parameters are added (the event's own
         win). Never waits for the network. While tracking is switched off (see
         :meth:`set_enabled`) it stores nothing and returns normally.
+
+        Raises :class:`InvalidArgument` past a limit (the name 1 to 1024 bytes,
+        the encoded event at most 256 KiB), and :class:`StorageError` when the event
+        was not stored: a full disk, or 50,000 events already waiting for a database
+        that refuses them (200,000 while it takes them but lags behind).
         """
         packed = _packed_event(event, params)
         lib.hamustro_tracker_track_event_packed(self._c_handle(), packed, len(packed))

@@ -269,9 +269,12 @@ public final class Tracker: @unchecked Sendable {
     /// - Parameters:
     ///   - name: The event's name; not empty.
     ///   - parameters: The event's parameters; names not empty.
-    /// - Throws: ``HamustroError`` with ``HamustroError/Code/invalidArgument``,
-    ///   ``HamustroError/Code/storage`` (nothing was stored), or
-    ///   ``HamustroError/Code/invalidHandle`` after ``close()``.
+    /// - Throws: ``HamustroError`` with ``HamustroError/Code/invalidArgument``
+    ///   (past a limit: the name 1 to 1024 bytes, the encoded event 256 KiB),
+    ///   ``HamustroError/Code/storage`` (nothing was stored: a full disk, or 50,000
+    ///   events already waiting for a database that refuses them, 200,000 while it
+    ///   takes them but lags behind), or ``HamustroError/Code/invalidHandle`` after
+    ///   ``close()``.
     public func trackEvent(_ name: String, parameters: [String: String] = [:]) throws {
         try withCString(name, "event name") { event in
             try withCStringPairs(parameters, "parameter") { names, values, count in
