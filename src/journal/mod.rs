@@ -343,6 +343,19 @@ mod tests {
         file_names::journal_paths(&dir.join("q.db"))[index].clone()
     }
 
+    /// Appends `count` records of 4 KiB each.
+    fn append_4k(journal: &mut Journal, count: u32) {
+        let big = "x".repeat(4096);
+        for _ in 0..count {
+            journal.append(frame(1, "s", &big)).unwrap();
+        }
+    }
+
+    /// How many 4 KiB records go past `bytes` (the mapping, the memory budget).
+    fn past(bytes: u64) -> u32 {
+        (bytes / 4096 + 10) as u32
+    }
+
     /// Runs `body` on this thread with every mapping failing, as on a machine out of
     /// address space.
     fn without_mappings(body: impl FnOnce()) {
@@ -510,11 +523,8 @@ mod tests {
     fn a_backlog_beyond_the_mapping_goes_on_with_pwrite_and_emptying_cuts_it_off() {
         let dir = tempfile::tempdir().unwrap();
         let mut journal = started(dir.path(), 0);
-        let big = "x".repeat(4096);
-        let count = (segment::CHUNK / 4096 + 10) as u32;
-        for _ in 0..count {
-            journal.append(frame(1, "s", &big)).unwrap();
-        }
+        let count = past(segment::CHUNK);
+        append_4k(&mut journal, count);
         let path = journal_file(dir.path(), 0);
         assert!(std::fs::metadata(&path).unwrap().len() > segment::CHUNK);
         assert_eq!(open(dir.path()).1.len(), count as usize);
@@ -533,18 +543,14 @@ mod tests {
         // before: only the new ones replay.
         journal.append(frame(1, "s", "other file")).unwrap();
         journal.take().unwrap().unwrap().release().unwrap();
-        for _ in 0..count + 5 {
-            journal.append(frame(1, "s", &big)).unwrap();
-        }
+        append_4k(&mut journal, count + 5);
         let left = open(dir.path()).1;
         assert_eq!(left.len(), count as usize + 5);
         assert_eq!(left[0].nr, count + 2);
         // Emptied by a discard and filled past the mapping once more: the file is
         // never shrunk under its mapping (which Windows refuses).
         journal.clear().unwrap();
-        for _ in 0..count {
-            journal.append(frame(1, "s", &big)).unwrap();
-        }
+        append_4k(&mut journal, count);
         assert_eq!(open(dir.path()).1.len(), count as usize);
     }
 
@@ -552,18 +558,13 @@ mod tests {
     fn a_size_checked_before_another_append_grew_the_file_is_no_truncation() {
         let dir = tempfile::tempdir().unwrap();
         let mut journal = started(dir.path(), 0);
-        let big = "x".repeat(4096);
-        let count = (pending::MEMORY_BUDGET / 4096 + 10) as u32;
-        for _ in 0..count {
-            journal.append(frame(1, "s", &big)).unwrap();
-        }
+        let count = past(pending::MEMORY_BUDGET as u64);
+        append_4k(&mut journal, count);
         // Checked by one thread before the lock; another thread's append then grows
         // the file past what was checked.
         let checked = journal.size_check().check();
         let grown_by = (segment::CHUNK / 4096) as u32;
-        for _ in 0..grown_by {
-            journal.append(frame(1, "s", &big)).unwrap();
-        }
+        append_4k(&mut journal, grown_by);
         journal
             .append_checked(frame(1, "s", "late"), Some(checked))
             .unwrap();
@@ -580,11 +581,8 @@ mod tests {
     fn a_truncation_loses_only_the_records_beyond_memory_and_counts_them() {
         let dir = tempfile::tempdir().unwrap();
         let mut journal = started(dir.path(), 0);
-        let big = "x".repeat(4096);
-        let count = (pending::MEMORY_BUDGET / 4096 + 10) as u32;
-        for _ in 0..count {
-            journal.append(frame(1, "s", &big)).unwrap();
-        }
+        let count = past(pending::MEMORY_BUDGET as u64);
+        append_4k(&mut journal, count);
         let (in_memory, spilled) = (journal.pending.len(), journal.spilled);
         assert!(spilled > 0, "beyond the budget, in the file alone");
         assert_eq!(journal.take_lost(), 0);
