@@ -59,45 +59,10 @@ if samples:
     print(sorted(samples)[n // 2])
 PY
 
-cat > "$work/track.c" <<'C'
-#include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
-#include "hamustro.h"
-static long now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec * 1000000000L + t.tv_nsec; }
-static int order(const void *a, const void *b) { long x = *(const long *)a, y = *(const long *)b; return (x > y) - (x < y); }
-int main(int argc, char **argv) {
-    long n = argc > 3 ? atol(argv[2]) : 0, *samples = malloc(sizeof(long) * (size_t)(n > 0 ? n : 1));
-    hamustro_config config; hamustro_tracker tracker;
-    hamustro_config_new(&config);
-    hamustro_config_set_collector_url(config, "http://127.0.0.1:9");
-    hamustro_config_set_shared_secret_key(config, "bench-secret");
-    hamustro_config_set_device_id(config, "bench-device");
-    hamustro_config_set_client_id(config, "bench");
-    hamustro_config_set_system_version(config, "14.1");
-    hamustro_config_set_product_version(config, "2.0.0");
-    hamustro_config_set_database_path(config, argv[1]);
-    if (n < 1 || hamustro_tracker_new(config, &tracker) != HAMUSTRO_STATUS_OK) return 1;
-    const char *names[] = {"a", "b", "c"}, *values[] = {"1", "2", "3"};
-    static const char packed[] = "E\0a\0" "1\0b\0" "2\0c\0" "3\0";
-    int arrays = argv[3][0] == 'a';
-    for (long i = 0; i < n; i++) {
-        long start = now();
-        if ((arrays ? hamustro_tracker_track_event(tracker, "E", names, values, 3)
-                    : hamustro_tracker_track_event_packed(tracker, packed, sizeof packed - 1))
-            != HAMUSTRO_STATUS_OK) return 2;
-        samples[i] = now() - start;
-    }
-    hamustro_tracker_free(tracker);
-    qsort(samples, (size_t)n, sizeof(long), order);
-    printf("%ld\n", samples[n / 2]);
-    return 0;
-}
-C
 # The program needs the library under its soname (libhamustro.so.<ABI>).
 soname="$(readelf -d "$lib" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')"
 ln -s "$lib" "$work/${soname:-libhamustro.so}"
-cc -O2 -I "$root/include" -o "$work/track" "$work/track.c" "$lib" -Wl,-rpath,"$work"
+cc -O2 -I "$root/include" -o "$work/track" "$root/scripts/track-calls.c" "$lib" -Wl,-rpath,"$work"
 
 # callgrind: this thread's instructions for n calls, all and inside ffi_call.
 instructions() {

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Where a C call of hamustro_tracker_track_event spends its instructions: the profile
 # behind the README's Performance figures. Builds the release library with symbols
-# (target/profile, the release profile otherwise unchanged: opt-level "s", fat LTO), a
-# C program that tracks the bench's event ("E" with 3 parameters) N times through one
-# non-inlined function, and counts inside that function with callgrind. Prints the
+# (target/profile, the release profile otherwise unchanged: opt-level "s", fat LTO) and
+# scripts/track-calls.c, which tracks the bench's event ("E" with 3 parameters) N times
+# through one non-inlined function, and counts inside that function with callgrind. Prints the
 # instructions per call, then the functions that take the most of them (inclusive,
 # per call). Instruction counts do not depend on the machine's load.
 #
@@ -22,38 +22,11 @@ CARGO_PROFILE_RELEASE_STRIP=none CARGO_PROFILE_RELEASE_DEBUG=1 CARGO_TARGET_DIR=
   cargo build --quiet --release --lib --manifest-path "$root/Cargo.toml"
 bash "$root/scripts/soname-link.sh" "$target/release" >/dev/null
 
-cat > "$work/track.c" <<'C'
-#include <stdlib.h>
-#include "hamustro.h"
-/* The one function callgrind counts in. */
-__attribute__((noinline)) hamustro_status one_call(hamustro_tracker tracker) {
-    static const char *names[] = {"a", "b", "c"}, *values[] = {"1", "2", "3"};
-    return hamustro_tracker_track_event(tracker, "E", names, values, 3);
-}
-int main(int argc, char **argv) {
-    long n = atol(argv[2]);
-    hamustro_config config; hamustro_tracker tracker;
-    hamustro_config_new(&config);
-    hamustro_config_set_collector_url(config, "http://127.0.0.1:9");
-    hamustro_config_set_shared_secret_key(config, "bench-secret");
-    hamustro_config_set_device_id(config, "bench-device");
-    hamustro_config_set_client_id(config, "bench");
-    hamustro_config_set_system_version(config, "14.1");
-    hamustro_config_set_product_version(config, "2.0.0");
-    hamustro_config_set_database_path(config, argv[1]);
-    if (hamustro_tracker_new(config, &tracker) != HAMUSTRO_STATUS_OK) return 1;
-    hamustro_config_free(config);
-    for (long i = 0; i < n; i++)
-        if (one_call(tracker) != HAMUSTRO_STATUS_OK) return 2;
-    hamustro_tracker_free(tracker);
-    return 0;
-}
-C
-cc -O2 -I "$root/include" -o "$work/track" "$work/track.c" -L "$target/release" -lhamustro \
+cc -O2 -I "$root/include" -o "$work/track" "$root/scripts/track-calls.c" -L "$target/release" -lhamustro \
   -Wl,-rpath,"$target/release"
 
 valgrind --tool=callgrind --separate-threads=yes --toggle-collect=one_call \
-  --callgrind-out-file="$work/cg" "$work/track" "$work/q.sqlite3" "$calls" 2>/dev/null
+  --callgrind-out-file="$work/cg" "$work/track" "$work/q.sqlite3" "$calls" arrays >/dev/null 2>&1
 total="$(awk '/^totals:/ { print $2 }' "$work/cg-01")"
 echo "hamustro_tracker_track_event(\"E\", 3 parameters): $((total / calls)) instructions a call" \
   "($calls calls, callgrind, $(git -C "$root" rev-parse --short HEAD))"
