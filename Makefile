@@ -1,6 +1,6 @@
 # The two commands of the README: `make demo` (the main job) and `make test` (every
 # test). `make test` sets up a fresh machine first, through `make setup`.
-.PHONY: demo setup test header sanitize fuzz deny dist test-dist apple
+.PHONY: demo setup test check header sanitize fuzz deny dist test-dist apple
 
 demo:
 	bash scripts/demo.sh
@@ -12,6 +12,11 @@ setup:
 
 test: setup
 	bash scripts/test.sh
+
+# The edit-test loop: fmt, clippy, the Rust suite and the bindings' suites (C/C++,
+# Python, Swift); not the cross builds, release artifacts, sanitizers or fuzzers.
+check: setup
+	bash scripts/test.sh --quick
 
 # Regenerates include/hamustro.h after a change to the C API.
 header:

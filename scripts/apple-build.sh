@@ -33,7 +33,8 @@ apple_targets=(aarch64-apple-ios aarch64-apple-ios-sim aarch64-apple-darwin)
 apple_out="" # cargo's target directory, set by apple_cache
 apple_cc=""  # the C compiler, scripts/apple-cc.sh as copied by apple_cache
 apple_xcframework="$apple_repo/target/apple/Hamustro.xcframework"
-apple_zig_version=0.17.1
+# The zig of the host's Python tools (scripts/python-tools.txt): one pin for both.
+apple_zig_version=$(sed -n 's/^ziglang==//p' "$apple_repo/scripts/python-tools.txt")
 apple_zig_dir=/opt/hamustro-zig # inside the chroot
 apple_zig="$apple_zig_dir/ziglang/zig"
 # SDKROOT, empty, so that nothing looks for Xcode. Its path is in the C objects' debug

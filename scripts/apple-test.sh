@@ -33,7 +33,6 @@ if [ "$(id -u)" != 0 ]; then
   echo "$(basename "$0") needs root (chroot, mount)" >&2
   exit 1
 fi
-swift_root="${HAMUSTRO_SWIFT_ROOT:-/opt/hamustro-swift}"
 release="$repo/target/apple/release-test"
 # TMPDIR inside the Swift chroot for this run: swift leaves a directory there each call.
 swift_tmp="/tmp/hamustro-apple-test.$$"

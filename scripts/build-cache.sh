@@ -12,7 +12,8 @@
 #       (default /var/cache/hamustro-build/SUITE), made if missing, and holds an
 #       exclusive lock on it (SUITE.lock beside it) until the calling script exits;
 #       FALLBACK (the suite's old directory in the work tree) when the cache cannot be
-#       made or written (not root, a read-only /var/cache)
+#       made or written (not root, a read-only /var/cache); fails when another run has
+#       held it for longer than the bound of scripts/lock.sh
 #
 # The lock: two clones may run on one machine at once, and cargo's own lock covers a
 # build but not what a suite keeps beside it or reads by path afterwards (the Wine
@@ -29,11 +30,12 @@
 # by 0.4 and 0.6 GB a clone: emptied about every tenth clone.
 # Emptied, never removed, so a chroot's bind mount of it stays the same directory.
 
-build_cache_locked=()
+# shellcheck source-path=SCRIPTDIR source=lock.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lock.sh"
 
 build_cache_lock() {
   local suite=$1 fallback=$2
-  local dir="${HAMUSTRO_BUILD_CACHE:-/var/cache/hamustro-build}/$suite" fd size limit
+  local dir="${HAMUSTRO_BUILD_CACHE:-/var/cache/hamustro-build}/$suite" size limit
   if ! mkdir -p "$dir" 2>/dev/null || [ ! -w "$dir" ] || ! touch "$dir.lock" 2>/dev/null; then
     echo "build cache: cannot write $dir, building in $fallback" >&2
     dir=$fallback
@@ -41,15 +43,9 @@ build_cache_lock() {
   fi
   build_cache_dir=$(cd "$dir" && pwd)
   dir=$build_cache_dir
-  # flock on a second descriptor of a file this process already holds would wait for
-  # itself.
-  [[ " ${build_cache_locked[*]} " == *" $dir "* ]] && return 0
-  exec {fd}>>"$dir.lock"
-  if ! flock -n "$fd"; then
-    echo "build cache: waiting for another run using $dir" >&2
-    flock "$fd"
-  fi
-  build_cache_locked+=("$dir")
+  # Re-entrant (a suite that runs another, as dist-test.sh runs dist.sh) and bounded.
+  hamustro_lock "$dir.lock" "$hamustro_cache_lock_seconds" || return 1
+  [ -n "$hamustro_lock_fd" ] || return 0
   limit=${HAMUSTRO_BUILD_CACHE_LIMIT_GB:-10}
   size=$(du -s --block-size=1M "$dir" 2>/dev/null | cut -f1)
   if [ "${size:-0}" -gt $((limit * 1024)) ]; then

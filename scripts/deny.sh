@@ -12,7 +12,8 @@
 # keeps cargo-deny from trying.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+# shellcheck source-path=SCRIPTDIR source=toolchains.sh
+source scripts/toolchains.sh
 
 if ! command -v cargo-deny >/dev/null 2>&1; then
   echo "FAILED: cargo-deny is not installed; make setup installs it" >&2

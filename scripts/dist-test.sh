@@ -247,7 +247,7 @@ fi
 # ---------------------------------------------------------------------------------
 
 linux_wheel_tag() {
-  python3 -m auditwheel --version >/dev/null 2>&1 || python3 -m pip install -q auditwheel
+  hamustro_python_tools || return 1
   local report
   report=$(python3 -m auditwheel show "$linux_wheel" 2>&1) || { echo "$report"; return 1; }
   tr -s ' \n' ' ' <<<"$report" | sed 's/\. /.\n/' | head -n 1

@@ -29,9 +29,10 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
+# shellcheck source-path=SCRIPTDIR source=toolchains.sh
+source scripts/toolchains.sh
 # shellcheck source-path=SCRIPTDIR source=build-cache.sh
 source scripts/build-cache.sh
-export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 version=$(make -s --no-print-directory -C bindings/c version)
 dist="$repo/dist"
@@ -187,7 +188,7 @@ build_python() {
     [ -f "$file" ] || { echo "$file is missing: build linux and windows first" >&2; return 1; }
   done
   echo "==> the Python wheels (manylinux_2_17_x86_64, win_amd64) and sdist"
-  python3 -m build --version >/dev/null 2>&1 || python3 -m pip install -q build
+  hamustro_python_tools
   python_build wheel HAMUSTRO_PREBUILT_LIBRARY="$linux_library" \
     HAMUSTRO_WHEEL_PLATFORM=manylinux_2_17_x86_64
   python_build wheel HAMUSTRO_PREBUILT_LIBRARY="$windows_library" HAMUSTRO_WHEEL_PLATFORM=win_amd64

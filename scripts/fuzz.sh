@@ -23,6 +23,8 @@
 # rebuilds only the workspace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source-path=SCRIPTDIR source=toolchains.sh
+source scripts/toolchains.sh
 # shellcheck source-path=SCRIPTDIR source=build-cache.sh
 source scripts/build-cache.sh
 
@@ -36,12 +38,9 @@ if [[ ${HAMUSTRO_LONG_FUZZ:-} == 1 ]]; then
 fi
 targets=${FUZZ_TARGETS:-c_api_sequence journal_decode stored_rows body_encoding collector_url}
 
-export PATH="$HOME/.cargo/bin:$PATH"
 export RUSTC_BOOTSTRAP=1
-if ! command -v cargo-fuzz >/dev/null; then
-    echo "fuzz: installing cargo-fuzz"
-    nice -n 10 cargo install --locked cargo-fuzz
-fi
+# The pinned cargo-fuzz (make setup installs it).
+hamustro_cargo_tool cargo-fuzz
 
 build_cache_lock fuzz "$PWD/fuzz/target"
 build=$build_cache_dir

@@ -27,6 +27,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 repo=$PWD
+# shellcheck source-path=SCRIPTDIR source=toolchains.sh
+source scripts/toolchains.sh
 # shellcheck source-path=SCRIPTDIR source=build-cache.sh
 source scripts/build-cache.sh
 

@@ -1,22 +1,25 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond Rust and a C compiler: cmake and pkg-config (C
-# install checks), valgrind, openssl and python3 with pytest, cargo-deny, and a Swift
-# toolchain in a Debian trixie chroot under /opt, and what the release artifacts need
-# (zig, cargo-zigbuild, build, auditwheel). Idempotent: a machine that has it all
-# skips it. Then checks that everything is there, and fails naming what is not: a suite
-# whose tool is missing would otherwise skip its checks and pass (tests/valgrind.rs
-# without valgrind, the C++ wrapper test without g++, the C install checks without
-# cmake or pkg-config).
+# install checks), valgrind, openssl, python3 with venv and shellcheck (apt-get); the
+# pinned Python tools (pytest, mypy, zig, build, auditwheel) and cargo tools
+# (cargo-deny, cargo-zigbuild, cargo-fuzz) into $HAMUSTRO_TOOLCHAINS/hamustro-tools; and
+# a Swift toolchain in a Debian trixie chroot, made while the cargo tools build
+# (scripts/toolchains.sh says where each lives and which version it is). Each step skips
+# itself when its marker says it is done, on a fresh machine and a kept one alike. Then
+# checks that everything is there, and fails naming what is not: a suite whose tool is
+# missing would otherwise skip its checks and pass (tests/valgrind.rs without valgrind,
+# the C++ wrapper test without g++, the C install checks without cmake or pkg-config).
 #
 #   make setup                    # or bash scripts/setup.sh; make test runs it first
 #   bash scripts/setup.sh --check # only the check, installing nothing (scripts/test.sh)
 #
-# The Windows (scripts/windows-toolchain.sh), Apple (scripts/apple-build.sh), TSan
-# (scripts/tsan-toolchain.sh) and cargo-fuzz toolchains are made by their own suites on
-# first use, which fail if they cannot make them.
+# The Windows (scripts/windows-toolchain.sh), Apple (scripts/apple-build.sh) and TSan
+# (scripts/tsan-toolchain.sh) toolchains are made by their own suites on first use,
+# which fail if they cannot make them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+# shellcheck source-path=SCRIPTDIR source=toolchains.sh
+source scripts/toolchains.sh
 
 check_only=0
 case "${1:-}" in
@@ -28,40 +31,39 @@ case "${1:-}" in
     ;;
 esac
 
-swift_root="${HAMUSTRO_SWIFT_ROOT:-/opt/hamustro-swift}"
 cxx="${CXX:-g++}"
 valgrind="${VALGRIND:-valgrind}"
 
 if [ "$check_only" = 0 ]; then
-  export DEBIAN_FRONTEND=noninteractive
-  packages=(gcc g++ make cmake pkg-config debootstrap valgrind openssl python3 shellcheck)
+  packages=(gcc g++ make cmake pkg-config debootstrap valgrind openssl python3 python3-venv
+    shellcheck)
   missing=()
   for tool in cc c++ make cmake pkg-config debootstrap valgrind openssl python3 shellcheck; do
     command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
   done
+  # A venv needs ensurepip, which Debian's python3 has only with python3-venv.
+  python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "installing ${missing[*]} (apt-get)"
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+    hamustro_apt update -qq
+    hamustro_apt install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
   fi
-  python3 -m pytest --version >/dev/null 2>&1 ||
-    python3 -m pip install -q --disable-pip-version-check pytest
-  # The release artifacts (scripts/dist.sh): zig links the Linux library against
-  # glibc 2.17; build packs the Python wheels; auditwheel checks their tag.
-  python3 -m ziglang version >/dev/null 2>&1 && python3 -m build --version >/dev/null 2>&1 &&
-    python3 -m auditwheel --version >/dev/null 2>&1 ||
-    python3 -m pip install -q --disable-pip-version-check ziglang build auditwheel
-  if ! command -v cargo-zigbuild >/dev/null 2>&1; then
-    # About 3 minutes on the 2-core development machine.
-    echo "installing cargo-zigbuild (cargo install, about 3 minutes)"
-    nice -n 10 cargo install --locked cargo-zigbuild
+  # pytest and mypy (the Python binding), zig (links the Linux library against glibc
+  # 2.17), build (packs the wheels), auditwheel (checks their tag).
+  mkdir -p "$hamustro_toolchains"
+  hamustro_python_tools
+  # The chroots are made while cargo builds the tools: the one is the network's and
+  # dpkg's work, the other the two cores'.
+  bash scripts/swift-toolchain.sh >"$tools_root.swift-setup.log" 2>&1 &
+  swift_setup=$!
+  hamustro_cargo_tool cargo-deny
+  hamustro_cargo_tool cargo-zigbuild
+  hamustro_cargo_tool cargo-fuzz
+  if ! wait "$swift_setup"; then
+    cat "$tools_root.swift-setup.log" >&2
+    echo "FAILED: the Swift chroot (scripts/swift-toolchain.sh)" >&2
+    exit 1
   fi
-  if ! command -v cargo-deny >/dev/null 2>&1; then
-    # 2 min 41 s on the 2-core development machine (nice -n 10).
-    echo "installing cargo-deny (cargo install, about 3 minutes)"
-    nice -n 10 cargo install --locked cargo-deny
-  fi
-  bash scripts/swift-toolchain.sh
 fi
 
 # need WHAT WHO: WHAT is missing, and WHO would have skipped or failed without it.
@@ -81,8 +83,12 @@ command -v shellcheck >/dev/null 2>&1 || need shellcheck "the scripts' lint in s
 python3 -m pytest --version >/dev/null 2>&1 || need "python3 with pytest" "the Python binding"
 cargo fmt --version >/dev/null 2>&1 || need rustfmt "cargo fmt --check"
 cargo clippy --version >/dev/null 2>&1 || need clippy "cargo clippy"
-command -v cargo-deny >/dev/null 2>&1 || need cargo-deny "scripts/deny.sh"
-command -v cargo-zigbuild >/dev/null 2>&1 || need cargo-zigbuild "scripts/dist.sh"
+for tool in cargo-deny cargo-zigbuild cargo-fuzz; do
+  [ -f "$tools_root/.ready-$tool-${hamustro_cargo_versions[$tool]}" ] ||
+    need "$tool ${hamustro_cargo_versions[$tool]}" "scripts/deny.sh, dist.sh, fuzz.sh"
+done
+[ -f "$tools_root/.ready-python-$(sha256sum scripts/python-tools.txt | cut -c1-16)" ] ||
+  need "the Python tools of scripts/python-tools.txt" "the Python binding, dist.sh"
 python3 -m ziglang version >/dev/null 2>&1 || need "zig (PyPI ziglang)" "scripts/dist.sh"
 python3 -m build --version >/dev/null 2>&1 || need "python3 -m build (PyPI build)" "scripts/dist.sh"
 python3 -m auditwheel --version >/dev/null 2>&1 || need "auditwheel (PyPI)" "scripts/dist-test.sh"

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs a Swift toolchain for the Swift binding's tests: Debian 12 has none, so we
 # build a Debian trixie chroot holding Debian's `swiftlang` package (made and marked
-# ready as scripts/trixie-chroot.sh describes). A kept machine reuses it.
+# ready as scripts/trixie-chroot.sh describes), in $HAMUSTRO_TOOLCHAINS/hamustro-swift
+# (scripts/toolchains.sh). A kept machine reuses it.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=toolchains.sh
+source "$(dirname "${BASH_SOURCE[0]}")/toolchains.sh"
 # shellcheck source-path=SCRIPTDIR source=trixie-chroot.sh
 source "$(dirname "${BASH_SOURCE[0]}")/trixie-chroot.sh"
 
-root="${HAMUSTRO_SWIFT_ROOT:-/opt/hamustro-swift}"
+root=$swift_root
 # The marker of the whole chroot (the name it has always had, so that chroots made
 # before the shared helper are reused).
 marker=.hamustro-ready

@@ -9,11 +9,28 @@
 # its runner's summary; this script fails if any part fails. Usage: make test, which
 # runs `make setup` (scripts/setup.sh) first.
 #
+# `make check` (scripts/test.sh --quick) is the edit-test loop: formatting, lints, the
+# Rust suite and the C/C++, Python and Swift bindings' suites, without the cross builds,
+# the release artifacts, the sanitizers and the fuzzers.
+#
 # A suite whose tool is missing would skip its checks and pass, so the first step
 # fails, naming the tool, unless setup has made every toolchain (scripts/setup.sh
 # --check); the other suites still run, so one missing tool hides nothing else.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
+# The pinned tools first on PATH, for every suite (scripts/toolchains.sh).
+# shellcheck source-path=SCRIPTDIR source=toolchains.sh
+source scripts/toolchains.sh
+
+quick=0
+case "${1:-}" in
+  "") ;;
+  --quick) quick=1 ;;
+  *)
+    echo "usage: $0 [--quick]" >&2
+    exit 2
+    ;;
+esac
 
 failed=()
 timings=()
@@ -42,6 +59,7 @@ run "cargo deny (licences, bans, sources; advisories only with a local database)
 run "C and C++ bindings" bash bindings/c/run-tests.sh
 run "Python binding" bash bindings/python/run-tests.sh
 run "Swift binding" bash bindings/swift/run-tests.sh
+if [ "$quick" = 0 ]; then
 run "Windows under Wine (DLL, import and static libraries, .def, the Rust suite, C/C++ programs)" \
   bash scripts/windows-test.sh
 run "Apple (static libraries for iOS, the simulator and macOS; XCFramework, privacy manifest, release package)" \
@@ -52,9 +70,11 @@ run "Sanitizers (the Rust suite and C/C++ programs under ASan+LSan and TSan)" \
   bash scripts/sanitize.sh
 run "Fuzzers (cargo-fuzz, ${FUZZ_SECONDS:-20} s per target, from the seeds and regressions)" \
   env FUZZ_SECONDS="${FUZZ_SECONDS:-20}" bash scripts/fuzz.sh
+fi
 
 echo
 printf '%s\n' "${timings[@]}"
+printf '%5d s  %s\n' "$SECONDS" "in all (scripts/test.sh; make setup before it is not counted)"
 echo
 if [ ${#failed[@]} -gt 0 ]; then
   echo "FAILED: ${failed[*]}"

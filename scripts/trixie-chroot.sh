@@ -13,6 +13,7 @@
 #   trixie_mirror                  prints the Debian mirror of the host's apt sources
 #                                  ($HAMUSTRO_DEBIAN_MIRROR overrides it)
 #   trixie_chroot_lock ROOT        holds ROOT.lock until the calling script exits
+#                                  (re-entrant and bounded: scripts/lock.sh)
 #   trixie_chroot_base ROOT        debootstraps ROOT (minbase) with trixie, -updates and
 #                                  -backports, unless ROOT/.hamustro-base-ready exists
 #   trixie_chroot_install ROOT MARKER [-t SUITE] PACKAGE...
@@ -34,6 +35,9 @@
 #                                  using one unmounts everything inside it
 #
 # Needs root (debootstrap, chroot, mount).
+
+# shellcheck source-path=SCRIPTDIR source=lock.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lock.sh"
 
 # The host's Debian mirror: the URI of the first enabled `deb` source, in the host's
 # apt configuration, whose suite is a Debian release (not -security, -updates or a
@@ -94,13 +98,7 @@ trixie_mirror() {
 }
 
 trixie_chroot_lock() {
-  local root=$1 fd
-  mkdir -p "$(dirname "$root")"
-  exec {fd}>"$root.lock"
-  if ! flock -n "$fd"; then
-    echo "waiting for another run that is setting up $root" >&2
-    flock "$fd"
-  fi
+  hamustro_lock "$1.lock" "$hamustro_setup_lock_seconds"
 }
 
 trixie_chroot_run() {
@@ -188,10 +186,13 @@ trixie_chroot_mount() {
   local root=$1 dir fd
   shift
   if [[ " ${trixie_mount_roots[*]} " != *" $root "* ]]; then
-    exec {fd}>"$root.mounts"
-    flock -s "$fd"
-    trixie_mount_roots+=("$root")
-    trixie_mount_fds+=("$fd")
+    hamustro_lock "$root.mounts" "$hamustro_setup_lock_seconds" --shared || return 1
+    fd=$hamustro_lock_fd
+    # Empty: the script that started this one holds the mounts, and unmounts them.
+    if [ -n "$fd" ]; then
+      trixie_mount_roots+=("$root")
+      trixie_mount_fds+=("$fd")
+    fi
   fi
   if ! mountpoint -q "$root/proc"; then
     mount -t proc proc "$root/proc" || return 1
@@ -228,7 +229,7 @@ trixie_chroot_unmount() {
         umount "$point" 2>/dev/null || umount -l "$point" || true
       done
     fi
-    exec {fd}>&-
+    hamustro_unlock "$root.mounts" "$fd"
   done
   trixie_mount_roots=()
   trixie_mount_fds=()

@@ -7,7 +7,7 @@
 # Wine to run what they build.
 #
 #   scripts/windows-toolchain.sh             installs what is missing, then self-tests
-#                                            once (below); a kept machine skips both
+#                                            once (below); each stage skips itself when done
 #   scripts/windows-toolchain.sh --self-test runs the self-test again
 #   source scripts/windows-toolchain.sh      defines windows_root, windows_env and
 #                                            windows_run for scripts/windows-test.sh
@@ -17,12 +17,15 @@
 # Windows, a Rust test binary and C and C++ programs run under Wine, and a program
 # under Wine connects to a server on the host's 127.0.0.1.
 #
-# Needs root (debootstrap, chroot, mount). $HAMUSTRO_CROSS_ROOT moves the chroot.
+# Needs root (debootstrap, chroot, mount). The chroot is $HAMUSTRO_TOOLCHAINS/hamustro-cross
+# (scripts/toolchains.sh; $HAMUSTRO_CROSS_ROOT moves it alone).
 
+# shellcheck source-path=SCRIPTDIR source=toolchains.sh
+source "$(dirname "${BASH_SOURCE[0]}")/toolchains.sh"
 # shellcheck source-path=SCRIPTDIR source=trixie-chroot.sh
 source "$(dirname "${BASH_SOURCE[0]}")/trixie-chroot.sh"
 
-windows_root="${HAMUSTRO_CROSS_ROOT:-/opt/hamustro-cross}"
+windows_root=$cross_root
 windows_target=x86_64-pc-windows-gnu
 
 # cargo's home inside the chroot, kept with it (the registry std's sources need).
@@ -186,22 +189,23 @@ connection.close()
   return "$status"
 }
 
-# What came after the first toolchain, so a kept machine gets it too: clippy (Debian's,
-# matching its rustc) for the Windows-only code, and cmake and make for the MinGW CMake
-# consumer of scripts/dist-test.sh.
-windows_install_extras() {
-  [ -f "$windows_root/.hamustro-windows-extras" ] && return 0
-  [ "$(id -u)" = 0 ] || { echo "$(basename "$0") needs root (chroot)" >&2; return 1; }
-  trixie_chroot_lock "$windows_root"
-  trixie_chroot_install "$windows_root" .hamustro-windows-extras -t trixie-backports \
-    rust-clippy cmake make
+# Every stage of the chroot, each skipped by its own marker (scripts/trixie-chroot.sh), in
+# one order on a fresh machine and a kept one. clippy (Debian's, matching its rustc) is
+# for the Windows-only code; cmake and make for the MinGW CMake consumer of
+# scripts/dist-test.sh.
+windows_stages=(.hamustro-base-ready .hamustro-ready-rust .hamustro-windows-packages
+  .hamustro-windows-extras .hamustro-ready-windows)
+
+windows_ready() {
+  local stage
+  for stage in "${windows_stages[@]}"; do
+    [ -f "$windows_root/$stage" ] || return 1
+  done
 }
 
 windows_toolchain_main() {
   set -euo pipefail
-  local marker=.hamustro-ready-windows
-  if [ "${1:-}" != --self-test ] && [ -f "$windows_root/$marker" ]; then
-    windows_install_extras
+  if [ "${1:-}" != --self-test ] && windows_ready; then
     echo "windows toolchain ready at $windows_root"
     return 0
   fi
@@ -217,15 +221,18 @@ windows_toolchain_main() {
   trixie_chroot_install "$windows_root" .hamustro-windows-packages \
     ca-certificates gcc-mingw-w64-x86-64-posix g++-mingw-w64-x86-64-posix mingw-w64-tools \
     wine wine64
-  windows_install_extras
+  trixie_chroot_install "$windows_root" .hamustro-windows-extras -t trixie-backports \
+    rust-clippy cmake make
   trixie_chroot_certificates "$windows_root"
-  # Wine finds its own libraries through /proc/self/exe.
-  trixie_chroot_mount "$windows_root"
-  trap trixie_chroot_unmount EXIT
-  trixie_chroot_run "$windows_root" rustc --version
-  trixie_chroot_run "$windows_root" wine --version
-  windows_self_test
-  touch "$windows_root/$marker"
+  if [ "${1:-}" = --self-test ] || [ ! -f "$windows_root/.hamustro-ready-windows" ]; then
+    # Wine finds its own libraries through /proc/self/exe.
+    trixie_chroot_mount "$windows_root"
+    trap trixie_chroot_unmount EXIT
+    trixie_chroot_run "$windows_root" rustc --version
+    trixie_chroot_run "$windows_root" wine --version
+    windows_self_test
+    touch "$windows_root/.hamustro-ready-windows"
+  fi
   echo "windows toolchain ready at $windows_root"
 }
 

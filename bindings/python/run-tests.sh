@@ -7,9 +7,12 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 cd "$root"
 
+# shellcheck source-path=SCRIPTDIR source=../../scripts/toolchains.sh
+source "$root/scripts/toolchains.sh"
+# The pinned pytest and mypy (make setup installs them).
+hamustro_python_tools
+
 cargo build --lib --examples
-python3 -c 'import pytest' 2>/dev/null || python3 -m pip install -q pytest
-python3 -c 'import mypy' 2>/dev/null || python3 -m pip install -q mypy
 
 case "$(uname -s)" in
   Darwin) library=libhamustro.dylib ;;

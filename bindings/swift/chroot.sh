@@ -15,9 +15,11 @@
 
 package="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$package/../.." && pwd)"
+# shellcheck source-path=SCRIPTDIR source=../../scripts/toolchains.sh
+source "$repo/scripts/toolchains.sh"
 # shellcheck source=../../scripts/trixie-chroot.sh
 source "$repo/scripts/trixie-chroot.sh"
-root="${HAMUSTRO_SWIFT_ROOT:-/opt/hamustro-swift}"
+root=$swift_root
 # The Rust library and the development collector (cargo's debug profile).
 libdir="$repo/target/debug"
 # shellcheck disable=SC2034 # used by run-example.sh, which sources this

@@ -60,9 +60,10 @@ python3 "$package/zip-xcframework.py" "$xcframework" "$zip"
 if [ "$(uname)" = Darwin ]; then
   checksum=$(swift package --package-path "$repo" compute-checksum "$zip")
 else
+  # shellcheck source-path=SCRIPTDIR source=../../scripts/toolchains.sh
+  source "$repo/scripts/toolchains.sh"
   # shellcheck source=../../scripts/trixie-chroot.sh
   source "$repo/scripts/trixie-chroot.sh"
-  swift_root="${HAMUSTRO_SWIFT_ROOT:-/opt/hamustro-swift}"
   "$repo/scripts/swift-toolchain.sh" >/dev/null
   mounts=("$repo")
   [[ $zip == "$repo"/* ]] || mounts+=("$(dirname "$zip")")

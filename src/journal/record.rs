@@ -161,14 +161,10 @@ fn word_hash(mut hash: u64, bytes: &[u8]) -> u64 {
         let state = (state ^ word).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         state ^ (state >> 32)
     };
-    let mut words = bytes.chunks_exact(8);
-    for word in &mut words {
-        hash = mix(
-            hash,
-            u64::from_le_bytes(word.try_into().unwrap_or_default()),
-        );
+    let (words, rest) = bytes.as_chunks::<8>();
+    for word in words {
+        hash = mix(hash, u64::from_le_bytes(*word));
     }
-    let rest = words.remainder();
     if !rest.is_empty() {
         let mut last = [0; 8];
         last[..rest.len()].copy_from_slice(rest);
