@@ -8,6 +8,7 @@
 # (xcodebuild) is the release path; both make the same layout.
 #
 #   scripts/apple-build.sh           the toolchain (first use), the archives, the XCFramework
+#   scripts/apple-build.sh --packages  the toolchain's packages only (make setup)
 #   source scripts/apple-build.sh    defines the apple_* names for scripts/apple-test.sh
 #
 # cargo builds into the suite "apple" of the build cache (scripts/build-cache.sh;
@@ -60,8 +61,7 @@ apple_slice() {
 }
 
 # Debian's llvm in the chroot and zig beside it, unless their markers exist.
-apple_toolchain() {
-  bash "$apple_repo/scripts/windows-toolchain.sh" || return 1
+apple_packages() {
   [ -f "$apple_root/.hamustro-apple-llvm" ] &&
     [ -f "$apple_root/.hamustro-apple-zig-$apple_zig_version" ] && return 0
   (
@@ -76,6 +76,11 @@ apple_toolchain() {
       touch "$apple_root/.hamustro-apple-zig-$apple_zig_version"
     fi
   )
+}
+
+# The whole toolchain: the cross chroot (scripts/windows-toolchain.sh), then llvm and zig.
+apple_toolchain() {
+  bash "$apple_repo/scripts/windows-toolchain.sh" && apple_packages
 }
 
 # Locks the build cache's "apple" directory until the script exits and binds it, with
@@ -133,6 +138,11 @@ apple_build_main() {
   if [ "$(id -u)" != 0 ]; then
     echo "$(basename "$0") needs root (chroot, mount)" >&2
     return 1
+  fi
+  if [ "${1:-}" = --packages ]; then
+    bash "$apple_repo/scripts/windows-toolchain.sh" --packages
+    apple_packages
+    return 0
   fi
   apple_toolchain
   trap trixie_chroot_unmount EXIT

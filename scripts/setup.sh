@@ -13,9 +13,10 @@
 #   make setup                    # or bash scripts/setup.sh; make test runs it first
 #   bash scripts/setup.sh --check # only the check, installing nothing (scripts/test.sh)
 #
-# The Windows (scripts/windows-toolchain.sh), Apple (scripts/apple-build.sh) and TSan
-# (scripts/tsan-toolchain.sh) toolchains are made by their own suites on first use,
-# which fail if they cannot make them.
+# It also fetches the packages of the Windows and Apple cross chroot
+# (scripts/windows-toolchain.sh --packages, scripts/apple-build.sh --packages) and the
+# TSan toolchain (scripts/tsan-toolchain.sh); their suites finish them (the Windows
+# self-test) and would make them on first use if setup had not.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source-path=SCRIPTDIR source=toolchains.sh
@@ -52,18 +53,33 @@ if [ "$check_only" = 0 ]; then
   # 2.17), build (packs the wheels), auditwheel (checks their tag).
   mkdir -p "$hamustro_toolchains"
   hamustro_python_tools
-  # The chroots are made while cargo builds the tools: the one is the network's and
-  # dpkg's work, the other the two cores'.
-  bash scripts/swift-toolchain.sh >"$tools_root.swift-setup.log" 2>&1 &
-  swift_setup=$!
+  # The chroots and the TSan toolchain are fetched while cargo builds the tools: the one
+  # is the network's and dpkg's work, the other the two cores'. Each job's output is
+  # shown only if it fails.
+  logs="$hamustro_toolchains/hamustro-setup-logs"
+  mkdir -p "$logs"
+  jobs_started=()
+  background() {
+    local name=$1
+    shift
+    "$@" >"$logs/$name.log" 2>&1 &
+    jobs_started+=("$name:$!")
+  }
+  background swift bash scripts/swift-toolchain.sh
+  background cross bash scripts/apple-build.sh --packages
+  background tsan bash scripts/tsan-toolchain.sh
   hamustro_cargo_tool cargo-deny
   hamustro_cargo_tool cargo-zigbuild
   hamustro_cargo_tool cargo-fuzz
-  if ! wait "$swift_setup"; then
-    cat "$tools_root.swift-setup.log" >&2
-    echo "FAILED: the Swift chroot (scripts/swift-toolchain.sh)" >&2
-    exit 1
-  fi
+  setup_failed=0
+  for job in "${jobs_started[@]}"; do
+    if ! wait "${job#*:}"; then
+      cat "$logs/${job%%:*}.log" >&2
+      echo "FAILED: setting up ${job%%:*} (log above, in $logs)" >&2
+      setup_failed=1
+    fi
+  done
+  [ "$setup_failed" = 0 ] || exit 1
 fi
 
 # need WHAT WHO: WHAT is missing, and WHO would have skipped or failed without it.

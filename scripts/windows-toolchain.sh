@@ -9,6 +9,8 @@
 #   scripts/windows-toolchain.sh             installs what is missing, then self-tests
 #                                            once (below); each stage skips itself when done
 #   scripts/windows-toolchain.sh --self-test runs the self-test again
+#   scripts/windows-toolchain.sh --packages  the packages only, not the self-test (make
+#                                            setup fetches them while cargo builds)
 #   source scripts/windows-toolchain.sh      defines windows_root, windows_env and
 #                                            windows_run for scripts/windows-test.sh
 #
@@ -24,6 +26,8 @@
 source "$(dirname "${BASH_SOURCE[0]}")/toolchains.sh"
 # shellcheck source-path=SCRIPTDIR source=trixie-chroot.sh
 source "$(dirname "${BASH_SOURCE[0]}")/trixie-chroot.sh"
+# shellcheck source-path=SCRIPTDIR source=build-cache.sh
+source "$(dirname "${BASH_SOURCE[0]}")/build-cache.sh"
 
 windows_root=$cross_root
 windows_target=x86_64-pc-windows-gnu
@@ -106,8 +110,11 @@ windows_def_file() {
     mv hamustro.def.tmp hamustro.def' "$1"
 }
 
+# Builds into the build cache's "windows" directory, as scripts/windows-test.sh does:
+# the std it builds for Windows and the Wine prefix it boots are then the suite's own,
+# made once on a fresh machine instead of twice.
 windows_self_test() {
-  local dir=/var/tmp/hamustro-windows-selftest
+  local dir=/var/tmp/hamustro-windows-selftest target
   local host_dir="$windows_root$dir" status=0 server_pid="" port_file
   mkdir -p "$host_dir/src"
   cat >"$host_dir/Cargo.toml" <<'EOF'
@@ -174,8 +181,15 @@ connection.close()
     sleep 0.1
   done
 
-  windows_env_for "$dir/target"
-  windows_prepare "$dir/target"
+  build_cache_lock windows "$host_dir/target" || return 1
+  target=$build_cache_dir
+  if [ "$target" = "$host_dir/target" ]; then
+    target="$dir/target" # no build cache: the chroot's own directory
+  else
+    trixie_chroot_mount "$windows_root" "$target" || return 1
+  fi
+  windows_env_for "$target"
+  windows_prepare "$target"
   echo "self-test: cargo test for $windows_target under Wine (builds std once)" >&2
   windows_run SELFTEST_PORT="$(cat "$port_file")" sh -c "cd $dir && nice -n 10 cargo test -q \
     -Zbuild-std=std,panic_unwind --target $windows_target" || status=1
@@ -185,7 +199,7 @@ connection.close()
     -o hello-cpp.exe && wine hello-cpp.exe" || status=1
   kill "$server_pid" 2>/dev/null || true
   wait "$server_pid" 2>/dev/null || true
-  windows_stop_wine "$dir/target"
+  windows_stop_wine "$target"
   return "$status"
 }
 
@@ -205,6 +219,9 @@ windows_ready() {
 
 windows_toolchain_main() {
   set -euo pipefail
+  if [ "${1:-}" = --packages ] && [ -f "$windows_root/.hamustro-windows-extras" ]; then
+    return 0
+  fi
   if [ "${1:-}" != --self-test ] && windows_ready; then
     echo "windows toolchain ready at $windows_root"
     return 0
@@ -224,6 +241,7 @@ windows_toolchain_main() {
   trixie_chroot_install "$windows_root" .hamustro-windows-extras -t trixie-backports \
     rust-clippy cmake make
   trixie_chroot_certificates "$windows_root"
+  [ "${1:-}" = --packages ] && return 0
   if [ "${1:-}" = --self-test ] || [ ! -f "$windows_root/.hamustro-ready-windows" ]; then
     # Wine finds its own libraries through /proc/self/exe.
     trixie_chroot_mount "$windows_root"
