@@ -146,8 +146,9 @@ impl Store {
         };
         store.prepare().map_err(sqlite_error)?;
         // SQLite deletes the WAL and its index by name when the last connection
-        // closes: by then the name may be another tracker's file (this database
-        // renamed, its directory moved), so they are kept, emptied, instead.
+        // closes; kept (emptied) instead, every later start finds them and checks and
+        // locks them before SQLite opens them (see `tracker::held`), and no name that
+        // may be another tracker's by then is ever deleted.
         platform::keep_sqlite_wal_on_close(&store.conn).map_err(|e| {
             OpenError::from(Error::storage(
                 &format!("cannot open the queue database {}", path.display()),
