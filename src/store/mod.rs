@@ -544,8 +544,18 @@ impl Store {
             tx.commit()?;
             Ok(deleted)
         };
-        let deleted = run(&mut self.conn)
-            .map_err(|e| self.error("cannot delete delivered events from", e))?;
+        let deleted = match run(&mut self.conn) {
+            // A full disk: the WAL may hold space a checkpoint gives back (it is cut
+            // to `WAL_SIZE_LIMIT`); the deletion then needs only its own pages.
+            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) => {
+                let _ = self
+                    .conn
+                    .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+                run(&mut self.conn)
+            }
+            other => other,
+        }
+        .map_err(|e| self.error("cannot delete delivered events from", e))?;
         self.counters.queued.fetch_sub(deleted, Ordering::Relaxed);
         self.counters.unsent.fetch_sub(deleted, Ordering::Relaxed);
         self.counters
