@@ -164,8 +164,8 @@ pub(super) fn companion_facts_of_file(file: &File) -> io::Result<Facts> {
     Ok(facts(&file.metadata()?))
 }
 
-/// O_NOFOLLOW | O_NONBLOCK, without O_CREAT first; only when nothing is there,
-/// O_CREAT | O_EXCL (which never follows a link either). A name that appears
+/// `O_NOFOLLOW | O_NONBLOCK`, without `O_CREAT` first; only when nothing is there,
+/// `O_CREAT | O_EXCL` (which never follows a link either). A name that appears
 /// between the two is looked at again, a few times at most.
 pub(super) fn open_companion(path: &Path, create: bool) -> io::Result<Option<File>> {
     let flags = libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY;
