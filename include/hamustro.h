@@ -362,9 +362,11 @@ HAMUSTRO_API hamustro_status hamustro_config_set_queue_retention(struct hamustro
 // (SQLite application_id); a file without that mark (a text file, the app's own
 // SQLite database, a database of a newer hamustro) is refused with
 // HAMUSTRO_STATUS_STORAGE and left untouched, and so is anything that is not a
-// regular file (a directory, a FIFO, a device), without blocking. Only a hamustro
-// queue damaged beyond opening is moved aside to `<path>.corrupt-<time>` and
-// replaced by a new one.
+// regular file (a directory, a FIFO, a device), without blocking. The same holds for
+// every file beside it (`<path>-wal`, `-shm`, `-journal`, `.journal0`, `.journal1`):
+// each must be a regular file with one name, owned by the user the process runs as;
+// a link is never followed. Only a hamustro queue damaged beyond opening is moved
+// aside to `<path>.corrupt-<time>` and replaced by a new one.
 //
 // # Safety
 // As for `hamustro_config_set_device_make`.
@@ -450,7 +452,11 @@ HAMUSTRO_API const char *hamustro_version(void);
 // and starts the background delivery thread. The configuration is copied: free it
 // whenever you like. Fails with HAMUSTRO_STATUS_INVALID_ARGUMENT naming a missing or
 // bad field, or HAMUSTRO_STATUS_STORAGE when the database cannot be used (another
-// tracker has it open, it is not hamustro's: see `hamustro_config_set_database_path`).
+// tracker has it open, it is not hamustro's: see `hamustro_config_set_database_path`)
+// or a file beside it is not hamustro's own (a link, a FIFO, a directory, a file with
+// a second name or another user's at `<path>-wal`, `-shm`, `-journal`, `.journal0`
+// or `.journal1`) or is held by another tracker (its database was renamed): the
+// message names the file, which is left untouched.
 //
 // A tracker belongs to the process that created it: in a child made by fork(),
 // every call with an inherited handle returns HAMUSTRO_STATUS_INVALID_HANDLE

@@ -3,13 +3,14 @@
 
 mod support;
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use hamustro::log::{set_logger, Level};
 use hamustro::{ErrorKind, Tracker, TrackerConfig};
 use support::child;
 use support::collector::Collector;
+use support::tiny_fs::with_tiny_filesystem;
 use support::{config, refused_url, temp_db, track_n, SECRET, WAIT};
 
 #[test]
@@ -82,27 +83,6 @@ fn tracking_goes_on_while_another_process_holds_the_database_locked() {
     locker.kill();
     tracker.flush(WAIT).unwrap();
     assert_eq!(collector.events().len(), 5);
-}
-
-/// Runs `body` with a directory on a tiny tmpfs of `size`, if this machine lets us
-/// mount one (root in a sandbox usually can); otherwise says so and skips.
-fn with_tiny_filesystem(size: &str, body: impl FnOnce(&std::path::Path)) {
-    let dir = tempfile::tempdir().unwrap();
-    let mounted = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-        .arg(dir.path())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success());
-    if !mounted {
-        eprintln!("skipped: cannot mount a tmpfs here (needs root)");
-        return;
-    }
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body(dir.path())));
-    let _ = Command::new("umount").arg(dir.path()).status();
-    if let Err(panic) = result {
-        std::panic::resume_unwind(panic);
-    }
 }
 
 #[test]

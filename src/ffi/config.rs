@@ -371,9 +371,11 @@ pub extern "C" fn hamustro_config_set_queue_retention(
 /// (SQLite application_id); a file without that mark (a text file, the app's own
 /// SQLite database, a database of a newer hamustro) is refused with
 /// HAMUSTRO_STATUS_STORAGE and left untouched, and so is anything that is not a
-/// regular file (a directory, a FIFO, a device), without blocking. Only a hamustro
-/// queue damaged beyond opening is moved aside to `<path>.corrupt-<time>` and
-/// replaced by a new one.
+/// regular file (a directory, a FIFO, a device), without blocking. The same holds for
+/// every file beside it (`<path>-wal`, `-shm`, `-journal`, `.journal0`, `.journal1`):
+/// each must be a regular file with one name, owned by the user the process runs as;
+/// a link is never followed. Only a hamustro queue damaged beyond opening is moved
+/// aside to `<path>.corrupt-<time>` and replaced by a new one.
 ///
 /// # Safety
 /// As for `hamustro_config_set_device_make`.

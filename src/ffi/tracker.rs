@@ -48,7 +48,11 @@ pub extern "C" fn hamustro_version() -> *const c_char {
 /// and starts the background delivery thread. The configuration is copied: free it
 /// whenever you like. Fails with HAMUSTRO_STATUS_INVALID_ARGUMENT naming a missing or
 /// bad field, or HAMUSTRO_STATUS_STORAGE when the database cannot be used (another
-/// tracker has it open, it is not hamustro's: see `hamustro_config_set_database_path`).
+/// tracker has it open, it is not hamustro's: see `hamustro_config_set_database_path`)
+/// or a file beside it is not hamustro's own (a link, a FIFO, a directory, a file with
+/// a second name or another user's at `<path>-wal`, `-shm`, `-journal`, `.journal0`
+/// or `.journal1`) or is held by another tracker (its database was renamed): the
+/// message names the file, which is left untouched.
 ///
 /// A tracker belongs to the process that created it: in a child made by fork(),
 /// every call with an inherited handle returns HAMUSTRO_STATUS_INVALID_HANDLE

@@ -73,9 +73,19 @@ pub(super) struct Segment {
 impl Segment {
     /// Opens (creating, mode 0600) the file at `path` and reads the records it holds.
     pub(super) fn open(path: PathBuf) -> Result<(Segment, Vec<Record>)> {
-        let file = platform::open_private_file(&path).map_err(|e| {
-            Error::storage(&format!("cannot open the journal {}", path.display()), e)
-        })?;
+        // Created exclusively, never through a link, and only a regular file with one
+        // name, this user's: a name planted here is refused, not written through.
+        let file = platform::open_companion(&path, true)
+            .and_then(|file| file.ok_or_else(|| io::ErrorKind::NotFound.into()))
+            .map_err(|e| {
+                Error::storage(
+                    &format!(
+                        "cannot use the journal {}; it was left untouched",
+                        path.display()
+                    ),
+                    e,
+                )
+            })?;
         let mut records = Vec::new();
         platform::file_size(&file)
             .and_then(|size| read_records(&file, 0..size, usize::MAX, &mut records))

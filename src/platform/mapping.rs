@@ -78,7 +78,7 @@ mod tests {
     fn stores_reach_the_file_and_zeroing_clears_them() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("mapped");
-        let file = super::super::open_private_file(&path).unwrap();
+        let file = super::super::open_companion(&path, true).unwrap().unwrap();
         super::super::preallocate(&file, 8192).unwrap();
         let mapping = SharedMapping::new(&file, 8192).unwrap();
         mapping.write(4094, b"abcd");

@@ -122,10 +122,139 @@ pub fn create_private_dir(path: &Path) -> io::Result<()> {
     imp::create_private_dir(path)
 }
 
-/// Opens (creating if needed) a file of the library's own, readable by the owner only
-/// where the platform has modes, for reading and writing.
-pub fn open_private_file(path: &Path) -> io::Result<File> {
-    imp::open_private_file(path)
+/// What a name beside the database was found to be, without following it.
+pub(crate) enum Found {
+    Regular,
+    Directory,
+    /// A symbolic link (a junction or another reparse point on Windows).
+    Link,
+    /// A FIFO, a device, a socket: the words that say which.
+    Special(&'static str),
+}
+
+/// What `companion_facts` reads about a file: enough to tell a file of the library's
+/// own (regular, one name, this user's) from anything planted in its place.
+pub(crate) struct Facts {
+    pub(crate) found: Found,
+    pub(crate) links: u64,
+    /// Owned by the user this process runs as (always true where files have no
+    /// owner the library can compare).
+    pub(crate) ours: bool,
+    pub(crate) identity: FileIdentity,
+}
+
+/// Why a file beside the database is not one the library may use, in words that
+/// follow its path; `None` when it is a regular file with one name, this user's.
+fn refusal(facts: &Facts) -> Option<String> {
+    match facts.found {
+        Found::Link => {
+            Some("is a symbolic link (hamustro never follows a link beside its database)".into())
+        }
+        Found::Directory => Some("is a directory, not a regular file".into()),
+        Found::Special(kind) => Some(format!("is {kind}, not a regular file")),
+        Found::Regular if facts.links != 1 => Some(format!(
+            "has {} names (hard links); hamustro uses only a file with one name",
+            facts.links
+        )),
+        Found::Regular if !facts.ours => Some("belongs to another user".into()),
+        Found::Regular => None,
+    }
+}
+
+fn refused(path: &Path, why: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("{} {why}", path.display()),
+    )
+}
+
+/// Looks at the file a name beside the database stands for, without following a link
+/// and without opening it (on Unix: closing a descriptor would drop SQLite's locks on
+/// the file). `Ok(None)` when nothing is there; an error naming the path when what is
+/// there is not a regular file with one name, owned by this user.
+pub fn check_companion(path: &Path) -> io::Result<Option<FileIdentity>> {
+    refuse_device_names(path)?;
+    let Some(facts) = imp::companion_facts_of_path(path)? else {
+        return Ok(None);
+    };
+    match refusal(&facts) {
+        Some(why) => Err(refused(path, &why)),
+        None => Ok(Some(facts.identity)),
+    }
+}
+
+/// Opens a file beside the database for reading and writing, without following a
+/// link and without blocking (`O_NOFOLLOW | O_NONBLOCK`, then `fstat`; on Windows
+/// `FILE_FLAG_OPEN_REPARSE_POINT`, then `GetFileInformationByHandle`). When `create`
+/// is set and nothing is there, it is created exclusively (`O_EXCL`, `CREATE_NEW`),
+/// readable by the owner only, so a name planted between the look and the creation
+/// makes the creation fail instead of being followed. What is opened must be a
+/// regular file with one name, this user's; anything else is an error naming the
+/// path, closed untouched. `Ok(None)`: nothing there and `create` not set.
+pub fn open_companion(path: &Path, create: bool) -> io::Result<Option<File>> {
+    refuse_device_names(path)?;
+    let Some(file) = imp::open_companion(path, create).map_err(|error| {
+        // Refused by the open itself (a link under O_NOFOLLOW, a directory): say what
+        // is there, from a look that follows nothing.
+        match imp::companion_facts_of_path(path)
+            .ok()
+            .flatten()
+            .as_ref()
+            .and_then(refusal)
+        {
+            Some(why) => refused(path, &why),
+            None => error,
+        }
+    })?
+    else {
+        return Ok(None);
+    };
+    let facts = imp::companion_facts_of_file(&file)?;
+    match refusal(&facts) {
+        Some(why) => Err(refused(path, &why)),
+        None => Ok(Some(file)),
+    }
+}
+
+/// Makes SQLite open every file through the same checks as `open_companion`, at the
+/// moment it opens it: its database, WAL, shared-memory index and rollback journal,
+/// whenever SQLite creates or reopens them (a rollback journal for each transaction
+/// outside WAL mode, the WAL and its index on every open). A name SQLite would
+/// otherwise follow or block on makes its open fail instead, and
+/// `take_refused_sqlite_open` says which and why. Installed once, for the SQLite
+/// built into this library (its Unix VFS's `open`; Windows' `CreateFileW`).
+pub fn guard_sqlite_opens() {
+    imp::guard_sqlite_opens();
+}
+
+/// What the last open SQLite made on this thread and `guard_sqlite_opens` refused:
+/// the path and why. Taken, so it is reported once.
+pub fn take_refused_sqlite_open() -> Option<String> {
+    imp::take_refused_sqlite_open()
+}
+
+/// Keeps SQLite from deleting the WAL and its index by name when the connection
+/// closes (`SQLITE_FCNTL_PERSIST_WAL`): should the database have been renamed or its
+/// directory moved meanwhile, that name may be another tracker's file by then.
+pub fn keep_sqlite_wal_on_close(conn: &rusqlite::Connection) -> io::Result<()> {
+    let mut on: std::ffi::c_int = 1;
+    // SAFETY: the handle is the open connection's for the borrow of `conn`; "main" is
+    // its database; PERSIST_WAL reads and writes the int on this frame during the call.
+    let rc = unsafe {
+        rusqlite::ffi::sqlite3_file_control(
+            conn.handle(),
+            c"main".as_ptr(),
+            rusqlite::ffi::SQLITE_FCNTL_PERSIST_WAL,
+            (&raw mut on).cast(),
+        )
+    };
+    if rc == rusqlite::ffi::SQLITE_OK {
+        Ok(())
+    } else {
+        Err(io::Error::other(format!(
+            "SQLite refused to keep its WAL file (error {rc})"
+        )))
+    }
 }
 
 /// How many forks separate this process from the one that first asked: a value

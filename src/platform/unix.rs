@@ -9,7 +9,11 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Once;
 
-use super::LockOutcome;
+mod sqlite_opens;
+
+pub(super) use sqlite_opens::{guard_sqlite_opens, take_refused_sqlite_open};
+
+use super::{Facts, FileIdentity, Found, LockOutcome};
 
 pub(super) fn open_nonblocking(path: &Path, create: bool) -> io::Result<File> {
     OpenOptions::new()
@@ -123,14 +127,77 @@ pub(super) fn preallocate(file: &File, len: u64) -> io::Result<()> {
     Err(io::Error::last_os_error())
 }
 
-pub(super) fn open_private_file(path: &Path) -> io::Result<File> {
-    OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(path)
+fn facts(metadata: &Metadata) -> Facts {
+    let kind = metadata.file_type();
+    let found = if kind.is_symlink() {
+        Found::Link
+    } else if kind.is_dir() {
+        Found::Directory
+    } else if kind.is_file() {
+        Found::Regular
+    } else {
+        Found::Special(special_file_kind(metadata))
+    };
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let user = unsafe { libc::geteuid() };
+    Facts {
+        found,
+        links: metadata.nlink(),
+        ours: metadata.uid() == user,
+        identity: FileIdentity {
+            device: metadata.dev(),
+            inode: metadata.ino(),
+        },
+    }
+}
+
+/// lstat(2): the name itself, a link not followed, nothing opened.
+pub(super) fn companion_facts_of_path(path: &Path) -> io::Result<Option<Facts>> {
+    match std::fs::symlink_metadata(path) {
+        Ok(metadata) => Ok(Some(facts(&metadata))),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+pub(super) fn companion_facts_of_file(file: &File) -> io::Result<Facts> {
+    Ok(facts(&file.metadata()?))
+}
+
+/// `O_NOFOLLOW | O_NONBLOCK`, without `O_CREAT` first; only when nothing is there,
+/// `O_CREAT | O_EXCL` (which never follows a link either). A name that appears
+/// between the two is looked at again, a few times at most.
+pub(super) fn open_companion(path: &Path, create: bool) -> io::Result<Option<File>> {
+    let flags = libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY;
+    for _ in 0..8 {
+        match OpenOptions::new()
+            .read(true)
+            .write(true)
+            .custom_flags(flags)
+            .open(path)
+        {
+            Ok(file) => return Ok(Some(file)),
+            Err(error) if error.kind() == io::ErrorKind::NotFound && create => {}
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(error) => return Err(error),
+        }
+        match OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(flags)
+            .open(path)
+        {
+            Ok(file) => return Ok(Some(file)),
+            Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::WouldBlock,
+        format!("{} keeps changing under hamustro", path.display()),
+    ))
 }
 
 /// Counts the forks this process is a child of, for `platform::fork_generation`.

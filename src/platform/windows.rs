@@ -9,7 +9,7 @@
 use std::fs::{File, Metadata, OpenOptions};
 use std::io;
 use std::net::Ipv4Addr;
-use std::os::windows::fs::FileExt as _;
+use std::os::windows::fs::{FileExt as _, OpenOptionsExt as _};
 use std::os::windows::io::AsRawHandle as _;
 use std::path::{Path, PathBuf};
 
@@ -27,6 +27,8 @@ use windows_sys::Win32::NetworkManagement::Ndis::IfOperStatusUp;
 use windows_sys::Win32::Networking::WinSock::{AF_INET, SOCKADDR_IN};
 use windows_sys::Win32::Storage::FileSystem::{
     GetFileInformationByHandle, GetFileSizeEx, LockFileEx, BY_HANDLE_FILE_INFORMATION,
+    FILE_ATTRIBUTE_DIRECTORY, FILE_ATTRIBUTE_REPARSE_POINT, FILE_FLAG_BACKUP_SEMANTICS,
+    FILE_FLAG_OPEN_REPARSE_POINT, FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE,
     LOCKFILE_EXCLUSIVE_LOCK, LOCKFILE_FAIL_IMMEDIATELY,
 };
 use windows_sys::Win32::System::SystemInformation::OSVERSIONINFOW;
@@ -35,7 +37,11 @@ use windows_sys::Win32::System::Time::{
 };
 use windows_sys::Win32::System::IO::OVERLAPPED;
 
-use super::LockOutcome;
+mod sqlite_opens;
+
+pub(super) use sqlite_opens::{guard_sqlite_opens, take_refused_sqlite_open};
+
+use super::{Facts, FileIdentity, Found, LockOutcome};
 
 pub(super) fn open_nonblocking(path: &Path, create: bool) -> io::Result<File> {
     // Opening never blocks on Windows: named pipes are not files in the file system.
@@ -152,13 +158,80 @@ pub(super) fn create_private_dir(path: &Path) -> io::Result<()> {
     std::fs::create_dir_all(path)
 }
 
-pub(super) fn open_private_file(path: &Path) -> io::Result<File> {
-    OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(path)
+fn facts(info: &BY_HANDLE_FILE_INFORMATION) -> Facts {
+    let found = if info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT != 0 {
+        Found::Link
+    } else if info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY != 0 {
+        Found::Directory
+    } else {
+        Found::Regular
+    };
+    let index = (u64::from(info.nFileIndexHigh) << 32) | u64::from(info.nFileIndexLow);
+    Facts {
+        found,
+        links: u64::from(info.nNumberOfLinks),
+        // The user's own `%LOCALAPPDATA%` admits only the user, the administrators and
+        // the system (see the top of this file); owners are not compared.
+        ours: true,
+        identity: FileIdentity {
+            device: u64::from(info.dwVolumeSerialNumber),
+            inode: index,
+        },
+    }
+}
+
+/// The name itself, through a handle that reads attributes only and opens a reparse
+/// point (a symbolic link, a junction) rather than what it points to, and a directory
+/// as well as a file.
+pub(super) fn companion_facts_of_path(path: &Path) -> io::Result<Option<Facts>> {
+    let opened = OpenOptions::new()
+        .access_mode(0)
+        .share_mode(FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE)
+        .custom_flags(FILE_FLAG_OPEN_REPARSE_POINT | FILE_FLAG_BACKUP_SEMANTICS)
+        .open(path);
+    match opened {
+        Ok(file) => Ok(Some(facts(&file_information(&file)?))),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+pub(super) fn companion_facts_of_file(file: &File) -> io::Result<Facts> {
+    Ok(facts(&file_information(file)?))
+}
+
+/// `FILE_FLAG_OPEN_REPARSE_POINT`, so a link is opened as itself (and then refused),
+/// `OPEN_EXISTING` first and `CREATE_NEW` only when nothing is there. Without
+/// `FILE_FLAG_BACKUP_SEMANTICS` a directory does not open at all.
+pub(super) fn open_companion(path: &Path, create: bool) -> io::Result<Option<File>> {
+    for _ in 0..8 {
+        match OpenOptions::new()
+            .read(true)
+            .write(true)
+            .custom_flags(FILE_FLAG_OPEN_REPARSE_POINT)
+            .open(path)
+        {
+            Ok(file) => return Ok(Some(file)),
+            Err(error) if error.kind() == io::ErrorKind::NotFound && create => {}
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(error) => return Err(error),
+        }
+        match OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .custom_flags(FILE_FLAG_OPEN_REPARSE_POINT)
+            .open(path)
+        {
+            Ok(file) => return Ok(Some(file)),
+            Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::WouldBlock,
+        format!("{} keeps changing under hamustro", path.display()),
+    ))
 }
 
 /// `seek_write` until every byte is written. Each call moves the handle's file

@@ -22,12 +22,17 @@ impl OpenError {
                 err.sqlite_error_code(),
                 Some(DatabaseCorrupt | NotADatabase)
             );
-        OpenError {
-            error: Error::storage(
-                &format!("cannot open the queue database {}", path.display()),
-                err,
-            ),
-            corrupt,
+        let what = format!("cannot open the queue database {}", path.display());
+        match crate::platform::take_refused_sqlite_open() {
+            // A file beside the database was refused, not the database damaged.
+            Some(refused) => OpenError {
+                error: super::refused_open(&what, &refused),
+                corrupt: false,
+            },
+            None => OpenError {
+                error: Error::storage(&what, err),
+                corrupt,
+            },
         }
     }
 }

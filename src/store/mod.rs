@@ -12,8 +12,9 @@ use prost::Message as _;
 use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, OptionalExtension as _, TransactionBehavior};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::journal::Record;
+use crate::platform;
 use crate::wire::{Collection, Payload};
 
 mod damaged;
@@ -33,6 +34,18 @@ pub struct Batch {
     pub header: Collection,
     pub ids: Vec<i64>,
     pub payloads: Vec<Payload>,
+}
+
+/// The bytes a WAL keeps after a checkpoint: 1 MiB.
+const WAL_SIZE_LIMIT: i64 = 1 << 20;
+
+/// An error for a file SQLite was refused (see `platform::guard_sqlite_opens`),
+/// naming it.
+fn refused_open(what: &str, refused: &str) -> Error {
+    Error::new(
+        ErrorKind::Storage,
+        format!("{what}: SQLite was refused {refused}; it was left untouched"),
+    )
 }
 
 /// An event row as read back: id, then its number and encoded payload when they have
@@ -96,6 +109,8 @@ impl Store {
     /// damaged beyond opening is moved aside to `<path>.corrupt-<time>` (never deleted)
     /// and a new queue is started; the returned path names it.
     pub fn open(path: &Path) -> Result<(Store, Option<PathBuf>)> {
+        platform::guard_sqlite_opens();
+        let _ = platform::take_refused_sqlite_open();
         match Store::open_once(path) {
             Err(error) if error.corrupt => {
                 let aside = move_aside(path)?;
@@ -130,6 +145,16 @@ impl Store {
             counters: Arc::new(Counters::default()),
         };
         store.prepare().map_err(sqlite_error)?;
+        // SQLite deletes the WAL and its index by name when the last connection
+        // closes; kept (emptied) instead, every later start finds them and checks and
+        // locks them before SQLite opens them (see `tracker::held`), and no name that
+        // may be another tracker's by then is ever deleted.
+        platform::keep_sqlite_wal_on_close(&store.conn).map_err(|e| {
+            OpenError::from(Error::storage(
+                &format!("cannot open the queue database {}", path.display()),
+                e,
+            ))
+        })?;
         let queued = store
             .conn
             .query_row("SELECT count(*) FROM events", [], |row| {
@@ -163,15 +188,20 @@ impl Store {
         // fsync, per event.
         self.conn
             .pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
+        // A WAL is cut back to this after a checkpoint (and when the connection
+        // closes), so a burst's WAL does not keep its disk space.
+        self.conn
+            .pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)?;
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
         self.conn.pragma_update(None, "foreign_keys", "ON")
     }
 
     fn error(&self, what: &str, err: rusqlite::Error) -> Error {
-        Error::storage(
-            &format!("{what} the queue database {}", self.path.display()),
-            err,
-        )
+        let what = format!("{what} the queue database {}", self.path.display());
+        match platform::take_refused_sqlite_open() {
+            Some(refused) => refused_open(&what, &refused),
+            None => Error::storage(&what, err),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -514,8 +544,18 @@ impl Store {
             tx.commit()?;
             Ok(deleted)
         };
-        let deleted = run(&mut self.conn)
-            .map_err(|e| self.error("cannot delete delivered events from", e))?;
+        let deleted = match run(&mut self.conn) {
+            // A full disk: the WAL may hold space a checkpoint gives back (it is cut
+            // to `WAL_SIZE_LIMIT`); the deletion then needs only its own pages.
+            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) => {
+                let _ = self
+                    .conn
+                    .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+                run(&mut self.conn)
+            }
+            other => other,
+        }
+        .map_err(|e| self.error("cannot delete delivered events from", e))?;
         self.counters.queued.fetch_sub(deleted, Ordering::Relaxed);
         self.counters.unsent.fetch_sub(deleted, Ordering::Relaxed);
         self.counters

@@ -1,17 +1,14 @@
-//! Where a tracker keeps its queue, and the files that guard and feed it: the lock
-//! that allows one tracker per database, and the journal left by an earlier run.
+//! Where a tracker keeps its queue, and what an earlier run left there: the journal's
+//! records and the stored settings. The files a tracker holds are in `held`.
 
 use std::collections::hash_map::{Entry, HashMap};
-use std::collections::HashSet;
-use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::{LazyLock, Mutex, PoisonError};
 
 use super::input::{settings_size, MAX_SETTINGS_BYTES};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::Result;
 use crate::journal::Journal;
 use crate::log::{log, Level};
-use crate::platform::{self, FileIdentity, LockOutcome};
+use crate::platform;
 use crate::store::{GlobalParameters, Store, User};
 use crate::worker::MAX_PENDING;
 
@@ -129,87 +126,6 @@ pub(super) fn load_settings(store: &mut Store) -> Result<(User, GlobalParameters
         let _ = store.set_user(&user);
     }
     Ok((user, globals))
-}
-
-/// The one-tracker-per-database guarantee: an exclusive lock on the database file
-/// itself, so it holds whatever name the file is reached by (a symlink, a hard link,
-/// `..`, a bind mount) and in any process. Two trackers numbering events in one file
-/// would break the gap-free `nr`. Released when dropped.
-pub(crate) struct DatabaseLock {
-    _file: File,
-    identity: FileIdentity,
-}
-
-/// The files this process's trackers hold. Checked before the file is opened again:
-/// closing a second descriptor of a file drops every fcntl lock the process holds on
-/// it, SQLite's included, so a held database is never opened a second time.
-static HELD: LazyLock<Mutex<HashSet<FileIdentity>>> = LazyLock::new(|| Mutex::new(HashSet::new()));
-
-impl DatabaseLock {
-    /// Locks the database at `path` (creating the file and its directory, owner-only,
-    /// if missing), failing at once when another tracker holds it or when the path
-    /// names something other than a regular file.
-    pub(crate) fn acquire(path: &Path) -> Result<DatabaseLock> {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            platform::create_private_dir(parent).map_err(|e| {
-                Error::storage(
-                    &format!("cannot create the directory {}", parent.display()),
-                    e,
-                )
-            })?;
-        }
-        let in_use = || {
-            Error::new(
-                ErrorKind::Storage,
-                format!(
-                    "the queue database {} is in use by another tracker",
-                    path.display()
-                ),
-            )
-        };
-        let cannot_use = |e| {
-            Error::storage(
-                &format!("cannot use the queue database {}", path.display()),
-                e,
-            )
-        };
-        let mut held = HELD.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(identity) = platform::identity_of_path(path).map_err(cannot_use)? {
-            if held.contains(&identity) {
-                return Err(in_use());
-            }
-        }
-        let file = platform::open_regular_file(path, true).map_err(cannot_use)?;
-        let identity = platform::identity(&file).map_err(cannot_use)?;
-        if held.contains(&identity) {
-            // The name changed to a held file between the look and the open; this
-            // descriptor must then stay open, or closing it would drop SQLite's locks.
-            std::mem::forget(file);
-            return Err(in_use());
-        }
-        match platform::try_lock_exclusive(&file).map_err(|e| {
-            Error::storage(
-                &format!("cannot lock the queue database {}", path.display()),
-                e,
-            )
-        })? {
-            LockOutcome::Locked => {}
-            LockOutcome::Busy => return Err(in_use()),
-        }
-        held.insert(identity);
-        Ok(DatabaseLock {
-            _file: file,
-            identity,
-        })
-    }
-}
-
-impl Drop for DatabaseLock {
-    fn drop(&mut self) {
-        HELD.lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(&self.identity);
-    }
 }
 
 /// The per-user data directory of the platform, with one file per client id.

@@ -21,13 +21,14 @@ use crate::worker::{self, Parts, Shared};
 
 mod control;
 mod files;
+mod held;
 mod input;
 
 pub use control::Stats;
 
 pub use files::default_database_path;
-pub(crate) use files::DatabaseLock;
 use files::{load_settings, recover_journal};
+pub(crate) use held::DatabaseLock;
 use input::{check_event_name, check_headers, check_settings, unique_parameters};
 pub use input::{MAX_EVENT_BYTES, MAX_EVENT_NAME_BYTES, MAX_HEADERS_BYTES, MAX_SETTINGS_BYTES};
 
@@ -65,10 +66,13 @@ impl Tracker {
         // One spelling for the files beside the database (journal, WAL), whatever
         // name the app reached it by.
         let path = platform::canonical_path(&path);
+        // Before SQLite or the journal opens any of them (see `held`).
+        lock.hold_companions(&path)?;
         let (mut store, moved_aside) = Store::open(&path)?;
         if let Some(aside) = moved_aside {
-            // The lock is on the file that was moved aside: take the new one's.
+            // The locks are on the files that were moved aside: take the new ones'.
             lock = DatabaseLock::acquire(&path)?;
+            lock.hold_companions(&path)?;
             log(Level::Error, || {
                 format!(
                     "the queue database {} was damaged; it was moved to {} and a new one started",
@@ -81,6 +85,8 @@ impl Tracker {
         let profile_id = store.profile_id(&header)?;
         let journal =
             recover_journal(&mut store, &path, &header.session, config.max_queued_events)?;
+        // SQLite and the journal created what was missing: hold those too.
+        lock.hold_companions(&path)?;
         let (user, global_parameters) = load_settings(&mut store)?;
         let enabled = store.enabled()?;
         let queued = store.queued();

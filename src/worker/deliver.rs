@@ -86,17 +86,14 @@ fn round(shared: &Shared, state: &mut WorkerState, until: Option<i64>) -> RoundR
         }
         return Ok(Round::Over(Err(disabled())));
     }
+    // Events the collector has go first: never sent again, and their deletion gets
+    // the space a full disk freed before new records do.
+    settle_undeleted(shared, state)?;
     // A background drain moves the journal's records into the store first, but not
     // while the store is refusing them: then its retries keep their own pace
     // (`PERSIST_RETRY`), and what the store already holds is still sent.
     if until.is_none() && !shared.persist_paused() {
         persist(shared)?;
-    }
-    if !state.undeleted.is_empty() {
-        shared.with_store(|store| {
-            store.delete_delivered(&state.undeleted, state.undeleted_synced_at)
-        })?;
-        state.undeleted.clear();
     }
     match shared.with_store(|store| store.next_batch(MAX_BATCH_EVENTS, MAX_BATCH_BYTES))? {
         Some(batch) if until.is_none_or(|target| batch.ids[0] <= target) => {
@@ -105,6 +102,18 @@ fn round(shared: &Shared, state: &mut WorkerState, until: Option<i64>) -> RoundR
         Some(_) => Ok(Round::Over(Ok(()))),
         None => queue_empty(shared, tracked_before),
     }
+}
+
+/// Deletes the events the collector accepted whose deletion failed (a full disk), so
+/// that nothing is sent before they are gone: no batch is sent twice by one tracker.
+pub(super) fn settle_undeleted(shared: &Shared, state: &mut WorkerState) -> Result<()> {
+    if !state.undeleted.is_empty() {
+        shared.with_store(|store| {
+            store.delete_delivered(&state.undeleted, state.undeleted_synced_at)
+        })?;
+        state.undeleted.clear();
+    }
+    Ok(())
 }
 
 /// Sends one batch and settles it: once the collector has it, its events leave the

@@ -96,6 +96,9 @@ struct WorkerState {
 }
 
 fn run_job(shared: &Shared, state: &mut WorkerState, job: Job) {
+    // Before anything is stored: space freed on a full disk goes first to deleting
+    // what the collector already has, not to new records that would take it all.
+    let _ = deliver::settle_undeleted(shared, state);
     match job {
         Job::Flush(epoch) => {
             let result = flush(shared, state);

@@ -8,6 +8,7 @@ pub mod child;
 #[allow(unused_imports)] // not every test binary talks to a collector
 pub use hamustro_test_collector as collector;
 pub mod figures;
+pub mod tiny_fs;
 pub mod xorshift;
 
 use std::net::TcpListener;
