@@ -62,9 +62,10 @@ hamustro_cargo_tool() {
   [ -f "$marker" ] && return 0
   echo "installing $name $version (cargo install --locked, a few minutes)" >&2
   rm -f "$tools_root/.ready-$name-"*
-  # Without the tools' own LTO and single codegen unit: a tool runs for seconds, and
-  # those settings doubled a fresh machine's setup. One target directory for all of
-  # them shares what their lock files have in common.
+  # Without the tools' own LTO and single codegen unit, which make their release
+  # builds the longest step of a fresh machine's setup and speed up nothing a test
+  # waits for. One target directory for all of them shares what their lock files
+  # have in common.
   CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
     nice -n 10 cargo install --quiet --locked --root "$tools_root" \
     --target-dir "$tools_root/build" "$name@$version" || return 1
