@@ -69,6 +69,7 @@ hamustro_cargo_tool() {
   CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
     nice -n 10 cargo install --quiet --locked --root "$tools_root" \
     --target-dir "$tools_root/build" "$name@$version" || return 1
+  hash -r
   touch "$marker"
 }
 
@@ -88,5 +89,7 @@ hamustro_python_tools() {
   fi
   "$tools_root/python/bin/python3" -m pip install -q -r "$hamustro_scripts/python-tools.txt" ||
     return 1
+  # This shell may have run python3 before the venv existed: forget where it found it.
+  hash -r
   touch "$marker"
 }
