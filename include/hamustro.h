@@ -193,9 +193,12 @@ typedef struct hamustro_tracker {
 
 // Delivery statistics. Set `size` to `sizeof(hamustro_stats)` before calling
 // `hamustro_tracker_get_stats`: later versions may append fields, and the size tells
-// the library how much your compiled struct holds.
+// the library how much your compiled struct holds. The call sets `size` to how many
+// bytes it filled.
 typedef struct hamustro_stats {
-  // In: sizeof(hamustro_stats) as compiled into the app.
+  // In: sizeof(hamustro_stats) as compiled into the app (at least 64). Out: how
+  // many bytes the library filled, `size` included: the whole fields that fit in
+  // both the app's struct and the library's, so never more than the app gave.
   uint32_t size;
   // 1 when tracking is enabled, 0 when the app switched it off.
   uint32_t enabled;
@@ -521,11 +524,17 @@ HAMUSTRO_API hamustro_status hamustro_tracker_track_event_packed(struct hamustro
 HAMUSTRO_API hamustro_status hamustro_tracker_set_user(struct hamustro_tracker tracker, const char *tenant_id, const char *user_id);
 
 // Replaces the extra HTTP headers sent with every request (`count` 0 removes them).
-// Names must be valid header names; values may not hold control characters; names
-// and values together take at most 16384 bytes (and at most 100000 pairs); the
+// Names must be valid header names (RFC 9110 tokens). A value may hold tab, space,
+// visible ASCII and characters beyond ASCII, except the control characters: C0
+// (U+0000 to U+001F but tab), DEL (U+007F), C1 (U+0080 to U+009F) and the line and
+// paragraph separators U+2028 and U+2029. Names and values together take at most
+// 16384 bytes (and at most 100000 pairs). Reserved, in any case, and refused: the
 // headers the library sets itself (X-Hamustro-Time, X-Hamustro-Signature,
-// Content-Type, Content-Length, Host, Transfer-Encoding, Connection, in any case)
-// cannot be replaced. Not persisted: set them after each `hamustro_tracker_new`.
+// Content-Type) and those that change how HTTP carries the request (Content-Length,
+// Content-Encoding, Transfer-Encoding, Trailer, TE, Connection, Keep-Alive, Upgrade,
+// HTTP2-Settings, Host, Expect, and every name starting with Proxy-). Refused
+// headers give HAMUSTRO_STATUS_INVALID_ARGUMENT and change nothing. Not persisted:
+// set them after each `hamustro_tracker_new`.
 //
 // # Safety
 // When `count` > 0, `names` and `values` are NULL or arrays of `count` NUL-terminated
@@ -589,8 +598,11 @@ HAMUSTRO_API hamustro_status hamustro_tracker_set_global_parameter(struct hamust
 // Removes every global parameter.
 HAMUSTRO_API hamustro_status hamustro_tracker_clear_global_parameters(struct hamustro_tracker tracker);
 
-// Fills `*out_stats` (whose `size` you set first) with the tracker's delivery state.
-// A library newer than your header fills only the fields your struct has.
+// Fills `*out_stats` (whose `size` you set first) with the tracker's delivery state
+// and sets `size` to the number of bytes filled. A library newer than your header
+// fills only the fields your struct has; a `size` between two versions' sizes (65,
+// say) gets the shorter version's whole fields, never part of a field. Bytes beyond
+// the new `size` are left as they were.
 //
 // # Safety
 // `out_stats` is NULL (an error) or points to `out_stats->size` writable bytes, a

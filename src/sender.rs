@@ -25,16 +25,42 @@ pub struct Sender {
     format: PayloadFormat,
 }
 
-/// Headers the library computes itself; the app may not replace them.
-pub const RESERVED_HEADERS: [&str; 7] = [
+/// Headers the app may not set: those the protocol's request is made of (the
+/// signature, its time, the body's type), and those that change how HTTP itself
+/// carries the request rather than what it says (RFC 9110 and 9112): the message's
+/// framing and encoding (`Content-Length`, `Transfer-Encoding`, `Content-Encoding`,
+/// `Trailer`, `TE`), the connection and its hop-by-hop options (`Connection`,
+/// `Keep-Alive`, `Upgrade`, `HTTP2-Settings`, and `Proxy-Connection` among the
+/// `Proxy-*` names), the target (`Host`), and the interim answers the client would
+/// have to wait for (`Expect`: `100-continue` made every request wait a second).
+/// Lower case; compared without regard to case.
+pub const RESERVED_HEADERS: [&str; 15] = [
     "x-hamustro-time",
     "x-hamustro-signature",
     "content-type",
     "content-length",
-    "host",
+    "content-encoding",
     "transfer-encoding",
+    "trailer",
+    "te",
     "connection",
+    "keep-alive",
+    "upgrade",
+    "http2-settings",
+    "host",
+    "expect",
+    "proxy-*",
 ];
+
+/// Whether the app may not set header `name` (see `RESERVED_HEADERS`).
+pub fn is_reserved_header(name: &str) -> bool {
+    RESERVED_HEADERS.iter().any(|reserved| match reserved.strip_suffix('*') {
+        Some(prefix) => {
+            name.len() >= prefix.len() && name[..prefix.len()].eq_ignore_ascii_case(prefix)
+        }
+        None => name.eq_ignore_ascii_case(reserved),
+    })
+}
 
 impl Sender {
     /// A sender for a validated configuration (`TrackerConfig::validate`).
@@ -164,6 +190,28 @@ pub(crate) fn redact_userinfo(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn headers_that_change_how_http_behaves_are_reserved_in_any_case() {
+        for name in [
+            "Expect",
+            "CONNECTION",
+            "te",
+            "Transfer-Encoding",
+            "Proxy-Authorization",
+            "proxy-connection",
+            "Keep-Alive",
+            "Upgrade",
+            "Trailer",
+            "Host",
+            "Content-Length",
+        ] {
+            assert!(is_reserved_header(name), "{name}");
+        }
+        for name in ["X-Api-Key", "Authorization", "Tea", "Proxy", "Expected"] {
+            assert!(!is_reserved_header(name), "{name}");
+        }
+    }
 
     #[test]
     fn credentials_in_the_url_never_reach_a_message() {

@@ -577,8 +577,10 @@ public:
 #if HAMUSTRO_HPP_EXCEPTIONS
     /**
      * @brief Replaces the extra HTTP headers sent with every request (empty removes
-     * them). Not persisted. The library's own headers (X-Hamustro-*, Content-Type,
-     * Content-Length) are refused.
+     * them). Not persisted. The library's own headers (X-Hamustro-*, Content-Type),
+     * those that change how HTTP carries the request (Content-Length, Expect,
+     * Connection, Transfer-Encoding, Host, Proxy-*… see the C header) and values
+     * with control characters (C0, DEL, C1, U+2028, U+2029) are refused.
      * @throws Error
      */
     void set_headers(const std::map<std::string, std::string> &headers)
