@@ -54,12 +54,14 @@ pub const RESERVED_HEADERS: [&str; 15] = [
 
 /// Whether the app may not set header `name` (see `RESERVED_HEADERS`).
 pub fn is_reserved_header(name: &str) -> bool {
-    RESERVED_HEADERS.iter().any(|reserved| match reserved.strip_suffix('*') {
-        Some(prefix) => {
-            name.len() >= prefix.len() && name[..prefix.len()].eq_ignore_ascii_case(prefix)
-        }
-        None => name.eq_ignore_ascii_case(reserved),
-    })
+    RESERVED_HEADERS
+        .iter()
+        .any(|reserved| match reserved.strip_suffix('*') {
+            Some(prefix) => {
+                name.len() >= prefix.len() && name[..prefix.len()].eq_ignore_ascii_case(prefix)
+            }
+            None => name.eq_ignore_ascii_case(reserved),
+        })
 }
 
 impl Sender {

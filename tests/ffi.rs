@@ -415,6 +415,8 @@ fn a_malformed_packed_event_is_an_invalid_argument_and_stores_nothing() {
 
 #[test]
 fn get_stats_fills_whole_fields_and_says_how_many_bytes() {
+    #[repr(C, align(8))]
+    struct Aligned([u8; 4096]);
     let (_dir, db) = temp_db();
     let config = config(&refused_url(), &db);
     let tracker = new_tracker(config);
@@ -423,8 +425,6 @@ fn get_stats_fills_whole_fields_and_says_how_many_bytes() {
     // (size given, size filled): 65 and 71 hold the first version's fields and one
     // partial field, which is left alone; a larger struct than the library's gets
     // the library's fields and the rest is untouched.
-    #[repr(C, align(8))]
-    struct Aligned([u8; 4096]);
     for (given, filled) in [(64, 64), (65, 64), (71, 64), (72, 72), (4096, 72)] {
         let mut aligned = Aligned([0xAA; 4096]);
         let buffer = &mut aligned.0[..given.max(full)];

@@ -4,7 +4,7 @@
 use std::collections::hash_map::{Entry, HashMap};
 use std::collections::HashSet;
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{LazyLock, Mutex, PoisonError};
 
 use super::input::{settings_size, MAX_SETTINGS_BYTES};
@@ -209,38 +209,5 @@ impl Drop for DatabaseLock {
         HELD.lock()
             .unwrap_or_else(PoisonError::into_inner)
             .remove(&self.identity);
-    }
-}
-
-/// The per-user data directory of the platform, with one file per client id.
-pub fn default_database_path(client_id: &str) -> PathBuf {
-    let file: String = client_id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    platform::data_dir()
-        .unwrap_or_else(std::env::temp_dir)
-        .join("hamustro")
-        .join(format!("{file}.sqlite3"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn default_path_is_per_client_and_file_safe() {
-        let path = default_database_path("my app/1");
-        assert!(
-            path.ends_with("hamustro/my_app_1.sqlite3"),
-            "{}",
-            path.display()
-        );
     }
 }
