@@ -25,7 +25,8 @@ pub struct HamustroTracker {
     pub id: u64,
 }
 
-static TRACKERS: LazyLock<Registry<Tracker>> = LazyLock::new(|| Registry::new("tracker"));
+pub(super) static TRACKERS: LazyLock<Registry<Tracker>> =
+    LazyLock::new(|| Registry::new("tracker"));
 
 /// The tracker behind a handle, if it may be used from here: not closed, and not
 /// inherited from the parent of a forked process.

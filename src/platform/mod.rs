@@ -136,6 +136,18 @@ pub fn fork_generation() -> u64 {
     imp::fork_generation()
 }
 
+/// Registers `prepare`, which the thread that calls `fork()` runs just before the fork,
+/// and `parent` and `child`, which it runs just after, in the parent and in the child
+/// (where it is the only thread): `pthread_atfork`. Registered for the life of the
+/// process. Does nothing where there is no fork.
+pub fn on_fork(
+    prepare: extern "C" fn(),
+    parent: extern "C" fn(),
+    child: extern "C" fn(),
+) -> io::Result<()> {
+    imp::on_fork(prepare, parent, child)
+}
+
 /// Writes all of `bytes` at `offset` without moving a shared file position, so
 /// concurrent positioned writes never interfere (one `pwrite` on Unix).
 pub fn write_all_at(file: &File, bytes: &[u8], offset: u64) -> io::Result<()> {

@@ -204,6 +204,11 @@ impl DatabaseLock {
     }
 }
 
+/// Holds the set of held files across a fork (`ffi/fork.rs`).
+pub(crate) fn lock_for_fork() -> impl std::any::Any {
+    HELD.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 impl Drop for DatabaseLock {
     fn drop(&mut self) {
         HELD.lock()

@@ -26,8 +26,8 @@ mod location;
 
 pub use control::Stats;
 
-pub(crate) use files::DatabaseLock;
 use files::{load_settings, recover_journal};
+pub(crate) use files::{lock_for_fork, DatabaseLock};
 use input::{check_event_name, check_headers, check_settings, unique_parameters};
 pub use input::{MAX_EVENT_BYTES, MAX_EVENT_NAME_BYTES, MAX_HEADERS_BYTES, MAX_SETTINGS_BYTES};
 pub use location::default_database_path;
