@@ -8,6 +8,7 @@ use crate::config::{PayloadFormat, TrackerConfig};
 use crate::context::now_epoch_seconds;
 use crate::error::{Error, ErrorKind};
 use crate::json;
+use crate::platform;
 use crate::signature::sign;
 use crate::wire::Collection;
 
@@ -96,7 +97,7 @@ impl Sender {
         extra_headers: &[(String, String)],
     ) -> Result<(), SendFailure> {
         let (body, content_type) = match self.format {
-            PayloadFormat::Protobuf => (collection.encode_to_vec(), "application/protobuf"),
+            PayloadFormat::Protobuf => (protobuf_body(collection)?, "application/protobuf"),
             PayloadFormat::Json => (json::encode_collection(collection), "application/json"),
         };
         let time = now_epoch_seconds().to_string();
@@ -155,6 +156,29 @@ impl Sender {
             retry_after,
         })
     }
+}
+
+/// The protobuf body of `collection`, its memory asked for first (up to about 512 KiB
+/// for a full batch), so that a process out of memory gets an error, the events
+/// staying queued, instead of an abort.
+fn protobuf_body(collection: &Collection) -> Result<Vec<u8>, SendFailure> {
+    let len = collection.encoded_len();
+    let mut body = Vec::new();
+    platform::fallible(|| body.try_reserve_exact(len)).map_err(|e| SendFailure {
+        error: Error::out_of_resources(
+            &format!(
+                "cannot allocate the {len}-byte request for {} events of session {}; they \
+                 stay queued",
+                collection.payloads.len(),
+                short_session(&collection.session)
+            ),
+            e,
+        ),
+        retry_after: None,
+    })?;
+    // Fits the capacity reserved: encoding allocates nothing more.
+    let _ = collection.encode(&mut body);
+    Ok(body)
 }
 
 /// What the genuine collector means by a status, to make errors actionable.

@@ -48,8 +48,10 @@ pub extern "C" fn hamustro_version() -> *const c_char {
 /// (unsent events, per-session counters, user, last sync time), computes the session
 /// and starts the background delivery thread. The configuration is copied: free it
 /// whenever you like. Fails with HAMUSTRO_STATUS_INVALID_ARGUMENT naming a missing or
-/// bad field, or HAMUSTRO_STATUS_STORAGE when the database cannot be used (another
-/// tracker has it open, it is not hamustro's: see `hamustro_config_set_database_path`).
+/// bad field, HAMUSTRO_STATUS_STORAGE when the database cannot be used (another
+/// tracker has it open, it is not hamustro's, it belongs to another client id: see
+/// `hamustro_config_set_database_path`), or HAMUSTRO_STATUS_OUT_OF_RESOURCES when the
+/// system refuses the delivery thread (or memory) it needs.
 ///
 /// A tracker belongs to the process that created it: in a child made by fork(),
 /// every call with an inherited handle returns HAMUSTRO_STATUS_INVALID_HANDLE
@@ -207,7 +209,8 @@ pub unsafe extern "C" fn hamustro_tracker_set_headers(
 /// Blocks until every event tracked before the call is delivered (HAMUSTRO_STATUS_OK),
 /// a delivery attempt fails (HAMUSTRO_STATUS_NETWORK or HAMUSTRO_STATUS_REJECTED, with
 /// the collector's answer in the message), or `timeout_ms` passes
-/// (HAMUSTRO_STATUS_TIMEOUT). Ignores the retry backoff. Events are never dropped: on
+/// (HAMUSTRO_STATUS_TIMEOUT); HAMUSTRO_STATUS_OUT_OF_RESOURCES when there was no
+/// memory for a request (or no thread the HTTP client needs). Ignores the retry backoff. Events are never dropped: on
 /// failure they stay queued and are retried in the background. While tracking is
 /// disabled it returns HAMUSTRO_STATUS_DISABLED and sends nothing. Called from a log
 /// callback on the delivery thread, which cannot wait for itself, it returns

@@ -8,6 +8,7 @@
 
 #![allow(unsafe_code)]
 
+mod allocator;
 mod mapping;
 #[cfg(unix)]
 mod unix;
@@ -23,6 +24,7 @@ use std::io;
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
+pub use allocator::fallible;
 pub use mapping::SharedMapping;
 
 /// A file's identity on this machine, the same through every name it has (symlinks,

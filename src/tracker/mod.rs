@@ -126,7 +126,7 @@ impl Tracker {
             std::thread::Builder::new()
                 .name("hamustro-delivery".into())
                 .spawn(move || worker::run(&shared))
-                .map_err(|e| Error::internal(format!("cannot start the delivery thread: {e}")))?
+                .map_err(|e| Error::out_of_resources("cannot start the delivery thread", e))?
         };
         log(Level::Info, || {
             format!(
