@@ -114,6 +114,12 @@ enum hamustro_status
   // Tracking is switched off (`hamustro_tracker_set_enabled`): flush has nothing it
   // may send. Queued events are kept.
   HAMUSTRO_STATUS_DISABLED = 8,
+  // The system refused a resource the call needs: memory (a request body, an
+  // allocation SQLite makes), a thread (the delivery thread of a new tracker), or
+  // address space. Nothing was lost: a tracker was not created, or the events
+  // stay queued. Retry when the process has more to spare; see the README's
+  // Limits for how much a tracker needs.
+  HAMUSTRO_STATUS_OUT_OF_RESOURCES = 9,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -193,9 +199,12 @@ typedef struct hamustro_tracker {
 
 // Delivery statistics. Set `size` to `sizeof(hamustro_stats)` before calling
 // `hamustro_tracker_get_stats`: later versions may append fields, and the size tells
-// the library how much your compiled struct holds.
+// the library how much your compiled struct holds. The call sets `size` to how many
+// bytes it filled.
 typedef struct hamustro_stats {
-  // In: sizeof(hamustro_stats) as compiled into the app.
+  // In: sizeof(hamustro_stats) as compiled into the app (at least 64). Out: how
+  // many bytes the library filled, `size` included: the whole fields that fit in
+  // both the app's struct and the library's, so never more than the app gave.
   uint32_t size;
   // 1 when tracking is enabled, 0 when the app switched it off.
   uint32_t enabled;
@@ -352,9 +361,22 @@ HAMUSTRO_API hamustro_status hamustro_config_set_queue_size(struct hamustro_conf
 HAMUSTRO_API hamustro_status hamustro_config_set_queue_retention(struct hamustro_config config, uint32_t minutes);
 
 // The SQLite file holding the queue (created with its directory, mode 0600). NULL
-// restores the default: `<data dir>/hamustro/<client_id>.sqlite3`, where the data dir
-// is `$XDG_DATA_HOME` or `~/.local/share` (Linux) or `~/Library/Application Support`
-// (Apple). At most 4096 bytes.
+// restores the default: `<data dir>/hamustro/<name>-<hash>.sqlite3`, where the data
+// dir is `$XDG_DATA_HOME` or `~/.local/share` (Linux), `~/Library/Application
+// Support` (Apple) or `%LOCALAPPDATA%` (Windows); `<name>` is the client id's first
+// 64 characters with each one outside A-Z, a-z, 0-9, `-` and `_` replaced by `_`;
+// and `<hash>` is the first 16 hex digits (lower case) of the SHA-256 of the whole
+// client id (UTF-8), so that every client id has a file of its own (`com.example.game`
+// gives `com_example_game-c3460848847eb4b4.sqlite3`). A queue that an earlier version
+// kept at `<data dir>/hamustro/<name>.sqlite3` (the whole id, no hash: a name several
+// client ids shared) is used while no file has the new name and it is this app's.
+// At most 4096 bytes.
+//
+// A queue belongs to the app that created it: it records its client id, and a
+// tracker of another client id gets HAMUSTRO_STATUS_STORAGE ("belongs to client
+// …") and leaves it untouched. A queue of an earlier version without that record is
+// adopted by the first tracker that opens it, unless it holds events tracked under
+// another client id. A changed collector URL or secret keeps the queue.
 //
 // One tracker at a time may use a file, whatever name it is reached by (a symlink, a
 // hard link, `..`, another process): a second gets HAMUSTRO_STATUS_STORAGE. The file
@@ -451,12 +473,14 @@ HAMUSTRO_API const char *hamustro_version(void);
 // (unsent events, per-session counters, user, last sync time), computes the session
 // and starts the background delivery thread. The configuration is copied: free it
 // whenever you like. Fails with HAMUSTRO_STATUS_INVALID_ARGUMENT naming a missing or
-// bad field, or HAMUSTRO_STATUS_STORAGE when the database cannot be used (another
-// tracker has it open, it is not hamustro's: see `hamustro_config_set_database_path`)
-// or a file beside it is not hamustro's own (a link, a FIFO, a directory, a file with
-// a second name or another user's at `<path>-wal`, `-shm`, `-journal`, `.journal0`
-// or `.journal1`) or is held by another tracker (its database was renamed): the
-// message names the file, which is left untouched.
+// bad field, HAMUSTRO_STATUS_STORAGE when the database cannot be used (another
+// tracker has it open, it is not hamustro's, it belongs to another client id: see
+// `hamustro_config_set_database_path`) or a file beside it is not hamustro's own (a
+// link, a FIFO, a directory, a file with a second name or another user's at
+// `<path>-wal`, `-shm`, `-journal`, `.journal0` or `.journal1`) or is held by another
+// tracker (its database was renamed): the message names the file, which is left
+// untouched; or HAMUSTRO_STATUS_OUT_OF_RESOURCES when the system refuses the delivery
+// thread (or memory) it needs.
 //
 // A tracker belongs to the process that created it: in a child made by fork(),
 // every call with an inherited handle returns HAMUSTRO_STATUS_INVALID_HANDLE
@@ -527,11 +551,17 @@ HAMUSTRO_API hamustro_status hamustro_tracker_track_event_packed(struct hamustro
 HAMUSTRO_API hamustro_status hamustro_tracker_set_user(struct hamustro_tracker tracker, const char *tenant_id, const char *user_id);
 
 // Replaces the extra HTTP headers sent with every request (`count` 0 removes them).
-// Names must be valid header names; values may not hold control characters; names
-// and values together take at most 16384 bytes (and at most 100000 pairs); the
+// Names must be valid header names (RFC 9110 tokens). A value may hold tab, space,
+// visible ASCII and characters beyond ASCII, except the control characters: C0
+// (U+0000 to U+001F but tab), DEL (U+007F), C1 (U+0080 to U+009F) and the line and
+// paragraph separators U+2028 and U+2029. Names and values together take at most
+// 16384 bytes (and at most 100000 pairs). Reserved, in any case, and refused: the
 // headers the library sets itself (X-Hamustro-Time, X-Hamustro-Signature,
-// Content-Type, Content-Length, Host, Transfer-Encoding, Connection, in any case)
-// cannot be replaced. Not persisted: set them after each `hamustro_tracker_new`.
+// Content-Type) and those that change how HTTP carries the request (Content-Length,
+// Content-Encoding, Transfer-Encoding, Trailer, TE, Connection, Keep-Alive, Upgrade,
+// HTTP2-Settings, Host, Expect, and every name starting with Proxy-). Refused
+// headers give HAMUSTRO_STATUS_INVALID_ARGUMENT and change nothing. Not persisted:
+// set them after each `hamustro_tracker_new`.
 //
 // # Safety
 // When `count` > 0, `names` and `values` are NULL or arrays of `count` NUL-terminated
@@ -541,7 +571,8 @@ HAMUSTRO_API hamustro_status hamustro_tracker_set_headers(struct hamustro_tracke
 // Blocks until every event tracked before the call is delivered (HAMUSTRO_STATUS_OK),
 // a delivery attempt fails (HAMUSTRO_STATUS_NETWORK or HAMUSTRO_STATUS_REJECTED, with
 // the collector's answer in the message), or `timeout_ms` passes
-// (HAMUSTRO_STATUS_TIMEOUT). Ignores the retry backoff. Events are never dropped: on
+// (HAMUSTRO_STATUS_TIMEOUT); HAMUSTRO_STATUS_OUT_OF_RESOURCES when there was no
+// memory for a request (or no thread the HTTP client needs). Ignores the retry backoff. Events are never dropped: on
 // failure they stay queued and are retried in the background. While tracking is
 // disabled it returns HAMUSTRO_STATUS_DISABLED and sends nothing. Called from a log
 // callback on the delivery thread, which cannot wait for itself, it returns
@@ -595,8 +626,11 @@ HAMUSTRO_API hamustro_status hamustro_tracker_set_global_parameter(struct hamust
 // Removes every global parameter.
 HAMUSTRO_API hamustro_status hamustro_tracker_clear_global_parameters(struct hamustro_tracker tracker);
 
-// Fills `*out_stats` (whose `size` you set first) with the tracker's delivery state.
-// A library newer than your header fills only the fields your struct has.
+// Fills `*out_stats` (whose `size` you set first) with the tracker's delivery state
+// and sets `size` to the number of bytes filled. A library newer than your header
+// fills only the fields your struct has; a `size` between two versions' sizes (65,
+// say) gets the shorter version's whole fields, never part of a field. Bytes beyond
+// the new `size` are left as they were.
 //
 // # Safety
 // `out_stats` is NULL (an error) or points to `out_stats->size` writable bytes, a

@@ -22,6 +22,8 @@ pub enum ErrorKind {
     Internal,
     /// The app switched tracking off (`set_enabled(false)`).
     Disabled,
+    /// The system refused a resource the call needs: memory, a thread, address space.
+    OutOfResources,
 }
 
 /// An error with a readable message.
@@ -54,6 +56,12 @@ impl Error {
 
     pub fn internal(message: impl Into<String>) -> Error {
         Error::new(ErrorKind::Internal, message)
+    }
+
+    /// The system refused `what` (memory, a thread): the call can succeed later, when
+    /// the process has more to spare.
+    pub fn out_of_resources(what: &str, err: impl fmt::Display) -> Error {
+        Error::new(ErrorKind::OutOfResources, format!("{what}: {err}"))
     }
 
     pub fn kind(&self) -> ErrorKind {

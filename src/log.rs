@@ -35,6 +35,12 @@ pub fn set_logger(logger: Option<(Level, Sink)>) {
     *LOGGER.write().unwrap_or_else(|e| e.into_inner()) = logger;
 }
 
+/// Holds the sink across a fork (`ffi/fork.rs`): no other thread reads or replaces it
+/// until the guard is dropped.
+pub(crate) fn lock_for_fork() -> impl std::any::Any {
+    LOGGER.write().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Sends a message to the sink if one is installed for `level`. The message is only
 /// built when it will be used. The sink runs without any library lock held, so it may
 /// call back into the library.

@@ -8,6 +8,7 @@ use crate::config::{PayloadFormat, TrackerConfig};
 use crate::context::now_epoch_seconds;
 use crate::error::{Error, ErrorKind};
 use crate::json;
+use crate::platform;
 use crate::signature::sign;
 use crate::wire::Collection;
 
@@ -25,16 +26,44 @@ pub struct Sender {
     format: PayloadFormat,
 }
 
-/// Headers the library computes itself; the app may not replace them.
-pub const RESERVED_HEADERS: [&str; 7] = [
+/// Headers the app may not set: those the protocol's request is made of (the
+/// signature, its time, the body's type), and those that change how HTTP itself
+/// carries the request rather than what it says (RFC 9110 and 9112): the message's
+/// framing and encoding (`Content-Length`, `Transfer-Encoding`, `Content-Encoding`,
+/// `Trailer`, `TE`), the connection and its hop-by-hop options (`Connection`,
+/// `Keep-Alive`, `Upgrade`, `HTTP2-Settings`, and `Proxy-Connection` among the
+/// `Proxy-*` names), the target (`Host`), and the interim answers the client would
+/// have to wait for (`Expect`: `100-continue` made every request wait a second).
+/// Lower case; compared without regard to case.
+pub const RESERVED_HEADERS: [&str; 15] = [
     "x-hamustro-time",
     "x-hamustro-signature",
     "content-type",
     "content-length",
-    "host",
+    "content-encoding",
     "transfer-encoding",
+    "trailer",
+    "te",
     "connection",
+    "keep-alive",
+    "upgrade",
+    "http2-settings",
+    "host",
+    "expect",
+    "proxy-*",
 ];
+
+/// Whether the app may not set header `name` (see `RESERVED_HEADERS`).
+pub fn is_reserved_header(name: &str) -> bool {
+    RESERVED_HEADERS
+        .iter()
+        .any(|reserved| match reserved.strip_suffix('*') {
+            Some(prefix) => {
+                name.len() >= prefix.len() && name[..prefix.len()].eq_ignore_ascii_case(prefix)
+            }
+            None => name.eq_ignore_ascii_case(reserved),
+        })
+}
 
 impl Sender {
     /// A sender for a validated configuration (`TrackerConfig::validate`).
@@ -68,7 +97,7 @@ impl Sender {
         extra_headers: &[(String, String)],
     ) -> Result<(), SendFailure> {
         let (body, content_type) = match self.format {
-            PayloadFormat::Protobuf => (collection.encode_to_vec(), "application/protobuf"),
+            PayloadFormat::Protobuf => (protobuf_body(collection)?, "application/protobuf"),
             PayloadFormat::Json => (json::encode_collection(collection), "application/json"),
         };
         let time = now_epoch_seconds().to_string();
@@ -129,6 +158,29 @@ impl Sender {
     }
 }
 
+/// The protobuf body of `collection`, its memory asked for first (up to about 512 KiB
+/// for a full batch), so that a process out of memory gets an error, the events
+/// staying queued, instead of an abort.
+fn protobuf_body(collection: &Collection) -> Result<Vec<u8>, SendFailure> {
+    let len = collection.encoded_len();
+    let mut body = Vec::new();
+    platform::fallible(|| body.try_reserve_exact(len)).map_err(|e| SendFailure {
+        error: Error::out_of_resources(
+            &format!(
+                "cannot allocate the {len}-byte request for {} events of session {}; they \
+                 stay queued",
+                collection.payloads.len(),
+                short_session(&collection.session)
+            ),
+            e,
+        ),
+        retry_after: None,
+    })?;
+    // Fits the capacity reserved: encoding allocates nothing more.
+    let _ = collection.encode(&mut body);
+    Ok(body)
+}
+
 /// What the genuine collector means by a status, to make errors actionable.
 fn status_meaning(status: u16) -> &'static str {
     match status {
@@ -164,6 +216,28 @@ pub(crate) fn redact_userinfo(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn headers_that_change_how_http_behaves_are_reserved_in_any_case() {
+        for name in [
+            "Expect",
+            "CONNECTION",
+            "te",
+            "Transfer-Encoding",
+            "Proxy-Authorization",
+            "proxy-connection",
+            "Keep-Alive",
+            "Upgrade",
+            "Trailer",
+            "Host",
+            "Content-Length",
+        ] {
+            assert!(is_reserved_header(name), "{name}");
+        }
+        for name in ["X-Api-Key", "Authorization", "Tea", "Proxy", "Expected"] {
+            assert!(!is_reserved_header(name), "{name}");
+        }
+    }
 
     #[test]
     fn credentials_in_the_url_never_reach_a_message() {

@@ -14,7 +14,7 @@ use std::os::unix::fs::symlink as symlink_file;
 #[cfg(windows)]
 use std::os::windows::fs::symlink_file;
 
-use hamustro::Tracker;
+use hamustro::{Tracker, TrackerConfig};
 use sha2::{Digest as _, Sha256};
 use support::c_program::{compile_c_test, program_path, run};
 use support::collector::Collector;
@@ -110,7 +110,12 @@ fn another_process_cannot_open_a_held_database_by_any_name() {
     let program = compiled(work.path());
     let (dir, db) = temp_db();
     let url = "http://127.0.0.1:9";
-    let holder = Tracker::new(config(url, &db)).unwrap();
+    // The client id of the C program's trackers: a database is one app's.
+    let holder = Tracker::new(TrackerConfig {
+        client_id: "abuse-test".into(),
+        ..config(url, &db)
+    })
+    .unwrap();
     let symlinked = dir.path().join("symlinked.db");
     let made = symlink_file(&db, &symlinked).and_then(|()| std::fs::metadata(&symlinked));
     // Windows needs a privilege or developer mode for a symlink (and Wine only

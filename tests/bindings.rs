@@ -38,6 +38,9 @@ fn read(relative: &str) -> String {
         "include/hamustro.h" => include_str!("../include/hamustro.h"),
         "bindings/c/hamustro.hpp" => include_str!("../bindings/c/hamustro.hpp"),
         "bindings/python/hamustro/_ffi.py" => include_str!("../bindings/python/hamustro/_ffi.py"),
+        "bindings/python/hamustro/_error.py" => {
+            include_str!("../bindings/python/hamustro/_error.py")
+        }
         "bindings/python/hamustro/_tracker.py" => {
             include_str!("../bindings/python/hamustro/_tracker.py")
         }
@@ -381,4 +384,59 @@ fn no_binding_restates_a_library_default() {
         checked > 55,
         "only {checked} defaults were checked: is a parser lost?"
     );
+}
+
+/// The `HAMUSTRO_STATUS_*` values the header defines, with their numbers.
+fn header_statuses() -> Vec<(String, u32)> {
+    let header = read("include/hamustro.h");
+    header
+        .lines()
+        .filter_map(|line| {
+            let (name, value) = line.trim().split_once(" = ")?;
+            let name = name.strip_prefix("HAMUSTRO_STATUS_")?;
+            Some((name.to_string(), value.trim_end_matches(',').parse().ok()?))
+        })
+        .collect()
+}
+
+#[test]
+fn every_binding_maps_every_status() {
+    let statuses = header_statuses();
+    assert!(statuses.len() >= 10, "{statuses:?}");
+    let cpp = read("bindings/c/hamustro.hpp");
+    let python = read("bindings/python/hamustro/_error.py");
+    let swift = read("bindings/swift/Sources/Hamustro/HamustroError.swift");
+    let camel = |name: &str| {
+        let mut out = String::new();
+        for (i, word) in name.split('_').enumerate() {
+            let word = word.to_ascii_lowercase();
+            if i == 0 {
+                out.push_str(&word);
+            } else {
+                out.push_str(&word[..1].to_ascii_uppercase());
+                out.push_str(&word[1..]);
+            }
+        }
+        out
+    };
+    for (name, value) in statuses.iter().filter(|(name, _)| name != "OK") {
+        assert!(
+            cpp.contains(&format!("= HAMUSTRO_STATUS_{name},")),
+            "hamustro.hpp: Status has no value for HAMUSTRO_STATUS_{name}"
+        );
+        assert!(
+            python.contains(&format!("    status = {value}\n")),
+            "_error.py: no exception class for status {value} (HAMUSTRO_STATUS_{name})"
+        );
+        let case = camel(name);
+        let case = if case == "internal" {
+            "`internal`".to_string()
+        } else {
+            case
+        };
+        assert!(
+            swift.contains(&format!("case {case} = {value}")),
+            "HamustroError.swift: no case {case} = {value}"
+        );
+    }
 }

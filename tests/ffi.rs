@@ -412,3 +412,32 @@ fn a_malformed_packed_event_is_an_invalid_argument_and_stores_nothing() {
     assert_eq!(stats.queued, 0);
     assert_eq!(hamustro_tracker_free(tracker), HamustroStatus::Ok);
 }
+
+#[test]
+fn get_stats_fills_whole_fields_and_says_how_many_bytes() {
+    #[repr(C, align(8))]
+    struct Aligned([u8; 4096]);
+    let (_dir, db) = temp_db();
+    let config = config(&refused_url(), &db);
+    let tracker = new_tracker(config);
+    assert_eq!(hamustro_config_free(config), HamustroStatus::Ok);
+    let full = std::mem::size_of::<HamustroStats>();
+    // (size given, size filled): 65 and 71 hold the first version's fields and one
+    // partial field, which is left alone; a larger struct than the library's gets
+    // the library's fields and the rest is untouched.
+    for (given, filled) in [(64, 64), (65, 64), (71, 64), (72, 72), (4096, 72)] {
+        let mut aligned = Aligned([0xAA; 4096]);
+        let buffer = &mut aligned.0[..given.max(full)];
+        buffer[..4].copy_from_slice(&u32::try_from(given).unwrap().to_ne_bytes());
+        let status = unsafe { hamustro_tracker_get_stats(tracker, buffer.as_mut_ptr().cast()) };
+        assert_eq!(status, HamustroStatus::Ok, "{}", last_error());
+        let size = u32::from_ne_bytes(buffer[..4].try_into().unwrap());
+        assert_eq!(size as usize, filled, "size {given}");
+        assert!(
+            buffer[filled..].iter().all(|&b| b == 0xAA),
+            "size {given}: bytes past the {filled} filled were written"
+        );
+        assert_eq!(&buffer[8..16], &0u64.to_ne_bytes(), "queued, size {given}");
+    }
+    assert_eq!(hamustro_tracker_free(tracker), HamustroStatus::Ok);
+}

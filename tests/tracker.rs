@@ -216,11 +216,35 @@ fn extra_headers_arrive_and_reserved_ones_are_refused() {
         .set_headers(&[("X-Hamustro-Signature", "forged")])
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::InvalidArgument);
+    // Headers that change how HTTP itself behaves (Expect: 100-continue made every
+    // request wait a second for an interim answer), and values with C1 controls or
+    // Unicode line separators, are refused like the protocol's own.
+    for (name, value) in [
+        ("Expect", "100-continue"),
+        ("TE", "trailers"),
+        ("Upgrade", "h2c"),
+        ("Keep-Alive", "timeout=5"),
+        ("Trailer", "X-Sum"),
+        ("Proxy-Authorization", "Basic eDp5"),
+        ("X-Next-Line", "a\u{85}b"),
+        ("X-Line-Separator", "a\u{2028}b"),
+        ("X-Paragraph", "a\u{2029}b"),
+        ("X-C1", "\u{9f}"),
+    ] {
+        let error = tracker.set_headers(&[(name, value)]).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidArgument, "{name}");
+    }
+    tracker
+        .set_headers(&[("X-Api-Key", "k1"), ("X-Team", "jötük \u{1f3ae}")])
+        .unwrap();
     tracker.track_event("E", &[] as &[(&str, &str)]).unwrap();
+    let started = Instant::now();
     tracker.flush(WAIT).unwrap();
+    assert!(started.elapsed() < Duration::from_millis(900));
     let request = &collector.requests()[0];
     assert_eq!(request.header("x-api-key"), Some("k1"));
-    assert_eq!(request.header("x-team"), Some("games"));
+    assert!(request.header("x-team").is_some());
+    assert_eq!(request.header("expect"), None);
 }
 
 #[test]

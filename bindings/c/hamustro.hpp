@@ -77,6 +77,7 @@ enum class Status : std::uint32_t {
     timeout = HAMUSTRO_STATUS_TIMEOUT,                 ///< A wait ran out; work goes on.
     internal = HAMUSTRO_STATUS_INTERNAL,               ///< A bug in hamustro.
     disabled = HAMUSTRO_STATUS_DISABLED,               ///< Tracking is switched off.
+    out_of_resources = HAMUSTRO_STATUS_OUT_OF_RESOURCES, ///< No memory or thread to spare.
 };
 
 /** @brief The environment an app build runs in (the collector's `env`). */
@@ -152,6 +153,8 @@ inline const std::error_category &error_category() noexcept
                 return std::make_error_condition(std::errc::invalid_argument);
             case Status::timeout:
                 return std::make_error_condition(std::errc::timed_out);
+            case Status::out_of_resources:
+                return std::make_error_condition(std::errc::not_enough_memory);
             default:
                 return std::error_condition(value, *this);
             }
@@ -577,8 +580,10 @@ public:
 #if HAMUSTRO_HPP_EXCEPTIONS
     /**
      * @brief Replaces the extra HTTP headers sent with every request (empty removes
-     * them). Not persisted. The library's own headers (X-Hamustro-*, Content-Type,
-     * Content-Length) are refused.
+     * them). Not persisted. The library's own headers (X-Hamustro-*, Content-Type),
+     * those that change how HTTP carries the request (Content-Length, Expect,
+     * Connection, Transfer-Encoding, Host, Proxy-*… see the C header) and values
+     * with control characters (C0, DEL, C1, U+2028, U+2029) are refused.
      * @throws Error
      */
     void set_headers(const std::map<std::string, std::string> &headers)

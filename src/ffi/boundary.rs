@@ -10,6 +10,7 @@ use crate::quiet_panics::InLibrary;
 /// A panic is not printed: the status and message report it.
 pub(crate) fn guard(body: impl FnOnce() -> Result<()>) -> HamustroStatus {
     let _quiet = InLibrary::enter();
+    super::fork::watch();
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => HamustroStatus::Ok,
         Ok(Err(error)) => record(&error),

@@ -361,9 +361,22 @@ pub extern "C" fn hamustro_config_set_queue_retention(
 }
 
 /// The SQLite file holding the queue (created with its directory, mode 0600). NULL
-/// restores the default: `<data dir>/hamustro/<client_id>.sqlite3`, where the data dir
-/// is `$XDG_DATA_HOME` or `~/.local/share` (Linux) or `~/Library/Application Support`
-/// (Apple). At most 4096 bytes.
+/// restores the default: `<data dir>/hamustro/<name>-<hash>.sqlite3`, where the data
+/// dir is `$XDG_DATA_HOME` or `~/.local/share` (Linux), `~/Library/Application
+/// Support` (Apple) or `%LOCALAPPDATA%` (Windows); `<name>` is the client id's first
+/// 64 characters with each one outside A-Z, a-z, 0-9, `-` and `_` replaced by `_`;
+/// and `<hash>` is the first 16 hex digits (lower case) of the SHA-256 of the whole
+/// client id (UTF-8), so that every client id has a file of its own (`com.example.game`
+/// gives `com_example_game-c3460848847eb4b4.sqlite3`). A queue that an earlier version
+/// kept at `<data dir>/hamustro/<name>.sqlite3` (the whole id, no hash: a name several
+/// client ids shared) is used while no file has the new name and it is this app's.
+/// At most 4096 bytes.
+///
+/// A queue belongs to the app that created it: it records its client id, and a
+/// tracker of another client id gets HAMUSTRO_STATUS_STORAGE ("belongs to client
+/// …") and leaves it untouched. A queue of an earlier version without that record is
+/// adopted by the first tracker that opens it, unless it holds events tracked under
+/// another client id. A changed collector URL or secret keeps the queue.
 ///
 /// One tracker at a time may use a file, whatever name it is reached by (a symlink, a
 /// hard link, `..`, another process): a second gets HAMUSTRO_STATUS_STORAGE. The file

@@ -14,6 +14,7 @@
 mod boundary;
 mod config;
 mod convert;
+mod fork;
 mod log;
 mod registry;
 mod status;

@@ -1,6 +1,7 @@
 //! Handles: opaque non-zero integers mapped to objects, so that a stale, freed or
 //! made-up handle is an error instead of undefined behaviour.
 
+use std::any::Any;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -71,6 +72,12 @@ impl<T> Registry<T> {
             .unwrap_or_else(PoisonError::into_inner)
             .remove(&handle)
             .ok_or_else(|| self.invalid(handle))
+    }
+
+    /// Holds the registry across a fork (`fork.rs`): no other thread is inside it
+    /// until the guard is dropped.
+    pub fn lock_for_fork(&'static self) -> impl Any {
+        self.entries.write().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn invalid(&self, handle: u64) -> Error {

@@ -35,6 +35,12 @@ pub enum HamustroStatus {
     /// Tracking is switched off (`hamustro_tracker_set_enabled`): flush has nothing it
     /// may send. Queued events are kept.
     Disabled = 8,
+    /// The system refused a resource the call needs: memory (a request body, an
+    /// allocation SQLite makes), a thread (the delivery thread of a new tracker), or
+    /// address space. Nothing was lost: a tracker was not created, or the events
+    /// stay queued. Retry when the process has more to spare; see the README's
+    /// Limits for how much a tracker needs.
+    OutOfResources = 9,
 }
 
 impl From<ErrorKind> for HamustroStatus {
@@ -48,6 +54,7 @@ impl From<ErrorKind> for HamustroStatus {
             ErrorKind::Timeout => HamustroStatus::Timeout,
             ErrorKind::Internal => HamustroStatus::Internal,
             ErrorKind::Disabled => HamustroStatus::Disabled,
+            ErrorKind::OutOfResources => HamustroStatus::OutOfResources,
         }
     }
 }
@@ -144,6 +151,7 @@ pub extern "C" fn hamustro_status_name(status: HamustroStatusValue) -> *const c_
         6 => b"HAMUSTRO_STATUS_TIMEOUT\0",
         7 => b"HAMUSTRO_STATUS_INTERNAL\0",
         8 => b"HAMUSTRO_STATUS_DISABLED\0",
+        9 => b"HAMUSTRO_STATUS_OUT_OF_RESOURCES\0",
         _ => b"HAMUSTRO_STATUS_UNKNOWN\0",
     };
     name.as_ptr().cast()

@@ -25,7 +25,8 @@ pub struct HamustroTracker {
     pub id: u64,
 }
 
-static TRACKERS: LazyLock<Registry<Tracker>> = LazyLock::new(|| Registry::new("tracker"));
+pub(super) static TRACKERS: LazyLock<Registry<Tracker>> =
+    LazyLock::new(|| Registry::new("tracker"));
 
 /// The tracker behind a handle, if it may be used from here: not closed, and not
 /// inherited from the parent of a forked process.
@@ -47,12 +48,14 @@ pub extern "C" fn hamustro_version() -> *const c_char {
 /// (unsent events, per-session counters, user, last sync time), computes the session
 /// and starts the background delivery thread. The configuration is copied: free it
 /// whenever you like. Fails with HAMUSTRO_STATUS_INVALID_ARGUMENT naming a missing or
-/// bad field, or HAMUSTRO_STATUS_STORAGE when the database cannot be used (another
-/// tracker has it open, it is not hamustro's: see `hamustro_config_set_database_path`)
-/// or a file beside it is not hamustro's own (a link, a FIFO, a directory, a file with
-/// a second name or another user's at `<path>-wal`, `-shm`, `-journal`, `.journal0`
-/// or `.journal1`) or is held by another tracker (its database was renamed): the
-/// message names the file, which is left untouched.
+/// bad field, HAMUSTRO_STATUS_STORAGE when the database cannot be used (another
+/// tracker has it open, it is not hamustro's, it belongs to another client id: see
+/// `hamustro_config_set_database_path`) or a file beside it is not hamustro's own (a
+/// link, a FIFO, a directory, a file with a second name or another user's at
+/// `<path>-wal`, `-shm`, `-journal`, `.journal0` or `.journal1`) or is held by another
+/// tracker (its database was renamed): the message names the file, which is left
+/// untouched; or HAMUSTRO_STATUS_OUT_OF_RESOURCES when the system refuses the delivery
+/// thread (or memory) it needs.
 ///
 /// A tracker belongs to the process that created it: in a child made by fork(),
 /// every call with an inherited handle returns HAMUSTRO_STATUS_INVALID_HANDLE
@@ -177,11 +180,17 @@ pub unsafe extern "C" fn hamustro_tracker_set_user(
 }
 
 /// Replaces the extra HTTP headers sent with every request (`count` 0 removes them).
-/// Names must be valid header names; values may not hold control characters; names
-/// and values together take at most 16384 bytes (and at most 100000 pairs); the
+/// Names must be valid header names (RFC 9110 tokens). A value may hold tab, space,
+/// visible ASCII and characters beyond ASCII, except the control characters: C0
+/// (U+0000 to U+001F but tab), DEL (U+007F), C1 (U+0080 to U+009F) and the line and
+/// paragraph separators U+2028 and U+2029. Names and values together take at most
+/// 16384 bytes (and at most 100000 pairs). Reserved, in any case, and refused: the
 /// headers the library sets itself (X-Hamustro-Time, X-Hamustro-Signature,
-/// Content-Type, Content-Length, Host, Transfer-Encoding, Connection, in any case)
-/// cannot be replaced. Not persisted: set them after each `hamustro_tracker_new`.
+/// Content-Type) and those that change how HTTP carries the request (Content-Length,
+/// Content-Encoding, Transfer-Encoding, Trailer, TE, Connection, Keep-Alive, Upgrade,
+/// HTTP2-Settings, Host, Expect, and every name starting with Proxy-). Refused
+/// headers give HAMUSTRO_STATUS_INVALID_ARGUMENT and change nothing. Not persisted:
+/// set them after each `hamustro_tracker_new`.
 ///
 /// # Safety
 /// When `count` > 0, `names` and `values` are NULL or arrays of `count` NUL-terminated
@@ -204,7 +213,8 @@ pub unsafe extern "C" fn hamustro_tracker_set_headers(
 /// Blocks until every event tracked before the call is delivered (HAMUSTRO_STATUS_OK),
 /// a delivery attempt fails (HAMUSTRO_STATUS_NETWORK or HAMUSTRO_STATUS_REJECTED, with
 /// the collector's answer in the message), or `timeout_ms` passes
-/// (HAMUSTRO_STATUS_TIMEOUT). Ignores the retry backoff. Events are never dropped: on
+/// (HAMUSTRO_STATUS_TIMEOUT); HAMUSTRO_STATUS_OUT_OF_RESOURCES when there was no
+/// memory for a request (or no thread the HTTP client needs). Ignores the retry backoff. Events are never dropped: on
 /// failure they stay queued and are retried in the background. While tracking is
 /// disabled it returns HAMUSTRO_STATUS_DISABLED and sends nothing. Called from a log
 /// callback on the delivery thread, which cannot wait for itself, it returns
@@ -325,11 +335,14 @@ pub extern "C" fn hamustro_tracker_clear_global_parameters(
 
 /// Delivery statistics. Set `size` to `sizeof(hamustro_stats)` before calling
 /// `hamustro_tracker_get_stats`: later versions may append fields, and the size tells
-/// the library how much your compiled struct holds.
+/// the library how much your compiled struct holds. The call sets `size` to how many
+/// bytes it filled.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct HamustroStats {
-    /// In: sizeof(hamustro_stats) as compiled into the app.
+    /// In: sizeof(hamustro_stats) as compiled into the app (at least 64). Out: how
+    /// many bytes the library filled, `size` included: the whole fields that fit in
+    /// both the app's struct and the library's, so never more than the app gave.
     pub size: u32,
     /// 1 when tracking is enabled, 0 when the app switched it off.
     pub enabled: u32,
@@ -361,8 +374,16 @@ pub struct HamustroStats {
 const STATS_V1_SIZE: usize = 64;
 const _: () = assert!(std::mem::size_of::<HamustroStats>() == STATS_V1_SIZE + 8);
 
-/// Fills `*out_stats` (whose `size` you set first) with the tracker's delivery state.
-/// A library newer than your header fills only the fields your struct has.
+/// Where each version of `hamustro_stats` ends, shortest first: the library fills
+/// the longest of them that the app's struct holds, so a field is written whole or
+/// not at all.
+const STATS_VERSION_SIZES: [usize; 2] = [STATS_V1_SIZE, std::mem::size_of::<HamustroStats>()];
+
+/// Fills `*out_stats` (whose `size` you set first) with the tracker's delivery state
+/// and sets `size` to the number of bytes filled. A library newer than your header
+/// fills only the fields your struct has; a `size` between two versions' sizes (65,
+/// say) gets the shorter version's whole fields, never part of a field. Bytes beyond
+/// the new `size` are left as they were.
 ///
 /// # Safety
 /// `out_stats` is NULL (an error) or points to `out_stats->size` writable bytes, a
@@ -378,15 +399,20 @@ pub unsafe extern "C" fn hamustro_tracker_get_stats(
         }
         // SAFETY: non-null; the caller initialised `size`.
         let size = unsafe { (*out_stats).size } as usize;
-        if size < STATS_V1_SIZE {
+        let Some(len) = STATS_VERSION_SIZES
+            .iter()
+            .copied()
+            .filter(|&version| version <= size)
+            .max()
+        else {
             return Err(Error::invalid(format!(
                 "out_stats->size is {size}; set it to sizeof(hamustro_stats) ({})",
                 std::mem::size_of::<HamustroStats>()
             )));
-        }
+        };
         let stats = live(tracker)?.stats()?;
         let value = HamustroStats {
-            size: std::mem::size_of::<HamustroStats>() as u32,
+            size: len as u32,
             enabled: u32::from(stats.enabled),
             queued: stats.queued,
             in_flight: stats.in_flight,
@@ -403,10 +429,8 @@ pub unsafe extern "C" fn hamustro_tracker_get_stats(
                 .map_or(0, |d| d.as_millis().min(u128::from(u64::MAX)) as u64),
             quarantined: stats.quarantined,
         };
-        // An app compiled against an older, shorter struct gets the fields it knows.
-        let len = size.min(std::mem::size_of::<HamustroStats>());
-        // SAFETY: out_stats is non-null and, by contract, `size` bytes long; `value` is
-        // a plain repr(C) struct of at least `len` bytes.
+        // SAFETY: out_stats is non-null and, by contract, `size` >= `len` bytes long;
+        // `value` is a plain repr(C) struct of at least `len` bytes.
         unsafe {
             std::ptr::copy_nonoverlapping(
                 (&raw const value).cast::<u8>(),

@@ -8,6 +8,7 @@
 
 #![allow(unsafe_code)]
 
+mod allocator;
 mod mapping;
 #[cfg(unix)]
 mod unix;
@@ -23,6 +24,7 @@ use std::io;
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
+pub use allocator::fallible;
 pub use mapping::SharedMapping;
 
 /// A file's identity on this machine, the same through every name it has (symlinks,
@@ -263,6 +265,18 @@ pub fn keep_sqlite_wal_on_close(conn: &rusqlite::Connection) -> io::Result<()> {
 /// The first call starts watching for forks; always 0 where there is no fork.
 pub fn fork_generation() -> u64 {
     imp::fork_generation()
+}
+
+/// Registers `prepare`, which the thread that calls `fork()` runs just before the fork,
+/// and `parent` and `child`, which it runs just after, in the parent and in the child
+/// (where it is the only thread): `pthread_atfork`. Registered for the life of the
+/// process. Does nothing where there is no fork.
+pub fn on_fork(
+    prepare: extern "C" fn(),
+    parent: extern "C" fn(),
+    child: extern "C" fn(),
+) -> io::Result<()> {
+    imp::on_fork(prepare, parent, child)
 }
 
 /// Writes all of `bytes` at `offset` without moving a shared file position, so

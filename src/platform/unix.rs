@@ -220,6 +220,19 @@ pub(super) fn fork_generation() -> u64 {
     FORK_GENERATION.load(Ordering::SeqCst)
 }
 
+pub(super) fn on_fork(
+    prepare: extern "C" fn(),
+    parent: extern "C" fn(),
+    child: extern "C" fn(),
+) -> io::Result<()> {
+    // SAFETY: pthread_atfork copies the three pointers, plain functions that live as
+    // long as the process; it has no other precondition.
+    match unsafe { libc::pthread_atfork(Some(prepare), Some(parent), Some(child)) } {
+        0 => Ok(()),
+        error => Err(io::Error::from_raw_os_error(error)),
+    }
+}
+
 /// getifaddrs(3): the first interface that is up, running and not loopback, in the
 /// order the kernel lists them.
 pub(super) fn primary_ipv4() -> Option<Ipv4Addr> {

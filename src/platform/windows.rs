@@ -283,6 +283,15 @@ pub(super) fn fork_generation() -> u64 {
     0
 }
 
+/// Windows has no fork: nothing to prepare for.
+pub(super) fn on_fork(
+    _prepare: extern "C" fn(),
+    _parent: extern "C" fn(),
+    _child: extern "C" fn(),
+) -> io::Result<()> {
+    Ok(())
+}
+
 /// `GetAdaptersAddresses`: the first adapter that is up and not loopback, with an IPv4
 /// unicast address.
 pub(super) fn primary_ipv4() -> Option<Ipv4Addr> {

@@ -19,12 +19,14 @@ use crate::wire::{Collection, Payload};
 
 mod damaged;
 pub(crate) mod file_names;
+mod owner;
 mod schema;
 mod settings;
 
 use damaged::{move_aside, OpenError};
 use schema::{CheckError, Found};
 
+pub use owner::Owner;
 pub use settings::{GlobalParameters, User};
 
 /// The events of one profile (one collection header), oldest first, that fit in one

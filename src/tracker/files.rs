@@ -2,7 +2,7 @@
 //! records and the stored settings. The files a tracker holds are in `held`.
 
 use std::collections::hash_map::{Entry, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::input::{settings_size, MAX_SETTINGS_BYTES};
 use crate::error::Result;
@@ -126,37 +126,4 @@ pub(super) fn load_settings(store: &mut Store) -> Result<(User, GlobalParameters
         let _ = store.set_user(&user);
     }
     Ok((user, globals))
-}
-
-/// The per-user data directory of the platform, with one file per client id.
-pub fn default_database_path(client_id: &str) -> PathBuf {
-    let file: String = client_id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    platform::data_dir()
-        .unwrap_or_else(std::env::temp_dir)
-        .join("hamustro")
-        .join(format!("{file}.sqlite3"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn default_path_is_per_client_and_file_safe() {
-        let path = default_database_path("my app/1");
-        assert!(
-            path.ends_with("hamustro/my_app_1.sqlite3"),
-            "{}",
-            path.display()
-        );
-    }
 }

@@ -158,6 +158,11 @@ impl DatabaseLock {
     }
 }
 
+/// Holds the set of held files across a fork (`ffi/fork.rs`).
+pub(crate) fn lock_for_fork() -> impl std::any::Any {
+    held()
+}
+
 impl Drop for DatabaseLock {
     fn drop(&mut self) {
         let mut held = held();

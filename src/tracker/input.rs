@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use prost::Message as _;
 
 use crate::error::{Error, Result};
-use crate::sender::RESERVED_HEADERS;
+use crate::sender::{is_reserved_header, RESERVED_HEADERS};
 use crate::store::User;
 use crate::wire::{Parameter, Payload};
 
@@ -126,18 +126,31 @@ fn check_header(name: &str, value: &str) -> Result<()> {
             "header name {name:?} is not a valid HTTP header name"
         )));
     }
-    if RESERVED_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+    if is_reserved_header(name) {
         return Err(Error::invalid(format!(
-            "header {name} is set by the library and cannot be replaced (reserved: {})",
+            "header {name} is set by the library or changes how HTTP carries the \
+             request, and cannot be set (reserved, in any case: {})",
             RESERVED_HEADERS.join(", ")
         )));
     }
-    if value.bytes().any(|c| (c < 0x20 && c != b'\t') || c == 0x7f) {
+    if let Some(c) = value.chars().find(|&c| !allowed_in_header_value(c)) {
         return Err(Error::invalid(format!(
-            "the value of header {name} contains a control character"
+            "the value of header {name} contains the control character U+{:04X}; a value \
+             may hold tab, space, visible ASCII and characters beyond ASCII other than \
+             U+0080 to U+009F, U+2028 and U+2029",
+            u32::from(c)
         )));
     }
     Ok(())
+}
+
+/// What a header value may hold: tab, space and visible ASCII (RFC 9110's `VCHAR`),
+/// and characters beyond ASCII except the C1 controls (U+0080 to U+009F, U+0085 "next
+/// line" among them) and the Unicode line and paragraph separators (U+2028, U+2029),
+/// which some software downstream reads as line breaks.
+fn allowed_in_header_value(c: char) -> bool {
+    matches!(c, '\t' | ' '..='~')
+        || (!c.is_ascii() && !matches!(c, '\u{80}'..='\u{9f}' | '\u{2028}' | '\u{2029}'))
 }
 
 #[cfg(test)]
@@ -169,5 +182,15 @@ mod tests {
         assert!(check_header("X Bad", "v").is_err());
         assert!(check_header("X-Ok", "line\r\nInjected: 1").is_err());
         assert!(check_header("x-hamustro-signature", "forged").is_err());
+        assert!(check_header("Expect", "100-continue").is_err());
+        assert!(check_header("X-Ok", "jötük \u{1f3ae}\t~").is_ok());
+        for bad in [
+            '\u{0}', '\u{1f}', '\u{7f}', '\u{80}', '\u{85}', '\u{9f}', '\u{2028}', '\u{2029}',
+        ] {
+            assert!(
+                check_header("X-Ok", &format!("a{bad}b")).is_err(),
+                "{bad:?}"
+            );
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! The tracker: what the C API's handle stands for. Tracking stores the event durably
 //! on the caller's thread and returns; delivery happens on the worker thread.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::thread::JoinHandle;
@@ -23,14 +23,16 @@ mod control;
 mod files;
 mod held;
 mod input;
+mod location;
 
 pub use control::Stats;
 
-pub use files::default_database_path;
 use files::{load_settings, recover_journal};
-pub(crate) use held::DatabaseLock;
+pub(crate) use held::{lock_for_fork, DatabaseLock};
 use input::{check_event_name, check_headers, check_settings, unique_parameters};
 pub use input::{MAX_EVENT_BYTES, MAX_EVENT_NAME_BYTES, MAX_HEADERS_BYTES, MAX_SETTINGS_BYTES};
+pub use location::default_database_path;
+use location::Refused;
 
 pub struct Tracker {
     shared: Arc<Shared>,
@@ -53,19 +55,37 @@ pub struct Tracker {
 impl Tracker {
     /// Opens the queue, loads what an earlier run left (unsent events, counters, user,
     /// last sync time, opt-out, global parameters) and starts the delivery thread.
+    /// Without a `database_path`, a queue that an earlier version kept under the
+    /// shared name of its time (`location.rs`) is used while it is this app's.
     pub fn new(config: TrackerConfig) -> Result<Tracker> {
         quiet_panics::install();
         let fork_generation = platform::fork_generation();
         let config = config.with_detected();
         config.validate()?;
-        let path = match &config.database_path {
-            Some(path) => path.clone(),
-            None => default_database_path(&config.client_id),
-        };
-        let mut lock = DatabaseLock::acquire(&path)?;
+        if let Some(path) = &config.database_path {
+            return Tracker::open(&config, path, fork_generation).map_err(Refused::error);
+        }
+        let path = default_database_path(&config.client_id);
+        let legacy = location::legacy_database_path(&config.client_id);
+        if location::use_legacy(&path, &legacy) {
+            match Tracker::open(&config, &legacy, fork_generation) {
+                // Another app's queue under the name they shared: start this app's own.
+                Err(Refused::OtherClient(_)) => {}
+                opened => return opened.map_err(Refused::error),
+            }
+        }
+        Tracker::open(&config, &path, fork_generation).map_err(Refused::error)
+    }
+
+    fn open(
+        config: &TrackerConfig,
+        path: &Path,
+        fork_generation: u64,
+    ) -> std::result::Result<Tracker, Refused> {
+        let mut lock = DatabaseLock::acquire(path)?;
         // One spelling for the files beside the database (journal, WAL), whatever
         // name the app reached it by.
-        let path = platform::canonical_path(&path);
+        let path = platform::canonical_path(path);
         // Before SQLite or the journal opens any of them (see `held`).
         lock.hold_companions(&path)?;
         let (mut store, moved_aside) = Store::open(&path)?;
@@ -81,7 +101,8 @@ impl Tracker {
                 )
             });
         }
-        let header = collection_header(&config);
+        location::check_owner(&store, &config.client_id, &path)?;
+        let header = collection_header(config);
         let profile_id = store.profile_id(&header)?;
         let journal =
             recover_journal(&mut store, &path, &header.session, config.max_queued_events)?;
@@ -98,7 +119,7 @@ impl Tracker {
             store,
             journal,
             database_lock: lock,
-            sender: Sender::new(&config)?,
+            sender: Sender::new(config)?,
             max_queued_events: config.max_queued_events,
             queue_size: u64::from(config.queue_size),
             retention_seconds: u64::from(config.queue_retention_minutes) * 60,
@@ -111,7 +132,7 @@ impl Tracker {
             std::thread::Builder::new()
                 .name("hamustro-delivery".into())
                 .spawn(move || worker::run(&shared))
-                .map_err(|e| Error::internal(format!("cannot start the delivery thread: {e}")))?
+                .map_err(|e| Error::out_of_resources("cannot start the delivery thread", e))?
         };
         log(Level::Info, || {
             format!(

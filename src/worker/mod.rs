@@ -50,16 +50,33 @@ pub fn run(shared: &Shared) {
     while let Some(job) = shared.next_job() {
         // A bug must not kill delivery for good: report it and keep serving.
         let outcome = catch_unwind(AssertUnwindSafe(|| run_job(shared, &mut state, job)));
-        if outcome.is_err() {
-            log(Level::Error, || {
-                "internal error in the delivery thread; delivery goes on".to_string()
-            });
-            shared.abandon_flush(Error::internal(
-                "internal error in the delivery thread during flush",
-            ));
+        if let Err(panic) = outcome {
+            let error = panic_error(panic.as_ref());
+            log(Level::Error, || format!("{error}; delivery goes on"));
+            shared.abandon_flush(error);
         }
     }
     finish(shared);
+}
+
+/// What a panic in the delivery thread means: a thread that could not be started
+/// (the HTTP client starts one to resolve a name within the timeout, and std panics
+/// when the system refuses it) is the system out of resources; anything else is a
+/// bug.
+fn panic_error(panic: &(dyn std::any::Any + Send)) -> Error {
+    let message = panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("");
+    if message.starts_with("failed to spawn thread") {
+        Error::out_of_resources(
+            "the delivery thread could not start a thread it needs",
+            message,
+        )
+    } else {
+        Error::internal("internal error in the delivery thread during flush")
+    }
 }
 
 /// The end of a tracker: what the journal holds goes into the store, then the

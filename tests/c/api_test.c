@@ -87,11 +87,13 @@ static void test_static_functions(void)
         "HAMUSTRO_STATUS_INVALID_HANDLE", "HAMUSTRO_STATUS_STORAGE",
         "HAMUSTRO_STATUS_NETWORK", "HAMUSTRO_STATUS_REJECTED",
         "HAMUSTRO_STATUS_TIMEOUT", "HAMUSTRO_STATUS_INTERNAL",
-        "HAMUSTRO_STATUS_DISABLED",
+        "HAMUSTRO_STATUS_DISABLED", "HAMUSTRO_STATUS_OUT_OF_RESOURCES",
     };
     for (uint32_t status = 0; status < sizeof NAMES / sizeof NAMES[0]; status++) {
         CHECK(strcmp(hamustro_status_name(status), NAMES[status]) == 0);
     }
+    CHECK(HAMUSTRO_STATUS_OUT_OF_RESOURCES == 9);
+    CHECK(strcmp(hamustro_status_name(10), "HAMUSTRO_STATUS_UNKNOWN") == 0);
     CHECK(strcmp(hamustro_status_name(1000), "HAMUSTRO_STATUS_UNKNOWN") == 0);
     CHECK(strcmp(hamustro_status_name(UINT32_MAX), "HAMUSTRO_STATUS_UNKNOWN") == 0);
 }

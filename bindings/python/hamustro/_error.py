@@ -69,10 +69,18 @@ class DisabledError(HamustroError):
     status = 8
 
 
+class OutOfResourcesError(HamustroError, MemoryError):
+    """The system refused memory, a thread or address space the call needs; nothing
+    was lost (no tracker was made, or the events stay queued). Retry later."""
+
+    status = 9
+
+
 _BY_STATUS = {
     cls.status: cls
     for cls in (InvalidArgument, InvalidHandle, StorageError, NetworkError,
-                RejectedError, TimeoutError, InternalError, DisabledError)
+                RejectedError, TimeoutError, InternalError, DisabledError,
+                OutOfResourcesError)
 }
 
 

@@ -331,7 +331,13 @@ class Tracker(Managed):
         """Replaces the extra HTTP headers sent with every request ({} removes them).
 
         Names must be str; values that are not are converted with ``str()``. Not
-        persisted: set them again after creating a tracker.
+        persisted: set them again after creating a tracker. Raises
+        :class:`InvalidArgument` for a name that is not an HTTP token, a value with a
+        control character (C0 but tab, DEL, U+0080 to U+009F, U+2028, U+2029), and
+        for the reserved headers: the library's own (X-Hamustro-Time,
+        X-Hamustro-Signature, Content-Type) and those that change how HTTP carries
+        the request (Content-Length, Content-Encoding, Transfer-Encoding, Trailer,
+        TE, Connection, Keep-Alive, Upgrade, HTTP2-Settings, Host, Expect, Proxy-*).
         """
         names, values, count = _arrays(*_pairs(headers, "header"))
         lib.hamustro_tracker_set_headers(self._c_handle(), names, values, count)

@@ -33,6 +33,10 @@ public struct HamustroError: Error, Sendable, CustomStringConvertible {
         /// it, so it may come from an earlier run or another binding): nothing is
         /// stored or sent.
         case disabled = 8
+        /// The system refused memory, a thread or address space the call needs.
+        /// Nothing was lost (no tracker was made, or the events stay queued); retry
+        /// when the process has more to spare.
+        case outOfResources = 9
     }
 
     /// The kind of failure.

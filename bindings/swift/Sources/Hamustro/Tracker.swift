@@ -302,9 +302,12 @@ public final class Tracker: @unchecked Sendable {
     /// removes them. Not persisted: set them again on every new tracker.
     ///
     /// - Parameter headers: Header names and values. Names must be valid HTTP header
-    ///   names, values may not hold control characters, and the headers the library
-    ///   sets itself (X-Hamustro-Time, X-Hamustro-Signature, Content-Type,
-    ///   Content-Length) cannot be replaced.
+    ///   names; values may hold tab, space, visible ASCII and characters beyond ASCII
+    ///   except U+0080 to U+009F, U+2028 and U+2029. The headers the library sets
+    ///   itself (X-Hamustro-Time, X-Hamustro-Signature, Content-Type) and those that
+    ///   change how HTTP carries the request (Content-Length, Content-Encoding,
+    ///   Transfer-Encoding, Trailer, TE, Connection, Keep-Alive, Upgrade,
+    ///   HTTP2-Settings, Host, Expect, Proxy-*) cannot be set.
     /// - Throws: ``HamustroError`` with ``HamustroError/Code/invalidArgument``, or
     ///   ``HamustroError/Code/invalidHandle`` after ``close()``.
     public func setHeaders(_ headers: [String: String]) throws {

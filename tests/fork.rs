@@ -1,0 +1,212 @@
+//! A forked child's own tracker works whenever the fork happens: while other threads
+//! of the parent create and free trackers, track, deliver and change the log sink,
+//! each holding a process-wide lock (the registries, the log sink, the held files,
+//! SQLite's static mutexes) at some moment. Every child creates a tracker on its own
+//! database, tracks and flushes within a bound; a child that hangs is killed and
+//! fails the test (before the fix, 1 to 5 of 20 children hung on the registry).
+//!
+//! `HAMUSTRO_LONG_TESTS=1` forks 1000 times instead of 200; `HAMUSTRO_TEST_SEED`
+//! repeats a run's moments.
+
+mod support;
+
+use std::ffi::{c_char, c_void, CString};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use hamustro::ffi::*;
+use support::collector::Collector;
+use support::xorshift::XorShift;
+use support::{c_config, SECRET};
+
+/// How long a child may take to create its tracker, track and deliver.
+const CHILD_BOUND: Duration = Duration::from_secs(30);
+const CHILD_EVENTS: usize = 3;
+
+fn forks() -> usize {
+    if std::env::var_os("HAMUSTRO_LONG_TESTS").is_some() {
+        1000
+    } else {
+        200
+    }
+}
+
+fn new_tracker(url: &str, db: &Path) -> Result<HamustroTracker, HamustroStatus> {
+    let config = c_config(url, db);
+    let mut tracker = HamustroTracker::default();
+    // SAFETY: a valid out-pointer.
+    let status = unsafe { hamustro_tracker_new(config, &raw mut tracker) };
+    hamustro_config_free(config);
+    match status {
+        HamustroStatus::Ok => Ok(tracker),
+        status => Err(status),
+    }
+}
+
+fn track(tracker: HamustroTracker, name: &str) -> HamustroStatus {
+    let name = CString::new(name).unwrap();
+    // SAFETY: a NUL-terminated name and no parameters.
+    unsafe {
+        hamustro_tracker_track_event(
+            tracker,
+            name.as_ptr(),
+            std::ptr::null(),
+            std::ptr::null(),
+            0,
+        )
+    }
+}
+
+/// The child: its own tracker, tracked and delivered; the exit status says which
+/// step failed (0 for none).
+fn child(url: &str, db: &Path) -> i32 {
+    let Ok(tracker) = new_tracker(url, db) else {
+        return 1;
+    };
+    for _ in 0..CHILD_EVENTS {
+        if track(tracker, "Child") != HamustroStatus::Ok {
+            return 2;
+        }
+    }
+    if hamustro_tracker_flush(tracker, 20_000) != HamustroStatus::Ok {
+        return 3;
+    }
+    if hamustro_tracker_free(tracker) != HamustroStatus::Ok {
+        return 4;
+    }
+    0
+}
+
+unsafe extern "C" fn ignore(_level: u32, _message: *const c_char, _user_data: *mut c_void) {}
+
+/// The parent's busy threads, each taking some process-wide lock again and again.
+fn busy_threads(url: &str, dir: &Path, stop: &Arc<AtomicBool>) -> Vec<thread::JoinHandle<()>> {
+    let mut threads = Vec::new();
+    for i in 0..2 {
+        let (url, db, stop) = (
+            url.to_string(),
+            dir.join(format!("parent-{i}.db")),
+            Arc::clone(stop),
+        );
+        // Tracking and delivering: SQLite's allocations, the registry's read lock.
+        threads.push(thread::spawn(move || {
+            let tracker = new_tracker(&url, &db).unwrap();
+            let mut n = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                assert_eq!(track(tracker, "Parent"), HamustroStatus::Ok);
+                n += 1;
+                if n.is_multiple_of(50) {
+                    let _ = hamustro_tracker_flush(tracker, 10_000);
+                }
+            }
+            assert_eq!(hamustro_tracker_free(tracker), HamustroStatus::Ok);
+        }));
+    }
+    // Trackers made and freed: the registries' write locks, the held files, SQLite's
+    // open and close.
+    let (churn_url, churn_db, churn_stop) =
+        (url.to_string(), dir.join("churn.db"), Arc::clone(stop));
+    threads.push(thread::spawn(move || {
+        while !churn_stop.load(Ordering::Relaxed) {
+            // A child alive at the moment keeps the inherited descriptor, and with it
+            // the file's lock, open: STORAGE ("in use") until it exits.
+            match new_tracker(&churn_url, &churn_db) {
+                Ok(tracker) => assert_eq!(hamustro_tracker_free(tracker), HamustroStatus::Ok),
+                Err(status) => assert_eq!(status, HamustroStatus::Storage),
+            }
+        }
+    }));
+    // The log sink replaced: its write lock.
+    let log_stop = Arc::clone(stop);
+    threads.push(thread::spawn(move || {
+        while !log_stop.load(Ordering::Relaxed) {
+            // SAFETY: a function that lives as long as the process.
+            unsafe { hamustro_set_log_callback(Some(ignore), std::ptr::null_mut(), 4) };
+            // SAFETY: NULL turns logging off.
+            unsafe { hamustro_set_log_callback(None, std::ptr::null_mut(), 4) };
+        }
+    }));
+    threads
+}
+
+/// Waits for `pid` at most `bound`; kills it after. Its exit status, or `None` when
+/// it had to be killed.
+fn wait_bounded(pid: libc::pid_t, bound: Duration) -> Option<i32> {
+    let deadline = Instant::now() + bound;
+    let mut status = 0;
+    loop {
+        // SAFETY: waits for our own child without blocking.
+        let done = unsafe { libc::waitpid(pid, &raw mut status, libc::WNOHANG) };
+        if done == pid {
+            return Some(if libc::WIFEXITED(status) {
+                libc::WEXITSTATUS(status)
+            } else {
+                128 + libc::WTERMSIG(status)
+            });
+        }
+        if Instant::now() > deadline {
+            // SAFETY: our own child, not yet reaped.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+                libc::waitpid(pid, &raw mut status, 0);
+            }
+            return None;
+        }
+        thread::sleep(Duration::from_millis(2));
+    }
+}
+
+#[test]
+fn a_child_forked_at_any_moment_tracks_and_delivers_with_its_own_tracker() {
+    let collector = Collector::start(SECRET);
+    let url = collector.url();
+    let dir = tempfile::tempdir().unwrap();
+    let seed = XorShift::seed_from_env();
+    let mut random = XorShift::new(seed);
+    let stop = Arc::new(AtomicBool::new(false));
+    let threads = busy_threads(&url, dir.path(), &stop);
+    thread::sleep(Duration::from_millis(50));
+
+    let forks = forks();
+    let (mut hung, mut failed) = (Vec::new(), Vec::new());
+    for i in 0..forks {
+        thread::sleep(Duration::from_micros(random.next_u64() % 3000));
+        let db = dir.path().join(format!("child-{i}.db"));
+        // SAFETY: the child runs only the library's C API and async-signal-safe exit.
+        let pid = unsafe { libc::fork() };
+        if pid == 0 {
+            let code = std::panic::catch_unwind(|| child(&url, &db)).unwrap_or(5);
+            // SAFETY: ends the child without running the parent's atexit handlers.
+            unsafe { libc::_exit(code) };
+        }
+        assert!(pid > 0, "fork failed");
+        match wait_bounded(pid, CHILD_BOUND) {
+            None => {
+                hung.push(i);
+                if hung.len() == 3 {
+                    break; // enough to fail: spare the rest of the bounds
+                }
+            }
+            Some(0) => {}
+            Some(code) => failed.push((i, code)),
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    assert!(
+        hung.is_empty() && failed.is_empty(),
+        "of {forks} children (seed {seed}), hung past {CHILD_BOUND:?}: {hung:?}; \
+         failed (child, step): {failed:?}"
+    );
+    let delivered = collector
+        .events()
+        .iter()
+        .filter(|e| e.event == "Child")
+        .count();
+    assert_eq!(delivered, forks * CHILD_EVENTS);
+}
