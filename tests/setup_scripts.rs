@@ -118,8 +118,8 @@ fn scripts() -> Vec<PathBuf> {
     ] {
         for entry in std::fs::read_dir(repo().join(dir)).expect("readable") {
             let path = entry.expect("an entry").path();
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            if name.ends_with(".sh") || name == "run" {
+            let shell = path.extension().is_some_and(|ext| ext == "sh");
+            if shell || path.file_name().is_some_and(|name| name == "run") {
                 found.push(path);
             }
         }

@@ -8,7 +8,6 @@ use super::input::{settings_size, MAX_SETTINGS_BYTES};
 use crate::error::Result;
 use crate::journal::Journal;
 use crate::log::{log, Level};
-use crate::platform;
 use crate::store::{GlobalParameters, Store, User};
 use crate::worker::MAX_PENDING;
 
