@@ -120,7 +120,8 @@ fn scripts() -> Vec<PathBuf> {
         for entry in std::fs::read_dir(repo().join(dir)).expect("readable") {
             let path = entry.expect("an entry").path();
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            if name.ends_with(".sh") || name == "run" {
+            let shell = path.extension().is_some_and(|ext| ext == "sh");
+            if shell || name == "run" {
                 found.push(path);
             }
         }
