@@ -13,6 +13,9 @@
 #      test suite and a smoke script against the wheel installed with --no-index in a
 #      fresh venv, the Windows wheel's contents and tag, and the sdist installed with
 #      pip (building the crate it carries);
+#   4. the Unity package: scripts/unity_checks.py on the tarball, and the C# binding
+#      compiled from its Runtime with Mono's mcs, tracking and flushing through the
+#      package's own Linux library;
 #   and first, that the artifacts are reproducible: scripts/dist.sh run again (its
 #   builds cached, about 25 s) writes the same bytes.
 #
@@ -44,6 +47,7 @@ windows_name="hamustro-$version-x86_64-windows-gnu"
 linux_wheel="$dist/hamustro-$version-py3-none-manylinux_2_17_x86_64.whl"
 windows_wheel="$dist/hamustro-$version-py3-none-win_amd64.whl"
 sdist="$dist/hamustro-$version.tar.gz"
+unity_tarball="$dist/hamustro-unity-$version.tgz"
 # Outside the repository, so that nothing is found through it.
 work=$(mktemp -d /tmp/hamustro-dist-test.XXXXXX)
 wine_target=""
@@ -322,5 +326,17 @@ check "Python: the Windows wheel's tag, version and library" \
 check "Python: the test suite against the wheel, installed with --no-index" python_suite
 check "Python: a script tracks and flushes with the installed wheel" python_smoke
 check "Python: the sdist builds with pip and delivers" python_sdist
+
+unity_smoke() {
+  local dir="$work/unity"
+  mkdir -p "$dir" && tar -xzf "$unity_tarball" -C "$dir" || return 1
+  mcs -langversion:7.2 -nologo -target:exe -out:"$dir/smoke.exe" \
+    "$dir/package/Runtime/"*.cs "$repo/tests/dist/smoke.cs" || return 1
+  (cd "$dir" && no_cargo env LD_LIBRARY_PATH="$dir/package/Plugins/Linux/x86_64" \
+    mono "$dir/smoke.exe" "$url" "$secret" "$dir/smoke.sqlite3")
+}
+check "Unity: the tarball's package.json, .meta files, plugins and GUIDs" \
+  python3 "$repo/scripts/unity_checks.py" tarball "$unity_tarball"
+check "Unity: the package's C# binding tracks and flushes with its Linux library (Mono)" unity_smoke
 
 summary

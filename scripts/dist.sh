@@ -12,9 +12,16 @@
 #                                                of the SDK beside it
 #   hamustro-V.tar.gz                            the Python sdist: the package and the
 #                                                crate, built with Rust on install
+#   hamustro-unity-V.tgz                         the Unity package (UPM tarball), with
+#                                                the Linux and Windows libraries above
+#                                                and the iOS archive of
+#                                                scripts/apple-build.sh (target/apple);
+#                                                macOS's dylib only when
+#                                                HAMUSTRO_MACOS_DYLIB names one (a Mac
+#                                                release build)
 #
-#   scripts/dist.sh [linux] [windows] [python]   (no argument: all three; python needs
-#                                                the other two built)
+#   scripts/dist.sh [linux] [windows] [python] [unity]   (no argument: all four; python
+#                                                and unity need linux and windows built)
 #
 # scripts/dist-test.sh tests each artifact from the artifact alone. The archives are
 # reproducible: fixed file order and owners, and every time the last commit's (the
@@ -196,10 +203,25 @@ build_python() {
   normalize_tar_gz "$dist/hamustro-$version.tar.gz"
 }
 
+# The Unity package: scripts/unity-package.sh packs and checks it.
+build_unity() {
+  local ios="$repo/target/apple/Hamustro.xcframework/ios-arm64/libhamustro.a"
+  local macos=()
+  [ -z "${HAMUSTRO_MACOS_DYLIB:-}" ] || macos=(--macos "$HAMUSTRO_MACOS_DYLIB")
+  echo "==> hamustro-unity-$version.tgz (Linux, Windows, iOS${macos:+, macOS})"
+  # The iOS device archive of the Apple build (root; about 10 s on a kept machine).
+  [ -f "$ios" ] || bash scripts/apple-build.sh >"$stage/apple-build.log" 2>&1 || {
+    cat "$stage/apple-build.log" >&2
+    return 1
+  }
+  bash scripts/unity-package.sh --linux "$linux_library" --windows "$windows_library" \
+    --ios "$ios" "${macos[@]}" "$dist/hamustro-unity-$version.tgz"
+}
+
 windows_target=x86_64-pc-windows-gnu
 parts=("$@")
 if [ ${#parts[@]} -eq 0 ]; then
-  parts=(linux windows python)
+  parts=(linux windows python unity)
   rm -rf "$dist"
 fi
 mkdir -p "$dist" "$stage"
@@ -208,8 +230,9 @@ for part in "${parts[@]}"; do
     linux) build_linux ;;
     windows) build_windows ;;
     python) build_python ;;
+    unity) build_unity ;;
     *)
-      echo "usage: $0 [linux] [windows] [python]" >&2
+      echo "usage: $0 [linux] [windows] [python] [unity]" >&2
       exit 2
       ;;
   esac

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond Rust and a C compiler: cmake and pkg-config (C
-# install checks), valgrind, openssl, python3 with venv and shellcheck (apt-get); the
+# install checks), valgrind, openssl, python3 with venv, shellcheck, and Mono with NUnit
+# (the C# binding) (apt-get); the
 # pinned Python tools (pytest, mypy, zig, build, auditwheel) and cargo tools
 # (cargo-deny, cargo-zigbuild, cargo-fuzz) into $HAMUSTRO_TOOLCHAINS/hamustro-tools; and
 # a Swift toolchain in a Debian trixie chroot, made while the cargo tools build
@@ -37,9 +38,10 @@ valgrind="${VALGRIND:-valgrind}"
 
 if [ "$check_only" = 0 ]; then
   packages=(gcc g++ make cmake pkg-config debootstrap valgrind openssl python3 python3-venv
-    shellcheck)
+    shellcheck mono-devel mono-mcs nunit-console libnunit-cil-dev)
   missing=()
-  for tool in cc c++ make cmake pkg-config debootstrap valgrind openssl python3 shellcheck; do
+  for tool in cc c++ make cmake pkg-config debootstrap valgrind openssl python3 shellcheck \
+    mcs mono nunit-console; do
     command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
   done
   # A venv needs ensurepip, which Debian's python3 has only with python3-venv.
@@ -96,6 +98,11 @@ command -v cmake >/dev/null 2>&1 || need cmake "the CMake checks of bindings/c/r
 command -v pkg-config >/dev/null 2>&1 || need pkg-config "the pkg-config checks of bindings/c/run-tests.sh"
 command -v debootstrap >/dev/null 2>&1 || need debootstrap "the Swift and Windows chroots"
 command -v shellcheck >/dev/null 2>&1 || need shellcheck "the scripts' lint in scripts/test.sh"
+for tool in mcs mono nunit-console; do
+  command -v "$tool" >/dev/null 2>&1 || need "$tool (Debian's Mono and NUnit)" "bindings/csharp/run-tests.sh"
+done
+[ -f /usr/lib/cli/nunit.framework-2.6.3/nunit.framework.dll ] ||
+  need "nunit.framework.dll (libnunit-cil-dev)" "bindings/csharp/run-tests.sh"
 python3 -m pytest --version >/dev/null 2>&1 || need "python3 with pytest" "the Python binding"
 cargo fmt --version >/dev/null 2>&1 || need rustfmt "cargo fmt --check"
 cargo clippy --version >/dev/null 2>&1 || need clippy "cargo clippy"

@@ -1,9 +1,10 @@
 //! The bindings cannot drift from the C header. `include/hamustro.h` is the source of
 //! truth (as wasmtime-py treats wasmtime's header): every exported function must be
-//! declared with the header's argument types in Python's `_ffi.py` and used by the C++
-//! wrapper and the Swift package; each binding must set exactly the header's
-//! `hamustro_config_set_*` options; and no binding may restate a default the library
-//! owns (every optional option defaults to nil / None / `std::nullopt`).
+//! declared with the header's argument types in Python's `_ffi.py` and C#'s
+//! `Native.cs`, and used by the C++ wrapper, the Swift package and the C# binding; each
+//! binding must set exactly the header's `hamustro_config_set_*` options; no binding may
+//! restate a default the library owns (every optional option defaults to nil / None /
+//! `std::nullopt` / C# null); and the Unity package's version is Cargo.toml's.
 
 use std::collections::BTreeSet;
 
@@ -20,7 +21,15 @@ const NOT_WRAPPED: &[(&str, &str, &str)] = &[
         "hamustro_tracker_track_event_packed",
         "for bindings that pay a conversion per pointer in an array (ctypes); Swift fills them natively",
     ),
+    (
+        "C#",
+        "hamustro_tracker_track_event",
+        "one foreign call per event through the packed form: arrays of pointers would need each string pinned or copied",
+    ),
 ];
+
+/// The C# binding's files, under `bindings/csharp/com.hamustro.tracker/Runtime/`.
+const CSHARP: &str = "bindings/csharp/com.hamustro.tracker/Runtime/";
 
 /// One function of the header: its name, return type and argument types, spelled as
 /// the header does (without `struct`, one space before each `*`).
@@ -68,6 +77,22 @@ fn read(relative: &str) -> String {
         "bindings/swift/Sources/Hamustro/Version.swift" => {
             include_str!("../bindings/swift/Sources/Hamustro/Version.swift")
         }
+        "bindings/csharp/com.hamustro.tracker/Runtime/Native.cs" => {
+            include_str!("../bindings/csharp/com.hamustro.tracker/Runtime/Native.cs")
+        }
+        "bindings/csharp/com.hamustro.tracker/Runtime/Tracker.cs" => {
+            include_str!("../bindings/csharp/com.hamustro.tracker/Runtime/Tracker.cs")
+        }
+        "bindings/csharp/com.hamustro.tracker/Runtime/TrackerOptions.cs" => {
+            include_str!("../bindings/csharp/com.hamustro.tracker/Runtime/TrackerOptions.cs")
+        }
+        "bindings/csharp/com.hamustro.tracker/Runtime/HamustroLog.cs" => {
+            include_str!("../bindings/csharp/com.hamustro.tracker/Runtime/HamustroLog.cs")
+        }
+        "bindings/csharp/com.hamustro.tracker/package.json" => {
+            include_str!("../bindings/csharp/com.hamustro.tracker/package.json")
+        }
+        "Cargo.toml" => include_str!("../Cargo.toml"),
         other => panic!("tests/bindings.rs does not embed {other}"),
     };
     // Files checked out with Windows line endings read like any other.
@@ -263,15 +288,144 @@ fn python_declares_every_function_with_the_headers_types() {
     );
 }
 
+/// The C# spelling `Native.cs` must use for a header type: strings in as NUL-terminated
+/// UTF-8 `byte[]` (never the platform's ANSI marshalling), C `bool` as one byte.
+fn csharp_for(c: &str) -> &'static str {
+    match c {
+        "hamustro_config" => "ConfigHandle",
+        "hamustro_config *" => "out ConfigHandle",
+        "hamustro_tracker" => "TrackerHandle",
+        "hamustro_tracker *" => "out TrackerHandle",
+        "hamustro_stats *" => "ref NativeStats",
+        "hamustro_log_callback" => "LogCallback",
+        "hamustro_status" => "HamustroStatus",
+        "uint32_t" => "uint",
+        "const char *" | "char *" => "byte[]",
+        "const char *const *" => "IntPtr[]",
+        "int32_t" => "int",
+        "uint64_t" => "ulong",
+        "uint64_t *" => "out ulong",
+        "size_t" => "UIntPtr",
+        "size_t *" => "out UIntPtr",
+        "bool" => "[MarshalAs(UnmanagedType.U1)] bool",
+        "bool *" => "[MarshalAs(UnmanagedType.U1)] out bool",
+        "void *" => "IntPtr",
+        other => panic!("tests/bindings.rs does not know the C# type for `{other}`"),
+    }
+}
+
+/// What `Native.cs` declares for `name`: its parameter types (without their names) and
+/// return type, or None. Strings returned are pointers the binding decodes itself.
+fn csharp_declaration(native: &str, name: &str) -> Option<(Vec<String>, String)> {
+    let line = native
+        .lines()
+        .find(|line| line.contains("static extern ") && line.contains(&format!(" {name}(")))?;
+    let head = &line[line.find("static extern ")? + "static extern ".len()..];
+    let returns = head[..head.find(&format!(" {name}("))?].trim().to_string();
+    let open = line.find(&format!(" {name}("))? + name.len() + 2;
+    let close = line.rfind(')')?;
+    let params = line[open..close]
+        .split(',')
+        .map(str::trim)
+        .filter(|param| !param.is_empty())
+        .map(|param| {
+            // Drop the parameter's name: the last word.
+            let end = param.rfind(' ').unwrap_or(0);
+            param[..end].trim().to_string()
+        })
+        .collect();
+    Some((params, returns))
+}
+
 #[test]
-fn cpp_and_swift_use_every_function() {
+fn csharp_declares_every_function_with_the_headers_types() {
+    let native = read(&format!("{CSHARP}Native.cs"));
+    let mut problems = Vec::new();
+    for function in header_functions() {
+        let Some((params, returns)) = csharp_declaration(&native, &function.name) else {
+            problems.push(format!("{}: not declared", function.name));
+            continue;
+        };
+        let expected: Vec<&str> = function.params.iter().map(|p| csharp_for(p)).collect();
+        if params != expected {
+            problems.push(format!(
+                "{}: parameters {params:?}, header {expected:?}",
+                function.name
+            ));
+        }
+        let expected_return = match function.returns.as_str() {
+            "const char *" => "IntPtr",
+            other => csharp_for(other),
+        };
+        if returns != expected_return {
+            problems.push(format!(
+                "{}: returns {returns}, header {}",
+                function.name, function.returns
+            ));
+        }
+    }
+    let declared = native.matches("static extern ").count();
+    if declared != header_functions().len() {
+        problems.push(format!(
+            "{declared} declarations for {} functions",
+            header_functions().len()
+        ));
+    }
+    // Every declaration under the same attribute: the C calling convention, the exact name.
+    let attribute =
+        "[DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]";
+    if native.matches(attribute).count() != declared {
+        problems.push(format!("not every declaration has {attribute}"));
+    }
+    assert!(
+        problems.is_empty(),
+        "Native.cs differs from include/hamustro.h:\n{}",
+        problems.join("\n")
+    );
+}
+
+/// The C# binding's calls: its files, without `Native.cs`'s declarations.
+fn csharp_calls() -> String {
+    let native: String = read(&format!("{CSHARP}Native.cs"))
+        .lines()
+        .filter(|line| !line.contains("static extern "))
+        .collect::<Vec<_>>()
+        .join("\n");
+    ["Tracker.cs", "HamustroLog.cs"]
+        .iter()
+        .map(|file| read(&format!("{CSHARP}{file}")))
+        .chain([native])
+        .collect()
+}
+
+#[test]
+fn unity_package_version_is_cargo_tomls() {
+    let cargo = read("Cargo.toml");
+    let version = cargo
+        .lines()
+        .find_map(|line| line.strip_prefix("version = \""))
+        .and_then(|rest| rest.strip_suffix('"'))
+        .expect("Cargo.toml's version");
+    let package = read("bindings/csharp/com.hamustro.tracker/package.json");
+    assert!(
+        package.contains(&format!("\"version\": \"{version}\"")),
+        "bindings/csharp/com.hamustro.tracker/package.json does not say \"version\": \"{version}\""
+    );
+}
+
+#[test]
+fn cpp_swift_and_csharp_use_every_function() {
     let swift: String = [
         "CInterop", "Control", "Logging", "Stats", "Tracker", "Version",
     ]
     .iter()
     .map(|file| read(&format!("bindings/swift/Sources/Hamustro/{file}.swift")))
     .collect();
-    let bindings = [("C++", read("bindings/c/hamustro.hpp")), ("Swift", swift)];
+    let bindings = [
+        ("C++", read("bindings/c/hamustro.hpp")),
+        ("Swift", swift),
+        ("C#", csharp_calls()),
+    ];
     let mut missing = Vec::new();
     for function in header_functions() {
         for (binding, text) in &bindings {
@@ -310,6 +464,10 @@ fn every_binding_sets_exactly_the_headers_options() {
         (
             "Swift Tracker.swift",
             options_named_in(&read("bindings/swift/Sources/Hamustro/Tracker.swift")),
+        ),
+        (
+            "C# Tracker.cs",
+            options_named_in(&read(&format!("{CSHARP}Tracker.cs"))),
         ),
     ];
     for (binding, options) in bindings {
@@ -379,9 +537,30 @@ fn no_binding_restates_a_library_default() {
         );
         checked += usize::from(code.contains("std::optional<"));
     }
-    // About twenty optional options in each of the three bindings.
+    // C#: no TrackerOptions property has an initializer, and every one is a string or
+    // a nullable value type, so that null means "the library's default".
+    let csharp = read(&format!("{CSHARP}TrackerOptions.cs"));
+    for line in csharp.lines().map(str::trim) {
+        let Some(property) = line.strip_prefix("public ") else {
+            continue;
+        };
+        if !property.contains("{ get; set; }") {
+            continue;
+        }
+        assert!(
+            property.ends_with("{ get; set; }"),
+            "C# TrackerOptions property with a default: `{line}`"
+        );
+        let kind = property.split_whitespace().next().unwrap_or_default();
+        assert!(
+            kind == "string" || kind.ends_with('?'),
+            "C# TrackerOptions property that cannot be null: `{line}`"
+        );
+        checked += 1;
+    }
+    // About twenty optional options in each of the three bindings, and C#'s 25.
     assert!(
-        checked > 55,
+        checked > 80,
         "only {checked} defaults were checked: is a parser lost?"
     );
 }

@@ -114,6 +114,7 @@ fn scripts() -> Vec<PathBuf> {
         "bindings/c",
         "bindings/python",
         "bindings/swift",
+        "bindings/csharp",
         ".ci",
     ] {
         for entry in std::fs::read_dir(repo().join(dir)).expect("readable") {
