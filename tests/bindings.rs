@@ -89,6 +89,9 @@ fn read(relative: &str) -> String {
         "bindings/csharp/com.hamustro.tracker/Runtime/HamustroLog.cs" => {
             include_str!("../bindings/csharp/com.hamustro.tracker/Runtime/HamustroLog.cs")
         }
+        "bindings/csharp/com.hamustro.tracker/Runtime/Enums.cs" => {
+            include_str!("../bindings/csharp/com.hamustro.tracker/Runtime/Enums.cs")
+        }
         "bindings/csharp/com.hamustro.tracker/package.json" => {
             include_str!("../bindings/csharp/com.hamustro.tracker/package.json")
         }
@@ -585,6 +588,7 @@ fn every_binding_maps_every_status() {
     let cpp = read("bindings/c/hamustro.hpp");
     let python = read("bindings/python/hamustro/_error.py");
     let swift = read("bindings/swift/Sources/Hamustro/HamustroError.swift");
+    let csharp = read("bindings/csharp/com.hamustro.tracker/Runtime/Enums.cs");
     let camel = |name: &str| {
         let mut out = String::new();
         for (i, word) in name.split('_').enumerate() {
@@ -608,6 +612,11 @@ fn every_binding_maps_every_status() {
             "_error.py: no exception class for status {value} (HAMUSTRO_STATUS_{name})"
         );
         let case = camel(name);
+        let pascal = format!("{}{}", case[..1].to_ascii_uppercase(), &case[1..]);
+        assert!(
+            csharp.contains(&format!("        {pascal} = {value},")),
+            "Enums.cs: HamustroStatus has no {pascal} = {value}"
+        );
         let case = if case == "internal" {
             "`internal`".to_string()
         } else {

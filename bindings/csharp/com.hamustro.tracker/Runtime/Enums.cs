@@ -31,6 +31,10 @@ namespace Hamustro
         /// <summary>Tracking is switched off (<see cref="Tracker.Enabled"/>): nothing is sent.
         /// Queued events are kept.</summary>
         Disabled = 8,
+        /// <summary>The system refused a resource the call needs: memory, a thread (the
+        /// delivery thread of a new tracker) or address space. Nothing was lost: the tracker
+        /// was not created, or the events stay queued.</summary>
+        OutOfResources = 9,
     }
 
     /// <summary>The environment an app build runs in (the collector's <c>env</c>, the
