@@ -56,6 +56,9 @@ pub fn run(shared: &Shared) {
             shared.abandon_flush(error);
         }
     }
+    // Events the collector has, not deleted yet (a full disk): deleted now if the disk
+    // has room again, or the next tracker sends them once more.
+    let _ = deliver::settle_undeleted(shared, &mut state);
     finish(shared);
 }
 
