@@ -8,6 +8,8 @@ use crate::config::{PayloadFormat, TrackerConfig};
 use crate::context::now_epoch_seconds;
 use crate::error::{Error, ErrorKind};
 use crate::json;
+use crate::net::proxy_url::redact;
+use crate::net::{self, Route, Via};
 use crate::signature::sign;
 use crate::wire::Collection;
 
@@ -20,13 +22,15 @@ pub struct SendFailure {
 
 pub struct Sender {
     agent: ureq::Agent,
+    /// The proxy requests go through, or why the environment's cannot be used.
+    via: Result<Option<Via>, Error>,
     url: String,
     shared_secret_key: String,
     format: PayloadFormat,
 }
 
 /// Headers the library computes itself; the app may not replace them.
-pub const RESERVED_HEADERS: [&str; 7] = [
+pub const RESERVED_HEADERS: [&str; 8] = [
     "x-hamustro-time",
     "x-hamustro-signature",
     "content-type",
@@ -34,27 +38,16 @@ pub const RESERVED_HEADERS: [&str; 7] = [
     "host",
     "transfer-encoding",
     "connection",
+    "proxy-authorization",
 ];
 
 impl Sender {
     /// A sender for a validated configuration (`TrackerConfig::validate`).
     pub fn new(config: &TrackerConfig) -> Result<Sender, Error> {
-        let agent = ureq::Agent::config_builder()
-            .timeout_global(Some(config.request_timeout))
-            .http_status_as_error(false)
-            // A redirected POST would arrive unsigned or not at all: treat it as an error.
-            .max_redirects(0)
-            .user_agent(concat!("hamustro/", env!("CARGO_PKG_VERSION")))
-            .tls_config(
-                ureq::tls::TlsConfig::builder()
-                    // Validation refuses this for anything but a loopback collector.
-                    .disable_verification(config.accept_invalid_certs_for_loopback)
-                    .build(),
-            )
-            .build()
-            .new_agent();
+        let Route { agent, via } = net::route(config)?;
         Ok(Sender {
             agent,
+            via,
             url: config.track_url()?,
             shared_secret_key: config.shared_secret_key.clone(),
             format: config.payload_format,
@@ -67,6 +60,19 @@ impl Sender {
         collection: &Collection,
         extra_headers: &[(String, String)],
     ) -> Result<(), SendFailure> {
+        let session = short_session(&collection.session);
+        let count = collection.payloads.len();
+        let via = self
+            .via
+            .as_ref()
+            .map(Option::as_ref)
+            .map_err(|error| SendFailure {
+                error: Error::network(format!(
+                    "cannot deliver {count} events of session {session}: {}; they stay queued",
+                    error.message()
+                )),
+                retry_after: None,
+            })?;
         let (body, content_type) = match self.format {
             PayloadFormat::Protobuf => (collection.encode_to_vec(), "application/protobuf"),
             PayloadFormat::Json => (json::encode_collection(collection), "application/json"),
@@ -82,16 +88,8 @@ impl Sender {
         for (name, value) in extra_headers {
             request = request.header(name, value);
         }
-        let session = short_session(&collection.session);
         let mut response = request.send(&body[..]).map_err(|err| SendFailure {
-            error: Error::new(
-                ErrorKind::Network,
-                format!(
-                    "cannot deliver {} events of session {session} to {}: {err}",
-                    collection.payloads.len(),
-                    redact_userinfo(&self.url)
-                ),
-            ),
+            error: Error::network(self.network_failure(via, &err, count, &session)),
             retry_after: None,
         })?;
         // Read the (small) body so the connection can be reused for the next request.
@@ -110,23 +108,71 @@ impl Sender {
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
+        if let Some(via) = via.filter(|via| via.absolute_form && status == 407) {
+            return Err(SendFailure {
+                error: Error::network(format!(
+                    "{via} answered 407 (proxy authentication required: check the proxy's \
+                     user and password) for {count} events of session {session}; they stay queued"
+                )),
+                retry_after,
+            });
+        }
         let kind = if (400..500).contains(&status) {
             ErrorKind::Rejected
         } else {
             ErrorKind::Network
         };
+        let through = via
+            .map(|via| format!(" (through {via})"))
+            .unwrap_or_default();
         Err(SendFailure {
             error: Error::new(
                 kind,
                 format!(
-                    "collector answered {status}{} for {} events of session {session}; they stay queued",
+                    "collector{through} answered {status}{} for {count} events of session {session}; they stay queued",
                     status_meaning(status),
-                    collection.payloads.len()
                 ),
             ),
             retry_after,
         })
     }
+
+    /// The message for a request that got no answer: naming the proxy when the
+    /// failure is the proxy's (it cannot be reached, or it would not open a tunnel).
+    fn network_failure(
+        &self,
+        via: Option<&Via>,
+        err: &ureq::Error,
+        count: usize,
+        session: &str,
+    ) -> String {
+        let err = redact(&err.to_string());
+        let collector = redact_userinfo(&self.url);
+        let what = format!("{count} events of session {session}");
+        match via {
+            None => format!("cannot deliver {what} to {collector}: {err}"),
+            Some(via) if proxy_failed(&err) => {
+                format!("{via} failed for {what} to {collector}: {err}")
+            }
+            Some(via) => format!("cannot deliver {what} to {collector} through {via}: {err}"),
+        }
+    }
+}
+
+/// Whether a request's error, through a proxy, is the proxy's: our only connection is
+/// to the proxy, so failing to make it or to get a tunnel from it is.
+fn proxy_failed(error: &str) -> bool {
+    [
+        "CONNECT proxy failed",
+        "host not found",
+        "connection failed",
+        "refused",
+        "reset",
+        "timeout: Connect",
+        "timeout: Resolve",
+    ]
+    .iter()
+    .any(|sign| error.contains(sign))
 }
 
 /// What the genuine collector means by a status, to make errors actionable.

@@ -109,7 +109,13 @@ fn a_wait_for_another_holder_gives_up_after_its_bound_naming_the_holder() {
 /// The shell scripts of the repository.
 fn scripts() -> Vec<PathBuf> {
     let mut found = Vec::new();
-    for dir in ["scripts", "bindings/c", "bindings/python", "bindings/swift", ".ci"] {
+    for dir in [
+        "scripts",
+        "bindings/c",
+        "bindings/python",
+        "bindings/swift",
+        ".ci",
+    ] {
         for entry in std::fs::read_dir(repo().join(dir)).expect("readable") {
             let path = entry.expect("an entry").path();
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -223,7 +229,12 @@ fn the_windows_clippy_pass_fails_on_the_hosts_lints_and_tolerates_newer_ones() {
     assert_eq!(known.status.code(), Some(1), "{}", text(&known.stdout));
 
     let rustc_lint = judge_clippy(&[("warning", Some("unused_variables"), "w")]);
-    assert_eq!(rustc_lint.status.code(), Some(1), "{}", text(&rustc_lint.stdout));
+    assert_eq!(
+        rustc_lint.status.code(),
+        Some(1),
+        "{}",
+        text(&rustc_lint.stdout)
+    );
 
     let error = judge_clippy(&[("error", Some("E0308"), "e")]);
     assert_eq!(error.status.code(), Some(1), "{}", text(&error.stdout));

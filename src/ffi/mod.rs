@@ -15,11 +15,13 @@ mod boundary;
 mod config;
 mod convert;
 mod log;
+mod network;
 mod registry;
 mod status;
 mod tracker;
 
 pub use config::*;
 pub use log::*;
+pub use network::*;
 pub use status::*;
 pub use tracker::*;
