@@ -281,7 +281,7 @@ impl fmt::Debug for TrackerConfig {
             )
             .field(
                 "ca_certificates",
-                &self.ca_certificates.as_ref().map(|pem| pem.len()),
+                &self.ca_certificates.as_ref().map(String::len),
             )
             .field("ca_certificates_only", &self.ca_certificates_only)
             .field(

@@ -147,7 +147,7 @@ fn a_dead_proxy_keeps_the_events_and_backs_off() {
     let collector = Collector::start(SECRET);
     let dead = refused_url();
     let tracker = Tracker::new(TrackerConfig {
-        proxy: Some(format!("{}", dead.replace("http://", "http://user:pw@"))),
+        proxy: Some(dead.replace("http://", "http://user:pw@")),
         ..config(&collector.url(), &db)
     })
     .unwrap();

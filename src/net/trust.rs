@@ -2,7 +2,7 @@
 //! (rustls-platform-verifier), plus the app's own CA certificates, or those alone.
 //!
 //! Per platform, the default:
-//! - Windows: CryptoAPI's chain engine, so the machine's and user's root stores (and
+//! - Windows: `CryptoAPI`'s chain engine, so the machine's and user's root stores (and
 //!   what group policy puts there); the app's CAs go into an extra in-memory store.
 //! - macOS, iOS: the Security framework's trust evaluation (the keychains and the
 //!   user's trust settings); the app's CAs are added as anchors.
@@ -93,7 +93,7 @@ pub fn client_config(anchors: &Anchors) -> Result<Arc<ClientConfig>> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(rustls::ALL_VERSIONS)
-        .map_err(tls_error)?;
+        .map_err(|e| tls_error(&e))?;
     let config = match anchors {
         Anchors::Only(certificates) => {
             builder.with_root_certificates(root_store(certificates, &[])?)
@@ -113,7 +113,7 @@ fn root_store(
         roots: trust_anchors.to_vec(),
     };
     for certificate in certificates {
-        store.add(certificate.clone()).map_err(tls_error)?;
+        store.add(certificate.clone()).map_err(|e| tls_error(&e))?;
     }
     Ok(store)
 }
@@ -135,7 +135,7 @@ fn platform_verifier(
         UNIX_STORE_READ_BY_WEBPKI && no_system_roots(&Verifier::new(provider.clone()))
     };
     if !no_store {
-        return Ok(Arc::new(built.map_err(tls_error)?));
+        return Ok(Arc::new(built.map_err(|e| tls_error(&e))?));
     }
     crate::log::log(crate::log::Level::Warn, || {
         "no CA certificates found on this system (no ca-certificates bundle, or \
@@ -157,7 +157,7 @@ const UNIX_STORE_READ_BY_WEBPKI: bool = cfg!(all(
     not(target_os = "android")
 ));
 
-fn tls_error(error: rustls::Error) -> Error {
+fn tls_error(error: &rustls::Error) -> Error {
     Error::network(format!("cannot set up certificate checks: {error}"))
 }
 
