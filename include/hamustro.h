@@ -433,7 +433,7 @@ HAMUSTRO_API hamustro_status hamustro_config_set_max_queued_events(struct hamust
 // `true` skips TLS certificate verification, for a development collector with a
 // self-signed certificate. Only allowed when the collector_url's host is 127.0.0.1,
 // ::1 or localhost: `hamustro_tracker_new` refuses it for any other host. Default
-// `false`: certificates are verified against the Mozilla root store.
+// `false`: certificates are verified (see `hamustro_config_set_ca_certificates`).
 HAMUSTRO_API hamustro_status hamustro_config_set_accept_invalid_certs_for_loopback(struct hamustro_config config, bool accept);
 
 // Installs `callback` for messages up to `max_level` (1 error … 4 debug), for every
@@ -446,6 +446,63 @@ HAMUSTRO_API hamustro_status hamustro_config_set_accept_invalid_certs_for_loopba
 // # Safety
 // `callback` is NULL or a function that stays valid until it is replaced.
 HAMUSTRO_API hamustro_status hamustro_set_log_callback(hamustro_log_callback callback, void *user_data, uint32_t max_level);
+
+// Trusts these CA certificates too: one or more PEM blocks ("-----BEGIN
+// CERTIFICATE-----" … "-----END CERTIFICATE-----"), at most 256 KiB, e.g. a company's
+// private CA. By default they are added to the operating system's trust store;
+// `hamustro_config_set_ca_certificates_only` makes them the only anchors. NULL (the
+// default) trusts the operating system's store alone.
+//
+// The store by platform: Windows' certificate stores (CryptoAPI), macOS's and iOS's
+// keychains and trust settings (Security framework), and on Linux the system's CA
+// bundle (`SSL_CERT_FILE` or `SSL_CERT_DIR` when set, instead of the usual places);
+// where a Linux system has no CA certificate at all, the compiled-in Mozilla roots.
+//
+// Text that is not PEM, or holds no certificate, or a certificate that cannot be a
+// trust anchor, is refused now with HAMUSTRO_STATUS_INVALID_ARGUMENT and a message
+// naming what is wrong; the option keeps its previous value.
+//
+// # Safety
+// `pem` is NULL or a NUL-terminated string (copied before the call returns).
+HAMUSTRO_API hamustro_status hamustro_config_set_ca_certificates(struct hamustro_config config, const char *pem);
+
+// `true` trusts the certificates of `hamustro_config_set_ca_certificates` alone, not
+// the operating system's store: the collector is pinned to its private CA.
+// `hamustro_tracker_new` refuses `true` without CA certificates. Default `false`.
+HAMUSTRO_API hamustro_status hamustro_config_set_ca_certificates_only(struct hamustro_config config, bool only);
+
+// The HTTP proxy every request goes through: "http://[user:password@]host[:port]"
+// (port 1080 when none is given, as in curl; the credentials percent-encoded, sent as
+// Proxy-Authorization Basic and never logged: messages name the proxy as
+// "http://host:port"). An https:// collector is reached through a CONNECT tunnel, an
+// http:// one with its request in absolute form ("POST http://host/api/v1/track").
+// Checked now by the collector URL's rules (no path); anything else is refused with
+// HAMUSTRO_STATUS_INVALID_ARGUMENT.
+//
+// A proxy set here is used whatever the environment says (NO_PROXY included). NULL
+// (the default) leaves the choice to the environment, see
+// `hamustro_config_set_proxy_from_environment`.
+//
+// A proxy that cannot be reached, refuses the tunnel or answers 407 is a delivery
+// failure like any other: the events stay queued, the backoff applies, and the error
+// names the proxy.
+//
+// # Safety
+// `url` is NULL or a NUL-terminated string (copied before the call returns).
+HAMUSTRO_API hamustro_status hamustro_config_set_proxy(struct hamustro_config config, const char *url);
+
+// Whether, with no `hamustro_config_set_proxy`, the proxy is the one the standard
+// environment variables choose, read when the tracker is created, as curl reads them:
+// for an https:// collector https_proxy, then HTTPS_PROXY; for an http:// one
+// http_proxy, then HTTP_PROXY (not in a CGI program, where REQUEST_METHOD is set);
+// then all_proxy, then ALL_PROXY; an empty value counts as unset. no_proxy (or
+// NO_PROXY) lists hosts reached directly: "*" for all, a name for that host and the
+// hosts under it (".example.com" and "*.example.com" too), an IP address or CIDR
+// block for collectors given by address, "host:port" for that port only. A variable
+// naming a proxy that cannot be used (an https:// or socks:// one) makes each
+// delivery fail with a message naming the variable; the events stay queued.
+// Default `true`; `false` connects directly unless a proxy is set.
+HAMUSTRO_API hamustro_status hamustro_config_set_proxy_from_environment(struct hamustro_config config, bool use_environment);
 
 // Copies the message of the most recent failed call on the calling thread into
 // `buffer` (at most `buffer_len` bytes including the terminating NUL, cut at a UTF-8

@@ -27,7 +27,13 @@ pub struct CollectorUrl {
 impl CollectorUrl {
     /// Parses `text`, e.g. `https://t.example.com` or `http://127.0.0.1:8080/base`.
     pub fn parse(text: &str) -> Result<CollectorUrl> {
-        let refuse = |why: &str| Err(Error::invalid(format!("collector_url {why}")));
+        CollectorUrl::parse_named(text, "collector_url")
+    }
+
+    /// Parses `text` with the collector URL's rules, naming `name` in a refusal (the
+    /// proxy URL is checked by the same rules, `net::proxy_url`).
+    pub(crate) fn parse_named(text: &str, name: &str) -> Result<CollectorUrl> {
+        let refuse = |why: &str| Err(Error::invalid(format!("{name} {why}")));
         if text.is_empty() {
             return refuse("must not be empty");
         }
@@ -79,8 +85,8 @@ impl CollectorUrl {
                 return refuse("has credentials (before '@') with characters a URL cannot carry: percent-encode them");
             }
         }
-        let (host, port) = split_host_port(host_port)
-            .map_err(|why| Error::invalid(format!("collector_url {why}")))?;
+        let (host, port) =
+            split_host_port(host_port).map_err(|why| Error::invalid(format!("{name} {why}")))?;
         let path = path.trim_end_matches('/').to_string();
         let url = CollectorUrl {
             https: scheme,
@@ -119,6 +125,45 @@ impl CollectorUrl {
     /// The endpoint events are posted to: `<base>/api/v1/track`.
     pub fn track_url(&self) -> String {
         format!("{}/api/v1/track", self.base())
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.https
+    }
+
+    /// Lower case; an IPv6 address without its brackets.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The port given, if any.
+    pub fn port(&self) -> Option<u16> {
+        self.port
+    }
+
+    /// The port connected to: the one given, or the scheme's.
+    pub fn effective_port(&self) -> u16 {
+        self.port.unwrap_or(if self.https { 443 } else { 80 })
+    }
+
+    /// `user[:password]` as written (percent-encoded), if given.
+    pub fn userinfo(&self) -> Option<&str> {
+        self.userinfo.as_deref()
+    }
+
+    /// The path after the authority, without a trailing slash; empty for the root.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// `host:port` as a request target or `Host` header has it (brackets around IPv6).
+    pub fn host_port(&self) -> String {
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        format!("{host}:{}", self.effective_port())
     }
 
     /// Whether the host is this machine: `localhost` or a loopback address.

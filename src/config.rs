@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::collector_url::CollectorUrl;
 use crate::error::{Error, Result};
+use crate::net::proxy_url::ProxyUrl;
 use crate::wire::Environment;
 
 /// Body encoding of a request.
@@ -81,6 +82,17 @@ pub struct TrackerConfig {
     /// Skip certificate verification, allowed only for a loopback collector (a
     /// development collector with a self-signed certificate).
     pub accept_invalid_certs_for_loopback: bool,
+    /// PEM certificates trusted besides the platform's store (or instead of it, with
+    /// `ca_certificates_only`): a private CA.
+    pub ca_certificates: Option<String>,
+    /// Trust `ca_certificates` alone, not the platform's store.
+    pub ca_certificates_only: bool,
+    /// `http://[user:password@]host[:port]`: the HTTP proxy every request goes through.
+    /// `None` leaves it to the environment (`proxy_from_environment`).
+    pub proxy: Option<String>,
+    /// Without `proxy`, use the one `https_proxy`, `http_proxy`, `all_proxy` and
+    /// `no_proxy` choose (`net::proxy_env`). Default true.
+    pub proxy_from_environment: bool,
 }
 
 impl Default for TrackerConfig {
@@ -111,6 +123,10 @@ impl Default for TrackerConfig {
             user_id_salt: None,
             max_queued_events: DEFAULT_MAX_QUEUED_EVENTS,
             accept_invalid_certs_for_loopback: false,
+            ca_certificates: None,
+            ca_certificates_only: false,
+            proxy: None,
+            proxy_from_environment: true,
         }
     }
 }
@@ -152,6 +168,7 @@ impl TrackerConfig {
                  (127.0.0.1, ::1 or localhost)",
             ));
         }
+        self.check_network()?;
         self.check_text_limits()?;
         if self.max_queued_events == 0 {
             return Err(Error::invalid("max_queued_events must be positive"));
@@ -163,6 +180,20 @@ impl TrackerConfig {
             if ip.parse::<std::net::Ipv4Addr>().is_err() {
                 return Err(Error::invalid(format!("ip {ip:?} is not an IPv4 address")));
             }
+        }
+        Ok(())
+    }
+
+    /// The trust anchors and the proxy, checked as `hamustro_config_set_*` checks them.
+    fn check_network(&self) -> Result<()> {
+        crate::net::anchors(self)?;
+        if self.ca_certificates_only && self.ca_certificates.is_none() {
+            return Err(Error::invalid(
+                "ca_certificates_only needs ca_certificates: the CA certificates to trust",
+            ));
+        }
+        if let Some(proxy) = &self.proxy {
+            ProxyUrl::parse(proxy, "proxy", false)?;
         }
         Ok(())
     }
@@ -248,6 +279,16 @@ impl fmt::Debug for TrackerConfig {
                 "accept_invalid_certs_for_loopback",
                 &self.accept_invalid_certs_for_loopback,
             )
+            .field(
+                "ca_certificates",
+                &self.ca_certificates.as_ref().map(String::len),
+            )
+            .field("ca_certificates_only", &self.ca_certificates_only)
+            .field(
+                "proxy",
+                &self.proxy.as_deref().map(crate::net::proxy_url::redact),
+            )
+            .field("proxy_from_environment", &self.proxy_from_environment)
             .finish()
     }
 }

@@ -49,6 +49,10 @@ impl Error {
         Error::new(ErrorKind::Storage, format!("{context}: {err}"))
     }
 
+    pub fn network(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Network, message)
+    }
+
     /// A call on a tracker that has been closed (or is closing).
     pub fn closed() -> Error {
         Error::new(ErrorKind::InvalidHandle, "the tracker is closed")

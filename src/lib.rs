@@ -20,6 +20,7 @@ pub mod ffi;
 mod journal;
 mod json;
 pub mod log;
+mod net;
 mod platform;
 mod quiet_panics;
 mod sender;

@@ -8,6 +8,8 @@ use crate::config::{PayloadFormat, TrackerConfig};
 use crate::context::now_epoch_seconds;
 use crate::error::{Error, ErrorKind};
 use crate::json;
+use crate::net::proxy_url::redact;
+use crate::net::{self, Route, Via};
 use crate::platform;
 use crate::signature::sign;
 use crate::wire::Collection;
@@ -21,6 +23,8 @@ pub struct SendFailure {
 
 pub struct Sender {
     agent: ureq::Agent,
+    /// The proxy requests go through, or why the environment's cannot be used.
+    via: Result<Option<Via>, Error>,
     url: String,
     shared_secret_key: String,
     format: PayloadFormat,
@@ -68,22 +72,10 @@ pub fn is_reserved_header(name: &str) -> bool {
 impl Sender {
     /// A sender for a validated configuration (`TrackerConfig::validate`).
     pub fn new(config: &TrackerConfig) -> Result<Sender, Error> {
-        let agent = ureq::Agent::config_builder()
-            .timeout_global(Some(config.request_timeout))
-            .http_status_as_error(false)
-            // A redirected POST would arrive unsigned or not at all: treat it as an error.
-            .max_redirects(0)
-            .user_agent(concat!("hamustro/", env!("CARGO_PKG_VERSION")))
-            .tls_config(
-                ureq::tls::TlsConfig::builder()
-                    // Validation refuses this for anything but a loopback collector.
-                    .disable_verification(config.accept_invalid_certs_for_loopback)
-                    .build(),
-            )
-            .build()
-            .new_agent();
+        let Route { agent, via } = net::route(config)?;
         Ok(Sender {
             agent,
+            via,
             url: config.track_url()?,
             shared_secret_key: config.shared_secret_key.clone(),
             format: config.payload_format,
@@ -96,6 +88,19 @@ impl Sender {
         collection: &Collection,
         extra_headers: &[(String, String)],
     ) -> Result<(), SendFailure> {
+        let session = short_session(&collection.session);
+        let count = collection.payloads.len();
+        let via = self
+            .via
+            .as_ref()
+            .map(Option::as_ref)
+            .map_err(|error| SendFailure {
+                error: Error::network(format!(
+                    "cannot deliver {count} events of session {session}: {}; they stay queued",
+                    error.message()
+                )),
+                retry_after: None,
+            })?;
         let (body, content_type) = match self.format {
             PayloadFormat::Protobuf => (protobuf_body(collection)?, "application/protobuf"),
             PayloadFormat::Json => (json::encode_collection(collection), "application/json"),
@@ -111,16 +116,8 @@ impl Sender {
         for (name, value) in extra_headers {
             request = request.header(name, value);
         }
-        let session = short_session(&collection.session);
         let mut response = request.send(&body[..]).map_err(|err| SendFailure {
-            error: Error::new(
-                ErrorKind::Network,
-                format!(
-                    "cannot deliver {} events of session {session} to {}: {err}",
-                    collection.payloads.len(),
-                    redact_userinfo(&self.url)
-                ),
-            ),
+            error: Error::network(self.network_failure(via, &err, count, &session)),
             retry_after: None,
         })?;
         // Read the (small) body so the connection can be reused for the next request.
@@ -139,23 +136,71 @@ impl Sender {
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
+        if let Some(via) = via.filter(|via| via.absolute_form && status == 407) {
+            return Err(SendFailure {
+                error: Error::network(format!(
+                    "{via} answered 407 (proxy authentication required: check the proxy's \
+                     user and password) for {count} events of session {session}; they stay queued"
+                )),
+                retry_after,
+            });
+        }
         let kind = if (400..500).contains(&status) {
             ErrorKind::Rejected
         } else {
             ErrorKind::Network
         };
+        let through = via
+            .map(|via| format!(" (through {via})"))
+            .unwrap_or_default();
         Err(SendFailure {
             error: Error::new(
                 kind,
                 format!(
-                    "collector answered {status}{} for {} events of session {session}; they stay queued",
+                    "collector{through} answered {status}{} for {count} events of session {session}; they stay queued",
                     status_meaning(status),
-                    collection.payloads.len()
                 ),
             ),
             retry_after,
         })
     }
+
+    /// The message for a request that got no answer: naming the proxy when the
+    /// failure is the proxy's (it cannot be reached, or it would not open a tunnel).
+    fn network_failure(
+        &self,
+        via: Option<&Via>,
+        err: &ureq::Error,
+        count: usize,
+        session: &str,
+    ) -> String {
+        let err = redact(&err.to_string());
+        let collector = redact_userinfo(&self.url);
+        let what = format!("{count} events of session {session}");
+        match via {
+            None => format!("cannot deliver {what} to {collector}: {err}"),
+            Some(via) if proxy_failed(&err) => {
+                format!("{via} failed for {what} to {collector}: {err}")
+            }
+            Some(via) => format!("cannot deliver {what} to {collector} through {via}: {err}"),
+        }
+    }
+}
+
+/// Whether a request's error, through a proxy, is the proxy's: our only connection is
+/// to the proxy, so failing to make it or to get a tunnel from it is.
+fn proxy_failed(error: &str) -> bool {
+    [
+        "CONNECT proxy failed",
+        "host not found",
+        "connection failed",
+        "refused",
+        "reset",
+        "timeout: Connect",
+        "timeout: Resolve",
+    ]
+    .iter()
+    .any(|sign| error.contains(sign))
 }
 
 /// The protobuf body of `collection`, its memory asked for first (up to about 512 KiB

@@ -389,7 +389,7 @@ impl Report {
                 line(
                     "cdylib, target/release/libhamustro.so (MB)",
                     &format!("{mb:.2}"),
-                    &format!("<= {:.0}", targets::CDYLIB_MB),
+                    &format!("<= {:.1}", targets::CDYLIB_MB),
                     Some(mb <= targets::CDYLIB_MB),
                 );
                 note(&format!(

@@ -8,7 +8,8 @@ pub const DELIVERED_PER_S: f64 = 50_000.0;
 pub const FLUSH_10K_MS: f64 = 1000.0;
 pub const STARTUP_MS: f64 = 50.0;
 pub const RSS_MB: f64 = 16.0;
-pub const CDYLIB_MB: f64 = 3.0;
+/// Issue 22 raised it from 3 MiB for the platform verifier: at most 3.5 MiB.
+pub const CDYLIB_MB: f64 = 3.5;
 
 // Issue 14's targets, from one syscall an event to the physical limit.
 /// One thread's p50 at most this fraction of the bare `pwrite` floor's.

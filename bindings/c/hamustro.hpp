@@ -450,6 +450,14 @@ public:
         std::optional<std::uint64_t> max_queued_events; ///< The most events kept queued.
         /** @brief Skip TLS verification; refused unless the collector is on loopback. */
         std::optional<bool> accept_invalid_certs_for_loopback;
+        /** @brief PEM CA certificates trusted besides the system's store (a private CA). */
+        std::optional<std::string> ca_certificates;
+        /** @brief Trust ca_certificates alone, not the system's store. */
+        std::optional<bool> ca_certificates_only;
+        /** @brief "http://[user:password@]host:port": the HTTP proxy for every request. */
+        std::optional<std::string> proxy;
+        /** @brief Without proxy, use https_proxy/http_proxy/all_proxy/no_proxy (default). */
+        std::optional<bool> proxy_from_environment;
     };
 
 #if HAMUSTRO_HPP_EXCEPTIONS
@@ -895,6 +903,16 @@ private:
             (!options.accept_invalid_certs_for_loopback ||
              detail::check(hamustro_config_set_accept_invalid_certs_for_loopback(
                                c, *options.accept_invalid_certs_for_loopback),
+                           ec)) &&
+            optional(hamustro_config_set_ca_certificates, options.ca_certificates,
+                     "ca_certificates") &&
+            (!options.ca_certificates_only ||
+             detail::check(hamustro_config_set_ca_certificates_only(c, *options.ca_certificates_only),
+                           ec)) &&
+            optional(hamustro_config_set_proxy, options.proxy, "proxy") &&
+            (!options.proxy_from_environment ||
+             detail::check(hamustro_config_set_proxy_from_environment(
+                               c, *options.proxy_from_environment),
                            ec)) &&
             (!options.queue_size ||
              detail::check(hamustro_config_set_queue_size(c, *options.queue_size), ec)) &&

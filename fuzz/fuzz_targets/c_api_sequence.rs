@@ -151,6 +151,34 @@ enum Number {
     MaxQueuedEvents(u8),
     Env(i32),
     AcceptInvalidCertsForLoopback(bool),
+    CaCertificatesOnly(bool),
+    ProxyFromEnvironment(bool),
+}
+
+/// A CA certificate that parses (made with openssl for the fuzzer; it signs nothing).
+const FUZZ_CA_PEM: &str = "-----BEGIN CERTIFICATE-----
+MIIBjTCCATOgAwIBAgIUZYNzRLiF0tSVE2Vi4tNadbmeoggwCgYIKoZIzj0EAwIw
+GzEZMBcGA1UEAwwQaGFtdXN0cm8gZnV6eiBDQTAgFw0yNjEyMDcxNTAzMDVaGA8y
+MTI2MTExMzE1MDMwNVowGzEZMBcGA1UEAwwQaGFtdXN0cm8gZnV6eiBDQTBZMBMG
+ByqGSM49AgEGCCqGSM49AwEHA0IABGaYfWjnysqVNNV5fkm+3cSqTBdggnJ1e9oY
+iSsGLiWGqqkUqyl5dFnT/MBgn+0h79h8K9hclLDDFIWHVEL9QTyjUzBRMB0GA1Ud
+DgQWBBTxPIB4vJleIeMVQUNeRVTVU5ma7TAfBgNVHSMEGDAWgBTxPIB4vJleIeMV
+QUNeRVTVU5ma7TAPBgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0gAMEUCIBto
+RthZjE7d6Trp49AZppu09aUKTWZqh67FZdfmsERsAiEA+mY/Ls44mRo76WZm3KqJ
+l00WApLhP6Zk/UgDLoXzDjQ=
+-----END CERTIFICATE-----
+";
+
+/// `hamustro_config_set_ca_certificates` and `_proxy` arguments. A proxy that is
+/// accepted is only ever the refusing loopback socket, so nothing reaches a network.
+#[derive(Arbitrary, Debug, Clone)]
+enum NetworkArg {
+    CaValid,
+    /// The valid PEM with `Text` spliced in at `at`: broken in every way a PEM can be.
+    CaMangled { at: u16, text: Text },
+    Ca(Text),
+    ProxyRefused { credentials: bool },
+    Proxy(Text),
 }
 
 /// Collector URLs that can never reach anything but the refusing loopback socket.
@@ -286,6 +314,8 @@ enum Op {
     SetCollectorUrl(Handle, UrlArg),
     SetDatabasePath(Handle, DbArg),
     SetNumber(Handle, Number),
+    /// The trust and proxy options (issue 22).
+    SetNetwork(Handle, NetworkArg),
     TrackerNew {
         config: Handle,
         null_out: bool,
@@ -617,6 +647,7 @@ impl State {
             Op::SetCollectorUrl(handle, url) => self.set_url(*handle, url),
             Op::SetDatabasePath(handle, db) => self.set_database(*handle, db),
             Op::SetNumber(handle, number) => self.set_number(*handle, *number),
+            Op::SetNetwork(handle, arg) => self.set_network(*handle, arg),
             Op::TrackerNew { config, null_out } => self.tracker_new(*config, *null_out),
             Op::TrackEvent {
                 tracker,
@@ -1063,6 +1094,14 @@ impl State {
                 ),
                 true,
             ),
+            Number::CaCertificatesOnly(b) => (
+                hamustro_config_set_ca_certificates_only(HamustroConfig { id: raw }, b),
+                true,
+            ),
+            Number::ProxyFromEnvironment(b) => (
+                hamustro_config_set_proxy_from_environment(HamustroConfig { id: raw }, b),
+                true,
+            ),
         };
         let status = self.check(status, "config_set_<number>");
         let expected = match kind {
@@ -1071,6 +1110,81 @@ impl State {
             _ => HamustroStatus::InvalidHandle,
         };
         assert_eq!(status, expected, "config setter {number:?}");
+    }
+
+    /// A PEM is refused unless it holds a certificate block; a proxy unless it is an
+    /// http:// URL. One accepted that is not the refusing socket is unset at once.
+    fn set_network(&mut self, handle: Handle, arg: &NetworkArg) {
+        let (raw, kind) = self.kind(handle);
+        let config = HamustroConfig { id: raw };
+        let refused = refused_url();
+        let (value, is_proxy) = match arg {
+            NetworkArg::CaValid => (Some(CString::new(FUZZ_CA_PEM).unwrap()), false),
+            NetworkArg::CaMangled { at, text } => {
+                let at = usize::from(*at) % FUZZ_CA_PEM.len();
+                let inserted = text.c_string().map(CString::into_bytes).unwrap_or_default();
+                let bytes = [&FUZZ_CA_PEM.as_bytes()[..at], &inserted, &FUZZ_CA_PEM.as_bytes()[at..]]
+                    .concat();
+                (Some(CString::new(bytes).expect("no NUL")), false)
+            }
+            NetworkArg::Ca(text) => (text.c_string(), false),
+            NetworkArg::ProxyRefused { credentials } => {
+                let url = if *credentials {
+                    refused.replacen("http://", &format!("http://user:{SECRET}@"), 1)
+                } else {
+                    refused.to_string()
+                };
+                (Some(CString::new(url).unwrap()), true)
+            }
+            NetworkArg::Proxy(text) => (text.c_string(), true),
+        };
+        // SAFETY: NULL or a NUL-terminated string.
+        let status = unsafe {
+            if is_proxy {
+                hamustro_config_set_proxy(config, ptr(&value))
+            } else {
+                hamustro_config_set_ca_certificates(config, ptr(&value))
+            }
+        };
+        let status = self.check(status, "config_set_<network>");
+        if !matches!(kind, Kind::Config(_)) {
+            assert_eq!(status, HamustroStatus::InvalidHandle, "setter on a dead config");
+            return;
+        }
+        let text = match classify(&value) {
+            Arg::Null => {
+                assert_eq!(status, HamustroStatus::Ok, "NULL unsets {arg:?}");
+                return;
+            }
+            Arg::NotUtf8 => {
+                assert_eq!(status, HamustroStatus::InvalidArgument, "{arg:?}");
+                return;
+            }
+            Arg::Str(text) => text,
+        };
+        match arg {
+            NetworkArg::CaValid | NetworkArg::ProxyRefused { .. } => {
+                assert_eq!(status, HamustroStatus::Ok, "{arg:?}");
+            }
+            _ if status != HamustroStatus::Ok => {
+                assert_eq!(status, HamustroStatus::InvalidArgument, "{arg:?}");
+            }
+            _ if is_proxy => {
+                assert!(
+                    text.get(..7).is_some_and(|s| s.eq_ignore_ascii_case("http://")),
+                    "proxy {text:?} accepted"
+                );
+                if text != refused {
+                    // SAFETY: NULL is a valid argument.
+                    let unset = unsafe { hamustro_config_set_proxy(config, std::ptr::null()) };
+                    assert_eq!(unset, HamustroStatus::Ok);
+                }
+            }
+            _ => assert!(
+                text.contains("-----BEGIN CERTIFICATE-----"),
+                "ca_certificates {text:?} accepted"
+            ),
+        }
     }
 
     fn tracker_new(&mut self, config: Handle, null_out: bool) {

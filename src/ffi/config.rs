@@ -59,7 +59,7 @@ pub(crate) fn lock(config: &Mutex<TrackerConfig>) -> MutexGuard<'_, TrackerConfi
     config.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn update(
+pub(super) fn update(
     config: HamustroConfig,
     apply: impl FnOnce(&mut TrackerConfig) -> Result<()>,
 ) -> HamustroStatus {
@@ -514,7 +514,7 @@ pub extern "C" fn hamustro_config_set_max_queued_events(
 /// `true` skips TLS certificate verification, for a development collector with a
 /// self-signed certificate. Only allowed when the collector_url's host is 127.0.0.1,
 /// ::1 or localhost: `hamustro_tracker_new` refuses it for any other host. Default
-/// `false`: certificates are verified against the Mozilla root store.
+/// `false`: certificates are verified (see `hamustro_config_set_ca_certificates`).
 #[no_mangle]
 pub extern "C" fn hamustro_config_set_accept_invalid_certs_for_loopback(
     config: HamustroConfig,

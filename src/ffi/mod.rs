@@ -16,11 +16,13 @@ mod config;
 mod convert;
 mod fork;
 mod log;
+mod network;
 mod registry;
 mod status;
 mod tracker;
 
 pub use config::*;
 pub use log::*;
+pub use network::*;
 pub use status::*;
 pub use tracker::*;

@@ -42,9 +42,16 @@ pub struct Child {
 impl Child {
     /// Starts this test binary running only `test_name`, with `job` in `CHILD_ENV`.
     pub fn spawn(test_name: &str, job: &str) -> Child {
+        Child::spawn_with_env(test_name, job, &[])
+    }
+
+    /// `spawn`, with `env` added to the child's environment: for a test of what the
+    /// library reads from it (process-wide, so never set in the multi-threaded parent).
+    pub fn spawn_with_env(test_name: &str, job: &str, env: &[(&str, &str)]) -> Child {
         let exe = std::env::current_exe().expect("cannot find the test binary");
         let mut process = Command::new(exe)
             .args(["--exact", test_name, "--nocapture", "--test-threads=1"])
+            .envs(env.iter().copied())
             .env(CHILD_ENV, job)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -8,7 +8,9 @@ pub mod child;
 #[allow(unused_imports)] // not every test binary talks to a collector
 pub use hamustro_test_collector as collector;
 pub mod figures;
+pub mod proxy;
 pub mod tiny_fs;
+pub mod tls;
 pub mod xorshift;
 
 use std::net::TcpListener;

@@ -197,6 +197,15 @@ class Tracker(Managed):
     skips TLS certificate checks, allowed only for a collector on 127.0.0.1, ::1 or
     localhost (any other host raises :class:`InvalidArgument`).
 
+    Networks: certificates are verified against the operating system's trust store;
+    ``ca_certificates`` (PEM text, e.g. a company's private CA) adds anchors, and
+    ``ca_certificates_only=True`` trusts them alone. ``proxy``
+    (``"http://[user:password@]host:port"``) sends every request through that HTTP
+    proxy; without it, the standard variables (``https_proxy``, ``http_proxy``,
+    ``all_proxy``, ``no_proxy``) choose one, as curl does, unless
+    ``proxy_from_environment=False``. A PEM or proxy URL that cannot be used raises
+    :class:`InvalidArgument` naming the problem.
+
     All methods may be called from any thread at once. Use it as a context manager,
     or call :meth:`close`; after closing, every method raises :class:`InvalidHandle`.
 
@@ -238,6 +247,10 @@ class Tracker(Managed):
         user_id_salt: Optional[str] = None,
         max_queued_events: Optional[int] = None,
         accept_invalid_certs_for_loopback: Optional[bool] = None,
+        ca_certificates: Optional[str] = None,
+        ca_certificates_only: Optional[bool] = None,
+        proxy: Optional[str] = None,
+        proxy_from_environment: Optional[bool] = None,
     ) -> None:
         if database_path is not None:
             database_path = os.fsdecode(database_path)
@@ -267,6 +280,8 @@ class Tracker(Managed):
                 ("ip", ip),
                 ("country", country),
                 ("user_id_salt", user_id_salt),
+                ("ca_certificates", ca_certificates),
+                ("proxy", proxy),
             ):
                 config.set_text(field, value)
             handle = config.c_handle()
@@ -291,6 +306,12 @@ class Tracker(Managed):
                     handle,
                     _flag(accept_invalid_certs_for_loopback, "accept_invalid_certs_for_loopback"),
                 )
+            if ca_certificates_only is not None:
+                lib.hamustro_config_set_ca_certificates_only(
+                    handle, _flag(ca_certificates_only, "ca_certificates_only"))
+            if proxy_from_environment is not None:
+                lib.hamustro_config_set_proxy_from_environment(
+                    handle, _flag(proxy_from_environment, "proxy_from_environment"))
             tracker = _ffi.TrackerHandle()
             lib.hamustro_tracker_new(handle, ctypes.byref(tracker))
         # Built once and passed by every call. After close() _handle is 0 and calls

@@ -123,6 +123,17 @@ public final class Tracker: @unchecked Sendable {
     ///   - acceptInvalidCertificatesForLoopback: `true` skips TLS certificate
     ///     verification, for a development collector with a self-signed certificate.
     ///     Only allowed when `collectorURL`'s host is 127.0.0.1, ::1 or localhost.
+    ///   - caCertificates: PEM CA certificates (e.g. a company's private CA) trusted
+    ///     besides the system's trust store (the keychains on Apple platforms). nil
+    ///     trusts the system's store alone. Text that holds no certificate throws.
+    ///   - caCertificatesOnly: `true` trusts `caCertificates` alone, not the system's
+    ///     store: the collector is pinned to its CA.
+    ///   - proxy: `"http://[user:password@]host:port"`, the HTTP proxy every request goes
+    ///     through (credentials never logged). nil leaves it to the environment.
+    ///   - proxyFromEnvironment: nil or `true`: without `proxy`, use the proxy the
+    ///     standard variables choose (`https_proxy`, `http_proxy`, `all_proxy`,
+    ///     `no_proxy`, read as curl reads them). The system's proxy settings
+    ///     (System Settings, a PAC file) are not read. `false`: connect directly.
     ///   - flushOnBackground: nil or `true`: when the app enters the background
     ///     (`UIApplication.didEnterBackgroundNotification`, on iOS, tvOS, visionOS
     ///     and Mac Catalyst), begin a background task, flush for at most 10 seconds
@@ -159,6 +170,10 @@ public final class Tracker: @unchecked Sendable {
         userIDSalt: String? = nil,
         maxQueuedEvents: UInt64? = nil,
         acceptInvalidCertificatesForLoopback: Bool? = nil,
+        caCertificates: String? = nil,
+        caCertificatesOnly: Bool? = nil,
+        proxy: String? = nil,
+        proxyFromEnvironment: Bool? = nil,
         flushOnBackground: Bool? = nil
     ) throws {
         var config = hamustro_config()
@@ -225,6 +240,14 @@ public final class Tracker: @unchecked Sendable {
         if let acceptInvalidCertificatesForLoopback {
             try check(hamustro_config_set_accept_invalid_certs_for_loopback(
                 config, acceptInvalidCertificatesForLoopback))
+        }
+        try set(hamustro_config_set_ca_certificates, caCertificates, "caCertificates")
+        if let caCertificatesOnly {
+            try check(hamustro_config_set_ca_certificates_only(config, caCertificatesOnly))
+        }
+        try set(hamustro_config_set_proxy, proxy, "proxy")
+        if let proxyFromEnvironment {
+            try check(hamustro_config_set_proxy_from_environment(config, proxyFromEnvironment))
         }
 
         var tracker = hamustro_tracker()
