@@ -361,16 +361,19 @@ HAMUSTRO_API hamustro_status hamustro_config_set_queue_size(struct hamustro_conf
 HAMUSTRO_API hamustro_status hamustro_config_set_queue_retention(struct hamustro_config config, uint32_t minutes);
 
 // The SQLite file holding the queue (created with its directory, mode 0600). NULL
-// restores the default: `<data dir>/hamustro/<name>-<hash>.sqlite3`, where the data
-// dir is `$XDG_DATA_HOME` or `~/.local/share` (Linux), `~/Library/Application
-// Support` (Apple) or `%LOCALAPPDATA%` (Windows); `<name>` is the client id's first
-// 64 characters with each one outside A-Z, a-z, 0-9, `-` and `_` replaced by `_`;
-// and `<hash>` is the first 16 hex digits (lower case) of the SHA-256 of the whole
-// client id (UTF-8), so that every client id has a file of its own (`com.example.game`
-// gives `com_example_game-c3460848847eb4b4.sqlite3`). A queue that an earlier version
-// kept at `<data dir>/hamustro/<name>.sqlite3` (the whole id, no hash: a name several
-// client ids shared) is used while no file has the new name and it is this app's.
-// At most 4096 bytes.
+// restores the default: a file named after the client id in the directory of
+// `hamustro_config_set_database_directory`, by default `<data dir>/hamustro`, where
+// the data dir is `$XDG_DATA_HOME` or `~/.local/share` (Linux), `~/Library/Application
+// Support` (Apple) or `%LOCALAPPDATA%` (Windows). The name is
+// `<name>-<hash>.sqlite3`: `<name>` is the client id's first 64 characters with each
+// one outside A-Z, a-z, 0-9, `-` and `_` replaced by `_`; and `<hash>` is the first
+// 16 hex digits (lower case) of the SHA-256 of the whole client id (UTF-8), so that
+// every client id has a file of its own (`com.example.game` gives
+// `com_example_game-c3460848847eb4b4.sqlite3`). A queue that an earlier version kept
+// in that directory at `<name>.sqlite3` (the whole id, no hash: a name several client
+// ids shared) is used while no file has the new name and it is this app's. At most
+// 4096 bytes; "" is refused with HAMUSTRO_STATUS_INVALID_ARGUMENT. Setting both this
+// and the database directory is refused by `hamustro_tracker_new`.
 //
 // A queue belongs to the app that created it: it records its client id, and a
 // tracker of another client id gets HAMUSTRO_STATUS_STORAGE ("belongs to client
@@ -393,6 +396,27 @@ HAMUSTRO_API hamustro_status hamustro_config_set_queue_retention(struct hamustro
 // # Safety
 // As for `hamustro_config_set_device_make`.
 HAMUSTRO_API hamustro_status hamustro_config_set_database_path(struct hamustro_config config, const char *path);
+
+// The directory in which the library keeps the queue under its own name for the
+// client id (`<name>-<hash>.sqlite3`, and the name of earlier versions while it is
+// this app's, as `hamustro_config_set_database_path` describes), instead of
+// `<data dir>/hamustro`. For an app or an engine binding with a place of its own for
+// data (Unity's `Application.persistentDataPath`, Godot's `user://` as
+// `ProjectSettings.globalize_path` gives it, Apple's Application Support) in which
+// each client id must still get a queue of its own: the file name is the library's
+// to choose, never computed by the app. Created with its missing parents (mode 0700
+// where the platform has modes) when a tracker opens. NULL (the default) restores
+// `<data dir>/hamustro`; "" is refused with HAMUSTRO_STATUS_INVALID_ARGUMENT. At most
+// 4096 bytes. The queue in it is checked, locked and bound to its app as a
+// `database_path` is.
+//
+// A configuration names either the file or the directory: `hamustro_tracker_new`
+// refuses one with both a database path and a database directory set, with
+// HAMUSTRO_STATUS_INVALID_ARGUMENT naming both (set the other to NULL to choose).
+//
+// # Safety
+// As for `hamustro_config_set_device_make`.
+HAMUSTRO_API hamustro_status hamustro_config_set_database_directory(struct hamustro_config config, const char *dir);
 
 // The body encoding, a `hamustro_payload_format` value. Default protobuf.
 HAMUSTRO_API hamustro_status hamustro_config_set_payload_format(struct hamustro_config config, uint32_t format);

@@ -33,10 +33,10 @@ pub enum IpSource {
 pub const DEFAULT_QUEUE_SIZE: u32 = 20;
 pub const DEFAULT_QUEUE_RETENTION_MINUTES: u32 = 1440;
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
-/// The longest value of a text option (the collector URL and database path have
-/// their own limits), in bytes.
+/// The longest value of a text option (the collector URL, database path and database
+/// directory have their own limits), in bytes.
 pub const MAX_OPTION_BYTES: usize = 1024;
-/// The longest database path accepted, in bytes.
+/// The longest database path or database directory accepted, in bytes.
 pub const MAX_PATH_BYTES: usize = 4096;
 /// About 15 MB of queue at typical event sizes: weeks offline for most apps.
 pub const DEFAULT_MAX_QUEUED_EVENTS: u64 = 100_000;
@@ -66,8 +66,12 @@ pub struct TrackerConfig {
     pub queue_size: u32,
     /// Send when the last successful delivery is older than this many minutes.
     pub queue_retention_minutes: u32,
-    /// The SQLite file holding the queue; `None` picks a per-user data directory.
+    /// The SQLite file holding the queue; `None` gives it the client id's own name in
+    /// `database_directory`.
     pub database_path: Option<PathBuf>,
+    /// The directory of the queue when no `database_path` is given; `None` picks
+    /// `hamustro` in the per-user data directory. Setting both is refused.
+    pub database_directory: Option<PathBuf>,
     pub payload_format: PayloadFormat,
     /// The limit on each HTTP request, connection included.
     pub request_timeout: Duration,
@@ -116,6 +120,7 @@ impl Default for TrackerConfig {
             queue_size: DEFAULT_QUEUE_SIZE,
             queue_retention_minutes: DEFAULT_QUEUE_RETENTION_MINUTES,
             database_path: None,
+            database_directory: None,
             payload_format: PayloadFormat::Protobuf,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             ip: IpSource::Detect,
@@ -170,6 +175,7 @@ impl TrackerConfig {
         }
         self.check_network()?;
         self.check_text_limits()?;
+        self.check_database_location()?;
         if self.max_queued_events == 0 {
             return Err(Error::invalid("max_queued_events must be positive"));
         }
@@ -231,14 +237,37 @@ impl TrackerConfig {
                 )));
             }
         }
-        let path_len = self
-            .database_path
+        let paths = [
+            ("database_path", &self.database_path),
+            ("database_directory", &self.database_directory),
+        ];
+        for (name, path) in paths {
+            let len = path.as_ref().map_or(0, |p| p.as_os_str().len());
+            if len > MAX_PATH_BYTES {
+                return Err(Error::invalid(format!(
+                    "{name} is {len} bytes; the limit is {MAX_PATH_BYTES} bytes"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// A database path names the file and a database directory only where the
+    /// library names it: the two together would leave one of them silently unused.
+    fn check_database_location(&self) -> Result<()> {
+        if self.database_path.is_some() && self.database_directory.is_some() {
+            return Err(Error::invalid(
+                "database_path and database_directory are both set: set one (database_path \
+                 names the queue file; database_directory only the directory in which the \
+                 library names it after the client id)",
+            ));
+        }
+        if self
+            .database_directory
             .as_ref()
-            .map_or(0, |p| p.as_os_str().len());
-        if path_len > MAX_PATH_BYTES {
-            return Err(Error::invalid(format!(
-                "database_path is {path_len} bytes; the limit is {MAX_PATH_BYTES} bytes"
-            )));
+            .is_some_and(|d| d.as_os_str().is_empty())
+        {
+            return Err(Error::invalid("database_directory must not be empty"));
         }
         Ok(())
     }
@@ -269,6 +298,7 @@ impl fmt::Debug for TrackerConfig {
             .field("queue_size", &self.queue_size)
             .field("queue_retention_minutes", &self.queue_retention_minutes)
             .field("database_path", &self.database_path)
+            .field("database_directory", &self.database_directory)
             .field("payload_format", &self.payload_format)
             .field("request_timeout", &self.request_timeout)
             .field("ip", &self.ip)
@@ -380,6 +410,47 @@ mod tests {
             };
             assert_eq!(config.validate().is_ok(), allowed, "{url}");
         }
+    }
+
+    #[test]
+    fn a_database_path_and_a_database_directory_are_not_both_taken() {
+        let both = TrackerConfig {
+            database_path: Some("q.sqlite3".into()),
+            database_directory: Some("queues".into()),
+            ..complete()
+        };
+        let message = both.validate().unwrap_err().message().to_string();
+        assert!(
+            message.contains("database_path") && message.contains("database_directory"),
+            "{message}"
+        );
+        for (path, directory) in [(Some("q.sqlite3"), None), (None, Some("queues"))] {
+            let one = TrackerConfig {
+                database_path: path.map(PathBuf::from),
+                database_directory: directory.map(PathBuf::from),
+                ..complete()
+            };
+            one.validate().unwrap();
+        }
+        let empty = TrackerConfig {
+            database_directory: Some(PathBuf::new()),
+            ..complete()
+        };
+        assert_eq!(
+            empty.validate().unwrap_err().message(),
+            "database_directory must not be empty"
+        );
+        let long = TrackerConfig {
+            database_directory: Some("d".repeat(MAX_PATH_BYTES + 1).into()),
+            ..complete()
+        };
+        assert_eq!(
+            long.validate().unwrap_err().message(),
+            format!(
+                "database_directory is {} bytes; the limit is {MAX_PATH_BYTES} bytes",
+                MAX_PATH_BYTES + 1
+            )
+        );
     }
 
     #[test]

@@ -8,21 +8,10 @@ use std::ptr::null;
 
 use hamustro::ffi::*;
 use support::collector::Collector;
-use support::{refused_url, temp_db, SECRET};
+use support::{last_error, refused_url, temp_db, SECRET};
 
 fn c(text: &str) -> CString {
     CString::new(text).unwrap()
-}
-
-fn last_error() -> String {
-    let len = unsafe { hamustro_last_error_message(std::ptr::null_mut(), 0) };
-    let mut buffer = vec![0u8; len + 1];
-    unsafe { hamustro_last_error_message(buffer.as_mut_ptr().cast(), buffer.len()) };
-    CStr::from_bytes_until_nul(&buffer)
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string()
 }
 
 fn config(url: &str, db: &std::path::Path) -> HamustroConfig {

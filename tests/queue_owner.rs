@@ -1,15 +1,23 @@
 //! One app's queue is never another's: the default database name is the client id's
-//! own, and a database refuses a tracker of any client id but the one that made it.
+//! own, in the default directory or the one the app names (`database_directory`), and
+//! a database refuses a tracker of any client id but the one that made it.
 
 mod support;
 
+use std::ffi::CString;
 use std::path::{Path, PathBuf};
+use std::ptr::null;
 use std::sync::Once;
 
-use hamustro::internals::tracker::default_database_path;
+use hamustro::ffi::{
+    hamustro_config_free, hamustro_config_set_database_directory,
+    hamustro_config_set_database_path, hamustro_tracker_free, hamustro_tracker_new, HamustroConfig,
+    HamustroStatus, HamustroTracker,
+};
+use hamustro::internals::tracker::{database_path_in, default_database_path};
 use hamustro::{ErrorKind, Tracker, TrackerConfig};
 use support::collector::Collector;
-use support::{config, refused_url, temp_db, track_n, SECRET, WAIT};
+use support::{c_config, config, last_error, refused_url, temp_db, track_n, SECRET, WAIT};
 
 /// Every test's first call: the default path's data directory is a fresh one, set
 /// before any test reads the environment (each waits here until it is).
@@ -28,6 +36,14 @@ fn of_client(client_id: &str, url: &str, db: Option<&Path>) -> TrackerConfig {
         client_id: client_id.to_string(),
         database_path: db.map(Path::to_path_buf),
         ..config(url, Path::new("unused"))
+    }
+}
+
+/// A configuration of `client_id` with its queue in `directory`, named by the library.
+fn in_directory(client_id: &str, url: &str, directory: &Path) -> TrackerConfig {
+    TrackerConfig {
+        database_directory: Some(directory.to_path_buf()),
+        ..of_client(client_id, url, None)
     }
 }
 
@@ -103,12 +119,15 @@ fn another_apps_queue_is_refused_and_a_new_collector_or_secret_keeps_it() {
     assert_eq!(moved.events().len(), 3);
 }
 
-#[test]
-fn a_queue_of_an_earlier_version_is_kept_by_its_own_app_only() {
-    let home = data_home();
-    // What an earlier version left: the queue of `legacy.app` under the name
-    // `legacy_app` shares, with no owner recorded.
-    let legacy = home.join("hamustro").join("legacy_app.sqlite3");
+/// What an earlier version left in `directory`: the queue of `legacy.app` under the
+/// name `legacy_app` shares, with no owner recorded. A tracker of `legacy_app` made by
+/// `of` starts a queue of its own there, and one of `legacy.app` keeps that queue
+/// and delivers it. Returns the old file's path.
+fn an_earlier_versions_queue_is_kept_by_its_own_app_only(
+    directory: &Path,
+    of: impl Fn(&str, &str) -> TrackerConfig,
+) -> PathBuf {
+    let legacy = directory.join("legacy_app.sqlite3");
     let tracker = Tracker::new(of_client("legacy.app", &refused_url(), Some(&legacy))).unwrap();
     track_n(&tracker, "Legacy", 3);
     drop(tracker);
@@ -119,17 +138,161 @@ fn a_queue_of_an_earlier_version_is_kept_by_its_own_app_only() {
 
     // `legacy_app` finds another app's events there and starts its own queue.
     let collector = Collector::start(SECRET);
-    let tracker = Tracker::new(of_client("legacy_app", &collector.url(), None)).unwrap();
-    assert_eq!(tracker.database_path(), default_database_path("legacy_app"));
+    let tracker = Tracker::new(of("legacy_app", &collector.url())).unwrap();
+    assert_eq!(
+        tracker.database_path(),
+        database_path_in(directory, "legacy_app")
+    );
     tracker.flush(WAIT).unwrap();
     drop(tracker);
     assert!(collector.events().is_empty());
 
     // `legacy.app` keeps its queue where it was, and delivers it.
-    let tracker = Tracker::new(of_client("legacy.app", &collector.url(), None)).unwrap();
+    let tracker = Tracker::new(of("legacy.app", &collector.url())).unwrap();
     assert_eq!(tracker.database_path(), legacy);
     tracker.flush(WAIT).unwrap();
+    drop(tracker);
     let events = collector.events();
     assert_eq!(events.len(), 3);
     assert!(events.iter().all(|e| e.event == "Legacy"));
+    legacy
+}
+
+#[test]
+fn a_queue_of_an_earlier_version_is_kept_by_its_own_app_only() {
+    let home = data_home();
+    an_earlier_versions_queue_is_kept_by_its_own_app_only(&home.join("hamustro"), |id, url| {
+        of_client(id, url, None)
+    });
+}
+
+#[test]
+fn apps_sharing_a_database_directory_get_queues_of_their_own() {
+    let parent = tempfile::tempdir().unwrap();
+    // Missing, as Application Support/hamustro is on an app's first launch.
+    let directory = parent.path().join("persistent").join("hamustro");
+    let first = Tracker::new(in_directory("a.b", &refused_url(), &directory)).unwrap();
+    track_n(&first, "A.Dot.B", 3);
+    let collector = Collector::start(SECRET);
+    // At the same time, not refused as "in use": a file of its own.
+    let second = Tracker::new(in_directory("a_b", &collector.url(), &directory)).unwrap();
+    track_n(&second, "A.Underscore.B", 2);
+    second.flush(WAIT).unwrap();
+    let first_path = first.database_path();
+    let second_path = second.database_path();
+    drop((first, second));
+
+    let directory = directory.canonicalize().unwrap();
+    assert_eq!(first_path, database_path_in(&directory, "a.b"));
+    assert_eq!(second_path, database_path_in(&directory, "a_b"));
+    assert_ne!(first_path, second_path);
+    let events = collector.events();
+    assert_eq!(events.len(), 2);
+    assert!(events.iter().all(|e| e.event == "A.Underscore.B"));
+    assert_eq!(queued_in(&first_path), 3, "a.b's events stay in its queue");
+
+    // `a.b` delivers its own three, and only those.
+    let collector = Collector::start(SECRET);
+    let first = Tracker::new(in_directory("a.b", &collector.url(), &directory)).unwrap();
+    first.flush(WAIT).unwrap();
+    let events = collector.events();
+    assert_eq!(events.len(), 3);
+    assert!(events.iter().all(|e| e.event == "A.Dot.B"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&directory).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700, "the directory is the owner's only");
+    }
+}
+
+#[test]
+fn a_queue_of_an_earlier_version_in_the_database_directory_is_kept_by_its_own_app_only() {
+    let directory = tempfile::tempdir().unwrap();
+    let directory = directory.path().canonicalize().unwrap();
+    // Where a binding that computed the old name (Swift's) put it.
+    let legacy = an_earlier_versions_queue_is_kept_by_its_own_app_only(&directory, |id, url| {
+        in_directory(id, url, &directory)
+    });
+
+    // Once a queue has the new name, the old file is left alone.
+    std::fs::rename(&legacy, database_path_in(&directory, "legacy.app")).unwrap();
+    let other = Tracker::new(of_client("legacy.app", &refused_url(), Some(&legacy))).unwrap();
+    drop(other);
+    let tracker = Tracker::new(in_directory("legacy.app", &refused_url(), &directory)).unwrap();
+    assert_eq!(
+        tracker.database_path(),
+        database_path_in(&directory, "legacy.app")
+    );
+}
+
+fn set_directory(config: HamustroConfig, directory: Option<&str>) -> HamustroStatus {
+    let directory = directory.map(|d| CString::new(d).unwrap());
+    // SAFETY: NULL or a NUL-terminated string that outlives the call.
+    unsafe {
+        hamustro_config_set_database_directory(
+            config,
+            directory.as_ref().map_or(null(), |d| d.as_ptr()),
+        )
+    }
+}
+
+fn tracker_new(config: HamustroConfig) -> (HamustroStatus, HamustroTracker) {
+    let mut tracker = HamustroTracker::default();
+    // SAFETY: a valid out-pointer.
+    let status = unsafe { hamustro_tracker_new(config, &raw mut tracker) };
+    (status, tracker)
+}
+
+#[test]
+fn a_database_path_and_a_database_directory_together_are_refused() {
+    let (dir, db) = temp_db();
+    let config = c_config(&refused_url(), &db);
+    let directory = dir.path().join("queues");
+    assert_eq!(
+        set_directory(config, Some(directory.to_str().unwrap())),
+        HamustroStatus::Ok
+    );
+    let (status, tracker) = tracker_new(config);
+    assert_eq!(status, HamustroStatus::InvalidArgument);
+    assert_eq!(tracker, HamustroTracker::default(), "no handle written");
+    let message = last_error();
+    assert!(
+        message.contains("database_path") && message.contains("database_directory"),
+        "{message}"
+    );
+    assert!(!db.exists() && !directory.exists(), "nothing was created");
+
+    // NULL unsets either one; the other then applies.
+    // SAFETY: NULL restores the default.
+    let status = unsafe { hamustro_config_set_database_path(config, null()) };
+    assert_eq!(status, HamustroStatus::Ok);
+    let (status, tracker) = tracker_new(config);
+    assert_eq!(status, HamustroStatus::Ok, "{}", last_error());
+    assert_eq!(hamustro_tracker_free(tracker), HamustroStatus::Ok);
+    assert!(database_path_in(&directory, "test-app").is_file());
+    assert!(!db.exists());
+
+    // "" is refused by the setter and changes nothing; a path past the limit by
+    // `hamustro_tracker_new`.
+    assert_eq!(
+        set_directory(config, Some("")),
+        HamustroStatus::InvalidArgument
+    );
+    assert_eq!(last_error(), "database_directory must not be empty");
+    let long = format!("{}/{}", dir.path().display(), "d".repeat(4096));
+    assert_eq!(set_directory(config, Some(&long)), HamustroStatus::Ok);
+    let (status, _) = tracker_new(config);
+    assert_eq!(status, HamustroStatus::InvalidArgument);
+    assert!(
+        last_error().starts_with("database_directory is "),
+        "{}",
+        last_error()
+    );
+    assert_eq!(set_directory(config, None), HamustroStatus::Ok);
+    assert_eq!(hamustro_config_free(config), HamustroStatus::Ok);
+    assert_eq!(
+        set_directory(config, Some("x")),
+        HamustroStatus::InvalidHandle
+    );
 }

@@ -441,6 +441,8 @@ public:
         /** @brief Send when the last delivery is older than this. */
         std::optional<std::chrono::minutes> queue_retention;
         std::optional<std::string> database_path;    ///< The SQLite queue file.
+        /** @brief The queue's directory, the file named by the library; not with database_path. */
+        std::optional<std::string> database_directory;
         std::optional<PayloadFormat> payload_format; ///< The body encoding.
         std::optional<std::chrono::milliseconds> request_timeout; ///< Per request.
         std::optional<std::string> ip;      ///< The `ip` sent; "" sends none.
@@ -894,6 +896,8 @@ private:
             optional(hamustro_config_set_product_language, options.product_language,
                      "product_language") &&
             optional(hamustro_config_set_database_path, options.database_path, "database_path") &&
+            optional(hamustro_config_set_database_directory, options.database_directory,
+                     "database_directory") &&
             optional(hamustro_config_set_ip, options.ip, "ip") &&
             optional(hamustro_config_set_country, options.country, "country") &&
             optional(hamustro_config_set_user_id_salt, options.user_id_salt, "user_id_salt") &&

@@ -1,7 +1,8 @@
 //! The C API driven by arbitrary sequences of calls, as a careless or hostile app
 //! would make them: every setter with any string (NULL, empty, huge, invalid UTF-8),
-//! trackers opened, used, freed twice and reopened on the same database, made-up,
-//! stale and wrong-kind handles, buffers of every size.
+//! the queue given as a database path, a database directory or both, trackers
+//! opened, used, freed twice and reopened on the same database, made-up, stale and
+//! wrong-kind handles, buffers of every size.
 //!
 //! What must hold after every call:
 //! - the status is a defined one and never HAMUSTRO_STATUS_INTERNAL (and no panic
@@ -29,6 +30,9 @@ use std::sync::Once;
 
 use arbitrary::Arbitrary;
 use hamustro::ffi::*;
+use hamustro::internals::tracker::{
+    database_path_in, default_database_directory, legacy_database_path, use_legacy,
+};
 use hamustro::TrackerConfig;
 use hamustro_fuzz::{capture, refused_url, scratch_dir, wipe};
 use libfuzzer_sys::fuzz_target;
@@ -276,6 +280,13 @@ impl DbArg {
     }
 }
 
+/// Which of the two database options a setter call sets.
+#[derive(Debug, Clone, Copy)]
+enum Location {
+    Path,
+    Directory,
+}
+
 #[derive(Arbitrary, Debug, Clone, Copy)]
 enum Arrays {
     Given,
@@ -313,6 +324,8 @@ enum Op {
     SetText(Handle, TextField, Text),
     SetCollectorUrl(Handle, UrlArg),
     SetDatabasePath(Handle, DbArg),
+    /// A directory for the library's own file name (its `DbArg` path as a directory).
+    SetDatabaseDirectory(Handle, DbArg),
     SetNumber(Handle, Number),
     /// The trust and proxy options (issue 22).
     SetNetwork(Handle, NetworkArg),
@@ -390,6 +403,7 @@ struct ConfigShadow {
     live: bool,
     url: Option<String>,
     database: Option<PathBuf>,
+    directory: Option<PathBuf>,
     client_id: String,
 }
 
@@ -607,6 +621,7 @@ impl State {
                     live: true,
                     url: None,
                     database: None,
+                    directory: None,
                     client_id: String::new(),
                 });
             }
@@ -637,7 +652,7 @@ impl State {
                 ] {
                     self.set_text(*handle, field, value);
                 }
-                self.set_database(*handle, db);
+                self.set_location(*handle, db, Location::Path);
             }
             Op::SetText(handle, field, text) => {
                 let value = text.c_string();
@@ -645,7 +660,10 @@ impl State {
                 self.set_text(*handle, *field, &value);
             }
             Op::SetCollectorUrl(handle, url) => self.set_url(*handle, url),
-            Op::SetDatabasePath(handle, db) => self.set_database(*handle, db),
+            Op::SetDatabasePath(handle, db) => self.set_location(*handle, db, Location::Path),
+            Op::SetDatabaseDirectory(handle, db) => {
+                self.set_location(*handle, db, Location::Directory);
+            }
             Op::SetNumber(handle, number) => self.set_number(*handle, *number),
             Op::SetNetwork(handle, arg) => self.set_network(*handle, arg),
             Op::TrackerNew { config, null_out } => self.tracker_new(*config, *null_out),
@@ -1030,13 +1048,20 @@ impl State {
         }
     }
 
-    fn set_database(&mut self, handle: Handle, db: &DbArg) {
+    /// `hamustro_config_set_database_path` or `_directory`: the same strings, the same
+    /// answers.
+    fn set_location(&mut self, handle: Handle, db: &DbArg, location: Location) {
         let (raw, kind) = self.kind(handle);
         let (value, path) = db.resolve(self.dir);
+        let config = HamustroConfig { id: raw };
         // SAFETY: NULL or a NUL-terminated string.
-        let status =
-            unsafe { hamustro_config_set_database_path(HamustroConfig { id: raw }, ptr(&value)) };
-        let status = self.check(status, "config_set_database_path");
+        let status = unsafe {
+            match location {
+                Location::Path => hamustro_config_set_database_path(config, ptr(&value)),
+                Location::Directory => hamustro_config_set_database_directory(config, ptr(&value)),
+            }
+        };
+        let status = self.check(status, "config_set_database_<location>");
         let Kind::Config(i) = kind else {
             assert_eq!(
                 status,
@@ -1045,17 +1070,22 @@ impl State {
             );
             return;
         };
+        let shadow = &mut self.configs[i];
+        let field = match location {
+            Location::Path => &mut shadow.database,
+            Location::Directory => &mut shadow.directory,
+        };
         match (&value, path) {
             (None, _) => {
-                assert_eq!(status, HamustroStatus::Ok, "set_database_path(NULL)");
-                self.configs[i].database = None;
+                assert_eq!(status, HamustroStatus::Ok, "{location:?}(NULL)");
+                *field = None;
             }
             (Some(_), Some(path)) => {
-                assert_eq!(status, HamustroStatus::Ok, "set_database_path({path:?})");
-                self.configs[i].database = Some(path);
+                assert_eq!(status, HamustroStatus::Ok, "{location:?}({path:?})");
+                *field = Some(path);
             }
             (Some(_), None) => {
-                assert_eq!(status, HamustroStatus::InvalidArgument, "set_database_path");
+                assert_eq!(status, HamustroStatus::InvalidArgument, "{location:?}");
             }
         }
     }
@@ -1190,6 +1220,7 @@ impl State {
     fn tracker_new(&mut self, config: Handle, null_out: bool) {
         let (raw, kind) = self.kind(config);
         let mut database = None;
+        let mut both = false;
         if let Kind::Config(i) = kind {
             let shadow = &self.configs[i];
             let url = shadow.url.clone().unwrap_or_default();
@@ -1211,9 +1242,24 @@ impl State {
                     "collector_url {url:?}, which has no scheme, was accepted"
                 );
             }
-            database = Some(shadow.database.clone().unwrap_or_else(|| {
-                hamustro::internals::tracker::default_database_path(&shadow.client_id)
-            }));
+            // A path and a directory together are refused; else the path, or the
+            // library's name in the directory, or the name of earlier versions there
+            // while no file has the new one (unless it is another app's: then the
+            // new name, which the library creates).
+            both = shadow.database.is_some() && shadow.directory.is_some();
+            database = Some(match &shadow.database {
+                Some(path) => (path.clone(), None),
+                None => {
+                    let directory = shadow
+                        .directory
+                        .clone()
+                        .unwrap_or_else(default_database_directory);
+                    let path = database_path_in(&directory, &shadow.client_id);
+                    let legacy = legacy_database_path(&directory, &shadow.client_id);
+                    let legacy = use_legacy(&path, &legacy).then_some(legacy);
+                    (path, legacy)
+                }
+            });
         }
         let mut out = SENTINEL;
         let target = if null_out {
@@ -1225,6 +1271,13 @@ impl State {
         // one u64) is laid out as.
         let status = unsafe { hamustro_tracker_new(HamustroConfig { id: raw }, target.cast()) };
         let status = self.check(status, "tracker_new");
+        if both {
+            assert_eq!(
+                status,
+                HamustroStatus::InvalidArgument,
+                "tracker_new with a database path and directory"
+            );
+        }
         if status != HamustroStatus::Ok {
             assert_eq!(
                 out, SENTINEL,
@@ -1236,8 +1289,12 @@ impl State {
             return;
         }
         assert!(!null_out, "tracker_new(NULL) succeeded");
-        let Some(database) = database else {
+        let Some((path, legacy)) = database else {
             panic!("tracker_new succeeded with a dead or wrong-kind config");
+        };
+        let database = match legacy {
+            Some(legacy) if !path.exists() => legacy,
+            _ => path,
         };
         assert!(out != 0 && out != SENTINEL, "tracker_new wrote no handle");
         assert!(

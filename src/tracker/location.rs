@@ -1,6 +1,9 @@
 //! Which database a tracker opens, and whether it may: without a `database_path`,
-//! one file per client id in the platform's per-user data directory; and whatever
-//! the path, only a database of this app (`Store::claim`).
+//! one file per client id in the `database_directory`, by default in the platform's
+//! per-user data directory; and whatever the path, only a database of this app
+//! (`Store::claim`). Bindings that keep data in a place of their own (Application
+//! Support, Unity's persistent data path) pass the directory, never a name they
+//! computed, so that the name stays this one.
 //!
 //! The default name is a readable prefix and a hash of the whole client id,
 //! `<prefix>-<hash>.sqlite3`: the prefix alone (the client id with every character
@@ -26,26 +29,44 @@ const PREFIX_CHARS: usize = 64;
 /// The hexadecimal digits of the client id's SHA-256 in the name.
 const HASH_DIGITS: usize = 16;
 
-/// `<data dir>/hamustro/<prefix>-<hash>.sqlite3`: `<prefix>` is the client id's first
-/// 64 characters, each outside `[A-Za-z0-9_-]` replaced by `_`; `<hash>` is the first
-/// 16 hexadecimal digits (lower case) of the SHA-256 of the whole client id's UTF-8
-/// bytes. `com.example.game` gives `com_example_game-c3460848847eb4b4.sqlite3`.
+/// `<data dir>/hamustro/<prefix>-<hash>.sqlite3`: the name of
+/// [`database_path_in`] in the default directory (for tests: `Tracker::new` names the
+/// directory itself).
+#[cfg(any(test, feature = "internals"))]
 pub fn default_database_path(client_id: &str) -> PathBuf {
-    let prefix = file_safe(client_id.chars().take(PREFIX_CHARS));
-    let hash = hex(&Sha256::digest(client_id.as_bytes()));
-    data_directory().join(format!("{prefix}-{}.sqlite3", &hash[..HASH_DIGITS]))
+    database_path_in(&default_database_directory(), client_id)
 }
 
-/// Where versions before the hash kept the queue of `client_id` (the whole id, made
-/// file-safe): a file several client ids share, used only while it is this app's.
-pub(super) fn legacy_database_path(client_id: &str) -> PathBuf {
-    data_directory().join(format!("{}.sqlite3", file_safe(client_id.chars())))
+/// `<directory>/<prefix>-<hash>.sqlite3`: `<prefix>` is the client id's first 64
+/// characters, each outside `[A-Za-z0-9_-]` replaced by `_`; `<hash>` is the first 16
+/// hexadecimal digits (lower case) of the SHA-256 of the whole client id's UTF-8
+/// bytes. `com.example.game` gives `com_example_game-c3460848847eb4b4.sqlite3`.
+pub fn database_path_in(directory: &Path, client_id: &str) -> PathBuf {
+    let prefix = file_safe(client_id.chars().take(PREFIX_CHARS));
+    let hash = hex(&Sha256::digest(client_id.as_bytes()));
+    directory.join(format!("{prefix}-{}.sqlite3", &hash[..HASH_DIGITS]))
+}
+
+/// Where versions before the hash kept the queue of `client_id` in `directory` (the
+/// whole id, made file-safe): a file several client ids share, used only while it is
+/// this app's.
+pub fn legacy_database_path(directory: &Path, client_id: &str) -> PathBuf {
+    directory.join(format!("{}.sqlite3", file_safe(client_id.chars())))
+}
+
+/// The directory of the default names when the app chooses none:
+/// `<data dir>/hamustro` (the system's temporary directory where there is no data
+/// directory).
+pub fn default_database_directory() -> PathBuf {
+    platform::data_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join("hamustro")
 }
 
 /// Whether a database at `legacy` is to be tried before the one at `path`: it is
 /// there, and the current name is not (once a queue exists under the current name,
 /// the legacy file is left alone).
-pub(super) fn use_legacy(path: &Path, legacy: &Path) -> bool {
+pub fn use_legacy(path: &Path, legacy: &Path) -> bool {
     !path.exists() && legacy.is_file()
 }
 
@@ -97,12 +118,6 @@ fn shown(client_id: &str) -> String {
     format!("{kept:?}{more}")
 }
 
-fn data_directory() -> PathBuf {
-    platform::data_dir()
-        .unwrap_or_else(std::env::temp_dir)
-        .join("hamustro")
-}
-
 fn file_safe(chars: impl Iterator<Item = char>) -> String {
     chars
         .map(|c| {
@@ -137,10 +152,8 @@ mod tests {
             path.display()
         );
         assert_eq!(
-            legacy_database_path("com.example.game")
-                .file_name()
-                .unwrap(),
-            "com_example_game.sqlite3"
+            legacy_database_path(Path::new("d"), "com.example.game"),
+            Path::new("d/com_example_game.sqlite3")
         );
     }
 

@@ -31,8 +31,12 @@ use files::{load_settings, recover_journal};
 pub(crate) use held::{lock_for_fork, DatabaseLock};
 use input::{check_event_name, check_headers, check_settings, unique_parameters};
 pub use input::{MAX_EVENT_BYTES, MAX_EVENT_NAME_BYTES, MAX_HEADERS_BYTES, MAX_SETTINGS_BYTES};
+#[cfg(feature = "internals")]
 pub use location::default_database_path;
 use location::Refused;
+pub use location::{
+    database_path_in, default_database_directory, legacy_database_path, use_legacy,
+};
 
 pub struct Tracker {
     shared: Arc<Shared>,
@@ -55,8 +59,10 @@ pub struct Tracker {
 impl Tracker {
     /// Opens the queue, loads what an earlier run left (unsent events, counters, user,
     /// last sync time, opt-out, global parameters) and starts the delivery thread.
-    /// Without a `database_path`, a queue that an earlier version kept under the
-    /// shared name of its time (`location.rs`) is used while it is this app's.
+    /// Without a `database_path`, the queue has the client id's own name in the
+    /// `database_directory` (or the default one), and a queue that an earlier version
+    /// kept there under the shared name of its time (`location.rs`) is used while it
+    /// is this app's.
     pub fn new(config: TrackerConfig) -> Result<Tracker> {
         quiet_panics::install();
         let fork_generation = platform::fork_generation();
@@ -65,9 +71,13 @@ impl Tracker {
         if let Some(path) = &config.database_path {
             return Tracker::open(&config, path, fork_generation).map_err(Refused::error);
         }
-        let path = default_database_path(&config.client_id);
-        let legacy = location::legacy_database_path(&config.client_id);
-        if location::use_legacy(&path, &legacy) {
+        let directory = config
+            .database_directory
+            .clone()
+            .unwrap_or_else(default_database_directory);
+        let path = database_path_in(&directory, &config.client_id);
+        let legacy = legacy_database_path(&directory, &config.client_id);
+        if use_legacy(&path, &legacy) {
             match Tracker::open(&config, &legacy, fork_generation) {
                 // Another app's queue under the name they shared: start this app's own.
                 Err(Refused::OtherClient(_)) => {}

@@ -17,13 +17,14 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use std::ffi::{c_char, CString};
+use std::ffi::{c_char, CStr, CString};
 
 use hamustro::ffi::{
     hamustro_config_new, hamustro_config_set_client_id, hamustro_config_set_collector_url,
     hamustro_config_set_database_path, hamustro_config_set_device_id,
     hamustro_config_set_product_version, hamustro_config_set_shared_secret_key,
-    hamustro_config_set_system_version, HamustroConfig, HamustroStatus,
+    hamustro_config_set_system_version, hamustro_last_error_message, HamustroConfig,
+    HamustroStatus,
 };
 use hamustro::{Tracker, TrackerConfig};
 
@@ -90,4 +91,18 @@ pub fn c_config(url: &str, db: &Path) -> HamustroConfig {
         }
     }
     config
+}
+
+/// The calling thread's last error message from the C API, read whole.
+pub fn last_error() -> String {
+    // SAFETY: NULL with length 0 asks for the length only.
+    let len = unsafe { hamustro_last_error_message(std::ptr::null_mut(), 0) };
+    let mut buffer = vec![0u8; len + 1];
+    // SAFETY: the buffer has len + 1 writable bytes.
+    unsafe { hamustro_last_error_message(buffer.as_mut_ptr().cast(), buffer.len()) };
+    CStr::from_bytes_until_nul(&buffer)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string()
 }

@@ -205,6 +205,13 @@ void test_construction_errors()
     CHECK(outcome.status == hamustro::Status::invalid_argument);
     CHECK(contains(outcome.message, "max_queued_events"));
 
+    // A database path and a database directory: one of the two, never both.
+    auto both = options(db_path + "-unused");
+    both.database_directory = db_path + "-unused-directory";
+    outcome = OUTCOME(hamustro::Tracker tracker(both));
+    CHECK(outcome.status == hamustro::Status::invalid_argument);
+    CHECK(contains(outcome.message, "database_path and database_directory"));
+
     // The secret never appears in a message.
     auto bad_url = options(db_path + "-unused");
     bad_url.collector_url = "ftp://collector.example";

@@ -130,6 +130,21 @@ namespace Hamustro.Tests
         }
 
         [Test]
+        public void ADatabasePathAndADatabaseDirectoryTogetherAreAnInvalidArgument()
+        {
+            var options = Options("http://127.0.0.1:9");
+            options.DatabaseDirectory = Path.Combine(Directory, "queues");
+            var error = Assert.Throws<HamustroException>(() => new Tracker(options));
+            Assert.AreEqual(HamustroStatus.InvalidArgument, error.Status);
+            StringAssert.Contains("database_path and database_directory", error.Message);
+
+            options.DatabaseDirectory = "";
+            options.DatabasePath = null;
+            error = Assert.Throws<HamustroException>(() => new Tracker(options));
+            Assert.AreEqual(HamustroStatus.InvalidArgument, error.Status);
+        }
+
+        [Test]
         public void FlushWhenNothingListensIsANetworkError()
         {
             var url = DeadUrl();

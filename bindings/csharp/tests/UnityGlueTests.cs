@@ -63,8 +63,10 @@ namespace Hamustro.Tests
             var collector = StartCollector();
             var tracker = HamustroUnity.Initialize(AppOptions(collector.Url));
             Assert.AreSame(tracker, HamustroUnity.Tracker);
-            var expectedDatabase = Path.Combine(UnityEngine.Application.persistentDataPath, "hamustro", "unity-game.sqlite3");
-            Assert.IsTrue(File.Exists(expectedDatabase), "the queue is in persistentDataPath: " + expectedDatabase);
+            var queues = Path.Combine(UnityEngine.Application.persistentDataPath, "hamustro");
+            var files = System.IO.Directory.GetFiles(queues, "*.sqlite3");
+            Assert.AreEqual(1, files.Length, "the queue is in persistentDataPath: " + string.Join(", ", files));
+            StringAssert.StartsWith("unity-game-", Path.GetFileName(files[0]), "named by the library");
             var host = GameObject.Made.FindLast(made => made.name == "Hamustro");
             CollectionAssert.Contains(UnityEngine.Object.Kept, host, "kept across scenes");
 
@@ -92,9 +94,45 @@ namespace Hamustro.Tests
             Assert.IsNull(completed.SystemVersion, "the library detects the system's version");
             Assert.IsNull(completed.System, "the library detects the system's name");
             Assert.IsNull(options.DatabasePath, "the app's options are not modified");
+            Assert.IsNull(options.DatabaseDirectory, "the app's options are not modified");
 
             UnityEngine.Application.systemLanguage = SystemLanguage.Unknown;
             Assert.IsNull(HamustroUnity.WithUnityDefaults(options).SystemLanguage);
+        }
+
+        [Test]
+        public void GamesWhoseIdsOnlyAPunctuationMarkTellApartKeepQueuesOfTheirOwn()
+        {
+            var collector = StartCollector();
+            var first = AppOptions(DeadUrl());
+            first.ClientId = "a.b";
+            var second = AppOptions(collector.Url);
+            second.ClientId = "a_b";
+            var firstTracker = MakeTracker(HamustroUnity.WithUnityDefaults(first));
+            var secondTracker = MakeTracker(HamustroUnity.WithUnityDefaults(second));
+            firstTracker.TrackEvent("First.Game");
+            secondTracker.TrackEvent("Second.Game");
+            secondTracker.Flush(TimeSpan.FromSeconds(10));
+            Assert.AreEqual("Second.Game", collector.Events(1)[0]["event"]);
+            Assert.AreEqual(1UL, firstTracker.GetStats().Queued, "a.b's event stays in its own queue");
+            var queues = Path.Combine(UnityEngine.Application.persistentDataPath, "hamustro");
+            Assert.AreEqual(2, System.IO.Directory.GetFiles(queues, "*.sqlite3").Length);
+        }
+
+        [Test]
+        public void ADatabasePathTheAppGivesIsKeptAndNoDirectoryAdded()
+        {
+            var options = AppOptions("http://127.0.0.1:9");
+            options.DatabasePath = Path.Combine(Directory, "mine.sqlite3");
+            var completed = HamustroUnity.WithUnityDefaults(options);
+            Assert.AreEqual(options.DatabasePath, completed.DatabasePath);
+            Assert.IsNull(completed.DatabaseDirectory, "a path and a directory together are refused");
+            MakeTracker(completed).TrackEvent("Mine");
+            Assert.IsTrue(File.Exists(options.DatabasePath));
+
+            options = AppOptions("http://127.0.0.1:9");
+            options.DatabaseDirectory = Path.Combine(Directory, "queues");
+            Assert.AreEqual(options.DatabaseDirectory, HamustroUnity.WithUnityDefaults(options).DatabaseDirectory);
         }
 
         [Test]

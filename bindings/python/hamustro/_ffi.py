@@ -186,6 +186,7 @@ _STATUS_FUNCTIONS: dict[str, list[Any]] = {
     "hamustro_config_set_product_git_hash": [ConfigHandle, c_char_p],
     "hamustro_config_set_product_language": [ConfigHandle, c_char_p],
     "hamustro_config_set_database_path": [ConfigHandle, c_char_p],
+    "hamustro_config_set_database_directory": [ConfigHandle, c_char_p],
     "hamustro_config_set_ip": [ConfigHandle, c_char_p],
     "hamustro_config_set_country": [ConfigHandle, c_char_p],
     "hamustro_config_set_user_id_salt": [ConfigHandle, c_char_p],

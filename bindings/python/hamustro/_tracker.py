@@ -190,6 +190,11 @@ class Tracker(Managed):
     ``system`` and ``system_language`` are None (detect them from the OS and the
     locale), "" (send none) or the value to send.
 
+    Where the queue lives: ``database_path`` names its SQLite file;
+    ``database_directory`` names only the directory, in which the library gives each
+    client id a file of its own (None for both: the library's data directory).
+    Giving both raises :class:`InvalidArgument`.
+
     Privacy and control: ``user_id_salt`` makes the library store and send
     ``sha256hex(user_id + salt)`` instead of raw user ids (keep it constant for an
     app); ``max_queued_events`` caps the queue on the device, dropping the oldest
@@ -230,6 +235,7 @@ class Tracker(Managed):
         env: Union[Environment, int, None] = None,
         *,
         database_path: Union[str, "os.PathLike[str]", None] = None,
+        database_directory: Union[str, "os.PathLike[str]", None] = None,
         queue_size: Optional[int] = None,
         queue_retention: Optional[int] = None,
         payload_format: Optional[Literal["protobuf", "json"]] = None,
@@ -254,8 +260,10 @@ class Tracker(Managed):
     ) -> None:
         if database_path is not None:
             database_path = os.fsdecode(database_path)
+        if database_directory is not None:
+            database_directory = os.fsdecode(database_directory)
         # For __repr__ only; never the secret.
-        self._described = (client_id, collector_url, database_path)
+        self._described = (client_id, collector_url, database_path, database_directory)
         if payload_format is not None and payload_format not in _PAYLOAD_FORMATS:
             raise InvalidArgument(
                 f"payload_format {payload_format!r} is not one of {sorted(_PAYLOAD_FORMATS)}"
@@ -277,6 +285,7 @@ class Tracker(Managed):
                 ("product_git_hash", product_git_hash),
                 ("product_language", product_language),
                 ("database_path", database_path),
+                ("database_directory", database_directory),
                 ("ip", ip),
                 ("country", country),
                 ("user_id_salt", user_id_salt),
@@ -453,8 +462,11 @@ class Tracker(Managed):
         lib.hamustro_tracker_free(_ffi.TrackerHandle(handle))
 
     def __repr__(self) -> str:
-        client_id, collector_url, database_path = getattr(self, "_described", (None,) * 3)
+        client_id, collector_url, database_path, database_directory = getattr(
+            self, "_described", (None,) * 4)
         database = "" if database_path is None else f" database_path={database_path!r}"
+        if database_directory is not None:
+            database += f" database_directory={database_directory!r}"
         state = " closed" if self.closed else ""
         return (f"<hamustro.Tracker client_id={client_id!r} "
                 f"collector_url={collector_url!r}{database}{state}>")

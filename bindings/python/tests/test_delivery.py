@@ -127,3 +127,28 @@ def test_eight_threads_tracking_at_once_deliver_every_event_once(collector, make
     assert sorted(e["nr"] for e in events) == list(range(1, threads * per_thread + 1))
     assert {(e["params"]["thread"], e["params"]["index"]) for e in events} == {
         (str(t), str(i)) for t in range(threads) for i in range(per_thread)}
+
+
+def test_apps_sharing_a_database_directory_deliver_only_their_own(
+    collector, make_tracker, dead_url, tmp_path
+):
+    # The library names each client id's file in the directory: `a.b` and `a_b`,
+    # which the old file name confused, keep apart.
+    directory = tmp_path / "queues"
+    first = make_tracker(
+        dead_url, client_id="a.b", database_path=None, database_directory=directory
+    )
+    second = make_tracker(
+        collector.url, client_id="a_b", database_path=None, database_directory=directory
+    )
+    first.track_event("First.App")
+    first.track_event("First.App")
+    second.track_event("Second.App")
+    second.flush(timeout=10.0)
+
+    (event,) = collector.events(1)
+    assert event["event"] == "Second.App"
+    assert first.stats().queued == 2
+    names = sorted(path.name for path in directory.glob("*.sqlite3"))
+    assert len(names) == 2 and names[0].startswith("a_b-") and names[1].startswith("a_b-"), names
+    assert "database_directory=" in repr(first)

@@ -52,7 +52,7 @@ def test_a_missing_required_option_is_named(options, missing):
      {"ip": "not-an-ip"}, {"request_timeout": 0}, {"request_timeout": -1.0},
      {"queue_size": 2**32}, {"collector_url": "ftp://example.com"},
      {"max_queued_events": 0}, {"max_queued_events": -1}, {"max_queued_events": 2**64},
-     {"client_id": "nul\0inside"}],
+     {"client_id": "nul\0inside"}, {"database_path": None, "database_directory": ""}],
 )
 def test_invalid_options_raise_invalid_argument(options, bad):
     with pytest.raises(hamustro.InvalidArgument):
@@ -141,3 +141,12 @@ def test_a_database_in_use_raises_storage_error(make_tracker):
     make_tracker("http://127.0.0.1:9")
     with pytest.raises(hamustro.StorageError):
         make_tracker("http://127.0.0.1:9")
+
+
+def test_a_database_path_and_a_database_directory_together_raise_invalid_argument(
+    options, tmp_path
+):
+    options = {**options, "database_directory": tmp_path / "queues"}
+    with pytest.raises(hamustro.InvalidArgument, match="database_path and database_directory"):
+        hamustro.Tracker(collector_url="http://127.0.0.1:9", **options)
+    assert not (tmp_path / "queues").exists()

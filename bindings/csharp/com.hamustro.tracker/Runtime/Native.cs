@@ -104,6 +104,8 @@ namespace Hamustro
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern HamustroStatus hamustro_config_set_database_path(ConfigHandle config, byte[] path);
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern HamustroStatus hamustro_config_set_database_directory(ConfigHandle config, byte[] dir);
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern HamustroStatus hamustro_config_set_payload_format(ConfigHandle config, uint format);
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern HamustroStatus hamustro_config_set_request_timeout_ms(ConfigHandle config, uint timeout_ms);

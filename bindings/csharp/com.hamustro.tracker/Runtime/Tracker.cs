@@ -313,6 +313,7 @@ namespace Hamustro
                 Native.Check(Native.hamustro_config_set_queue_retention(config, options.QueueRetentionMinutes.Value));
             }
             Text(Native.hamustro_config_set_database_path, config, options.DatabasePath, "DatabasePath");
+            Text(Native.hamustro_config_set_database_directory, config, options.DatabaseDirectory, "DatabaseDirectory");
             if (options.PayloadFormat.HasValue)
             {
                 Native.Check(Native.hamustro_config_set_payload_format(config, (uint)options.PayloadFormat.Value));

@@ -70,10 +70,17 @@ namespace Hamustro
         public uint? QueueRetentionMinutes { get; set; }
 
         /// <summary>The SQLite file holding the queue (created with its directory). Null:
-        /// the library's default place, <c>&lt;data dir&gt;/hamustro/&lt;client_id&gt;.sqlite3</c>
-        /// (in Unity, <c>HamustroUnity</c> chooses <c>Application.persistentDataPath</c>).
-        /// One live tracker at a time may use a file.</summary>
+        /// a file the library names after the client id (one of its own for each client
+        /// id) in <see cref="DatabaseDirectory"/>. One live tracker at a time may use a
+        /// file.</summary>
         public string DatabasePath { get; set; }
+
+        /// <summary>The directory of the queue file the library names (created if
+        /// missing); set this or <see cref="DatabasePath"/>, not both (the tracker then
+        /// throws <see cref="HamustroStatus.InvalidArgument"/>). Null: a <c>hamustro</c>
+        /// folder of the platform's data directory (in Unity, <c>HamustroUnity</c>
+        /// chooses one in <c>Application.persistentDataPath</c>).</summary>
+        public string DatabaseDirectory { get; set; }
 
         /// <summary>How request bodies are encoded; null keeps the library's default.</summary>
         public PayloadFormat? PayloadFormat { get; set; }

@@ -1,57 +1,49 @@
-// Where the queue database lives when the app gives no `databasePath`, and what the
-// binding sets on that directory on Apple platforms: excluded from iCloud and iTunes
-// (or Finder) backups, since it holds unsent events, not the user's data; and on iOS,
-// tvOS, watchOS and visionOS the file protection class
-// `completeUntilFirstUserAuthentication`, so that delivery in the background can read
-// it while the device is locked, once it has been unlocked after a restart. New files
-// (the database's -wal, -shm and journals) inherit the directory's class; the files an
-// earlier run left get it too.
+// Where the queue database lives when the app gives neither `databasePath` nor
+// `databaseDirectory`, and what the binding sets on that directory on Apple
+// platforms: excluded from iCloud and iTunes (or Finder) backups, since it holds
+// unsent events, not the user's data; and on iOS, tvOS, watchOS and visionOS the file
+// protection class `completeUntilFirstUserAuthentication`, so that delivery in the
+// background can read it while the device is locked, once it has been unlocked after
+// a restart. New files (the database's -wal, -shm and journals) inherit the
+// directory's class; the files an earlier run left get it too.
 //
-// A path the app gives is the app's own business: the binding sets nothing on it, nor
-// on its directory (excluding the app's own folder from backup would exclude the
-// app's data with it).
+// The binding chooses only the directory; the library names the file in it after the
+// client id (`hamustro_config_set_database_directory`), so that every client id has a
+// file of its own, and finds a queue an earlier version of this binding left there
+// under the name of its time.
+//
+// A path or directory the app gives is the app's own business: the binding sets
+// nothing on it (excluding the app's own folder from backup would exclude the app's
+// data with it).
 import Foundation
 
 enum QueueLocation {
-    /// The database path to configure and the directory the binding looks after.
+    /// What to configure and the directory the binding looks after.
     struct Choice: Equatable {
-        /// The `databasePath` given to the library; nil leaves its default.
+        /// The `databasePath` given to the library; nil leaves it unset.
         let databasePath: String?
+        /// The `databaseDirectory` given to the library; nil leaves its default.
+        let databaseDirectory: String?
         /// The binding's own queue directory, to ``prepare(directory:)``; nil when
-        /// the app chose the path or the library does.
-        let directory: URL?
+        /// the app chose the path or directory, or the library does.
+        let prepared: URL?
     }
 
-    /// The app's `databasePath` when it gave one; otherwise, with an Application
-    /// Support directory (Apple platforms), `hamustro/<client id>.sqlite3` in it;
-    /// otherwise (Linux) the library's default (`$XDG_DATA_HOME` or `~/.local/share`).
+    /// What the app gave, when it gave a path or a directory (both: the library
+    /// refuses them); otherwise, with an Application Support directory (Apple
+    /// platforms), its `hamustro` folder, prepared by the binding; otherwise (Linux)
+    /// the library's default (`$XDG_DATA_HOME` or `~/.local/share`).
     static func choose(
-        databasePath: String?, clientID: String, applicationSupport: URL?
+        databasePath: String?, databaseDirectory: String?, applicationSupport: URL?
     ) -> Choice {
-        if let databasePath {
-            return Choice(databasePath: databasePath, directory: nil)
+        if databasePath != nil || databaseDirectory != nil {
+            return Choice(databasePath: databasePath, databaseDirectory: databaseDirectory, prepared: nil)
         }
         guard let applicationSupport else {
-            return Choice(databasePath: nil, directory: nil)
+            return Choice(databasePath: nil, databaseDirectory: nil, prepared: nil)
         }
         let directory = applicationSupport.appendingPathComponent("hamustro", isDirectory: true)
-        let file = directory.appendingPathComponent(fileName(clientID: clientID))
-        return Choice(databasePath: file.path, directory: directory)
-    }
-
-    /// The queue file of a client id: the library's own default name, so that a queue
-    /// an earlier version left in `~/Library/Application Support/hamustro` (the
-    /// library's default on Apple platforms, the same directory where `HOME` is the
-    /// app's home) is found again. Every Unicode scalar but an ASCII letter, digit,
-    /// `-` or `_` becomes `_`.
-    static func fileName(clientID: String) -> String {
-        var name = ""
-        for scalar in clientID.unicodeScalars {
-            let safe = scalar.isASCII
-                && (CharacterSet.alphanumerics.contains(scalar) || scalar == "-" || scalar == "_")
-            name.unicodeScalars.append(safe ? scalar : "_")
-        }
-        return name + ".sqlite3"
+        return Choice(databasePath: nil, databaseDirectory: directory.path, prepared: directory)
     }
 
     /// The app's Application Support directory on Apple platforms (in its container

@@ -21,7 +21,7 @@ import Foundation
 /// On Apple platforms the tracker fills the system, its version, language and country
 /// from Foundation when they are not given; keeps its queue in Application Support,
 /// excluded from backups and readable while the device is locked after its first
-/// unlock (see `databasePath`); and where UIKit is (iOS, tvOS, visionOS, Mac
+/// unlock (see `databaseDirectory`); and where UIKit is (iOS, tvOS, visionOS, Mac
 /// Catalyst), flushes in a background task when the app enters the background (see
 /// `flushOnBackground`).
 ///
@@ -66,7 +66,8 @@ public final class Tracker: @unchecked Sendable {
     /// may be nil). Every other parameter left nil keeps the library's default, which
     /// this binding never restates: see `include/hamustro.h` for each. The exceptions
     /// are Apple platforms' own: there, `system`, `systemVersion`, `systemLanguage`
-    /// and `country` come from Foundation, and `databasePath` from FileManager (below).
+    /// and `country` come from Foundation, and `databaseDirectory` from FileManager
+    /// (below).
     ///
     /// - Parameters:
     ///   - collectorURL: The collector's base URL, e.g. `https://t.example.com`;
@@ -98,13 +99,16 @@ public final class Tracker: @unchecked Sendable {
     ///   - queueRetentionMinutes: Deliver when the last successful delivery is older
     ///     than this; 0 delivers on every event.
     ///   - databasePath: The SQLite file holding the queue (created with its
-    ///     directory). nil: `<client_id>.sqlite3` in a `hamustro` folder of the
+    ///     directory). nil: a file the library names after the client id (a file of
+    ///     its own for each client id) in `databaseDirectory`.
+    ///   - databaseDirectory: The directory of that file (created if missing); give
+    ///     this or `databasePath`, not both. nil: a `hamustro` folder of the
     ///     platform's data directory. On Apple platforms that is the app's Application
     ///     Support (from FileManager), and the binding excludes the folder from
     ///     backups and, on iOS, tvOS, watchOS and visionOS, gives it and its files the
     ///     protection class `completeUntilFirstUserAuthentication`, so that a flush in
     ///     the background works while the device is locked (after its first unlock).
-    ///     A path you give gets none of this: it and its folder are yours.
+    ///     A path or directory you give gets none of this: it is yours.
     ///   - payloadFormat: How request bodies are encoded.
     ///   - requestTimeout: The limit on each HTTP request, connecting included, in
     ///     seconds (rounded up to whole milliseconds); must be positive.
@@ -142,7 +146,8 @@ public final class Tracker: @unchecked Sendable {
     ///     where there is no UIKit (macOS, watchOS, Linux).
     /// - Throws: ``HamustroError`` with ``HamustroError/Code/invalidArgument`` naming a
     ///   missing or bad field (or `acceptInvalidCertificatesForLoopback` with a host
-    ///   that is not a loopback address), or ``HamustroError/Code/storage`` when the
+    ///   that is not a loopback address, or both `databasePath` and
+    ///   `databaseDirectory`), or ``HamustroError/Code/storage`` when the
     ///   database cannot be used (including when another live tracker has it open).
     public init(
         collectorURL: URL,
@@ -163,6 +168,7 @@ public final class Tracker: @unchecked Sendable {
         queueSize: UInt32? = nil,
         queueRetentionMinutes: UInt32? = nil,
         databasePath: String? = nil,
+        databaseDirectory: String? = nil,
         payloadFormat: PayloadFormat? = nil,
         requestTimeout: TimeInterval? = nil,
         ip: String? = nil,
@@ -217,14 +223,15 @@ public final class Tracker: @unchecked Sendable {
             try check(hamustro_config_set_queue_retention(config, queueRetentionMinutes))
         }
         let queue = QueueLocation.choose(
-            databasePath: databasePath, clientID: clientID,
+            databasePath: databasePath, databaseDirectory: databaseDirectory,
             applicationSupport: QueueLocation.applicationSupport)
-        if let directory = queue.directory {
+        if let directory = queue.prepared {
             // Before the library opens the queue, so that its new files inherit the
             // directory's protection class.
             QueueLocation.prepare(directory: directory)
         }
         try set(hamustro_config_set_database_path, queue.databasePath, "databasePath")
+        try set(hamustro_config_set_database_directory, queue.databaseDirectory, "databaseDirectory")
         if let payloadFormat {
             try check(hamustro_config_set_payload_format(config, payloadFormat.rawValue))
         }

@@ -3,56 +3,74 @@ import Foundation
 import XCTest
 
 /// Where the queue lives when the app gives no path: on Apple platforms the binding
-/// puts it in Application Support under the library's own file name, and prepares that
-/// directory (backup exclusion and file protection are Apple-only and not run here).
+/// gives the library Application Support's `hamustro` folder, and prepares that
+/// directory (backup exclusion and file protection are Apple-only and not run here);
+/// the library names the file in it.
 final class QueueLocationTests: TrackerTestCase {
     let support = URL(fileURLWithPath: "/var/mobile/Containers/Data/Application/X/Library/Application Support")
 
     func testWithApplicationSupportTheQueueIsInItsHamustroFolder() {
-        let choice = QueueLocation.choose(databasePath: nil, clientID: "my app/1", applicationSupport: support)
-        XCTAssertEqual(choice.databasePath, support.path + "/hamustro/my_app_1.sqlite3")
-        XCTAssertEqual(choice.directory?.path, support.path + "/hamustro")
+        let choice = QueueLocation.choose(databasePath: nil, databaseDirectory: nil, applicationSupport: support)
+        XCTAssertNil(choice.databasePath, "the library names the file")
+        XCTAssertEqual(choice.databaseDirectory, support.path + "/hamustro")
+        XCTAssertEqual(choice.prepared?.path, support.path + "/hamustro")
     }
 
-    func testAPathTheAppGivesIsUsedAndLeftAlone() {
-        let choice = QueueLocation.choose(
-            databasePath: "/app/Documents/q.sqlite3", clientID: "c", applicationSupport: support)
-        XCTAssertEqual(choice, QueueLocation.Choice(databasePath: "/app/Documents/q.sqlite3", directory: nil))
+    func testAPathOrDirectoryTheAppGivesIsUsedAndLeftAlone() {
+        XCTAssertEqual(
+            QueueLocation.choose(
+                databasePath: "/app/Documents/q.sqlite3", databaseDirectory: nil, applicationSupport: support),
+            QueueLocation.Choice(databasePath: "/app/Documents/q.sqlite3", databaseDirectory: nil, prepared: nil))
+        XCTAssertEqual(
+            QueueLocation.choose(databasePath: nil, databaseDirectory: "/app/Documents/queues", applicationSupport: support),
+            QueueLocation.Choice(databasePath: nil, databaseDirectory: "/app/Documents/queues", prepared: nil))
     }
 
     func testWithoutApplicationSupportTheLibraryChooses() {
         XCTAssertEqual(
-            QueueLocation.choose(databasePath: nil, clientID: "c", applicationSupport: nil),
-            QueueLocation.Choice(databasePath: nil, directory: nil))
+            QueueLocation.choose(databasePath: nil, databaseDirectory: nil, applicationSupport: nil),
+            QueueLocation.Choice(databasePath: nil, databaseDirectory: nil, prepared: nil))
         #if os(Linux)
         XCTAssertNil(QueueLocation.applicationSupport, "Linux keeps the library's XDG default")
         #endif
     }
 
-    /// The binding's file name must be the library's default one, or an app updating
-    /// to this version would start a new queue and leave its unsent events behind.
-    /// Checked against the library itself: its default path on Linux is under
-    /// `$XDG_DATA_HOME`, read when a tracker opens.
-    func testTheFileNameIsTheLibrarysDefaultOne() throws {
-        let previous = ProcessInfo.processInfo.environment["XDG_DATA_HOME"]
-        setenv("XDG_DATA_HOME", directory.path, 1)
-        defer {
-            if let previous { setenv("XDG_DATA_HOME", previous, 1) } else { unsetenv("XDG_DATA_HOME") }
+    /// Client ids that the binding's old file name confused (`a.b` and `a_b`) get a
+    /// queue each in one directory, and each delivers only its own events.
+    func testClientIDsSharingADirectoryKeepTheirQueuesApart() throws {
+        let queues = directory.appendingPathComponent("Application Support/hamustro")
+        let first = try makeTracker(clientID: "a.b", databaseDirectory: queues.path)
+        try first.trackEvent("first")
+        try first.trackEvent("first")
+        let second = try makeTracker(clientID: "a_b", databaseDirectory: queues.path)
+        try second.trackEvent("second")
+        XCTAssertEqual(try first.stats().queued, 2)
+        XCTAssertEqual(try second.stats().queued, 1)
+        let files = try FileManager.default.contentsOfDirectory(atPath: queues.path)
+            .filter { $0.hasSuffix(".sqlite3") }
+        XCTAssertEqual(files.count, 2, "\(files)")
+    }
+
+    /// A queue an earlier version of this binding left under the name it computed
+    /// (the client id with every Unicode scalar but an ASCII letter, digit, `-` or `_`
+    /// made `_`: the library's old name too) is found by the library in the directory,
+    /// so an app updating to this version keeps its unsent events.
+    func testAQueueUnderTheOldFileNameIsKept() throws {
+        let queues = directory.appendingPathComponent("hamustro")
+        let clientID = "my app/1.e\u{301}"
+        let old = try makeTracker(clientID: clientID, database: "hamustro/my_app_1_e_.sqlite3")
+        try old.trackEvent("waiting")
+        try old.trackEvent("waiting")
+        old.close()
+        let tracker = try makeTracker(clientID: clientID, databaseDirectory: queues.path)
+        XCTAssertEqual(try tracker.stats().queued, 2)
+    }
+
+    func testAPathAndADirectoryTogetherAreRefused() {
+        assertThrows(.invalidArgument) {
+            _ = try makeTracker(
+                database: "queue.sqlite3", databaseDirectory: directory.appendingPathComponent("queues").path)
         }
-        let clientIDs = ["my app/1", "plain-id_2", "a.b:c", "e\u{301}t\u{e9}", "👩‍👩‍👧", "日本"]
-        for clientID in clientIDs {
-            let tracker = try Tracker(
-                collectorURL: deadURL, sharedSecretKey: "s", deviceID: "d", clientID: clientID,
-                systemVersion: "1", productVersion: "1", queueSize: 100, ip: "")
-            tracker.close()
-            let expected = directory.appendingPathComponent("hamustro")
-                .appendingPathComponent(QueueLocation.fileName(clientID: clientID))
-            XCTAssertTrue(
-                FileManager.default.fileExists(atPath: expected.path),
-                "\(clientID.debugDescription): no \(expected.lastPathComponent); the library made "
-                    + "\((try? FileManager.default.contentsOfDirectory(atPath: expected.deletingLastPathComponent().path)) ?? [])")
-        }
-        XCTAssertEqual(QueueLocation.fileName(clientID: "e\u{301}t\u{e9}"), "e_t_.sqlite3", "per Unicode scalar")
     }
 
     func testPreparingMakesAPrivateDirectoryAndKeepsWhatIsInIt() throws {

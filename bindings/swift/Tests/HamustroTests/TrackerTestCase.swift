@@ -23,12 +23,14 @@ class TrackerTestCase: XCTestCase {
     }
 
     /// A tracker with test values for every required field, its queue in this test's
-    /// directory, pointed at the dead port unless `url` is given.
+    /// directory (`database`, or the library's name in `databaseDirectory`), pointed at
+    /// the dead port unless `url` is given.
     func makeTracker(
         url: URL? = nil,
         secret: String = "s3cret",
         clientID: String = "swift-tests",
-        database: String = "queue.sqlite3",
+        database: String? = nil,
+        databaseDirectory: String? = nil,
         environment: Environment = .testing,
         systemVersion: String? = "6.0",
         system: String? = "Linux",
@@ -54,7 +56,10 @@ class TrackerTestCase: XCTestCase {
             systemLanguage: systemLanguage,
             productLanguage: "hu",
             queueSize: queueSize,
-            databasePath: directory.appendingPathComponent(database).path,
+            // `queue.sqlite3` unless named; with a directory alone, the library names it.
+            databasePath: (database ?? (databaseDirectory == nil ? "queue.sqlite3" : nil))
+                .map { directory.appendingPathComponent($0).path },
+            databaseDirectory: databaseDirectory,
             payloadFormat: payloadFormat,
             requestTimeout: 2,
             ip: "",

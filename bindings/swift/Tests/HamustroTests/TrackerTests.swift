@@ -184,7 +184,7 @@ final class TrackerTests: TrackerTestCase {
         let statuses = [
             HAMUSTRO_STATUS_INVALID_ARGUMENT, HAMUSTRO_STATUS_INVALID_HANDLE, HAMUSTRO_STATUS_STORAGE,
             HAMUSTRO_STATUS_NETWORK, HAMUSTRO_STATUS_REJECTED, HAMUSTRO_STATUS_TIMEOUT,
-            HAMUSTRO_STATUS_INTERNAL, HAMUSTRO_STATUS_DISABLED,
+            HAMUSTRO_STATUS_INTERNAL, HAMUSTRO_STATUS_DISABLED, HAMUSTRO_STATUS_OUT_OF_RESOURCES,
         ]
         XCTAssertEqual(HamustroError.Code.allCases.map(\.rawValue), statuses.map { UInt32($0.rawValue) })
     }

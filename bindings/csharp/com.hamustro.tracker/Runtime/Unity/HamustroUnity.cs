@@ -86,7 +86,9 @@ namespace Hamustro
         }
 
         /// <summary>A copy of <paramref name="options"/> with Unity's values in the options
-        /// left null: <c>DatabasePath</c> (<c>&lt;persistentDataPath&gt;/hamustro/&lt;ClientId&gt;.sqlite3</c>),
+        /// left null: <c>DatabaseDirectory</c> (<c>&lt;persistentDataPath&gt;/hamustro</c>, in which
+        /// the library names the file after the client id; not when you set
+        /// <c>DatabasePath</c>),
         /// <c>ProductVersion</c> (<c>Application.version</c>), <c>DeviceModel</c>
         /// (<c>SystemInfo.deviceModel</c>), <c>SystemLanguage</c> and <c>Country</c> (the
         /// current culture, else <c>Application.systemLanguage</c> for the language). A
@@ -101,9 +103,11 @@ namespace Hamustro
                 throw new ArgumentNullException("options");
             }
             var completed = options.Clone();
-            if (completed.DatabasePath == null && completed.ClientId != null && !string.IsNullOrEmpty(Application.persistentDataPath))
+            // The directory only: the library names the file after the client id, one
+            // of its own for each.
+            if (completed.DatabasePath == null && completed.DatabaseDirectory == null && !string.IsNullOrEmpty(Application.persistentDataPath))
             {
-                completed.DatabasePath = Path.Combine(Path.Combine(Application.persistentDataPath, "hamustro"), completed.ClientId + ".sqlite3");
+                completed.DatabaseDirectory = Path.Combine(Application.persistentDataPath, "hamustro");
             }
             if (completed.ProductVersion == null)
             {

@@ -18,7 +18,7 @@ public static class TrackingSample
             SharedSecretKey = "dev-secret",
             DeviceId = SystemInfo.deviceUniqueIdentifier,
             ClientId = "my-game",
-            // Left null, Unity's: ProductVersion (Application.version), DatabasePath
+            // Left null, Unity's: ProductVersion (Application.version), DatabaseDirectory
             // (Application.persistentDataPath), DeviceModel, SystemLanguage, Country.
         });
         tracker.SetGlobalParameter("platform", Application.platform.ToString());
