@@ -2,8 +2,8 @@
 # Installs what the tests need beyond Rust and a C compiler: cmake and pkg-config (C
 # install checks), valgrind, openssl, python3 with venv, shellcheck, and Mono with NUnit
 # (the C# binding) (apt-get); the
-# pinned Python tools (pytest, mypy, zig, build, auditwheel) and cargo tools
-# (cargo-deny, cargo-zigbuild, cargo-fuzz) into $HAMUSTRO_TOOLCHAINS/hamustro-tools; and
+# pinned Python tools (pytest, mypy, zig, cargo-zigbuild, build, auditwheel) and cargo
+# tools (cargo-deny, cargo-fuzz) into $HAMUSTRO_TOOLCHAINS/hamustro-tools; and
 # a Swift toolchain in a Debian trixie chroot, made while the cargo tools build
 # (scripts/toolchains.sh says where each lives and which version it is). Each step skips
 # itself when its marker says it is done, on a fresh machine and a kept one alike. Then
@@ -71,7 +71,6 @@ if [ "$check_only" = 0 ]; then
   background cross bash scripts/apple-build.sh --packages
   background tsan bash scripts/tsan-toolchain.sh
   hamustro_cargo_tool cargo-deny
-  hamustro_cargo_tool cargo-zigbuild
   hamustro_cargo_tool cargo-fuzz
   setup_failed=0
   for job in "${jobs_started[@]}"; do
@@ -106,9 +105,9 @@ done
 python3 -m pytest --version >/dev/null 2>&1 || need "python3 with pytest" "the Python binding"
 cargo fmt --version >/dev/null 2>&1 || need rustfmt "cargo fmt --check"
 cargo clippy --version >/dev/null 2>&1 || need clippy "cargo clippy"
-for tool in cargo-deny cargo-zigbuild cargo-fuzz; do
+for tool in "${!hamustro_cargo_versions[@]}"; do
   [ -f "$tools_root/.ready-$tool-${hamustro_cargo_versions[$tool]}" ] ||
-    need "$tool ${hamustro_cargo_versions[$tool]}" "scripts/deny.sh, dist.sh, fuzz.sh"
+    need "$tool ${hamustro_cargo_versions[$tool]}" "scripts/deny.sh, fuzz.sh"
 done
 [ -f "$tools_root/.ready-python-$(sha256sum scripts/python-tools.txt | cut -c1-16)" ] ||
   need "the Python tools of scripts/python-tools.txt" "the Python binding, dist.sh"

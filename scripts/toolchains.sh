@@ -17,7 +17,8 @@
 # Pointing both at empty directories is the closest this machine gets to a fresh one:
 #   HAMUSTRO_TOOLCHAINS=/tmp/cold/tc HAMUSTRO_BUILD_CACHE=/tmp/cold/cache make test
 #
-# Pinned here: the cargo tools below and the Python tools of scripts/python-tools.txt.
+# Pinned here: the cargo tools below and the Python tools of scripts/python-tools.txt
+# (cargo-zigbuild among them: PyPI has its binary, which spares a cargo build).
 # Not pinnable, and so tolerated: Debian's packages (the host's, bookworm; the chroots',
 # trixie and trixie-backports, whose backports keep only their newest version; see
 # scripts/windows-clippy.py for how a newer clippy is tolerated).
@@ -40,7 +41,6 @@ tools_root=$hamustro_toolchains/hamustro-tools
 # The cargo tools, each at a release that builds with the machine's rustc (1.95).
 declare -A hamustro_cargo_versions=(
   [cargo-deny]=0.20.2
-  [cargo-zigbuild]=0.24.1
   [cargo-fuzz]=0.13.2
 )
 
