@@ -5,6 +5,7 @@
 //! its stdout or stderr. Before the fix, Rust's "memory allocation of N bytes failed"
 //! did. It also measures how much a tracker needs to start and to flush (the README's
 //! Limits), printed with `--nocapture`.
+#![cfg(unix)] // fork and RLIMIT_AS are Unix
 
 mod support;
 

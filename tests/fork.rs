@@ -7,6 +7,7 @@
 //!
 //! `HAMUSTRO_LONG_TESTS=1` forks 1000 times instead of 200; `HAMUSTRO_TEST_SEED`
 //! repeats a run's moments.
+#![cfg(unix)] // Windows has no fork
 
 mod support;
 

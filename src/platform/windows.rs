@@ -283,7 +283,9 @@ pub(super) fn fork_generation() -> u64 {
     0
 }
 
-/// Windows has no fork: nothing to prepare for.
+/// Windows has no fork: nothing to prepare for. (The Unix signature, so that the
+/// caller is one.)
+#[allow(clippy::unnecessary_wraps)]
 pub(super) fn on_fork(
     _prepare: extern "C" fn(),
     _parent: extern "C" fn(),
