@@ -161,7 +161,9 @@ fn a_dead_proxy_keeps_the_events_and_backs_off() {
     assert!(!error.message().contains("pw"), "{error}");
     let stats = tracker.stats().unwrap();
     assert_eq!(stats.queued, 3);
-    assert_eq!(stats.consecutive_failures, 1);
+    // At least the flush's attempt failed; a delivery the tracking started may have
+    // failed before it (under Wine a refused connection takes long enough for that).
+    assert!(stats.consecutive_failures >= 1, "{stats:?}");
     assert!(stats.next_retry_in.is_some(), "a retry is scheduled");
     assert!(collector.requests().is_empty());
 }

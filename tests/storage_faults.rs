@@ -40,7 +40,13 @@ fn a_damaged_hamustro_database_is_moved_aside_and_tracking_goes_on() {
     let kept: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|entry| entry.unwrap().file_name().into_string().unwrap())
-        .filter(|name| name.starts_with("events.db.corrupt-") && !name.contains(".journal"))
+        // The database itself; its companions (journal, WAL, shared memory) go with it.
+        .filter(|name| {
+            name.starts_with("events.db.corrupt-")
+                && !name.contains(".journal")
+                && !name.ends_with("-wal")
+                && !name.ends_with("-shm")
+        })
         .collect();
     assert_eq!(kept.len(), 1, "the damaged file is kept: {kept:?}");
     tracker

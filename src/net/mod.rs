@@ -5,6 +5,7 @@
 mod absolute_form;
 pub mod proxy_env;
 pub mod proxy_url;
+mod system_or_own;
 mod tls;
 pub mod trust;
 

@@ -3,9 +3,9 @@
 //!
 //! Per platform, the default:
 //! - Windows: `CryptoAPI`'s chain engine, so the machine's and user's root stores (and
-//!   what group policy puts there); the app's CAs go into an extra in-memory store.
+//!   what group policy puts there).
 //! - macOS, iOS: the Security framework's trust evaluation (the keychains and the
-//!   user's trust settings); the app's CAs are added as anchors.
+//!   user's trust settings).
 //! - Linux and other Unix: the system's CA bundle and directory (`SSL_CERT_FILE` and
 //!   `SSL_CERT_DIR` when set, instead of the usual places), checked by webpki. Where
 //!   no certificate at all is found (a minimal container without `ca-certificates`)
@@ -21,6 +21,7 @@ use rustls::{ClientConfig, RootCertStore};
 use rustls_pki_types::pem::{self, PemObject as _};
 use rustls_pki_types::CertificateDer;
 
+use super::system_or_own::SystemOrOwn;
 use crate::error::{Error, Result};
 
 /// The longest PEM text accepted for `ca_certificates`: room for about a hundred
@@ -100,7 +101,7 @@ pub fn client_config(anchors: &Anchors) -> Result<Arc<ClientConfig>> {
         }
         Anchors::Platform(extra) => builder
             .dangerous() // not dangerous: the platform's verifier verifies
-            .with_custom_certificate_verifier(platform_verifier(extra, provider)?),
+            .with_custom_certificate_verifier(platform_verifier(extra, &provider)?),
     };
     Ok(Arc::new(config.with_no_client_auth()))
 }
@@ -119,35 +120,43 @@ fn root_store(
 }
 
 /// The platform's verifier, or where a Unix system has no CA certificate at all, webpki
-/// with the compiled-in Mozilla roots.
+/// with the compiled-in Mozilla roots; beside it, webpki with the app's own CAs
+/// (`system_or_own`).
 fn platform_verifier(
     extra: &[CertificateDer<'static>],
-    provider: Arc<CryptoProvider>,
+    provider: &Arc<CryptoProvider>,
 ) -> Result<Arc<dyn ServerCertVerifier>> {
     use rustls_platform_verifier::Verifier;
-    // The Unix verifier refuses to start with no certificate to verify against; with
-    // the app's own CAs it starts, so the store is probed without them first.
-    let no_system_roots = |result: &std::result::Result<Verifier, rustls::Error>| matches!(result, Err(rustls::Error::General(m)) if m.contains("No CA certificates"));
-    let built = Verifier::new_with_extra_roots(extra.iter().cloned(), provider.clone());
-    let no_store = if extra.is_empty() {
-        no_system_roots(&built)
-    } else {
-        UNIX_STORE_READ_BY_WEBPKI && no_system_roots(&Verifier::new(provider.clone()))
+    let system: Arc<dyn ServerCertVerifier> = match Verifier::new(provider.clone()) {
+        Ok(verifier) => Arc::new(verifier),
+        // The Unix verifier refuses to start with no certificate to verify against.
+        Err(rustls::Error::General(message))
+            if UNIX_STORE_READ_BY_WEBPKI && message.contains("No CA certificates") =>
+        {
+            crate::log::log(crate::log::Level::Warn, || {
+                "no CA certificates found on this system (no ca-certificates bundle, or \
+                 SSL_CERT_FILE/SSL_CERT_DIR naming none): verifying the collector against \
+                 the compiled-in Mozilla roots"
+                    .to_string()
+            });
+            webpki_verifier(&root_store(&[], webpki_roots::TLS_SERVER_ROOTS)?, provider)?
+        }
+        Err(error) => return Err(tls_error(&error)),
     };
-    if !no_store {
-        return Ok(Arc::new(built.map_err(|e| tls_error(&e))?));
+    if extra.is_empty() {
+        return Ok(system);
     }
-    crate::log::log(crate::log::Level::Warn, || {
-        "no CA certificates found on this system (no ca-certificates bundle, or \
-         SSL_CERT_FILE/SSL_CERT_DIR naming none): verifying the collector against the \
-         compiled-in Mozilla roots"
-            .to_string()
-    });
-    let store = root_store(extra, webpki_roots::TLS_SERVER_ROOTS)?;
-    let verifier = WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider)
+    let own = webpki_verifier(&root_store(extra, &[])?, provider)?;
+    Ok(Arc::new(SystemOrOwn { system, own }))
+}
+
+fn webpki_verifier(
+    store: &RootCertStore,
+    provider: &Arc<CryptoProvider>,
+) -> Result<Arc<WebPkiServerVerifier>> {
+    WebPkiServerVerifier::builder_with_provider(Arc::new(store.clone()), provider.clone())
         .build()
-        .map_err(|error| Error::network(format!("cannot set up certificate checks: {error}")))?;
-    Ok(verifier)
+        .map_err(|error| Error::network(format!("cannot set up certificate checks: {error}")))
 }
 
 /// Where rustls-platform-verifier reads a CA bundle itself (and so may find none).
