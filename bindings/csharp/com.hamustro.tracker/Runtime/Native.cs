@@ -120,6 +120,14 @@ namespace Hamustro
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern HamustroStatus hamustro_config_set_accept_invalid_certs_for_loopback(ConfigHandle config, [MarshalAs(UnmanagedType.U1)] bool accept);
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern HamustroStatus hamustro_config_set_ca_certificates(ConfigHandle config, byte[] pem);
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern HamustroStatus hamustro_config_set_ca_certificates_only(ConfigHandle config, [MarshalAs(UnmanagedType.U1)] bool only);
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern HamustroStatus hamustro_config_set_proxy(ConfigHandle config, byte[] url);
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern HamustroStatus hamustro_config_set_proxy_from_environment(ConfigHandle config, [MarshalAs(UnmanagedType.U1)] bool use_environment);
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern HamustroStatus hamustro_set_log_callback(LogCallback callback, IntPtr user_data, uint max_level);
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern UIntPtr hamustro_last_error_message(byte[] buffer, UIntPtr buffer_len);

@@ -335,6 +335,16 @@ namespace Hamustro
                 Native.Check(Native.hamustro_config_set_accept_invalid_certs_for_loopback(
                     config, options.AcceptInvalidCertsForLoopback.Value));
             }
+            Text(Native.hamustro_config_set_ca_certificates, config, options.CaCertificates, "CaCertificates");
+            if (options.CaCertificatesOnly.HasValue)
+            {
+                Native.Check(Native.hamustro_config_set_ca_certificates_only(config, options.CaCertificatesOnly.Value));
+            }
+            Text(Native.hamustro_config_set_proxy, config, options.Proxy, "Proxy");
+            if (options.ProxyFromEnvironment.HasValue)
+            {
+                Native.Check(Native.hamustro_config_set_proxy_from_environment(config, options.ProxyFromEnvironment.Value));
+            }
         }
 
         /// <summary>A text option's setter; null leaves the library's default.</summary>

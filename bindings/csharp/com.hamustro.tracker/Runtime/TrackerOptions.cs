@@ -113,6 +113,39 @@ namespace Hamustro
         /// Null keeps the library's default (verify).</summary>
         public bool? AcceptInvalidCertsForLoopback { get; set; }
 
+        /// <summary>CA certificates trusted besides the operating system's store, e.g. a
+        /// company's private CA: one or more PEM blocks ("-----BEGIN CERTIFICATE-----" …
+        /// "-----END CERTIFICATE-----"), at most 256 KiB. Text that is not PEM, holds no
+        /// certificate or a certificate that cannot be a trust anchor makes the
+        /// constructor throw <see cref="HamustroStatus.InvalidArgument"/> naming
+        /// <c>ca_certificates</c>. Null trusts the operating system's store alone.</summary>
+        public string CaCertificates { get; set; }
+
+        /// <summary>True trusts <see cref="CaCertificates"/> alone, not the operating
+        /// system's store: the collector is pinned to its private CA. True without
+        /// <see cref="CaCertificates"/> makes the constructor throw
+        /// <see cref="HamustroStatus.InvalidArgument"/>. Null keeps the library's
+        /// default.</summary>
+        public bool? CaCertificatesOnly { get; set; }
+
+        /// <summary>The HTTP proxy every request goes through,
+        /// "http://[user:password@]host[:port]" (port 1080 when none is given; the
+        /// credentials percent-encoded, never logged), whatever the environment says.
+        /// An https:// collector is reached through a CONNECT tunnel. A URL the library
+        /// cannot use makes the constructor throw
+        /// <see cref="HamustroStatus.InvalidArgument"/>; a proxy that cannot be reached
+        /// is a delivery failure naming it (the events stay queued). Null leaves the
+        /// choice to the environment (see <see cref="ProxyFromEnvironment"/>).</summary>
+        public string Proxy { get; set; }
+
+        /// <summary>Whether, with no <see cref="Proxy"/>, the proxy is the one the
+        /// standard environment variables choose (https_proxy, http_proxy, all_proxy,
+        /// no_proxy, lower or upper case, read as curl reads them when the tracker is
+        /// created); false connects directly unless <see cref="Proxy"/> is set. The
+        /// system's proxy settings (Windows' or macOS's, a PAC file) are not read. Null
+        /// keeps the library's default.</summary>
+        public bool? ProxyFromEnvironment { get; set; }
+
         /// <summary>A copy of these options, for changing one without touching the
         /// original.</summary>
         /// <returns>A new object with the same values.</returns>
