@@ -197,7 +197,7 @@ pub fn check_companion(path: &Path) -> io::Result<Option<FileIdentity>> {
 /// path, closed untouched. `Ok(None)`: nothing there and `create` not set.
 pub fn open_companion(path: &Path, create: bool) -> io::Result<Option<File>> {
     refuse_device_names(path)?;
-    let Some(file) = imp::open_companion(path, create).map_err(|error| {
+    let Some(file) = open_or_create_new(path, create).map_err(|error| {
         // Refused by the open itself (a link under O_NOFOLLOW, a directory): say what
         // is there, from a look that follows nothing.
         match imp::companion_facts_of_path(path)
@@ -218,6 +218,30 @@ pub fn open_companion(path: &Path, create: bool) -> io::Result<Option<File>> {
         Some(why) => Err(refused(path, &why)),
         None => Ok(Some(file)),
     }
+}
+
+/// Opens what is at `path` with the platform's companion options, never creating it;
+/// only when nothing is there (and `create` is set), creates it exclusively, which
+/// never follows a link either. A name that appears between the two is looked at
+/// again, a few times at most.
+fn open_or_create_new(path: &Path, create: bool) -> io::Result<Option<File>> {
+    for _ in 0..8 {
+        match imp::companion_options().open(path) {
+            Ok(file) => return Ok(Some(file)),
+            Err(error) if error.kind() == io::ErrorKind::NotFound && create => {}
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(error) => return Err(error),
+        }
+        match imp::companion_options().create_new(true).open(path) {
+            Ok(file) => return Ok(Some(file)),
+            Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::WouldBlock,
+        format!("{} keeps changing under hamustro", path.display()),
+    ))
 }
 
 /// Makes SQLite open every file through the same checks as `open_companion`, at the

@@ -164,40 +164,16 @@ pub(super) fn companion_facts_of_file(file: &File) -> io::Result<Facts> {
     Ok(facts(&file.metadata()?))
 }
 
-/// `O_NOFOLLOW | O_NONBLOCK`, without `O_CREAT` first; only when nothing is there,
-/// `O_CREAT | O_EXCL` (which never follows a link either). A name that appears
-/// between the two is looked at again, a few times at most.
-pub(super) fn open_companion(path: &Path, create: bool) -> io::Result<Option<File>> {
-    let flags = libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY;
-    for _ in 0..8 {
-        match OpenOptions::new()
-            .read(true)
-            .write(true)
-            .custom_flags(flags)
-            .open(path)
-        {
-            Ok(file) => return Ok(Some(file)),
-            Err(error) if error.kind() == io::ErrorKind::NotFound && create => {}
-            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(error) => return Err(error),
-        }
-        match OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .custom_flags(flags)
-            .open(path)
-        {
-            Ok(file) => return Ok(Some(file)),
-            Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {}
-            Err(error) => return Err(error),
-        }
-    }
-    Err(io::Error::new(
-        io::ErrorKind::WouldBlock,
-        format!("{} keeps changing under hamustro", path.display()),
-    ))
+/// How a file beside the database is opened: read and write, `O_NOFOLLOW |
+/// O_NONBLOCK` (a link or a FIFO fails or returns at once), owner-only when created.
+pub(super) fn companion_options() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    options
+        .read(true)
+        .write(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY);
+    options
 }
 
 /// Counts the forks this process is a child of, for `platform::fork_generation`.

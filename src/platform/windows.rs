@@ -200,38 +200,16 @@ pub(super) fn companion_facts_of_file(file: &File) -> io::Result<Facts> {
     Ok(facts(&file_information(file)?))
 }
 
-/// `FILE_FLAG_OPEN_REPARSE_POINT`, so a link is opened as itself (and then refused),
-/// `OPEN_EXISTING` first and `CREATE_NEW` only when nothing is there. Without
-/// `FILE_FLAG_BACKUP_SEMANTICS` a directory does not open at all.
-pub(super) fn open_companion(path: &Path, create: bool) -> io::Result<Option<File>> {
-    for _ in 0..8 {
-        match OpenOptions::new()
-            .read(true)
-            .write(true)
-            .custom_flags(FILE_FLAG_OPEN_REPARSE_POINT)
-            .open(path)
-        {
-            Ok(file) => return Ok(Some(file)),
-            Err(error) if error.kind() == io::ErrorKind::NotFound && create => {}
-            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(error) => return Err(error),
-        }
-        match OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .custom_flags(FILE_FLAG_OPEN_REPARSE_POINT)
-            .open(path)
-        {
-            Ok(file) => return Ok(Some(file)),
-            Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {}
-            Err(error) => return Err(error),
-        }
-    }
-    Err(io::Error::new(
-        io::ErrorKind::WouldBlock,
-        format!("{} keeps changing under hamustro", path.display()),
-    ))
+/// How a file beside the database is opened: read and write,
+/// `FILE_FLAG_OPEN_REPARSE_POINT`, so a link is opened as itself (and then refused).
+/// Without `FILE_FLAG_BACKUP_SEMANTICS` a directory does not open at all.
+pub(super) fn companion_options() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    options
+        .read(true)
+        .write(true)
+        .custom_flags(FILE_FLAG_OPEN_REPARSE_POINT);
+    options
 }
 
 /// `seek_write` until every byte is written. Each call moves the handle's file
