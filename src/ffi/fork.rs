@@ -20,10 +20,11 @@
 //!   SQLite's take (MAIN, OPEN, VFS1, LRU, PMEM, PRNG, MEM): a parent thread inside
 //!   `sqlite3_malloc` at the fork left MEM locked for good. They are taken after the
 //!   library's (SQLite never calls back into the library while holding one), in the
-//!   order SQLite itself nests them: MAIN is the only one held while another is
-//!   taken (the PRNG takes MAIN only while unseeded, so it is seeded before the
-//!   handlers are registered), and MEM is taken last (SQLite holds it around
-//!   `malloc` alone).
+//!   order SQLite itself nests them: PRNG first (seeding the generator takes MAIN
+//!   inside PRNG; it is seeded before the handlers are registered, but the order is
+//!   kept so that no two paths ever take a pair both ways, which ThreadSanitizer
+//!   reported), then MAIN, the only other one held while another is taken, and MEM
+//!   last (SQLite holds it around `malloc` alone).
 //! - The `Once`s and lazily made globals on the path (the panic hook, the fork
 //!   counter, the registries, SQLite's initialisation) are completed before the
 //!   handlers are registered, so none can be half made at a fork.
@@ -50,12 +51,12 @@ use crate::quiet_panics;
 /// SQLite's static mutexes that its open and allocation paths take, in the order
 /// SQLite nests them (see above).
 const SQLITE_MUTEXES: [c_int; 7] = [
+    sqlite::SQLITE_MUTEX_STATIC_PRNG,
     sqlite::SQLITE_MUTEX_STATIC_MAIN,
     sqlite::SQLITE_MUTEX_STATIC_OPEN,
     sqlite::SQLITE_MUTEX_STATIC_VFS1,
     sqlite::SQLITE_MUTEX_STATIC_LRU,
     sqlite::SQLITE_MUTEX_STATIC_PMEM,
-    sqlite::SQLITE_MUTEX_STATIC_PRNG,
     sqlite::SQLITE_MUTEX_STATIC_MEM,
 ];
 
