@@ -6,7 +6,10 @@
 # which shares the host's network), then checks what the collector received, field by
 # field (tests/engine.rs). Prints every check and "N passed, N failed".
 #
-#   bash bindings/godot/run-tests.sh
+#   bash bindings/godot/run-tests.sh                 the addon of this tree, debug build
+#   bash bindings/godot/run-tests.sh --addon DIR     an addon as released: DIR is the
+#                                                    addons/hamustro/ of the zip
+#                                                    (scripts/dist-test.sh)
 #
 # Needs root (the chroot); makes the chroot first if setup has not (the network).
 # sid's godot is not pinnable: any Godot 4 from 4.3 (the addon's API level) on passes,
@@ -20,6 +23,16 @@ source "$root/scripts/toolchains.sh"
 # shellcheck source-path=SCRIPTDIR source=../../scripts/trixie-chroot.sh
 source "$root/scripts/trixie-chroot.sh"
 
+addon_source=""
+case "${1:-}" in
+  "") ;;
+  --addon) addon_source=$(cd "${2:?--addon DIR}" && pwd) || exit 2 ;;
+  *)
+    echo "usage: $0 [--addon DIR]" >&2
+    exit 2
+    ;;
+esac
+
 fail() {
   echo "$*" >&2
   echo "0 passed, 1 failed"
@@ -27,7 +40,9 @@ fail() {
 }
 
 bash scripts/godot-toolchain.sh >/dev/null || fail "the Godot chroot could not be made (scripts/godot-toolchain.sh)"
-nice -n 10 cargo build --quiet -p hamustro-godot || fail "the addon's library did not build"
+if [ -z "$addon_source" ]; then
+  nice -n 10 cargo build --quiet -p hamustro-godot || fail "the addon's library did not build"
+fi
 nice -n 10 cargo build --quiet --example collector || fail "the development collector did not build"
 
 work="$root/target/godot-tests"
@@ -36,9 +51,13 @@ addon="$project/addons/hamustro"
 rm -rf "$work"
 mkdir -p "$addon/bin/linux-x86_64" "$project/.godot" "$work/home"
 cp "$here/tests/project.godot" "$here/tests/"*.gd "$project/"
-cp "$here/addons/hamustro/"* "$addon/"
-sed -i "s/@VERSION@/$(make -s --no-print-directory -C bindings/c version)/" "$addon/plugin.cfg"
-cp target/debug/libhamustro_godot.so "$addon/bin/linux-x86_64/"
+if [ -n "$addon_source" ]; then
+  cp -r "$addon_source/." "$addon/"
+else
+  cp "$here/addons/hamustro/"* "$addon/"
+  sed -i "s/@VERSION@/$(make -s --no-print-directory -C bindings/c version)/" "$addon/plugin.cfg"
+  cp target/debug/libhamustro_godot.so "$addon/bin/linux-x86_64/"
+fi
 # The extension list an import would write: `godot --headless --import` on a project
 # never opened crashes (signal 11, godotengine/godot#111048), and the test needs no
 # imported resources.

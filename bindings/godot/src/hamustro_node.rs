@@ -45,31 +45,15 @@ pub struct Hamustro {
     reported_failures: u32,
 }
 
+// Through notifications rather than the `_ready` and `_process` virtuals: a script that
+// `extends Hamustro` and defines its own `_ready` or `_process` replaces those, while
+// every class of the hierarchy receives each notification.
 #[godot_api]
 impl INode for Hamustro {
-    fn ready(&mut self) {
-        self.base_mut().set_process(true);
-    }
-
-    /// Emits what the library logged and a new delivery failure, on the main thread.
-    fn process(&mut self, _delta: f64) {
-        let (logged, dropped) = messages::take();
-        if dropped > 0 {
-            let note = format!("{dropped} log messages were dropped: more than a frame holds");
-            self.signals()
-                .log_message()
-                .emit(Level::Warn as i64, &GString::from(&note));
-        }
-        for (level, message) in logged {
-            self.signals()
-                .log_message()
-                .emit(level as i64, &GString::from(&message));
-        }
-        self.report_delivery_failure();
-    }
-
     fn on_notification(&mut self, what: NodeNotification) {
         match what {
+            NodeNotification::READY => self.base_mut().set_process(true),
+            NodeNotification::PROCESS => self.emit_queued(),
             NodeNotification::APPLICATION_PAUSED | NodeNotification::WM_CLOSE_REQUEST => {
                 self.bounded_flush();
             }
@@ -321,6 +305,23 @@ impl Hamustro {
                 status::code(&error)
             }
         }
+    }
+
+    /// Emits what the library logged and a new delivery failure, on the main thread.
+    fn emit_queued(&mut self) {
+        let (logged, dropped) = messages::take();
+        if dropped > 0 {
+            let note = format!("{dropped} log messages were dropped: more than a frame holds");
+            self.signals()
+                .log_message()
+                .emit(Level::Warn as i64, &GString::from(&note));
+        }
+        for (level, message) in logged {
+            self.signals()
+                .log_message()
+                .emit(level as i64, &GString::from(&message));
+        }
+        self.report_delivery_failure();
     }
 
     /// Emits `delivery_failed` when the count of failed attempts in a row has grown

@@ -136,7 +136,8 @@ func run() -> void:
 	check("discard_queued returns a count", h.discard_queued() == 0, h.last_error)
 
 	# A collector nobody listens on: flush fails, and delivery_failed arrives on the main thread.
-	var offline: Node = ClassDB.instantiate("Hamustro")
+	# A script extending the class, with its own _ready and _process.
+	var offline: Node = load("res://extended.gd").new()
 	root.add_child(offline)
 	offline.delivery_failed.connect(func(code: int, message: String, failures: int) -> void:
 		delivery_failures.append([code, message, failures, on_main_thread()]))
@@ -149,7 +150,8 @@ func run() -> void:
 	check("a failed flush is ERR_CANT_CONNECT or ERR_TIMEOUT", error == ERR_CANT_CONNECT or error == ERR_TIMEOUT, error_string(error))
 	check("its message is in last_error", offline.last_error != "", offline.last_error)
 	await wait_until(func() -> bool: return delivery_failures.size() > 0, 5.0)
-	check("delivery_failed was emitted", delivery_failures.size() > 0)
+	check("delivery_failed was emitted, to a script with its own _ready and _process", delivery_failures.size() > 0)
+	check("that script's _process ran too", offline.frames > 0, offline.frames)
 	if delivery_failures.size() > 0:
 		var failure: Array = delivery_failures[0]
 		check("delivery_failed carries ERR_CANT_CONNECT", failure[0] == ERR_CANT_CONNECT, failure)
