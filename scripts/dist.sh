@@ -19,9 +19,15 @@
 #                                                macOS's dylib only when
 #                                                HAMUSTRO_MACOS_DYLIB names one (a Mac
 #                                                release build)
+#   hamustro-godot-V.zip                         the Godot 4 addon (addons/hamustro/):
+#                                                the GDExtension of bindings/godot for
+#                                                Linux x86_64 (glibc 2.17, as the SDK)
+#                                                and Windows x86_64 (MinGW-w64); a Mac
+#                                                release adds bin/macos/ (below)
 #
-#   scripts/dist.sh [linux] [windows] [python] [unity]   (no argument: all four; python
-#                                                and unity need linux and windows built)
+#   scripts/dist.sh [linux] [windows] [python] [unity] [godot]   (no argument: all five;
+#                                                python and unity need linux and windows
+#                                                built)
 #
 # scripts/dist-test.sh tests each artifact from the artifact alone. The archives are
 # reproducible: fixed file order and owners, and every time the last commit's (the
@@ -218,10 +224,51 @@ build_unity() {
     --ios "$ios" "${macos[@]}" "$dist/hamustro-unity-$version.tgz"
 }
 
+# The Godot addon: the same two builds as the SDKs' (the build cache's "dist" with
+# cargo-zigbuild, "windows" in the cross chroot), of the crate bindings/godot, and the
+# addon's files around them. A Mac release adds, from a Mac:
+#   bin/macos/libhamustro_godot.dylib (universal: cargo build --release -p hamustro-godot
+#   for aarch64-apple-darwin and x86_64-apple-darwin, joined with lipo, then signed) and
+#   the line `macos = "res://addons/hamustro/bin/macos/libhamustro_godot.dylib"` in
+#   hamustro.gdextension's [libraries].
+build_godot() {
+  local name="hamustro-godot-$version" root addon out
+  echo "==> $name.zip (Linux x86_64 glibc $linux_glibc, Windows x86_64)"
+  root="$stage/$name"
+  addon="$root/addons/hamustro"
+  rm -rf "$root"
+  mkdir -p "$addon/bin/linux-x86_64" "$addon/bin/windows-x86_64"
+
+  build_cache_lock dist "$repo/target/dist"
+  CARGO_TARGET_DIR="$build_cache_dir" nice -n 10 cargo zigbuild --locked --release \
+    -p hamustro-godot --quiet --target "$linux_target.$linux_glibc"
+  cp "$build_cache_dir/$linux_target/release/libhamustro_godot.so" "$addon/bin/linux-x86_64/"
+
+  bash scripts/windows-toolchain.sh >/dev/null
+  # shellcheck source-path=SCRIPTDIR source=windows-toolchain.sh
+  source scripts/windows-toolchain.sh
+  build_cache_lock windows "$repo/target/windows"
+  out="$build_cache_dir/$windows_target/release"
+  windows_env_for "$build_cache_dir"
+  trixie_chroot_certificates "$windows_root"
+  trixie_chroot_mount "$windows_root" "$repo" "$build_cache_dir"
+  trap trixie_chroot_unmount EXIT
+  # shellcheck disable=SC2016 # expanded by the shell in the chroot
+  windows_run sh -c 'cd "$0" && exec nice -n 10 cargo build --quiet --locked --release \
+    -p hamustro-godot -Zbuild-std=std,panic_unwind --target "$1"' "$repo" "$windows_target"
+  cp "$out/hamustro_godot.dll" "$addon/bin/windows-x86_64/"
+
+  cp bindings/godot/addons/hamustro/* "$addon/"
+  sed -i "s/@VERSION@/$version/" "$addon/plugin.cfg"
+  cp bindings/godot/README.md "$addon/README.md"
+  cp LICENSE "$addon/"
+  zip_dir "$root" addons "$dist/$name.zip"
+}
+
 windows_target=x86_64-pc-windows-gnu
 parts=("$@")
 if [ ${#parts[@]} -eq 0 ]; then
-  parts=(linux windows python unity)
+  parts=(linux windows python unity godot)
   rm -rf "$dist"
 fi
 mkdir -p "$dist" "$stage"
@@ -231,8 +278,9 @@ for part in "${parts[@]}"; do
     windows) build_windows ;;
     python) build_python ;;
     unity) build_unity ;;
+    godot) build_godot ;;
     *)
-      echo "usage: $0 [linux] [windows] [python] [unity]" >&2
+      echo "usage: $0 [linux] [windows] [python] [unity] [godot]" >&2
       exit 2
       ;;
   esac
