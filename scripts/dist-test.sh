@@ -17,10 +17,10 @@
 #      compiled from its Runtime with Mono's mcs, tracking and flushing through the
 #      package's own Linux library;
 #   5. the Godot addon: scripts/godot_checks.py on the zip (its files, .gdextension and
-#      each library's platform, export and glibc), the zip's Linux library in headless
-#      Godot through the addon's own suite (bindings/godot/run-tests.sh --addon), and
-#      its Windows library loaded under Wine by a small program (LoadLibrary,
-#      GetProcAddress of gdext_rust_init);
+#      each library's platform, export and glibc), the zip's two Linux libraries in
+#      headless Godot through the addon's own suite (bindings/godot/run-tests.sh
+#      --addon), and its Windows libraries loaded under Wine by a small program
+#      (LoadLibrary, GetProcAddress of gdext_rust_init);
 #   and first, that the artifacts are reproducible: scripts/dist.sh run again (its
 #   builds cached, about 25 s) writes the same bytes.
 #
@@ -354,24 +354,28 @@ check "Unity: the package's C# binding tracks and flushes with its Linux library
 godot_addon="$work/godot/addons/hamustro"
 mkdir -p "$work/godot" && python3 -m zipfile -e "$godot_zip" "$work/godot"
 
-# The DLL as Godot loads a GDExtension: LoadLibrary, then the entry point by name.
+# The DLLs as Godot loads a GDExtension: LoadLibrary, then the entry point by name.
 godot_wine_load() {
-  local build="$work/godot-wine"
+  local build="$work/godot-wine" dll
   mkdir -p "$build" &&
     in_chroot x86_64-w64-mingw32-gcc -Wall -Werror "$repo/tests/dist/load_library.c" \
       -o "$build/load_library.exe" &&
-    cp "$godot_addon/bin/windows-x86_64/hamustro_godot.dll" "$build/" || return 1
-  in_chroot timeout 120 wine "$build/load_library.exe" "$build/hamustro_godot.dll" \
-    gdext_rust_init 2>&1 | tr -d '\r'
-  return "${PIPESTATUS[0]}"
+    cp "$godot_addon/bin/windows-x86_64/"*.dll "$build/" || return 1
+  for dll in hamustro_godot.editor.dll hamustro_godot.dll; do
+    in_chroot timeout 120 wine "$build/load_library.exe" "$build/$dll" gdext_rust_init 2>&1 |
+      tr -d '\r'
+    [ "${PIPESTATUS[0]}" = 0 ] || return 1
+  done
 }
 
 check "Godot: the zip's files, .gdextension, plugin.cfg, and each library's platform and exports" \
   python3 "$repo/scripts/godot_checks.py" "$godot_zip" "$version"
-check "Godot: the zip's Linux library in headless Godot delivers what GDScript tracked" \
+check "Godot: the zip's Linux editor library in headless Godot delivers what GDScript tracked" \
   bash "$repo/bindings/godot/run-tests.sh" --addon "$godot_addon"
+check "Godot: the zip's Linux export-template library does the same" \
+  bash "$repo/bindings/godot/run-tests.sh" --addon "$godot_addon" --template
 if [ "$wine_ready" = 1 ]; then
-  check "Godot: the zip's Windows library loads under Wine and exports gdext_rust_init" \
+  check "Godot: the zip's Windows libraries load under Wine and export gdext_rust_init" \
     godot_wine_load
 fi
 

@@ -22,8 +22,10 @@
 #   hamustro-godot-V.zip                         the Godot 4 addon (addons/hamustro/):
 #                                                the GDExtension of bindings/godot for
 #                                                Linux x86_64 (glibc 2.17, as the SDK)
-#                                                and Windows x86_64 (MinGW-w64); a Mac
-#                                                release adds bin/macos/ (below)
+#                                                and Windows x86_64 (MinGW-w64), each
+#                                                an editor's and an export template's
+#                                                library; a Mac release adds
+#                                                bin/macos/ (below)
 #
 #   scripts/dist.sh [linux] [windows] [python] [unity] [godot]   (no argument: all five;
 #                                                python and unity need linux and windows
@@ -226,11 +228,25 @@ build_unity() {
 
 # The Godot addon: the same two builds as the SDKs' (the build cache's "dist" with
 # cargo-zigbuild, "windows" in the cross chroot), of the crate bindings/godot, and the
-# addon's files around them. A Mac release adds, from a Mac:
-#   bin/macos/libhamustro_godot.dylib (universal: cargo build --release -p hamustro-godot
-#   for aarch64-apple-darwin and x86_64-apple-darwin, joined with lipo, then signed) and
-#   the line `macos = "res://addons/hamustro/bin/macos/libhamustro_godot.dylib"` in
-#   hamustro.gdextension's [libraries].
+# addon's files around them. A Mac release adds, from a Mac: bin/macos/
+# libhamustro_godot.dylib and libhamustro_godot.editor.dylib (universal: cargo build
+# --release -p hamustro-godot, with and without --no-default-features, for
+# aarch64-apple-darwin and x86_64-apple-darwin, joined with lipo, then signed) and their
+# lines `macos.editor = "res://addons/hamustro/bin/macos/libhamustro_godot.editor.dylib"`
+# and `macos = "res://addons/hamustro/bin/macos/libhamustro_godot.dylib"` in
+# hamustro.gdextension's [libraries].
+# godot_variant editor|template: sets suffix (of the library's file name) and features
+# (cargo's flags) for one of the addon's two libraries.
+godot_variant() {
+  if [ "$1" = editor ]; then
+    suffix=.editor
+    features=()
+  else
+    suffix=""
+    features=(--no-default-features)
+  fi
+}
+
 build_godot() {
   local name="hamustro-godot-$version" root addon out
   echo "==> $name.zip (Linux x86_64 glibc $linux_glibc, Windows x86_64)"
@@ -239,10 +255,19 @@ build_godot() {
   rm -rf "$root"
   mkdir -p "$addon/bin/linux-x86_64" "$addon/bin/windows-x86_64"
 
+  # Two libraries a platform: the editor's carries the class reference for its help
+  # (the crate's default feature editor-docs, gdext's register-docs); the one export
+  # templates load, and exported games ship, leaves it out (--no-default-features):
+  # an exported game would carry it and print gdext's warning about it at start.
+  local variant suffix features
   build_cache_lock dist "$repo/target/dist"
-  CARGO_TARGET_DIR="$build_cache_dir" nice -n 10 cargo zigbuild --locked --release \
-    -p hamustro-godot --quiet --target "$linux_target.$linux_glibc"
-  cp "$build_cache_dir/$linux_target/release/libhamustro_godot.so" "$addon/bin/linux-x86_64/"
+  for variant in editor template; do
+    godot_variant "$variant"
+    CARGO_TARGET_DIR="$build_cache_dir" nice -n 10 cargo zigbuild --locked --release \
+      -p hamustro-godot "${features[@]}" --quiet --target "$linux_target.$linux_glibc"
+    cp "$build_cache_dir/$linux_target/release/libhamustro_godot.so" \
+      "$addon/bin/linux-x86_64/libhamustro_godot$suffix.so"
+  done
 
   bash scripts/windows-toolchain.sh >/dev/null
   # shellcheck source-path=SCRIPTDIR source=windows-toolchain.sh
@@ -253,10 +278,14 @@ build_godot() {
   trixie_chroot_certificates "$windows_root"
   trixie_chroot_mount "$windows_root" "$repo" "$build_cache_dir"
   trap trixie_chroot_unmount EXIT
-  # shellcheck disable=SC2016 # expanded by the shell in the chroot
-  windows_run sh -c 'cd "$0" && exec nice -n 10 cargo build --quiet --locked --release \
-    -p hamustro-godot -Zbuild-std=std,panic_unwind --target "$1"' "$repo" "$windows_target"
-  cp "$out/hamustro_godot.dll" "$addon/bin/windows-x86_64/"
+  for variant in editor template; do
+    godot_variant "$variant"
+    # shellcheck disable=SC2016 # expanded by the shell in the chroot
+    windows_run sh -c 'cd "$0" && exec nice -n 10 cargo build --quiet --locked --release \
+      -p hamustro-godot -Zbuild-std=std,panic_unwind "$@"' "$repo" \
+      --target "$windows_target" "${features[@]}"
+    cp "$out/hamustro_godot.dll" "$addon/bin/windows-x86_64/hamustro_godot$suffix.dll"
+  done
 
   cp bindings/godot/addons/hamustro/* "$addon/"
   sed -i "s/@VERSION@/$version/" "$addon/plugin.cfg"

@@ -7,11 +7,12 @@
 - hamustro.gdextension names gdext's entry point, Godot 4.3 as the minimum, and for
   each platform a library that is in the zip (and no library the zip has is unnamed);
 - plugin.cfg's version is V;
-- the Linux library is an x86-64 ELF shared object that exports gdext_rust_init and
+- the Linux libraries are x86-64 ELF shared object that exports gdext_rust_init and
   needs no glibc symbol newer than 2.17 (objdump -T);
-- the Windows library is an x86-64 PE DLL that exports gdext_rust_init (read from its
+- the Windows libraries are x86-64 PE DLLs that exports gdext_rust_init (read from its
   export directory here: the host has no MinGW objdump);
-- both carry the class reference for the editor's help (gdext's register-docs).
+- each platform has two libraries: the editor's carries the class reference for its
+  help (gdext's register-docs), the export templates' does not.
 
 Prints what it found and one line per failure; exits non-zero on any failure.
 """
@@ -28,8 +29,18 @@ ADDON = "addons/hamustro/"
 ENTRY = "gdext_rust_init"
 # The first words of the class's description (bindings/godot/src/hamustro_node.rs).
 REFERENCE = b"Tracks events and delivers them"
+# Each platform's two libraries: the editor's (with the class reference) and the one
+# export templates load (without).
 LINUX = ADDON + "bin/linux-x86_64/libhamustro_godot.so"
+LINUX_EDITOR = ADDON + "bin/linux-x86_64/libhamustro_godot.editor.so"
 WINDOWS = ADDON + "bin/windows-x86_64/hamustro_godot.dll"
+WINDOWS_EDITOR = ADDON + "bin/windows-x86_64/hamustro_godot.editor.dll"
+PLATFORMS = {
+    "linux.editor.x86_64": LINUX_EDITOR,
+    "linux.x86_64": LINUX,
+    "windows.editor.x86_64": WINDOWS_EDITOR,
+    "windows.x86_64": WINDOWS,
+}
 FILES = {
     ADDON + name
     for name in (
@@ -41,7 +52,7 @@ FILES = {
         "README.md",
         "LICENSE",
     )
-} | {LINUX, WINDOWS}
+} | set(PLATFORMS.values())
 
 failures = []
 
@@ -79,8 +90,8 @@ def check_gdextension(archive):
     unnamed = {name for name in archive.namelist() if "/bin/" in name} - set(named.values())
     if unnamed:
         fail(f"libraries the .gdextension does not name: {sorted(unnamed)}")
-    if set(named) != {"linux.x86_64", "windows.x86_64"}:
-        fail(f"platforms {sorted(named)}, not linux.x86_64 and windows.x86_64")
+    if named != PLATFORMS:
+        fail(f"libraries {named}, not {PLATFORMS}")
 
 
 def check_plugin(archive, version):
@@ -168,9 +179,11 @@ def check_windows(data):
         fail(f"the Windows library does not export {ENTRY}")
 
 
-def check_reference(data, platform):
-    if REFERENCE not in data:
-        fail(f"the {platform} library carries no class reference (register-docs)")
+def check_reference(data, name, editor):
+    if editor and REFERENCE not in data:
+        fail(f"{name} carries no class reference (register-docs)")
+    if not editor and REFERENCE in data:
+        fail(f"{name}, for export templates, carries the class reference (register-docs)")
 
 
 def main():
@@ -185,12 +198,16 @@ def main():
             check_gdextension(archive)
         if ADDON + "plugin.cfg" in present:
             check_plugin(archive, version)
-        if LINUX in present:
-            check_linux(archive.read(LINUX))
-            check_reference(archive.read(LINUX), "Linux")
-        if WINDOWS in present:
-            check_windows(archive.read(WINDOWS))
-            check_reference(archive.read(WINDOWS), "Windows")
+        for name in (LINUX, LINUX_EDITOR, WINDOWS, WINDOWS_EDITOR):
+            if name not in present:
+                continue
+            data = archive.read(name)
+            print(f"{name}:")
+            if name.endswith(".so"):
+                check_linux(data)
+            else:
+                check_windows(data)
+            check_reference(data, name, ".editor." in name)
     sys.exit(1 if failures else 0)
 
 

@@ -7,9 +7,13 @@
 # field (tests/engine.rs). Prints every check and "N passed, N failed".
 #
 #   bash bindings/godot/run-tests.sh                 the addon of this tree, debug build
-#   bash bindings/godot/run-tests.sh --addon DIR     an addon as released: DIR is the
+#   bash bindings/godot/run-tests.sh --addon DIR [--template]
+#                                                    an addon as released: DIR is the
 #                                                    addons/hamustro/ of the zip
-#                                                    (scripts/dist-test.sh)
+#                                                    (scripts/dist-test.sh); Godot (an
+#                                                    editor build) loads the editor's
+#                                                    library, or with --template the
+#                                                    one export templates load
 #
 # Needs root (the chroot); makes the chroot first if setup has not (the network).
 # sid's godot is not pinnable: any Godot 4 from 4.3 (the addon's API level) on passes,
@@ -24,11 +28,15 @@ source "$root/scripts/toolchains.sh"
 source "$root/scripts/trixie-chroot.sh"
 
 addon_source=""
+template=0
 case "${1:-}" in
   "") ;;
-  --addon) addon_source=$(cd "${2:?--addon DIR}" && pwd) || exit 2 ;;
+  --addon)
+    addon_source=$(cd "${2:?--addon DIR}" && pwd) || exit 2
+    [ "${3:-}" = --template ] && template=1
+    ;;
   *)
-    echo "usage: $0 [--addon DIR]" >&2
+    echo "usage: $0 [--addon DIR [--template]]" >&2
     exit 2
     ;;
 esac
@@ -53,9 +61,13 @@ mkdir -p "$addon/bin/linux-x86_64" "$project/.godot" "$work/home"
 cp "$here/tests/project.godot" "$here/tests/"*.gd "$project/"
 if [ -n "$addon_source" ]; then
   cp -r "$addon_source/." "$addon/"
+  # Without the editor's entries, the editor build loads the templates' library.
+  [ "$template" = 0 ] || sed -i '/\.editor\./d' "$addon/hamustro.gdextension"
 else
   cp "$here/addons/hamustro/"* "$addon/"
   sed -i "s/@VERSION@/$(make -s --no-print-directory -C bindings/c version)/" "$addon/plugin.cfg"
+  # This tree's debug build, in the place of both (the editor's is the one loaded).
+  cp target/debug/libhamustro_godot.so "$addon/bin/linux-x86_64/libhamustro_godot.editor.so"
   cp target/debug/libhamustro_godot.so "$addon/bin/linux-x86_64/"
 fi
 # The extension list an import would write: `godot --headless --import` on a project

@@ -53,6 +53,9 @@ func run() -> void:
 	if not ClassDB.class_exists("Hamustro"):
 		quit(1)
 		return
+	for script in ["example.gd", "analytics.gd", "plugin.gd"]:
+		var loaded: Script = load("res://addons/hamustro/" + script)
+		check("the addon's %s compiles" % script, loaded != null and loaded.can_instantiate())
 	var h: Node = ClassDB.instantiate("Hamustro")
 	root.add_child(h)
 	h.set_log_level(3)
