@@ -10,7 +10,6 @@ use godot::builtin::{GString, VarDictionary, Variant, VariantType};
 use godot::classes::{Os, ProjectSettings};
 use godot::obj::Singleton as _;
 use hamustro::{Environment, Error, IpSource, PayloadFormat, Result, TrackerConfig};
-use sha2::{Digest as _, Sha256};
 
 use crate::convert::{text, type_name};
 
@@ -69,8 +68,9 @@ fn apply(config: &mut TrackerConfig, key: &str, value: &Variant) -> Result<()> {
         "product_language" => config.product_language = Some(string(key, value)?),
         "queue_size" => config.queue_size = bounded(key, value)?,
         "queue_retention" => config.queue_retention_minutes = bounded(key, value)?,
-        "database_path" => {
-            config.database_path = Some(global_path(&string(key, value)?));
+        "database_path" => config.database_path = Some(global_path(&string(key, value)?)),
+        "database_directory" => {
+            config.database_directory = Some(global_path(&string(key, value)?));
         }
         "payload_format" => {
             config.payload_format = match string(key, value)?.as_str() {
@@ -100,6 +100,10 @@ fn apply(config: &mut TrackerConfig, key: &str, value: &Variant) -> Result<()> {
         "accept_invalid_certs_for_loopback" => {
             config.accept_invalid_certs_for_loopback = boolean(key, value)?;
         }
+        "ca_certificates" => config.ca_certificates = Some(string(key, value)?),
+        "ca_certificates_only" => config.ca_certificates_only = boolean(key, value)?,
+        "proxy" => config.proxy = Some(string(key, value)?),
+        "proxy_from_environment" => config.proxy_from_environment = boolean(key, value)?,
         other => {
             return Err(Error::invalid(format!(
                 "{other:?} is not an option of Hamustro.configure()"
@@ -156,7 +160,8 @@ fn global_path(path: &str) -> PathBuf {
 /// - the product version: the project's `application/config/version`;
 /// - the system and its version: `OS.get_name()`, `OS.get_version()`;
 /// - the language and country: `OS.get_locale()` (`de_DE` sends `de-DE` and `DE`);
-/// - the database: under `user://` (`OS.get_user_data_dir()`), one file per client id.
+/// - the database's directory: `hamustro` under `user://` (`OS.get_user_data_dir()`),
+///   where the library names the file for the client id.
 ///
 /// A value Godot does not have (an empty string) is left to the library.
 /// `given` holds the keys the settings named: only the others are filled (a value of
@@ -183,13 +188,10 @@ fn godot_defaults(config: &mut TrackerConfig, given: &[String]) {
     if !given("country") {
         config.country = country;
     }
-    if !given("database_path") && !config.client_id.is_empty() {
+    // The directory only: the library names the file for the client id.
+    if !given("database_path") && !given("database_directory") {
         let directory = PathBuf::from(os.get_user_data_dir().to_string());
-        config.database_path = Some(
-            directory
-                .join("hamustro")
-                .join(database_name(&config.client_id)),
-        );
+        config.database_directory = Some(directory.join("hamustro"));
     }
 }
 
@@ -218,43 +220,9 @@ pub fn locale(locale: &str) -> (Option<String>, Option<String>) {
     )
 }
 
-/// The queue's file name for a client id, as the library names its default file:
-/// the first 64 characters with each outside `[A-Za-z0-9_-]` replaced by `_`, a dash
-/// and 16 hex digits of the SHA-256 of the whole id, so that every client id has a
-/// file of its own (`com.example.game` gives `com_example_game-c3460848847eb4b4.sqlite3`).
-/// Only the directory differs: Godot's user data directory. (When the library takes a
-/// database directory, this becomes that option and the library's own name.)
-pub fn database_name(client_id: &str) -> String {
-    let prefix: String = client_id
-        .chars()
-        .take(64)
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let hash: String = Sha256::digest(client_id.as_bytes())[..8]
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
-    format!("{prefix}-{hash}.sqlite3")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_database_name_is_the_librarys() {
-        // The example of include/hamustro.h's `hamustro_config_set_database_path`.
-        assert_eq!(
-            database_name("com.example.game"),
-            "com_example_game-c3460848847eb4b4.sqlite3"
-        );
-    }
 
     #[test]
     fn godot_locales_become_language_tags_and_countries() {

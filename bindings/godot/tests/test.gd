@@ -81,6 +81,12 @@ func run() -> void:
 	error = h.configure(settings("com.hamustro.godot-tests", "ftp://127.0.0.1"))
 	check("a collector URL the library refuses is ERR_INVALID_PARAMETER", error == ERR_INVALID_PARAMETER, error_string(error))
 	check("the library's message says why", "collector" in h.last_error.to_lower() or "url" in h.last_error.to_lower(), h.last_error)
+	bad = settings("com.hamustro.godot-tests", url)
+	bad["database_path"] = "user://a.sqlite3"
+	bad["database_directory"] = "user://queues"
+	error = h.configure(bad)
+	check("a database path and directory both is ERR_INVALID_PARAMETER", error == ERR_INVALID_PARAMETER, error_string(error))
+	check("its message names both", "database_path" in h.last_error and "database_directory" in h.last_error, h.last_error)
 	check("a failed configure leaves the node unconfigured", not h.is_configured())
 
 	# Configured with Godot's defaults.
