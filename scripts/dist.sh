@@ -278,11 +278,17 @@ build_godot() {
   trixie_chroot_certificates "$windows_root"
   trixie_chroot_mount "$windows_root" "$repo" "$build_cache_dir"
   trap trixie_chroot_unmount EXIT
+  # The two variants share one target directory, where a cdylib's file has no hash in
+  # its name: each build links its DLL again, and MinGW's ld would write the time of
+  # that link into the PE and export headers. Without it, the DLL is the same bytes
+  # whenever it is linked (only this crate's link gets the flag: RUSTFLAGS would
+  # rebuild std and every dependency).
   for variant in editor template; do
     godot_variant "$variant"
     # shellcheck disable=SC2016 # expanded by the shell in the chroot
-    windows_run sh -c 'cd "$0" && exec nice -n 10 cargo build --quiet --locked --release \
-      -p hamustro-godot -Zbuild-std=std,panic_unwind "$@"' "$repo" \
+    windows_run sh -c 'cd "$0" && exec nice -n 10 cargo rustc --quiet --locked --release \
+      -p hamustro-godot --lib -Zbuild-std=std,panic_unwind "$@" \
+      -- -C link-arg=-Wl,--no-insert-timestamp' "$repo" \
       --target "$windows_target" "${features[@]}"
     cp "$out/hamustro_godot.dll" "$addon/bin/windows-x86_64/hamustro_godot$suffix.dll"
   done
