@@ -14,7 +14,7 @@ test: setup
 	bash scripts/test.sh
 
 # The edit-test loop: fmt, clippy, the Rust suite and the bindings' suites (C/C++,
-# Python, Swift, C#); not the cross builds, release artifacts, sanitizers or fuzzers.
+# Python, Swift, C#, Godot); not the cross builds, release artifacts, sanitizers or fuzzers.
 check: setup
 	bash scripts/test.sh --quick
 
@@ -36,8 +36,8 @@ deny:
 	bash scripts/deny.sh
 
 # The artifacts users download, into dist/: the Linux and Windows C/C++ SDK archives,
-# the Python wheels (manylinux_2_17, win_amd64) and sdist, the Unity package
-# (scripts/dist.sh).
+# the Python wheels (manylinux_2_17, win_amd64) and sdist, the Unity package, the Godot
+# addon (scripts/dist.sh).
 dist:
 	bash scripts/dist.sh
 

@@ -16,6 +16,11 @@
 #   4. the Unity package: scripts/unity_checks.py on the tarball, and the C# binding
 #      compiled from its Runtime with Mono's mcs, tracking and flushing through the
 #      package's own Linux library;
+#   5. the Godot addon: scripts/godot_checks.py on the zip (its files, .gdextension and
+#      each library's platform, export and glibc), the zip's two Linux libraries in
+#      headless Godot through the addon's own suite (bindings/godot/run-tests.sh
+#      --addon), and its Windows libraries loaded under Wine by a small program
+#      (LoadLibrary, GetProcAddress of gdext_rust_init);
 #   and first, that the artifacts are reproducible: scripts/dist.sh run again (its
 #   builds cached, about 25 s) writes the same bytes.
 #
@@ -48,6 +53,7 @@ linux_wheel="$dist/hamustro-$version-py3-none-manylinux_2_17_x86_64.whl"
 windows_wheel="$dist/hamustro-$version-py3-none-win_amd64.whl"
 sdist="$dist/hamustro-$version.tar.gz"
 unity_tarball="$dist/hamustro-unity-$version.tgz"
+godot_zip="$dist/hamustro-godot-$version.zip"
 # Outside the repository, so that nothing is found through it.
 work=$(mktemp -d /tmp/hamustro-dist-test.XXXXXX)
 wine_target=""
@@ -88,7 +94,7 @@ no_cargo() {
 }
 
 for artifact in "$dist/$linux_name.tar.gz" "$dist/$windows_name.zip" "$linux_wheel" \
-  "$windows_wheel" "$sdist"; do
+  "$windows_wheel" "$sdist" "$godot_zip"; do
   [ -f "$artifact" ] || { echo "FAILED: $artifact is missing; run make dist first"; exit 1; }
 done
 if no_cargo sh -c 'command -v cargo' >/dev/null; then
@@ -237,8 +243,10 @@ windows_mingw() {
 }
 
 check "Windows SDK: the files, hamustro.def and the MSVC instructions" windows_files
+wine_ready=0
 if bash scripts/windows-toolchain.sh >/dev/null && windows_env_for "$wine_target" && trixie_chroot_mount "$windows_root" "$repo" "$work" "$wine_target" &&
   windows_prepare "$wine_target" && windows_start_wine; then
+  wine_ready=1
   check "Windows SDK: CMake (MinGW) find_package, shared and static, delivers under Wine" windows_cmake
   check "Windows SDK: x86_64-w64-mingw32-g++ -lhamustro, delivers under Wine" windows_mingw
 else
@@ -338,5 +346,37 @@ unity_smoke() {
 check "Unity: the tarball's package.json, .meta files, plugins and GUIDs" \
   python3 "$repo/scripts/unity_checks.py" tarball "$unity_tarball"
 check "Unity: the package's C# binding tracks and flushes with its Linux library (Mono)" unity_smoke
+
+# ---------------------------------------------------------------------------------
+# 5. The Godot addon
+# ---------------------------------------------------------------------------------
+
+godot_addon="$work/godot/addons/hamustro"
+mkdir -p "$work/godot" && python3 -m zipfile -e "$godot_zip" "$work/godot"
+
+# The DLLs as Godot loads a GDExtension: LoadLibrary, then the entry point by name.
+godot_wine_load() {
+  local build="$work/godot-wine" dll
+  mkdir -p "$build" &&
+    in_chroot x86_64-w64-mingw32-gcc -Wall -Werror "$repo/tests/dist/load_library.c" \
+      -o "$build/load_library.exe" &&
+    cp "$godot_addon/bin/windows-x86_64/"*.dll "$build/" || return 1
+  for dll in hamustro_godot.editor.dll hamustro_godot.dll; do
+    in_chroot timeout 120 wine "$build/load_library.exe" "$build/$dll" gdext_rust_init 2>&1 |
+      tr -d '\r'
+    [ "${PIPESTATUS[0]}" = 0 ] || return 1
+  done
+}
+
+check "Godot: the zip's files, .gdextension, plugin.cfg, and each library's platform and exports" \
+  python3 "$repo/scripts/godot_checks.py" "$godot_zip" "$version"
+check "Godot: the zip's Linux editor library in headless Godot delivers what GDScript tracked" \
+  bash "$repo/bindings/godot/run-tests.sh" --addon "$godot_addon"
+check "Godot: the zip's Linux export-template library does the same" \
+  bash "$repo/bindings/godot/run-tests.sh" --addon "$godot_addon" --template
+if [ "$wine_ready" = 1 ]; then
+  check "Godot: the zip's Windows libraries load under Wine and export gdext_rust_init" \
+    godot_wine_load
+fi
 
 summary

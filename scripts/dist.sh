@@ -19,9 +19,17 @@
 #                                                macOS's dylib only when
 #                                                HAMUSTRO_MACOS_DYLIB names one (a Mac
 #                                                release build)
+#   hamustro-godot-V.zip                         the Godot 4 addon (addons/hamustro/):
+#                                                the GDExtension of bindings/godot for
+#                                                Linux x86_64 (glibc 2.17, as the SDK)
+#                                                and Windows x86_64 (MinGW-w64), each
+#                                                an editor's and an export template's
+#                                                library; a Mac release adds
+#                                                bin/macos/ (below)
 #
-#   scripts/dist.sh [linux] [windows] [python] [unity]   (no argument: all four; python
-#                                                and unity need linux and windows built)
+#   scripts/dist.sh [linux] [windows] [python] [unity] [godot]   (no argument: all five;
+#                                                python and unity need linux and windows
+#                                                built)
 #
 # scripts/dist-test.sh tests each artifact from the artifact alone. The archives are
 # reproducible: fixed file order and owners, and every time the last commit's (the
@@ -218,10 +226,84 @@ build_unity() {
     --ios "$ios" "${macos[@]}" "$dist/hamustro-unity-$version.tgz"
 }
 
+# The Godot addon: the same two builds as the SDKs' (the build cache's "dist" with
+# cargo-zigbuild, "windows" in the cross chroot), of the crate bindings/godot, and the
+# addon's files around them. A Mac release adds, from a Mac: bin/macos/
+# libhamustro_godot.dylib and libhamustro_godot.editor.dylib (universal: cargo build
+# --release -p hamustro-godot, with and without --no-default-features, for
+# aarch64-apple-darwin and x86_64-apple-darwin, joined with lipo, then signed) and their
+# lines `macos.editor = "res://addons/hamustro/bin/macos/libhamustro_godot.editor.dylib"`
+# and `macos = "res://addons/hamustro/bin/macos/libhamustro_godot.dylib"` in
+# hamustro.gdextension's [libraries].
+# godot_variant editor|template: sets suffix (of the library's file name) and features
+# (cargo's flags) for one of the addon's two libraries.
+godot_variant() {
+  if [ "$1" = editor ]; then
+    suffix=.editor
+    features=()
+  else
+    suffix=""
+    features=(--no-default-features)
+  fi
+}
+
+build_godot() {
+  local name="hamustro-godot-$version" root addon out
+  echo "==> $name.zip (Linux x86_64 glibc $linux_glibc, Windows x86_64)"
+  root="$stage/$name"
+  addon="$root/addons/hamustro"
+  rm -rf "$root"
+  mkdir -p "$addon/bin/linux-x86_64" "$addon/bin/windows-x86_64"
+
+  # Two libraries a platform: the editor's carries the class reference for its help
+  # (the crate's default feature editor-docs, gdext's register-docs); the one export
+  # templates load, and exported games ship, leaves it out (--no-default-features):
+  # an exported game would carry it and print gdext's warning about it at start.
+  local variant suffix features
+  build_cache_lock dist "$repo/target/dist"
+  for variant in editor template; do
+    godot_variant "$variant"
+    CARGO_TARGET_DIR="$build_cache_dir" nice -n 10 cargo zigbuild --locked --release \
+      -p hamustro-godot "${features[@]}" --quiet --target "$linux_target.$linux_glibc"
+    cp "$build_cache_dir/$linux_target/release/libhamustro_godot.so" \
+      "$addon/bin/linux-x86_64/libhamustro_godot$suffix.so"
+  done
+
+  bash scripts/windows-toolchain.sh >/dev/null
+  # shellcheck source-path=SCRIPTDIR source=windows-toolchain.sh
+  source scripts/windows-toolchain.sh
+  build_cache_lock windows "$repo/target/windows"
+  out="$build_cache_dir/$windows_target/release"
+  windows_env_for "$build_cache_dir"
+  trixie_chroot_certificates "$windows_root"
+  trixie_chroot_mount "$windows_root" "$repo" "$build_cache_dir"
+  trap trixie_chroot_unmount EXIT
+  # The two variants share one target directory, where a cdylib's file has no hash in
+  # its name: each build links its DLL again, and MinGW's ld would write the time of
+  # that link into the PE and export headers. Without it, the DLL is the same bytes
+  # whenever it is linked (only this crate's link gets the flag: RUSTFLAGS would
+  # rebuild std and every dependency).
+  for variant in editor template; do
+    godot_variant "$variant"
+    # shellcheck disable=SC2016 # expanded by the shell in the chroot
+    windows_run sh -c 'cd "$0" && exec nice -n 10 cargo rustc --quiet --locked --release \
+      -p hamustro-godot --lib -Zbuild-std=std,panic_unwind "$@" \
+      -- -C link-arg=-Wl,--no-insert-timestamp' "$repo" \
+      --target "$windows_target" "${features[@]}"
+    cp "$out/hamustro_godot.dll" "$addon/bin/windows-x86_64/hamustro_godot$suffix.dll"
+  done
+
+  cp bindings/godot/addons/hamustro/* "$addon/"
+  sed -i "s/@VERSION@/$version/" "$addon/plugin.cfg"
+  cp bindings/godot/README.md "$addon/README.md"
+  cp LICENSE "$addon/"
+  zip_dir "$root" addons "$dist/$name.zip"
+}
+
 windows_target=x86_64-pc-windows-gnu
 parts=("$@")
 if [ ${#parts[@]} -eq 0 ]; then
-  parts=(linux windows python unity)
+  parts=(linux windows python unity godot)
   rm -rf "$dist"
 fi
 mkdir -p "$dist" "$stage"
@@ -231,8 +313,9 @@ for part in "${parts[@]}"; do
     windows) build_windows ;;
     python) build_python ;;
     unity) build_unity ;;
+    godot) build_godot ;;
     *)
-      echo "usage: $0 [linux] [windows] [python] [unity]" >&2
+      echo "usage: $0 [linux] [windows] [python] [unity] [godot]" >&2
       exit 2
       ;;
   esac

@@ -3,8 +3,9 @@
 # install checks), valgrind, openssl, python3 with venv, shellcheck, and Mono with NUnit
 # (the C# binding) (apt-get); the
 # pinned Python tools (pytest, mypy, zig, cargo-zigbuild, build, auditwheel) and cargo
-# tools (cargo-deny, cargo-fuzz) into $HAMUSTRO_TOOLCHAINS/hamustro-tools; and
-# a Swift toolchain in a Debian trixie chroot, made while the cargo tools build
+# tools (cargo-deny, cargo-fuzz) into $HAMUSTRO_TOOLCHAINS/hamustro-tools; a Swift
+# toolchain in a Debian trixie chroot and the Godot engine in a Debian sid chroot
+# (scripts/godot-toolchain.sh), made while the cargo tools build
 # (scripts/toolchains.sh says where each lives and which version it is). Each step skips
 # itself when its marker says it is done, on a fresh machine and a kept one alike. Then
 # checks that everything is there, and fails naming what is not: a suite whose tool is
@@ -68,6 +69,7 @@ if [ "$check_only" = 0 ]; then
     jobs_started+=("$name:$!")
   }
   background swift bash scripts/swift-toolchain.sh
+  background godot bash scripts/godot-toolchain.sh
   background cross bash scripts/apple-build.sh --packages
   background tsan bash scripts/tsan-toolchain.sh
   hamustro_cargo_tool cargo-deny
@@ -116,6 +118,8 @@ python3 -m build --version >/dev/null 2>&1 || need "python3 -m build (PyPI build
 python3 -m auditwheel --version >/dev/null 2>&1 || need "auditwheel (PyPI)" "scripts/dist-test.sh"
 [ -f "$swift_root/.hamustro-ready" ] ||
   need "the Swift chroot in $swift_root, scripts/swift-toolchain.sh" "the Swift binding"
+[ -f "$godot_root/.hamustro-ready" ] ||
+  need "the Godot chroot in $godot_root, scripts/godot-toolchain.sh" "bindings/godot/run-tests.sh"
 
 if [ ${#absent[@]} -gt 0 ]; then
   echo "FAILED: the test toolchains are not all set up; missing:" >&2

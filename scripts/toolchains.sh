@@ -10,10 +10,13 @@
 #     hamustro-cross       the cross chroot: Windows and Apple (scripts/windows-toolchain.sh,
 #                          scripts/apple-build.sh)
 #     hamustro-rust-tsan   the ThreadSanitizer rustc (scripts/tsan-toolchain.sh)
+#     hamustro-godot       the Godot engine, headless, in a Debian sid chroot
+#                          (scripts/godot-toolchain.sh)
 #     hamustro-tools       the pinned cargo tools (bin/) and Python tools (python/, a venv)
 #   $HAMUSTRO_BUILD_CACHE (default /var/cache/hamustro-build) holds the heavy suites'
 #     cargo target directories (scripts/build-cache.sh).
-# HAMUSTRO_SWIFT_ROOT, HAMUSTRO_CROSS_ROOT and HAMUSTRO_TSAN_ROOT move one chroot alone.
+# HAMUSTRO_SWIFT_ROOT, HAMUSTRO_CROSS_ROOT, HAMUSTRO_TSAN_ROOT and HAMUSTRO_GODOT_ROOT
+# move one chroot alone.
 # Pointing both at empty directories is the closest this machine gets to a fresh one:
 #   HAMUSTRO_TOOLCHAINS=/tmp/cold/tc HAMUSTRO_BUILD_CACHE=/tmp/cold/cache make test
 #
@@ -21,7 +24,9 @@
 # (cargo-zigbuild among them: PyPI has its binary, which spares a cargo build).
 # Not pinnable, and so tolerated: Debian's packages (the host's, bookworm; the chroots',
 # trixie and trixie-backports, whose backports keep only their newest version; see
-# scripts/windows-clippy.py for how a newer clippy is tolerated).
+# scripts/windows-clippy.py for how a newer clippy is tolerated; sid's godot, which
+# moves with sid: bindings/godot/run-tests.sh accepts any Godot 4 from 4.3 on, the
+# addon's API level).
 #
 #   hamustro_cargo_tool NAME       installs the pinned NAME (cargo install --locked) into
 #                                  hamustro-tools/bin unless its marker exists
@@ -36,6 +41,7 @@ hamustro_toolchains=${HAMUSTRO_TOOLCHAINS:-/opt}
 swift_root=${HAMUSTRO_SWIFT_ROOT:-$hamustro_toolchains/hamustro-swift}
 cross_root=${HAMUSTRO_CROSS_ROOT:-$hamustro_toolchains/hamustro-cross}
 tsan_root=${HAMUSTRO_TSAN_ROOT:-$hamustro_toolchains/hamustro-rust-tsan}
+godot_root=${HAMUSTRO_GODOT_ROOT:-$hamustro_toolchains/hamustro-godot}
 tools_root=$hamustro_toolchains/hamustro-tools
 
 # The cargo tools, each at a release that builds with the machine's rustc (1.95).

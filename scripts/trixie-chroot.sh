@@ -1,6 +1,8 @@
 # shellcheck shell=bash
-# Sourced by the scripts that keep a Debian trixie chroot for toolchains Debian 12
-# lacks (scripts/swift-toolchain.sh, scripts/windows-toolchain.sh). Every chroot is
+# Sourced by the scripts that keep a Debian chroot for toolchains Debian 12 lacks: trixie
+# for scripts/swift-toolchain.sh and scripts/windows-toolchain.sh, sid for
+# scripts/godot-toolchain.sh (only sid packages the Godot engine). The helpers take the
+# chroot's root and work for any suite; only the base names its suites. Every chroot is
 # made the same careful way:
 #   - it lives outside the work tree (a kept machine reuses it) and is made under a lock
 #     (ROOT.lock), so two runs never build it at once;
@@ -14,8 +16,11 @@
 #                                  ($HAMUSTRO_DEBIAN_MIRROR overrides it)
 #   trixie_chroot_lock ROOT        holds ROOT.lock until the calling script exits
 #                                  (re-entrant and bounded: scripts/lock.sh)
-#   trixie_chroot_base ROOT        debootstraps ROOT (minbase) with trixie, -updates and
-#                                  -backports, unless ROOT/.hamustro-base-ready exists
+#   debian_chroot_base ROOT SUITE [SUITE...]
+#                                  debootstraps ROOT (minbase) with the first SUITE, its
+#                                  apt sources naming every SUITE, unless
+#                                  ROOT/.hamustro-base-ready exists
+#   trixie_chroot_base ROOT        debian_chroot_base with trixie, -updates and -backports
 #   trixie_chroot_install ROOT MARKER [-t SUITE] PACKAGE...
 #                                  installs the packages (from SUITE, e.g. trixie-backports)
 #                                  unless ROOT/MARKER exists, then creates it
@@ -114,7 +119,13 @@ trixie_chroot_run() {
 }
 
 trixie_chroot_base() {
+  debian_chroot_base "$1" trixie trixie-updates trixie-backports
+}
+
+debian_chroot_base() {
   local root=$1 mirror
+  shift
+  local suites=("$@")
   [ -f "$root/.hamustro-base-ready" ] && return 0
   mirror=$(trixie_mirror) || return 1
 
@@ -132,16 +143,21 @@ trixie_chroot_base() {
     rm -rf --one-file-system "$root"
   fi
 
-  echo "debootstrap trixie into $root from $mirror" >&2
-  debootstrap --variant=minbase trixie "$root" "$mirror" >/dev/null || return 1
+  echo "debootstrap ${suites[0]} into $root from $mirror" >&2
+  debootstrap --variant=minbase "${suites[0]}" "$root" "$mirror" >/dev/null || return 1
   rm -f "$root/etc/apt/sources.list"
   cat >"$root/etc/apt/sources.list.d/debian.sources" <<EOF
 Types: deb
 URIs: $mirror
-Suites: trixie trixie-updates trixie-backports
+Suites: ${suites[*]}
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
+  # Release files that name an expiry (sid's, and trixie's -updates and -backports)
+  # are refused once it passes, and the host's mirror may serve a frozen copy (this
+  # machine's served a sid a month old): signatures are still checked, only their date
+  # is not.
+  echo 'Acquire::Check-Valid-Until "false";' >"$root/etc/apt/apt.conf.d/99hamustro-mirror"
   trixie_chroot_run "$root" apt-get update -qq || return 1
   touch "$root/.hamustro-base-ready"
 }

@@ -2,7 +2,8 @@
 //! truth (as wasmtime-py treats wasmtime's header): every exported function must be
 //! declared with the header's argument types in Python's `_ffi.py` and C#'s
 //! `Native.cs`, and used by the C++ wrapper, the Swift package and the C# binding; each
-//! binding must set exactly the header's `hamustro_config_set_*` options; no binding may
+//! binding (the Godot addon's `configure()` keys too) must set exactly the header's
+//! `hamustro_config_set_*` options; no binding may
 //! restate a default the library owns (every optional option defaults to nil / None /
 //! `std::nullopt` / C# null); and the Unity package's version is Cargo.toml's.
 
@@ -77,6 +78,7 @@ fn read(relative: &str) -> String {
         "bindings/swift/Sources/Hamustro/Version.swift" => {
             include_str!("../bindings/swift/Sources/Hamustro/Version.swift")
         }
+        "bindings/godot/src/settings.rs" => include_str!("../bindings/godot/src/settings.rs"),
         "bindings/csharp/com.hamustro.tracker/Runtime/Native.cs" => {
             include_str!("../bindings/csharp/com.hamustro.tracker/Runtime/Native.cs")
         }
@@ -472,6 +474,7 @@ fn every_binding_sets_exactly_the_headers_options() {
             "C# Tracker.cs",
             options_named_in(&read(&format!("{CSHARP}Tracker.cs"))),
         ),
+        ("Godot settings.rs", godot_options()),
     ];
     for (binding, options) in bindings {
         let missing: Vec<_> = header.difference(&options).collect();
@@ -481,6 +484,19 @@ fn every_binding_sets_exactly_the_headers_options() {
             "{binding}: options missing {missing:?}, not in the header {unknown:?}"
         );
     }
+}
+
+/// The Godot addon's `configure()` keys: the arms of `settings.rs`'s `match key` in
+/// `fn apply` (`"collector_url" => …`, at its indentation, not a nested match's).
+fn godot_options() -> BTreeSet<String> {
+    let settings = read("bindings/godot/src/settings.rs");
+    block(&settings, "fn apply(", "other =>")
+        .into_iter()
+        .filter_map(|line| {
+            let arm = line.strip_prefix("        \"")?;
+            Some(arm.split_once("\" =>")?.0.to_string())
+        })
+        .collect()
 }
 
 /// The lines between the first line containing `start` and the next line starting

@@ -115,6 +115,7 @@ fn scripts() -> Vec<PathBuf> {
         "bindings/python",
         "bindings/swift",
         "bindings/csharp",
+        "bindings/godot",
         ".ci",
     ] {
         for entry in std::fs::read_dir(repo().join(dir)).expect("readable") {
