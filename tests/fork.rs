@@ -62,7 +62,7 @@ fn track(tracker: HamustroTracker, name: &str) -> HamustroStatus {
 }
 
 /// The child: its own tracker, tracked and delivered; the exit status says which
-/// step failed (0 for none).
+/// step failed (0 for none; 30 and more: the flush, with its status).
 fn child(url: &str, db: &Path) -> i32 {
     let Ok(tracker) = new_tracker(url, db) else {
         return 1;
@@ -72,8 +72,16 @@ fn child(url: &str, db: &Path) -> i32 {
             return 2;
         }
     }
-    if hamustro_tracker_flush(tracker, 20_000) != HamustroStatus::Ok {
-        return 3;
+    // A delivery may fail like any other (the parent's collector is busy serving its
+    // own threads; once in a few hundred children on a loaded machine a connection
+    // was refused): one more try. What is tested is that nothing hangs.
+    let mut status = hamustro_tracker_flush(tracker, 10_000);
+    if status == HamustroStatus::Network {
+        status = hamustro_tracker_flush(tracker, 10_000);
+    }
+    if status != HamustroStatus::Ok {
+        // 30 + the status, to say which.
+        return 30 + status as i32;
     }
     if hamustro_tracker_free(tracker) != HamustroStatus::Ok {
         return 4;
