@@ -272,7 +272,10 @@ build_godot() {
   bash scripts/windows-toolchain.sh >/dev/null
   # shellcheck source-path=SCRIPTDIR source=windows-toolchain.sh
   source scripts/windows-toolchain.sh
-  build_cache_lock windows "$repo/target/windows"
+  # A directory of its own: in the SDK's ("windows"), every run of this script built
+  # godot-core twice again (about 3 minutes each), so something of the SDK's build
+  # invalidates it; apart, a second run only links.
+  build_cache_lock godot-windows "$repo/target/godot-windows"
   out="$build_cache_dir/$windows_target/release"
   windows_env_for "$build_cache_dir"
   trixie_chroot_certificates "$windows_root"
