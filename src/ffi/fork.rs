@@ -82,6 +82,9 @@ pub(super) fn watch() {
         std::sync::LazyLock::force(&CONFIGS);
         std::sync::LazyLock::force(&TRACKERS);
         drop(crate::tracker::lock_for_fork());
+        // Before anything of SQLite's runs on this path: installing the guard writes the
+        // VFS's system-call table, which a concurrent SQLite call would read (TSan).
+        platform::guard_sqlite_opens();
         // SAFETY: sqlite3_initialize may be called any number of times from any
         // thread; sqlite3_randomness writes one byte into the buffer it is given.
         unsafe {
