@@ -73,8 +73,8 @@ hamustro_cargo_tool() {
   # waits for. One target directory for all of them shares what their lock files
   # have in common.
   CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-    nice -n 10 cargo install --quiet --locked --root "$tools_root" \
-    --target-dir "$tools_root/build" "$name@$version" || return 1
+    nice -n 10 cargo install --locked "$name@$version" --quiet --root "$tools_root" \
+    --target-dir "$tools_root/build" || return 1
   hash -r
   touch "$marker"
 }
