@@ -84,39 +84,38 @@ if [[ ${1:-} == --regressions ]]; then
     exit
 fi
 
-failed=()
-summary=()
-for target in $targets; do
-    corpus=$work/corpus/$target
+# fuzz_target TARGET: runs one target; its summary line goes to $work/TARGET.line, and
+# on failure the report (the failed assertion, what the library printed, the input) to
+# $work/TARGET.failed.
+fuzz_target() {
+    local target=$1 corpus=$work/corpus/$1 log=$work/$1.log status=0
     if [[ $keep == 1 ]]; then
         corpus=fuzz/target/corpus/$target
     fi
     mkdir -p "$corpus" "fuzz/artifacts/$target" "$scratch/$target"
     # Seeds, and the inputs of bugs found before: read, never written.
-    seeds=("fuzz/corpus/$target")
+    local seeds=("fuzz/corpus/$target")
     [[ -d fuzz/regressions/$target ]] && seeds+=("fuzz/regressions/$target")
-    log=$work/$target.log
-    echo "fuzz: $target for ${seconds}s"
-    status=0
     TMPDIR="$scratch/$target" nice -n 10 cargo fuzz run --release --debug-assertions \
         --target-dir "$build" "$target" "$corpus" "${seeds[@]}" -- \
         -max_total_time="$seconds" -timeout=10 -max_len=4096 -len_control=20 \
         -rss_limit_mb=4096 -print_final_stats=1 >"$log" 2>&1 || status=$?
+    local executions final cov ft rate
     executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
     final=$(grep -E '^#[0-9]+' "$log" | tail -n 1 || true)
     cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$final")
     ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$final")
     rate=$(sed -n 's/.* exec\/s: \([0-9]*\).*/\1/p' <<<"$final")
-    line=$(printf '%-16s executions %-9s exec/s %-6s cov %-6s ft %s' \
-        "$target" "${executions:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}")
-    if [[ $status -ne 0 ]]; then
-        failed+=("$target")
-        line="$line  FAILED"
+    printf '%-16s executions %-9s exec/s %-6s cov %-6s ft %s' \
+        "$target" "${executions:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" >"$work/$target.line"
+    [[ $status -eq 0 ]] && return 0
+    {
         echo "fuzz: $target FAILED (exit $status):"
         # The failed assertion or sanitizer report, then the input it came from.
         grep -m 1 -A 4 -E 'panicked at|^==[0-9]+==ERROR|^ALARM|out-of-memory|leak' "$log" ||
             grep -v -E '^#[0-9]+|^INFO:|^MS:' "$log" | tail -n 30
         # What the library printed while the failing input ran (c_api_sequence).
+        local out
         for out in "$scratch/$target"/*.out; do
             if [[ -s $out ]]; then
                 echo "fuzz: printed by the library during the failing input:"
@@ -125,6 +124,32 @@ for target in $targets; do
         done
         grep -m 1 'Test unit written to' "$log" || true
         grep -m 1 -A 2 '^Reproduce with' "$log" | tail -n 1 || true
+    } >"$work/$target.failed"
+}
+
+# As many targets at once as there are cores: a fuzzer is one process on one core, and
+# -max_total_time is wall-clock time, so the run takes a fraction of the targets' sum.
+parallel=$(nproc 2>/dev/null || echo 1)
+running=0
+for target in $targets; do
+    echo "fuzz: $target for ${seconds}s"
+    fuzz_target "$target" &
+    running=$((running + 1))
+    if [[ $running -ge $parallel ]]; then
+        wait -n || true
+        running=$((running - 1))
+    fi
+done
+wait
+
+failed=()
+summary=()
+for target in $targets; do
+    line=$(cat "$work/$target.line" 2>/dev/null || echo "$target (no result)")
+    if [[ -f $work/$target.failed || ! -f $work/$target.line ]]; then
+        failed+=("$target")
+        line="$line  FAILED"
+        cat "$work/$target.failed" 2>/dev/null || true
     fi
     summary+=("$line")
 done

@@ -24,6 +24,31 @@ cd "$(dirname "$0")/.." || exit 1
 # shellcheck source-path=SCRIPTDIR source=toolchains.sh
 source scripts/toolchains.sh
 
+# The host's own builds (target/debug and target/release) go to the build cache's
+# "host" directory, as the heavy suites' builds do (scripts/build-cache.sh): CI tests a
+# fresh clone, which otherwise rebuilt every dependency (the `godot` crate and the web
+# stack among them) for clippy, the Rust suite and the bindings. In a clone without
+# them, the two are links into the cache, held locked for the whole run; a tree that
+# already has its own keeps them. Incremental compilation is off: a new clone's crates
+# are new to it anyway, and its files would pile up in the cache.
+# shellcheck source-path=SCRIPTDIR source=build-cache.sh
+source scripts/build-cache.sh
+host_build_cache() {
+  local profile
+  for profile in debug release; do
+    [ -e "target/$profile" ] && [ ! -L "target/$profile" ] && return 0
+  done
+  build_cache_lock host "$PWD/target" || return 1
+  [ "$build_cache_dir" != "$PWD/target" ] || return 0
+  mkdir -p target
+  for profile in debug release; do
+    mkdir -p "$build_cache_dir/$profile"
+    ln -sfn "$build_cache_dir/$profile" "target/$profile"
+  done
+  export CARGO_INCREMENTAL=0
+  echo "host builds: target/debug and target/release are in $build_cache_dir"
+}
+
 quick=0
 case "${1:-}" in
   "") ;;
@@ -34,52 +59,98 @@ case "${1:-}" in
     ;;
 esac
 
-failed=()
-timings=()
+# Two lanes of suites run side by side, each suite after the one before it in its lane:
+# much of a suite's time is one core's (a fat-LTO link, Wine, a fuzzer, a test that
+# waits on a child process), so on two cores a lane's single-threaded step and the
+# other lane's builds overlap. The lanes are balanced by their cold times (the README's
+# table) and ordered so that no suite waits for the other lane: Release artifacts, in
+# lane 1, takes the iOS archive that Apple, early in lane 2, has built. Each suite's
+# output goes to a log and is printed whole when it ends, so two suites never
+# interleave. HAMUSTRO_TEST_LANES=1 runs everything in one lane, in the listed order
+# (to time each suite alone).
+host_build_cache || exit 1
+logs="$PWD/target/test-logs"
+rm -rf "$logs"
+mkdir -p "$logs"
+: >"$logs/results"
+lane=1
+step=0
+
+# run NAME COMMAND...: one suite, in the current lane; its status, time and name go to
+# the results file, in the order the suites end.
 run() {
   local name=$1
   shift
-  local start=$SECONDS
-  echo
-  echo "==> $name"
-  if ! "$@"; then
-    failed+=("$name")
-  fi
-  # Each suite's time, to keep the whole run inside CI's limit.
-  timings+=("$(printf '%5d s  %s' $((SECONDS - start)) "$name")")
+  local start=$SECONDS status=0 log
+  step=$((step + 1))
+  log="$logs/lane$lane-$(printf '%02d' "$step").log"
+  echo "==> $name (lane $lane): started"
+  "$@" >"$log" 2>&1 </dev/null || status=$?
+  local seconds=$((SECONDS - start)) verdict=passed
+  [ "$status" = 0 ] || verdict="FAILED (exit $status)"
+  (
+    hamustro_lock "$logs/print.lock" 600 || true
+    echo
+    echo "==> $name (lane $lane): $verdict in $seconds s"
+    cat "$log"
+  )
+  printf '%s\t%s\t%s\n' "$status" "$seconds" "$name" >>"$logs/results"
 }
 
-run "Test toolchains set up (scripts/setup.sh --check; make setup installs them)" \
-  bash scripts/setup.sh --check
-run "cargo fmt --check" cargo fmt --all -- --check
-run "cargo clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
-run "shellcheck (every script, warnings and errors)" \
-  shellcheck -S warning -x scripts/*.sh bindings/*/*.sh .ci/run
-run "Rust tests (core, C API, C program, header, the test collector)" cargo test --workspace
-run "cargo deny (licences, bans, sources; advisories only with a local database)" \
-  bash scripts/deny.sh
-run "C and C++ bindings" bash bindings/c/run-tests.sh
-run "Python binding" bash bindings/python/run-tests.sh
-run "Swift binding" bash bindings/swift/run-tests.sh
-run "C# binding (Mono, NUnit)" bash bindings/csharp/run-tests.sh
-run "Godot addon (headless Godot 4 in the sid chroot, against the development collector)" \
-  bash bindings/godot/run-tests.sh
-if [ "$quick" = 0 ]; then
-run "Windows under Wine (DLL, import and static libraries, .def, the Rust suite, C/C++ programs)" \
-  bash scripts/windows-test.sh
-run "Apple (static libraries for iOS, the simulator and macOS; XCFramework, privacy manifest, release package)" \
-  bash scripts/apple-test.sh
-run "Release artifacts (make dist, then each one tested from the artifact alone)" \
-  sh -c 'bash scripts/dist.sh && bash scripts/dist-test.sh'
-run "Sanitizers (the Rust suite and C/C++ programs under ASan+LSan and TSan)" \
-  bash scripts/sanitize.sh
-run "Fuzzers (cargo-fuzz, ${FUZZ_SECONDS:-20} s per target, from the seeds and regressions)" \
-  env FUZZ_SECONDS="${FUZZ_SECONDS:-20}" bash scripts/fuzz.sh
+lane_one() {
+  run "Test toolchains set up (scripts/setup.sh --check; make setup installs them)" \
+    bash scripts/setup.sh --check
+  run "cargo fmt --check" cargo fmt --all -- --check
+  run "cargo clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
+  run "shellcheck (every script, warnings and errors)" \
+    shellcheck -S warning -x scripts/*.sh bindings/*/*.sh .ci/run
+  run "Rust tests (core, C API, C program, header, the test collector)" cargo test --workspace
+  run "cargo deny (licences, bans, sources; advisories only with a local database)" \
+    bash scripts/deny.sh
+  run "C and C++ bindings" bash bindings/c/run-tests.sh
+  run "Python binding" bash bindings/python/run-tests.sh
+  run "C# binding (Mono, NUnit)" bash bindings/csharp/run-tests.sh
+  [ "$quick" = 1 ] && return
+  run "Windows under Wine (DLL, import and static libraries, .def, the Rust suite, C/C++ programs)" \
+    bash scripts/windows-test.sh
+  run "Release artifacts (make dist, then each one tested from the artifact alone)" \
+    sh -c 'bash scripts/dist.sh && bash scripts/dist-test.sh'
+}
+
+lane_two() {
+  run "Swift binding" bash bindings/swift/run-tests.sh
+  run "Godot addon (headless Godot 4 in the sid chroot, against the development collector)" \
+    bash bindings/godot/run-tests.sh
+  [ "$quick" = 1 ] && return
+  run "Apple (static libraries for iOS, the simulator and macOS; XCFramework, privacy manifest, release package)" \
+    bash scripts/apple-test.sh
+  run "Sanitizers (the Rust suite and C/C++ programs under ASan+LSan and TSan)" \
+    bash scripts/sanitize.sh
+  run "Fuzzers (cargo-fuzz, ${FUZZ_SECONDS:-20} s per target, from the seeds and regressions)" \
+    env FUZZ_SECONDS="${FUZZ_SECONDS:-20}" bash scripts/fuzz.sh
+}
+
+if [ "${HAMUSTRO_TEST_LANES:-2}" = 1 ]; then
+  lane_one
+  lane_two
+else
+  lane_one &
+  lane_one_pid=$!
+  lane=2 lane_two &
+  lane_two_pid=$!
+  wait "$lane_one_pid" "$lane_two_pid"
 fi
+
+failed=()
+timings=()
+while IFS=$'\t' read -r status seconds name; do
+  [ "$status" = 0 ] || failed+=("$name")
+  timings+=("$(printf '%5d s  %s' "$seconds" "$name")")
+done <"$logs/results"
 
 echo
 printf '%s\n' "${timings[@]}"
-printf '%5d s  %s\n' "$SECONDS" "in all (scripts/test.sh; make setup before it is not counted)"
+printf '%5d s  %s\n' "$SECONDS" "in all, two lanes at once (scripts/test.sh; make setup before it is not counted)"
 echo
 if [ ${#failed[@]} -gt 0 ]; then
   echo "FAILED: ${failed[*]}"

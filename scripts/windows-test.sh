@@ -7,7 +7,9 @@
 #   2. tests/c/api_test.c, tests/c/abuse_test.c, bindings/c/tests/test_hpp.cpp and the
 #      C and C++ examples, compiled with the MinGW-w64 compilers against
 #      include/hamustro.h and linked to the DLL;
-#   3. the Rust test suite, with Wine as cargo's runner. A test under Wine cannot start
+#   3. the library's Rust test suite (-p hamustro: the Godot addon's crate is built for
+#      Windows by scripts/dist.sh, and its code runs in the engine's suite), with Wine
+#      as cargo's runner. A test under Wine cannot start
 #      Linux programs, so the C test programs come from step 2
 #      (HAMUSTRO_TEST_PROGRAMS) and the self-signed HTTPS server of tests/tls.rs runs
 #      on the host (HAMUSTRO_TEST_TLS_URL);
@@ -152,7 +154,7 @@ check "hamustro.def (gendef) exports exactly the header's functions" def_file
 # than the host's: scripts/windows-clippy.py fails on what the host's lints reject and
 # tolerates lints the host does not know yet.
 windows_clippy() {
-  in_chroot cargo clippy "${cargo_flags[@]}" --workspace --lib --tests --examples --quiet \
+  in_chroot cargo clippy "${cargo_flags[@]}" -p hamustro --lib --tests --examples --quiet \
     --message-format=json -- -A clippy::missing_const_for_thread_local |
     python3 "$repo/scripts/windows-clippy.py"
 }
@@ -235,7 +237,7 @@ if ! start_tls_server; then
 fi
 check "cargo test --target $windows_target (under Wine)" \
   in_chroot env HAMUSTRO_TEST_PROGRAMS="$programs" HAMUSTRO_TEST_TLS_URL="$tls_url" \
-  cargo test "${cargo_flags[@]}" --workspace --no-fail-fast "$@"
+  cargo test "${cargo_flags[@]}" -p hamustro --no-fail-fast "$@"
 stop_tls_server
 
 # ---------------------------------------------------------------------------------

@@ -59,7 +59,12 @@ chroot_setup() {
 
   # swift finds its own libraries through /proc/self/exe. The work tree is bound at the
   # same path inside as outside, so that paths in the build and in #filePath agree.
-  trixie_chroot_mount "$root" "$repo"
+  # target/debug may be a link into the build cache (scripts/test.sh): bind where it
+  # leads too, at the same path.
+  libdir=$(readlink -f "$libdir")
+  local mounts=("$repo")
+  [[ $libdir == "$repo"/* ]] || mounts+=("$libdir")
+  trixie_chroot_mount "$root" "${mounts[@]}"
   mkdir -p "$root$tmp"
 }
 
