@@ -7,6 +7,7 @@
 //! Limits), printed with `--nocapture`.
 #![cfg(unix)] // fork and RLIMIT_AS are Unix
 
+#[allow(dead_code, unused_imports)] // this binary uses a part of the shared helpers
 mod support;
 
 use std::io::Read as _;
