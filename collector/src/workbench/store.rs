@@ -94,7 +94,7 @@ pub struct Counters {
 }
 
 /// Filters of `GET /api/events` and `GET /api/requests`; empty strings count as unset.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default)]
 pub struct Filter {
     /// The exact event name.
     pub event: Option<String>,
