@@ -21,7 +21,7 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::{broadcast, watch, Notify};
 
@@ -127,8 +127,10 @@ impl Workbench {
 
 impl Drop for Workbench {
     fn drop(&mut self) {
+        // Drops every task, so the listener, the connections and the --db file are
+        // closed when this returns (a restart on the same port or file follows at once).
         if let Some(runtime) = self.runtime.take() {
-            runtime.shutdown_background();
+            runtime.shutdown_timeout(Duration::from_secs(2));
         }
     }
 }
@@ -168,8 +170,11 @@ impl App {
 
     fn changed(&self) {
         self.changes.send_modify(|version| *version += 1);
-        let stats = self.store().stats(now_ms());
-        self.publish("stats", &stats);
+        // The counters go to open pages; without one, they are not worth computing.
+        if self.stream.receiver_count() > 0 {
+            let stats = self.store().stats(now_ms());
+            self.publish("stats", &stats);
+        }
     }
 
     /// Records a request and its events, tells the page and the waiters, and prints.
