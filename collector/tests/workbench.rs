@@ -293,6 +293,17 @@ fn refusing_connections_closes_the_port_for_the_time_asked() {
 }
 
 #[test]
+fn a_refusal_from_the_command_line_starts_at_once() {
+    let mut options = Options::new(SECRET);
+    options.fault = Some(FaultSpec::parse("refuse-seconds=30").unwrap());
+    let wb = Workbench::start(options).unwrap();
+    let refused = TcpStream::connect(wb.address())
+        .map(drop)
+        .map_err(|e| e.kind());
+    assert_eq!(refused, Err(std::io::ErrorKind::ConnectionRefused));
+}
+
+#[test]
 fn wait_for_answers_as_soon_as_the_events_arrive() {
     let wb = start();
     let url = format!(
@@ -578,4 +589,71 @@ fn the_binary_names_the_track_url_first_and_the_live_view_next() {
         second.starts_with(&format!("live view: {url}/")),
         "{second}"
     );
+}
+
+#[test]
+fn jsonl_keeps_every_line_after_the_first_json() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hamustro-collector"))
+        .args(["--port", "0", "--secret", SECRET, "--jsonl"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let port: u16 = first
+        .split("http://127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|port| port.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {first:?}"));
+    assert!(
+        first.contains(&format!(", live view http://127.0.0.1:{port}/")),
+        "{first}"
+    );
+    let url = format!("http://127.0.0.1:{port}/api/v1/track");
+    let body = collection(&["jsonl"], 1, "u").encode_to_vec();
+    let send = |secret: &str| {
+        agent()
+            .post(&url)
+            .header("Content-Type", "application/protobuf")
+            .header("X-Hamustro-Time", TIME)
+            .header("X-Hamustro-Signature", sign(TIME, &body, secret))
+            .send(&body[..])
+            .map(|r| r.status().as_u16())
+    };
+    assert_eq!(send(SECRET).ok(), Some(200));
+    assert_eq!(send("wrong").ok(), Some(405));
+    let event: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    let rejected: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(event["event"], "jsonl");
+    assert_eq!(event["params"]["screen"], "home");
+    assert_eq!(event["content_type"], "application/protobuf");
+    assert_eq!(event["env"], 0);
+    assert_eq!(rejected["rejected"], 405);
+    assert!(rejected["hint"]
+        .as_str()
+        .unwrap_or_default()
+        .starts_with(SIGNATURE_HINT));
+}
+
+#[test]
+fn listening_beyond_loopback_warns_that_it_is_a_development_tool() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hamustro-collector"))
+        .args(["--port", "0", "--listen", "0.0.0.0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut warning = String::new();
+    stderr.read_line(&mut warning).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        warning.starts_with("WARNING: listening on 0.0.0.0:"),
+        "{warning}"
+    );
+    assert!(warning.contains("development tool"), "{warning}");
 }

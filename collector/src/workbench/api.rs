@@ -184,7 +184,13 @@ async fn set_fault(State(app): State<Arc<App>>, body: axum::body::Bytes) -> Resp
         .and_then(|fault| fault.check().map(|()| fault));
     match fault {
         Ok(fault) => {
+            let mut listening = app.listening.subscribe();
             app.set_fault(fault);
+            if fault.refuse_seconds.is_some() {
+                // Answer once the port is closed: whoever asked can rely on it at once.
+                let closed = listening.wait_for(|open| !open);
+                let _ = tokio::time::timeout(Duration::from_secs(2), closed).await;
+            }
             Json(app.faults().state()).into_response()
         }
         Err(error) => (

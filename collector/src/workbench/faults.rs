@@ -77,6 +77,9 @@ impl FaultSpec {
         if self.status.is_some() && self.drop.is_some() {
             return Err("a fault either answers a status or drops the connection".to_owned());
         }
+        if self.refuse_seconds == Some(0) {
+            return Err("fault refuse-seconds must be at least 1".to_owned());
+        }
         if self.count == Some(0) {
             return Err("fault count must be at least 1 (leave it out: until cleared)".to_owned());
         }

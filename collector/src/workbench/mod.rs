@@ -87,8 +87,10 @@ impl Workbench {
             stream: broadcast::channel(1024).0,
             refuse,
             refusing: Notify::new(),
+            listening: watch::channel(true).0,
             output: options.output,
         });
+        let mut listening = app.listening.subscribe();
         if let Some(fault) = options.fault {
             app.set_fault(fault);
         }
@@ -98,6 +100,16 @@ impl Workbench {
         )))?;
         let address = listener.local_addr()?;
         runtime.spawn(listener::serve(app.clone(), listener, api::router(app)));
+        if options
+            .fault
+            .is_some_and(|fault| fault.refuse_seconds.is_some())
+        {
+            // Started refusing: return once the port is closed, as `POST /api/faults` does.
+            runtime.block_on(async {
+                let closed = listening.wait_for(|open| !open);
+                let _ = tokio::time::timeout(Duration::from_secs(2), closed).await;
+            });
+        }
         Ok(Workbench {
             runtime: Some(runtime),
             address,
@@ -148,6 +160,8 @@ pub(crate) struct App {
     refuse: watch::Sender<Option<Instant>>,
     /// Woken when refusing starts: connections that served the track endpoint close.
     refusing: Notify,
+    /// Whether the listener is open: false while refusing connections.
+    listening: watch::Sender<bool>,
     output: Option<Output>,
 }
 
