@@ -219,6 +219,13 @@ fn a_status_fault_answers_with_retry_after_for_count_requests_then_clears() {
         .unwrap_or_default()
         .contains("503"));
     assert_eq!(requests[1]["status"], 503);
+    // The bounced request names its session and events, which are not stored.
+    assert_eq!(requests[1]["events"], 1);
+    assert_eq!(
+        requests[1]["session"],
+        collection(&["a"], 1, "u").session.as_str()
+    );
+    assert_eq!(get(&wb, "/api/events").1["count"], 1);
     let (_, stats) = get(&wb, "/api/stats");
     assert_eq!(stats["counters"]["faulted"], 2);
     assert_eq!(stats["counters"]["accepted"], 1);
