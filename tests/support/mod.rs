@@ -3,8 +3,8 @@
 
 pub mod c_program;
 pub mod child;
-/// The test collector, a dev-only crate of the workspace (`tests/collector/`).
-pub use hamustro_test_collector as collector;
+/// The test collector, a dev-only crate of the workspace (`collector/`).
+pub use hamustro_collector as collector;
 pub mod figures;
 pub mod log;
 pub mod proxy;
