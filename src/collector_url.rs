@@ -7,6 +7,7 @@ use std::net::{IpAddr, Ipv6Addr};
 use ureq::http::Uri;
 
 use crate::error::{Error, Result};
+use crate::wire::request::TRACK_PATH;
 
 /// The longest collector URL accepted, in bytes.
 pub const MAX_COLLECTOR_URL_BYTES: usize = 2048;
@@ -124,7 +125,7 @@ impl CollectorUrl {
 
     /// The endpoint events are posted to: `<base>/api/v1/track`.
     pub fn track_url(&self) -> String {
-        format!("{}/api/v1/track", self.base())
+        format!("{}{TRACK_PATH}", self.base())
     }
 
     pub fn is_https(&self) -> bool {
@@ -169,6 +170,19 @@ impl CollectorUrl {
     /// Whether the host is this machine: `localhost` or a loopback address.
     pub fn is_loopback(&self) -> bool {
         self.host == "localhost" || self.host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    }
+}
+
+/// A URL without `user:password@`, so credentials never reach a message. Works on
+/// any text, parsed or not (a configuration's URL is shown before it is checked).
+pub fn redact_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+        None => url.to_string(),
     }
 }
 
@@ -328,5 +342,14 @@ mod tests {
                 "{url}"
             );
         }
+    }
+
+    #[test]
+    fn credentials_in_the_url_never_reach_a_message() {
+        assert_eq!(
+            redact_userinfo("https://user:pw@t.example.com/api/v1/track"),
+            "https://t.example.com/api/v1/track"
+        );
+        assert_eq!(redact_userinfo("http://h:1/x@y"), "http://h:1/x@y");
     }
 }

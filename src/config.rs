@@ -5,19 +5,12 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::collector_url::CollectorUrl;
+use crate::collector_url::{redact_userinfo, CollectorUrl};
 use crate::error::{Error, Result};
 use crate::net::proxy_url::ProxyUrl;
+use crate::net::Reach;
+pub use crate::wire::request::PayloadFormat;
 use crate::wire::Environment;
-
-/// Body encoding of a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PayloadFormat {
-    /// `application/protobuf`: smaller and faster; the default.
-    Protobuf,
-    /// `application/json` in the protobuf JSON mapping the collector's jsonpb accepts.
-    Json,
-}
 
 /// Where an event's `ip` comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,15 +130,6 @@ impl Default for TrackerConfig {
 }
 
 impl TrackerConfig {
-    /// Fills what the app left to the library to find out: the OS version.
-    #[must_use]
-    pub fn with_detected(mut self) -> TrackerConfig {
-        if self.system_version.is_empty() {
-            self.system_version = crate::context::detected_system_version().unwrap_or_default();
-        }
-        self
-    }
-
     /// Checks what a tracker cannot work without, naming the first offending field.
     pub fn validate(&self) -> Result<()> {
         let required = [
@@ -192,7 +176,7 @@ impl TrackerConfig {
 
     /// The trust anchors and the proxy, checked as `hamustro_config_set_*` checks them.
     fn check_network(&self) -> Result<()> {
-        crate::net::anchors(self)?;
+        crate::net::anchors(self.ca_certificates.as_deref(), self.ca_certificates_only)?;
         if self.ca_certificates_only && self.ca_certificates.is_none() {
             return Err(Error::invalid(
                 "ca_certificates_only needs ca_certificates: the CA certificates to trust",
@@ -202,6 +186,19 @@ impl TrackerConfig {
             ProxyUrl::parse(proxy, "proxy", false)?;
         }
         Ok(())
+    }
+
+    /// How the collector is reached: the options `net` builds its agent from.
+    pub(crate) fn reach(&self) -> Reach<'_> {
+        Reach {
+            collector_url: &self.collector_url,
+            request_timeout: self.request_timeout,
+            accept_invalid_certs_for_loopback: self.accept_invalid_certs_for_loopback,
+            ca_certificates: self.ca_certificates.as_deref(),
+            ca_certificates_only: self.ca_certificates_only,
+            proxy: self.proxy.as_deref(),
+            proxy_from_environment: self.proxy_from_environment,
+        }
     }
 
     /// The `/api/v1/track` endpoint under the configured base URL.
@@ -277,10 +274,7 @@ impl fmt::Debug for TrackerConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let redacted = |secret: &str| if secret.is_empty() { "" } else { "<redacted>" };
         f.debug_struct("TrackerConfig")
-            .field(
-                "collector_url",
-                &crate::sender::redact_userinfo(&self.collector_url),
-            )
+            .field("collector_url", &redact_userinfo(&self.collector_url))
             .field("shared_secret_key", &redacted(&self.shared_secret_key))
             .field("device_id", &self.device_id)
             .field("client_id", &self.client_id)

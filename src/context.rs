@@ -2,8 +2,8 @@
 //! country. Computed by the library so that the app does not have to.
 
 use std::sync::{Arc, PoisonError, RwLock};
-use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::clock::now_epoch_seconds;
 use crate::config::IpSource;
 use crate::platform;
 
@@ -98,13 +98,6 @@ impl DeviceContext {
             .unwrap_or_else(PoisonError::into_inner) = (minute, offset.clone());
         offset
     }
-}
-
-/// Seconds since the epoch, UTC. A clock before 1970 reads as 0 rather than failing.
-pub fn now_epoch_seconds() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 fn format_offset(offset_seconds: i64) -> String {

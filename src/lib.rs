@@ -8,32 +8,31 @@
 //! `unsafe` lives in two modules only, and the compiler holds everything else to
 //! that: `ffi` (converting C values) and `platform` (the operating system's calls)
 //! each allow it inside; every other module is safe Rust.
+//!
+//! The modules, and the one direction they depend on each other in, are in
+//! ARCHITECTURE.md (`tests/it/module_graph/` keeps it true); the Hamustro wire format
+//! is the `wire` folder alone, described in `proto/README.md`.
 
 #![deny(unsafe_code)]
 
 mod backoff;
+mod clock;
 mod collector_url;
 mod config;
 mod context;
 mod error;
 pub mod ffi;
+mod files;
 mod journal;
-mod json;
 pub mod log;
 mod net;
 mod platform;
 mod quiet_panics;
 mod sender;
-mod session;
-mod signature;
 mod store;
 mod tracker;
+mod wire;
 mod worker;
-
-/// The wire schema, generated from `proto/hamustro.proto` by prost.
-mod wire {
-    include!(concat!(env!("OUT_DIR"), "/hamustro.rs"));
-}
 
 pub use config::{IpSource, PayloadFormat, TrackerConfig};
 pub use error::{Error, ErrorKind, Result};
@@ -57,5 +56,5 @@ pub mod internals {
             })*
         };
     }
-    reexport!(backoff, context, journal, json, session, store, tracker, wire);
+    reexport!(backoff, context, journal, store, tracker, wire);
 }

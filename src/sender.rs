@@ -4,15 +4,16 @@ use std::time::Duration;
 
 use prost::Message as _;
 
-use crate::config::{PayloadFormat, TrackerConfig};
-use crate::context::now_epoch_seconds;
+use crate::clock::now_epoch_seconds;
+use crate::collector_url::redact_userinfo;
+use crate::config::TrackerConfig;
 use crate::error::{Error, ErrorKind};
-use crate::json;
 use crate::net::proxy_url::redact;
 use crate::net::{self, Route, Via};
 use crate::platform;
-use crate::signature::sign;
-use crate::wire::Collection;
+use crate::wire::request::{self, PayloadFormat};
+use crate::wire::session::short_session;
+use crate::wire::{json, Collection};
 
 /// Why a request did not deliver its events, and when the collector asked us to retry.
 #[derive(Debug)]
@@ -30,49 +31,10 @@ pub struct Sender {
     format: PayloadFormat,
 }
 
-/// Headers the app may not set: those the protocol's request is made of (the
-/// signature, its time, the body's type), and those that change how HTTP itself
-/// carries the request rather than what it says (RFC 9110 and 9112): the message's
-/// framing and encoding (`Content-Length`, `Transfer-Encoding`, `Content-Encoding`,
-/// `Trailer`, `TE`), the connection and its hop-by-hop options (`Connection`,
-/// `Keep-Alive`, `Upgrade`, `HTTP2-Settings`, and `Proxy-Connection` among the
-/// `Proxy-*` names), the target (`Host`), and the interim answers the client would
-/// have to wait for (`Expect`: `100-continue` made every request wait a second).
-/// Lower case; compared without regard to case.
-pub const RESERVED_HEADERS: [&str; 15] = [
-    "x-hamustro-time",
-    "x-hamustro-signature",
-    "content-type",
-    "content-length",
-    "content-encoding",
-    "transfer-encoding",
-    "trailer",
-    "te",
-    "connection",
-    "keep-alive",
-    "upgrade",
-    "http2-settings",
-    "host",
-    "expect",
-    "proxy-*",
-];
-
-/// Whether the app may not set header `name` (see `RESERVED_HEADERS`).
-pub fn is_reserved_header(name: &str) -> bool {
-    RESERVED_HEADERS
-        .iter()
-        .any(|reserved| match reserved.strip_suffix('*') {
-            Some(prefix) => {
-                name.len() >= prefix.len() && name[..prefix.len()].eq_ignore_ascii_case(prefix)
-            }
-            None => name.eq_ignore_ascii_case(reserved),
-        })
-}
-
 impl Sender {
     /// A sender for a validated configuration (`TrackerConfig::validate`).
     pub fn new(config: &TrackerConfig) -> Result<Sender, Error> {
-        let Route { agent, via } = net::route(config)?;
+        let Route { agent, via } = net::route(&config.reach())?;
         Ok(Sender {
             agent,
             via,
@@ -101,22 +63,24 @@ impl Sender {
                 )),
                 retry_after: None,
             })?;
-        let (body, content_type) = match self.format {
-            PayloadFormat::Protobuf => (protobuf_body(collection)?, "application/protobuf"),
-            PayloadFormat::Json => (json::encode_collection(collection), "application/json"),
+        let body = match self.format {
+            PayloadFormat::Protobuf => protobuf_body(collection)?,
+            PayloadFormat::Json => json::encode_collection(collection),
         };
-        let time = now_epoch_seconds().to_string();
-        let signature = sign(&time, &body, &self.shared_secret_key);
-        let mut request = self
-            .agent
-            .post(&self.url)
-            .header("Content-Type", content_type)
-            .header("X-Hamustro-Time", &time)
-            .header("X-Hamustro-Signature", &signature);
-        for (name, value) in extra_headers {
-            request = request.header(name, value);
+        let signed = request::signed_headers(
+            self.format,
+            now_epoch_seconds(),
+            &body,
+            &self.shared_secret_key,
+        );
+        let mut post = self.agent.post(&self.url);
+        for (name, value) in &signed {
+            post = post.header(*name, value);
         }
-        let mut response = request.send(&body[..]).map_err(|err| SendFailure {
+        for (name, value) in extra_headers {
+            post = post.header(name, value);
+        }
+        let mut response = post.send(&body[..]).map_err(|err| SendFailure {
             error: Error::network(self.network_failure(via, &err, count, &session)),
             retry_after: None,
         })?;
@@ -127,7 +91,7 @@ impl Sender {
             .limit(64 * 1024)
             .read_to_vec();
         let status = response.status().as_u16();
-        if status == 200 {
+        if request::is_delivered(status) {
             return Ok(());
         }
         let retry_after = response
@@ -145,7 +109,7 @@ impl Sender {
                 retry_after,
             });
         }
-        let kind = if (400..500).contains(&status) {
+        let kind = if request::is_refusal(status) {
             ErrorKind::Rejected
         } else {
             ErrorKind::Network
@@ -158,7 +122,7 @@ impl Sender {
                 kind,
                 format!(
                     "collector{through} answered {status}{} for {count} events of session {session}; they stay queued",
-                    status_meaning(status),
+                    request::status_meaning(status),
                 ),
             ),
             retry_after,
@@ -224,72 +188,4 @@ fn protobuf_body(collection: &Collection) -> Result<Vec<u8>, SendFailure> {
     // Fits the capacity reserved: encoding allocates nothing more.
     let _ = collection.encode(&mut body);
     Ok(body)
-}
-
-/// What the genuine collector means by a status, to make errors actionable.
-fn status_meaning(status: u16) -> &'static str {
-    match status {
-        204 => " (no payloads)",
-        400 => " (collection not decodable, required field missing or session mismatch)",
-        404 => " (no /api/v1/track here: check collector_url)",
-        405 => " (signature or time header rejected: check shared_secret_key)",
-        413 => " (request too large)",
-        429 => " (too many requests)",
-        503 => " (collector unavailable or shutting down)",
-        _ => "",
-    }
-}
-
-/// The first characters of a session id: enough to tell sessions apart in a message.
-pub fn short_session(session: &str) -> String {
-    let prefix: String = session.chars().take(8).collect();
-    format!("{prefix}…")
-}
-
-/// A URL without `user:password@`, so credentials never reach a message.
-pub(crate) fn redact_userinfo(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
-        None => url.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn headers_that_change_how_http_behaves_are_reserved_in_any_case() {
-        for name in [
-            "Expect",
-            "CONNECTION",
-            "te",
-            "Transfer-Encoding",
-            "Proxy-Authorization",
-            "proxy-connection",
-            "Keep-Alive",
-            "Upgrade",
-            "Trailer",
-            "Host",
-            "Content-Length",
-        ] {
-            assert!(is_reserved_header(name), "{name}");
-        }
-        for name in ["X-Api-Key", "Authorization", "Tea", "Proxy", "Expected"] {
-            assert!(!is_reserved_header(name), "{name}");
-        }
-    }
-
-    #[test]
-    fn credentials_in_the_url_never_reach_a_message() {
-        assert_eq!(
-            redact_userinfo("https://user:pw@t.example.com/api/v1/track"),
-            "https://t.example.com/api/v1/track"
-        );
-        assert_eq!(redact_userinfo("http://h:1/x@y"), "http://h:1/x@y");
-    }
 }

@@ -1,5 +1,5 @@
 //! Request bodies: any collection survives a protobuf round trip unchanged, and its
-//! JSON body (`hamustro::internals::json::encode_collection`) is valid JSON that holds exactly
+//! JSON body (`hamustro::internals::wire::json::encode_collection`) is valid JSON that holds exactly
 //! the collection's fields, events, numbers and parameters, and nothing else (the
 //! collector refuses unknown fields). Arbitrary bytes given to the protobuf decoder
 //! never panic, and whatever decodes re-encodes to an equal value.
@@ -45,7 +45,7 @@ fn protobuf_round_trip(collection: &Collection) {
 }
 
 fn json_matches(collection: &Collection) {
-    let body = hamustro::internals::json::encode_collection(collection);
+    let body = hamustro::internals::wire::json::encode_collection(collection);
     let value: Value = serde_json::from_slice(&body).unwrap_or_else(|e| {
         panic!(
             "encode_collection wrote invalid JSON ({e}): {}",

@@ -3,12 +3,12 @@
 
 use std::ffi::c_char;
 use std::path::PathBuf;
-use std::sync::{LazyLock, Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use super::boundary::guard;
 use super::convert::{optional_str, required_str, write_out};
-use super::registry::Registry;
+use super::registry::CONFIGS;
 use super::status::HamustroStatus;
 use crate::config::{environment_from_i32, IpSource, PayloadFormat, TrackerConfig};
 use crate::error::{Error, Result};
@@ -51,9 +51,6 @@ pub enum HamustroPayloadFormat {
     /// `application/json` (protobuf JSON mapping).
     Json = 1,
 }
-
-pub(crate) static CONFIGS: LazyLock<Registry<Mutex<TrackerConfig>>> =
-    LazyLock::new(|| Registry::new("configuration"));
 
 pub(crate) fn lock(config: &Mutex<TrackerConfig>) -> MutexGuard<'_, TrackerConfig> {
     config.lock().unwrap_or_else(PoisonError::into_inner)

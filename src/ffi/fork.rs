@@ -43,8 +43,7 @@ use std::sync::Once;
 
 use rusqlite::ffi as sqlite;
 
-use super::config::CONFIGS;
-use super::tracker::TRACKERS;
+use super::registry::{CONFIGS, TRACKERS};
 use crate::platform;
 use crate::quiet_panics;
 
@@ -81,7 +80,7 @@ pub(super) fn watch() {
         platform::fork_generation();
         std::sync::LazyLock::force(&CONFIGS);
         std::sync::LazyLock::force(&TRACKERS);
-        drop(crate::tracker::lock_for_fork());
+        drop(crate::files::lock_for_fork());
         // Before anything of SQLite's runs on this path: installing the guard writes the
         // VFS's system-call table, which a concurrent SQLite call would read (TSan).
         platform::guard_sqlite_opens();
@@ -105,7 +104,7 @@ extern "C" fn prepare() {
         held.guards.push(Box::new(CONFIGS.lock_for_fork()));
         held.guards.push(Box::new(TRACKERS.lock_for_fork()));
         held.guards.push(Box::new(crate::log::lock_for_fork()));
-        held.guards.push(Box::new(crate::tracker::lock_for_fork()));
+        held.guards.push(Box::new(crate::files::lock_for_fork()));
         for id in SQLITE_MUTEXES {
             // SAFETY: a static mutex of an initialised SQLite (`watch`) is never
             // freed; this thread holds none of them (it is not inside SQLite, which

@@ -5,9 +5,20 @@ use std::any::Any;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError, RwLock};
 
+use crate::config::TrackerConfig;
 use crate::error::{Error, ErrorKind, Result};
+use crate::tracker::Tracker;
+
+/// The configurations `hamustro_config_new` made, by handle.
+pub(crate) static CONFIGS: LazyLock<Registry<Mutex<TrackerConfig>>> =
+    LazyLock::new(|| Registry::new("configuration"));
+
+/// The trackers `hamustro_tracker_new` made, by handle. Both registries are here, below
+/// the functions that use them and `fork`, which holds their locks across a fork.
+pub(crate) static TRACKERS: LazyLock<Registry<Tracker>> =
+    LazyLock::new(|| Registry::new("tracker"));
 
 /// One counter for every registry: a handle is never reused, and a configuration
 /// handle is never mistaken for a tracker handle.

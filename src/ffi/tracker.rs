@@ -1,15 +1,15 @@
 //! `hamustro_tracker_*`: the tracker's C API.
 
 use std::ffi::c_char;
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::boundary::guard;
-use super::config::{lock, CONFIGS};
+use super::config::lock;
 use super::convert::{
     copy_to_buffer, optional_str, packed_event, required_str, string_pairs, write_out,
 };
-use super::registry::Registry;
+use super::registry::{CONFIGS, TRACKERS};
 use super::status::HamustroStatus;
 use crate::error::Error;
 use crate::tracker::Tracker;
@@ -24,9 +24,6 @@ pub struct HamustroTracker {
     /// The registry's number for the tracker; 0 is never valid.
     pub id: u64,
 }
-
-pub(super) static TRACKERS: LazyLock<Registry<Tracker>> =
-    LazyLock::new(|| Registry::new("tracker"));
 
 /// The tracker behind a handle, if it may be used from here: not closed, and not
 /// inherited from the parent of a forked process.

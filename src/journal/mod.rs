@@ -39,8 +39,8 @@ pub use record::{Frame, Record};
 use segment::{Emptier, Segment};
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::files::names::journal_paths;
 use crate::platform;
-use crate::store::file_names;
 
 /// The one system call of an append, made before the journal's lock is taken: the
 /// size of the file being appended to, which must still cover its mapping (another
@@ -128,7 +128,7 @@ impl Journal {
     /// the records an earlier run left in them, oldest first. The caller persists
     /// those, then calls `clear` and `start`.
     pub fn open(database: &Path) -> Result<(Journal, Vec<Record>)> {
-        let [first, second] = file_names::journal_paths(database);
+        let [first, second] = journal_paths(database);
         let (first, mut left) = Segment::open(first)?;
         let (second, second_left) = Segment::open(second)?;
         left.extend(second_left);
@@ -340,7 +340,7 @@ mod tests {
     }
 
     fn journal_file(dir: &Path, index: usize) -> std::path::PathBuf {
-        file_names::journal_paths(&dir.join("q.db"))[index].clone()
+        journal_paths(&dir.join("q.db"))[index].clone()
     }
 
     /// Appends `count` records of 4 KiB each.

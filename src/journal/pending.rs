@@ -14,8 +14,7 @@
 use std::collections::VecDeque;
 use std::fs::File;
 
-use super::record::{decode_record, Record};
-use super::segment::read_records;
+use super::record::{decode_record, read_records, Record};
 
 /// The most bytes of records held in memory; beyond, they are in the file alone. A
 /// mapping's worth (`segment::CHUNK`): what a persist takes at full speed.

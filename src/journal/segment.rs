@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use super::pending::Frames;
-use super::record::{decode_record, Record, FRAME};
+use super::record::{read_records, Record};
 use crate::error::{Error, Result};
 use crate::platform::{self, SharedMapping};
 
@@ -329,60 +329,4 @@ fn empty_mapped(file: &File, mapping: &SharedMapping, end: u64) -> io::Result<()
     let mapped = mapping.len() as u64;
     mapping.zero(0..end.min(mapped) as usize);
     platform::write_zeros(file, mapped..end.max(mapped))
-}
-
-/// How much of a journal file is read at a time: some hundreds of records.
-const READ_STEP: usize = 256 * 1024;
-
-/// No record is longer (an event is at most 256 KiB): a longer length read from a
-/// damaged file ends the records rather than asking for that much memory.
-const MAX_RECORD: usize = 16 << 20;
-
-/// Reads the records in `range` of `file`, at most `max`, into `records`, a step at a
-/// time: never the whole file at once (a file that a backlog grew keeps its size,
-/// zeros after the records). Returns where the next record starts, and whether the
-/// records ended (zeros, a torn or damaged record, the end of the file) before `max`.
-pub(super) fn read_records(
-    file: &File,
-    range: std::ops::Range<u64>,
-    max: usize,
-    records: &mut Vec<Record>,
-) -> io::Result<(u64, bool)> {
-    let (mut next, mut read_count, mut step) = (range.start, 0, READ_STEP);
-    while read_count < max {
-        let available = usize::try_from(range.end.saturating_sub(next)).unwrap_or(usize::MAX);
-        let mut buffer = vec![0; step.min(available)];
-        let read = platform::read_at(file, &mut buffer, next)?;
-        let mut rest = &buffer[..read];
-        let before = read_count;
-        while read_count < max {
-            let Some((record, tail)) = decode_record(rest) else {
-                break;
-            };
-            records.push(record);
-            read_count += 1;
-            next += (rest.len() - tail.len()) as u64;
-            rest = tail;
-        }
-        if read_count > before {
-            step = READ_STEP;
-            continue;
-        }
-        // Nothing decoded: a record longer than the step, or the end of the records.
-        let needed = rest
-            .get(..4)
-            .and_then(|len| len.try_into().ok())
-            .map(|len| FRAME.saturating_add(u32::from_le_bytes(len) as usize));
-        match needed {
-            Some(needed)
-                if needed > rest.len()
-                    && read == buffer.len()
-                    && needed <= available.min(MAX_RECORD) =>
-            {
-                step = needed;
-            }
-            _ => return Ok((next, true)),
-        }
-    }
-    Ok((next, false))
 }

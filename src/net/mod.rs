@@ -18,9 +18,28 @@ use self::absolute_form::{AbsoluteForm, AbsoluteFormConnector, ProxyResolver};
 use self::proxy_url::ProxyUrl;
 use self::tls::TlsConnector;
 use self::trust::{parse_ca_certificates, Anchors};
+use std::time::Duration;
+
 use crate::collector_url::CollectorUrl;
-use crate::config::TrackerConfig;
 use crate::error::{Error, Result};
+
+/// The options that say how the collector is reached, borrowed from a validated
+/// configuration (`TrackerConfig::reach`): this module knows nothing else of it.
+#[derive(Debug, Clone, Copy)]
+pub struct Reach<'a> {
+    pub collector_url: &'a str,
+    /// The limit on each HTTP request, connection included.
+    pub request_timeout: Duration,
+    /// Skip certificate verification (validation allows it for a loopback collector).
+    pub accept_invalid_certs_for_loopback: bool,
+    /// PEM certificates trusted besides the platform's store, or instead of it.
+    pub ca_certificates: Option<&'a str>,
+    pub ca_certificates_only: bool,
+    /// The configured proxy's URL.
+    pub proxy: Option<&'a str>,
+    /// Without `proxy`, use the one the environment's variables choose.
+    pub proxy_from_environment: bool,
+}
 
 /// The proxy requests go through, and where it was chosen.
 #[derive(Debug, Clone)]
@@ -53,35 +72,36 @@ pub struct Route {
 /// The proxy for `collector`: the configured one, else (unless turned off) the one the
 /// environment chooses, read now.
 pub fn choose_proxy(
-    config: &TrackerConfig,
+    reach: &Reach<'_>,
     collector: &CollectorUrl,
 ) -> Result<Option<(&'static str, ProxyUrl)>> {
-    if let Some(proxy) = &config.proxy {
+    if let Some(proxy) = reach.proxy {
         return Ok(Some(("proxy", ProxyUrl::parse(proxy, "proxy", false)?)));
     }
-    if !config.proxy_from_environment {
+    if !reach.proxy_from_environment {
         return Ok(None);
     }
     proxy_env::proxy_for(collector, |name| std::env::var(name).ok())
 }
 
-/// The trust anchors a validated configuration asks for.
-pub fn anchors(config: &TrackerConfig) -> Result<Anchors> {
-    let certificates = match &config.ca_certificates {
+/// The trust anchors: the platform's store with the app's own CA certificates (PEM)
+/// added, or (`only`) those alone.
+pub fn anchors(ca_certificates: Option<&str>, only: bool) -> Result<Anchors> {
+    let certificates = match ca_certificates {
         Some(pem) => parse_ca_certificates(pem)?,
         None => Vec::new(),
     };
-    Ok(if config.ca_certificates_only {
+    Ok(if only {
         Anchors::Only(certificates)
     } else {
         Anchors::Platform(certificates)
     })
 }
 
-/// The agent for a validated configuration.
-pub fn route(config: &TrackerConfig) -> Result<Route> {
-    let collector = CollectorUrl::parse(&config.collector_url)?;
-    let via = choose_proxy(config, &collector).map(|chosen| {
+/// The agent for a validated configuration's options.
+pub fn route(reach: &Reach<'_>) -> Result<Route> {
+    let collector = CollectorUrl::parse(reach.collector_url)?;
+    let via = choose_proxy(reach, &collector).map(|chosen| {
         chosen.map(|(source, proxy)| Via {
             proxy,
             source,
@@ -95,13 +115,13 @@ pub fn route(config: &TrackerConfig) -> Result<Route> {
         ),
         _ => None,
     };
-    let anchors = if config.accept_invalid_certs_for_loopback {
+    let anchors = if reach.accept_invalid_certs_for_loopback {
         None
     } else {
-        Some(anchors(config)?)
+        Some(anchors(reach.ca_certificates, reach.ca_certificates_only)?)
     };
     let agent_config = ureq::Agent::config_builder()
-        .timeout_global(Some(config.request_timeout))
+        .timeout_global(Some(reach.request_timeout))
         .http_status_as_error(false)
         // A redirected POST would arrive unsigned or not at all: treat it as an error.
         .max_redirects(0)
@@ -112,7 +132,7 @@ pub fn route(config: &TrackerConfig) -> Result<Route> {
             ureq::tls::TlsConfig::builder()
                 // Validation refuses this for anything but a loopback collector; it is
                 // then ureq's TLS link that connects (`TlsConnector` passes it on).
-                .disable_verification(config.accept_invalid_certs_for_loopback)
+                .disable_verification(reach.accept_invalid_certs_for_loopback)
                 .root_certs(ureq::tls::RootCerts::PlatformVerifier)
                 .build(),
         )

@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::file_names::{beside, moved_aside, COMPANIONS};
 use crate::error::{Error, Result};
+use crate::files::names::{beside, moved_aside, COMPANIONS};
 
 /// A failed open, and whether the file itself is damaged (so moving it aside helps).
 pub(super) struct OpenError {

@@ -18,7 +18,6 @@ use crate::platform;
 use crate::wire::{Collection, Payload};
 
 mod damaged;
-pub(crate) mod file_names;
 mod owner;
 mod schema;
 mod settings;
@@ -149,7 +148,7 @@ impl Store {
         store.prepare().map_err(sqlite_error)?;
         // SQLite deletes the WAL and its index by name when the last connection
         // closes; kept (emptied) instead, every later start finds them and checks and
-        // locks them before SQLite opens them (see `tracker::held`), and no name that
+        // locks them before SQLite opens them (see `files::held`), and no name that
         // may be another tracker's by then is ever deleted.
         platform::keep_sqlite_wal_on_close(&store.conn).map_err(|e| {
             OpenError::from(Error::storage(

@@ -2,39 +2,13 @@
 //! switch, erasure of the queue, and the statistics it can show.
 
 use std::sync::PoisonError;
-use std::time::Duration;
 
 use super::input::check_settings;
 use super::Tracker;
 use crate::error::{Error, Result};
 use crate::log::{log, Level};
 use crate::wire::Parameter;
-
-/// A snapshot of the tracker's delivery state, for the app to show or log.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Stats {
-    /// Events stored and not yet accepted by the collector.
-    pub queued: u64,
-    /// Events in the request being sent right now.
-    pub in_flight: u64,
-    /// Events the collector accepted, over the database's lifetime.
-    pub delivered: u64,
-    /// Events dropped because the queue reached its cap, over the database's lifetime.
-    pub dropped: u64,
-    /// Records kept aside in the database's quarantine table instead of being sent
-    /// (undecodable, of another database, or numbered like a different event), over
-    /// the database's lifetime. Never silently dropped: each was logged.
-    pub quarantined: u64,
-    /// Epoch seconds of the last successful delivery.
-    pub last_sync: Option<u64>,
-    /// The last delivery failure since the tracker started, if any.
-    pub last_error: Option<Error>,
-    /// Failed attempts since the last success.
-    pub consecutive_failures: u32,
-    /// When the next automatic attempt is due, if one is scheduled.
-    pub next_retry_in: Option<Duration>,
-    pub enabled: bool,
-}
+use crate::worker::Stats;
 
 impl Tracker {
     /// Sets (or with `None` removes) a parameter added to every later event; persisted.

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use prost::Message as _;
 
 use crate::error::{Error, Result};
-use crate::sender::{is_reserved_header, RESERVED_HEADERS};
 use crate::store::User;
+use crate::wire::request::{is_reserved_header, RESERVED_HEADERS};
 use crate::wire::{Parameter, Payload};
 
 /// The longest event name accepted, in bytes.

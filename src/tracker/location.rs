@@ -21,8 +21,8 @@ use sha2::{Digest as _, Sha256};
 
 use crate::error::{Error, ErrorKind};
 use crate::platform;
-use crate::session::hex;
 use crate::store::{Owner, Store};
+use crate::wire::hex;
 
 /// The most characters of the client id that go into the name's readable prefix.
 const PREFIX_CHARS: usize = 64;

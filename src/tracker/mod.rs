@@ -7,28 +7,30 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use crate::clock::now_epoch_seconds;
 use crate::config::TrackerConfig;
-use crate::context::{now_epoch_seconds, DeviceContext};
+use crate::context::DeviceContext;
 use crate::error::{Error, ErrorKind, Result};
+use crate::files::DatabaseLock;
 use crate::journal::{Frame, PayloadRef, NUMBERING_HEADROOM};
 use crate::log::{log, Level};
 use crate::platform;
 use crate::quiet_panics;
-use crate::sender::{short_session, Sender};
-use crate::session::{collection_header, hash_user_id};
+use crate::sender::Sender;
 use crate::store::{GlobalParameters, Store, User};
+use crate::wire::session::short_session;
 use crate::worker::{self, Parts, Shared};
 
 mod control;
-mod files;
-mod held;
+mod identity;
 mod input;
 mod location;
+mod recovery;
 
-pub use control::Stats;
+pub use crate::worker::Stats;
 
-use files::{load_settings, recover_journal};
-pub(crate) use held::{lock_for_fork, DatabaseLock};
+pub use identity::hash_user_id;
+use identity::{collection_header, with_detected};
 use input::{check_event_name, check_headers, check_settings, unique_parameters};
 pub use input::{MAX_EVENT_BYTES, MAX_EVENT_NAME_BYTES, MAX_HEADERS_BYTES, MAX_SETTINGS_BYTES};
 #[cfg(feature = "internals")]
@@ -37,6 +39,7 @@ use location::Refused;
 pub use location::{
     database_path_in, default_database_directory, legacy_database_path, use_legacy,
 };
+use recovery::{load_settings, recover_journal};
 
 pub struct Tracker {
     shared: Arc<Shared>,
@@ -66,7 +69,7 @@ impl Tracker {
     pub fn new(config: TrackerConfig) -> Result<Tracker> {
         quiet_panics::install();
         let fork_generation = platform::fork_generation();
-        let config = config.with_detected();
+        let config = with_detected(config);
         config.validate()?;
         if let Some(path) = &config.database_path {
             return Tracker::open(&config, path, fork_generation).map_err(Refused::error);
@@ -96,7 +99,7 @@ impl Tracker {
         // One spelling for the files beside the database (journal, WAL), whatever
         // name the app reached it by.
         let path = platform::canonical_path(path);
-        // Before SQLite or the journal opens any of them (see `held`).
+        // Before SQLite or the journal opens any of them (see `files::held`).
         lock.hold_companions(&path)?;
         let (mut store, moved_aside) = Store::open(&path)?;
         if let Some(aside) = moved_aside {

@@ -7,11 +7,12 @@ use std::time::{Duration, Instant};
 
 use super::{disabled, persist, Shared, WorkerState, MAX_BATCH_BYTES, MAX_BATCH_EVENTS};
 use crate::backoff::Backoff;
-use crate::context::now_epoch_seconds;
+use crate::clock::now_epoch_seconds;
 use crate::error::{Error, ErrorKind, Result};
 use crate::log::{log, Level};
-use crate::sender::{short_session, SendFailure};
+use crate::sender::SendFailure;
 use crate::store::Batch;
+use crate::wire::session::short_session;
 
 /// What one round of a delivery leads to.
 enum Round {

@@ -1,7 +1,7 @@
 //! The delivery thread: the only place that writes events into SQLite and talks to
 //! the collector. Callers never wait for either: they hand it work through `Shared`
-//! (the protocol, and the lock order, are in `shared`), and it acts on it. Delivery
-//! proper is in `deliver`.
+//! (its state and lock order are in `shared`, the hand-off itself in `handoff`), and
+//! it acts on it. Delivery proper is in `deliver`.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
@@ -9,19 +9,21 @@ use std::sync::PoisonError;
 use std::time::{Duration, Instant};
 
 use crate::backoff::Backoff;
-use crate::context::now_epoch_seconds;
+use crate::clock::now_epoch_seconds;
 use crate::error::{Error, ErrorKind, Result};
 use crate::journal::Record;
 use crate::log::{log, Level};
 use crate::quiet_panics::InLibrary;
 
 mod deliver;
-mod protocol;
+mod handoff;
 mod shared;
+mod stats;
 
 use deliver::deliver;
-use protocol::Job;
+use handoff::Job;
 pub use shared::{Parts, Shared};
+pub use stats::Stats;
 
 /// A request carries at most this many events…
 pub const MAX_BATCH_EVENTS: usize = 1000;

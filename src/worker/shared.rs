@@ -1,5 +1,5 @@
 //! What a tracker's callers and its delivery thread share, and the order its locks
-//! are taken in. How work is handed over through it is in `protocol`.
+//! are taken in. How work is handed over through it is in `handoff`.
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -8,11 +8,11 @@ use std::time::Instant;
 
 use super::should_send;
 use crate::error::{Error, Result};
+use crate::files::DatabaseLock;
 use crate::journal::{Journal, SizeCheck, Taken};
 use crate::log::{log, Level};
 use crate::sender::Sender;
 use crate::store::{Counters, Store};
-use crate::tracker::{DatabaseLock, Stats};
 
 /// Numbers trackers, so a delivery thread knows which tracker it serves.
 static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(1);
@@ -24,9 +24,9 @@ thread_local! {
 }
 
 /// What a tracker's callers and its delivery thread share. The fields are the
-/// worker's; callers use the methods: here the reads and settings, in `protocol` the
+/// worker's; callers use the methods: here the reads and settings, in `handoff` the
 /// sequences that hand the worker work (`track`, `start_drain_if_due`, `flush`,
-/// `shut_down`), each of which owns one step of the protocol.
+/// `shut_down`), each of which owns one step of the hand-off.
 ///
 /// # Locks
 ///
@@ -42,7 +42,7 @@ thread_local! {
 /// 4. `database_lock`: the one-tracker-per-database lock, taken only when the files
 ///    are released (`finish`), after the store is closed. Dropping the lock takes the
 ///    process-wide table of held databases (`tracker::files`), which comes last.
-/// 5. `control`: delivery state and the protocol's flags. Never held during I/O;
+/// 5. `control`: delivery state and the hand-off's flags. Never held during I/O;
 ///    taken alone or after the locks above. Two condition variables go with it:
 ///    the worker waits on `wake` for work, `flush` callers wait on `progress` for a
 ///    flush pass to end (or the tracker to close).
@@ -217,29 +217,6 @@ impl Shared {
     /// Takes no lock that the store's work can hold for long.
     pub fn queued(&self) -> u64 {
         self.counters.unsent.load(Ordering::Relaxed)
-    }
-
-    pub fn stats(&self) -> Stats {
-        let queued = self.queued();
-        let delivered = self.counters.delivered.load(Ordering::Relaxed);
-        let dropped = self.counters.dropped.load(Ordering::Relaxed);
-        let quarantined = self.counters.quarantined.load(Ordering::Relaxed);
-        let control = self.lock_control();
-        Stats {
-            queued,
-            in_flight: control.in_flight,
-            delivered,
-            dropped,
-            quarantined,
-            last_sync: Some(self.last_sync.load(Ordering::SeqCst)).filter(|&t| t > 0),
-            last_error: control.last_error.clone(),
-            consecutive_failures: control.consecutive_failures,
-            next_retry_in: control
-                .retry_at
-                .filter(|_| self.draining.load(Ordering::SeqCst) && self.enabled())
-                .map(|at| at.saturating_duration_since(Instant::now())),
-            enabled: self.enabled(),
-        }
     }
 
     /// Deletes every queued event: those being persisted, the journal's and the

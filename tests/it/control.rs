@@ -87,7 +87,7 @@ fn salted_user_ids_never_leave_the_device_raw() {
     let stored = [stored, std::fs::read(&db).unwrap()].concat();
     assert!(!contains(&stored, raw.as_bytes()), "raw user id on disk");
     tracker.flush(WAIT).unwrap();
-    let expected = hamustro::internals::session::hash_user_id(raw, "pepper");
+    let expected = hamustro::internals::tracker::hash_user_id(raw, "pepper");
     assert_eq!(
         collector.events()[0].user_id.as_deref(),
         Some(expected.as_str())

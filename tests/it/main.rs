@@ -26,6 +26,7 @@ mod header;
 mod journal_recovery;
 mod journal_truncation;
 mod limits;
+mod module_graph;
 mod proxy;
 mod renamed_database;
 mod secrets;

@@ -28,7 +28,7 @@ fn tracker_a(url: &str, db: &Path) -> Tracker {
 
 /// The numbers of device-a's events the collector has, sorted.
 fn numbers_of_a(collector: &Collector) -> Vec<u32> {
-    let device = hamustro::internals::session::hash_device_id("device-a");
+    let device = hamustro::internals::wire::session::hash_device_id("device-a");
     let mut nrs: Vec<u32> = collector
         .events()
         .iter()

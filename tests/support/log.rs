@@ -8,8 +8,11 @@
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, Once, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::{Duration, Instant};
 
 use hamustro::log::{set_logger, Level, Sink};
+
+use super::WAIT;
 
 /// The listeners of the moment, each with the most verbose level it wants.
 static LISTENERS: Mutex<Vec<(u64, Level, Sink)>> = Mutex::new(Vec::new());
@@ -87,6 +90,24 @@ impl Listener {
         let mut messages = self.messages();
         messages.retain(|m| m.contains(&dir) && m.contains(&file));
         messages
+    }
+
+    /// How many messages heard naming the file at `path` contain `words`, once there
+    /// is at least one (the library logs from its worker, in the background), or 0
+    /// after `WAIT`.
+    pub fn wait_naming(&self, path: &Path, words: &str) -> usize {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let count = self
+                .naming(path)
+                .iter()
+                .filter(|m| m.contains(words))
+                .count();
+            if count > 0 || Instant::now() >= deadline {
+                return count;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::wire::{Collection, Environment, Payload};
+use super::{Collection, Environment, Payload};
 
 /// Encodes a collection as the collector's jsonpb decoder expects it.
 pub fn encode_collection(collection: &Collection) -> Vec<u8> {

@@ -21,7 +21,7 @@ pub const COMPANIONS: [&str; 5] = [
     JOURNALS[0],
     JOURNALS[1],
 ];
-/// The companions a tracker locks while it runs (see `tracker::held`): all but the
+/// The companions a tracker locks while it runs (see `files::held`): all but the
 /// rollback journal, which a database in WAL mode does not have.
 pub const HELD_COMPANIONS: [&str; 4] = [JOURNALS[0], JOURNALS[1], SQLITE_WAL, SQLITE_SHM];
 /// Before the time (epoch seconds) a damaged database was moved aside at.

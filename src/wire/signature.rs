@@ -4,7 +4,7 @@ use base64::Engine as _;
 use md5::{Digest as _, Md5};
 use sha2::Sha256;
 
-use crate::session::hex;
+use super::hex;
 
 /// The `X-Hamustro-Signature` value for a body sent at `time` (epoch seconds, decimal).
 pub fn sign(time: &str, body: &[u8], shared_secret_key: &str) -> String {

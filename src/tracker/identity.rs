@@ -1,29 +1,20 @@
-//! Identity on the wire: the hashed device id, the session and the collection header
-//! (the tracker attributes every event is stored and sent with).
+//! Who a tracker's events are from: the configuration completed with what the system
+//! says (the OS version, name and language the app left unset), the collection header
+//! every event is stored and sent with, and the pseudonym a salted user id becomes.
 
-use md5::{Digest as _, Md5};
-use sha2::Sha256;
+use sha2::{Digest as _, Sha256};
 
 use crate::config::TrackerConfig;
-use crate::context::{detected_system, detected_system_language};
-use crate::wire::Collection;
+use crate::context::{detected_system, detected_system_language, detected_system_version};
+use crate::wire::session::{hash_device_id, session_id};
+use crate::wire::{hex, Collection};
 
-/// sha256 hex (lowercase) of the app's raw device id, as the collector expects it.
-pub fn hash_device_id(raw: &str) -> String {
-    hex(&Sha256::digest(raw.as_bytes()))
-}
-
-/// `md5hex(device_hash:client_id:system_version:product_version:env)`; the collector
-/// recomputes it and refuses a collection whose session differs.
-pub fn session_id(
-    device_hash: &str,
-    client_id: &str,
-    system_version: &str,
-    product_version: &str,
-    env: i32,
-) -> String {
-    let text = format!("{device_hash}:{client_id}:{system_version}:{product_version}:{env}");
-    hex(&Md5::digest(text.as_bytes()))
+/// Fills what the app left to the library to find out: the OS version.
+pub fn with_detected(mut config: TrackerConfig) -> TrackerConfig {
+    if config.system_version.is_empty() {
+        config.system_version = detected_system_version().unwrap_or_default();
+    }
+    config
 }
 
 /// The collection header (every field but the payloads) for this configuration,
@@ -66,18 +57,9 @@ fn or_detected(value: Option<&str>, detect: fn() -> Option<String>) -> Option<St
     }
 }
 
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        out.push(DIGITS[usize::from(byte >> 4)] as char);
-        out.push(DIGITS[usize::from(byte & 0xf)] as char);
-    }
-    out
-}
-
 /// `sha256hex(user_id + salt)`: a stable pseudonym that cannot be reversed without
-/// the salt.
+/// the salt. The library's own option (`user_id_salt`), not the protocol's: the
+/// collector sees only the result.
 pub fn hash_user_id(user_id: &str, salt: &str) -> String {
     let mut digest = Sha256::new();
     digest.update(user_id.as_bytes());
@@ -113,23 +95,16 @@ mod tests {
     }
 
     #[test]
-    fn device_id_is_sha256_hex() {
+    fn the_os_version_is_detected_only_when_the_app_set_none() {
+        let set = with_detected(TrackerConfig {
+            system_version: "17.1".into(),
+            ..TrackerConfig::default()
+        });
+        assert_eq!(set.system_version, "17.1");
+        let detected = with_detected(TrackerConfig::default());
         assert_eq!(
-            hash_device_id("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
-    }
-
-    #[test]
-    fn session_is_md5_of_colon_joined_fields_with_env_number() {
-        // md5("d:c:1:2:0"), computed independently with `printf d:c:1:2:0 | md5sum`.
-        assert_eq!(
-            session_id("d", "c", "1", "2", 0),
-            "bdadba11928a30525e3a5b4033e4d81a"
-        );
-        assert_ne!(
-            session_id("d", "c", "1", "2", 0),
-            session_id("d", "c", "1", "2", 4)
+            detected.system_version,
+            detected_system_version().unwrap_or_default()
         );
     }
 }

@@ -1,4 +1,4 @@
-//! The protocol between a tracker's callers and its delivery thread: how a caller
+//! The hand-off between a tracker's callers and its delivery thread: how a caller
 //! hands the worker work (a flag set under `control`'s lock, then `wake` notified)
 //! and how the worker waits for it and answers (`progress` notified). Both sides
 //! are here, so that a reader can check in one file that no wake-up is lost.

@@ -27,9 +27,9 @@ use std::fs::File;
 use std::path::Path;
 use std::sync::{LazyLock, Mutex, PoisonError};
 
+use super::names::{beside, HELD_COMPANIONS, SQLITE_JOURNAL};
 use crate::error::{Error, ErrorKind, Result};
 use crate::platform::{self, FileIdentity, LockOutcome};
-use crate::store::file_names::{beside, HELD_COMPANIONS, SQLITE_JOURNAL};
 
 /// The files this process's trackers hold, by identity.
 static HELD: LazyLock<Mutex<HashSet<FileIdentity>>> = LazyLock::new(|| Mutex::new(HashSet::new()));
@@ -41,7 +41,7 @@ fn held() -> std::sync::MutexGuard<'static, HashSet<FileIdentity>> {
 /// The database's lock and its companions' (`HELD_COMPANIONS`, in that order, as far
 /// as they exist yet). Shared holds it so that it is released last, after SQLite and
 /// the journal closed their descriptors. Released when dropped.
-pub(crate) struct DatabaseLock {
+pub struct DatabaseLock {
     files: Vec<(File, FileIdentity)>,
     companions: [bool; HELD_COMPANIONS.len()],
 }
@@ -57,7 +57,7 @@ impl DatabaseLock {
     /// Locks the database at `path` (creating the file and its directory, owner-only,
     /// if missing), failing at once when another tracker holds it or when the path
     /// names something other than a regular file.
-    pub(crate) fn acquire(path: &Path) -> Result<DatabaseLock> {
+    pub fn acquire(path: &Path) -> Result<DatabaseLock> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             platform::create_private_dir(parent).map_err(|e| {
                 Error::storage(
@@ -107,7 +107,7 @@ impl DatabaseLock {
     /// journal open them, and again once they have created what was missing. Refuses,
     /// naming the file and leaving it untouched, anything that is not a regular file
     /// with one name, this user's, and any file another tracker holds.
-    pub(crate) fn hold_companions(&mut self, path: &Path) -> Result<()> {
+    pub fn hold_companions(&mut self, path: &Path) -> Result<()> {
         let refused = |file: &Path, e| {
             Error::storage(
                 &format!(
@@ -159,7 +159,7 @@ impl DatabaseLock {
 }
 
 /// Holds the set of held files across a fork (`ffi/fork.rs`).
-pub(crate) fn lock_for_fork() -> impl std::any::Any {
+pub fn lock_for_fork() -> impl std::any::Any {
     held()
 }
 

@@ -1,5 +1,5 @@
 //! Where a tracker keeps its queue, and what an earlier run left there: the journal's
-//! records and the stored settings. The files a tracker holds are in `held`.
+//! records and the stored settings. The files a tracker holds are in `files::held`.
 
 use std::collections::hash_map::{Entry, HashMap};
 use std::path::Path;
