@@ -3,10 +3,10 @@
 //! can be scripted to fail: with a status, or the way networks fail (a late answer, a
 //! connection dropped before or after storing, no answer at all; see `Reply`).
 //!
-//! A dev-only crate of the workspace, used by the integration tests (as
-//! `support::collector`), the benchmark and `examples/collector.rs` (the development
-//! collector of the demo and the bindings' tests). It decodes with its own build of the
-//! wire schema (`wire`), never the library's code.
+//! A crate of the workspace, used by the integration tests (as `support::collector`),
+//! the benchmark and the `hamustro-collector` binary (`src/main.rs`: the development
+//! collector of the demo, the bindings' tests and the SDK archives). It decodes with its
+//! own build of the wire schema (`wire`), never the library's code.
 //!
 //! Where the genuine collector and prost disagree, this crate does the extra work to be
 //! as strict as Go: proto2 required fields are checked on the wire (prost fills in a

@@ -1,13 +1,14 @@
-//! A development Hamustro collector: validates requests exactly like the genuine one and
-//! prints every event it receives and every request it rejects, one line each.
+//! `hamustro-collector`, the development Hamustro collector: validates requests exactly
+//! like the genuine one and prints every event it receives and every request it
+//! rejects, one line each.
 //!
 //! ```text
-//! cargo run --example collector -- --port 8080 --secret mysecret [--fail-with 503] [--jsonl]
+//! hamustro-collector --port 8080 --secret mysecret [--fail-with 503] [--jsonl]
 //! ```
 //!
 //! Point the client at `http://127.0.0.1:8080` with the same shared secret.
 
-use hamustro_test_collector as collector;
+use hamustro_collector as collector;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -18,7 +19,7 @@ const DEFAULT_PORT: u16 = 8080;
 const DEFAULT_SECRET: &str = "dev-secret";
 
 const USAGE: &str = "\
-Usage: cargo run --example collector -- [--port PORT] [--secret SECRET] [--fail-with STATUS] [--jsonl]
+Usage: hamustro-collector [--port PORT] [--secret SECRET] [--fail-with STATUS] [--jsonl]
 
 A development Hamustro collector on 127.0.0.1. It validates each request like the
 genuine collector (signature, content type, required fields, session) and prints one
