@@ -1,0 +1,212 @@
+//! The routes: the page (`/`), the test API (`/api/...`), the live stream
+//! (`/api/stream`, server-sent events) and the track endpoint (`track.rs`).
+
+use std::convert::Infallible;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::{header, Method, StatusCode};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, post};
+use axum::{Json, Router};
+use base64::Engine as _;
+use futures_util::Stream;
+use serde::Deserialize;
+use sha2::{Digest as _, Sha256};
+use tokio::sync::broadcast::error::RecvError;
+
+use super::faults::FaultSpec;
+use super::store::Filter;
+use super::{now_ms, track, App};
+use crate::TRACK_PATH;
+
+/// The whole page: markup, style and script, nothing loaded from elsewhere.
+pub const PAGE: &str = include_str!("page.html");
+/// Far above anything a tracker sends (about 512 KiB a request).
+const MAX_BODY: usize = 64 * 1024 * 1024;
+/// The longest `wait_for` wait.
+const MAX_WAIT: Duration = Duration::from_secs(300);
+
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/", get(page))
+        .route(TRACK_PATH, any(track::track))
+        .route("/api/events", get(events))
+        .route("/api/requests", get(requests))
+        .route("/api/stats", get(stats))
+        .route("/api/reset", post(reset))
+        .route(
+            "/api/faults",
+            get(faults).post(set_fault).delete(clear_faults),
+        )
+        .route("/api/stream", get(stream))
+        .fallback(fallback)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(app)
+}
+
+/// A POST elsewhere is a client with a wrong collector_url: record it, answered 404
+/// with a hint, like the genuine collector's 404. Anything else is just not found.
+async fn fallback(
+    state: State<Arc<App>>,
+    connection: axum::Extension<Arc<super::listener::Connection>>,
+    method: Method,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    if method == Method::POST {
+        return track::track(state, connection, method, uri, headers, body).await;
+    }
+    (StatusCode::NOT_FOUND, "404 page not found").into_response()
+}
+
+/// The page, with a Content-Security-Policy that allows its own inline script (by
+/// hash) and nothing from anywhere else.
+async fn page() -> Response {
+    static POLICY: OnceLock<String> = OnceLock::new();
+    let policy = POLICY.get_or_init(|| {
+        let script = PAGE
+            .split_once("<script>")
+            .and_then(|(_, rest)| rest.split_once("</script>"))
+            .map_or("", |(script, _)| script);
+        let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(script));
+        format!(
+            "default-src 'none'; script-src 'sha256-{hash}'; style-src 'unsafe-inline'; \
+             connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'"
+        )
+    });
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CONTENT_SECURITY_POLICY, policy.as_str()),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        PAGE,
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+struct EventQuery {
+    #[serde(flatten)]
+    filter: Filter,
+    /// Answer once this many events match (or the timeout passes: 408).
+    wait_for: Option<usize>,
+    timeout_ms: Option<u64>,
+    /// At most this many, the newest (all when unset).
+    limit: Option<usize>,
+}
+
+/// `GET /api/events`: matching events, oldest first. With `wait_for=N`, answers once N
+/// match, or 408 with what matched after `timeout_ms` (default 5000).
+async fn events(State(app): State<Arc<App>>, Query(query): Query<EventQuery>) -> Response {
+    // Subscribed before the first look, so a change in between is not missed.
+    let mut changes = app.changes.subscribe();
+    let wanted = query.wait_for.unwrap_or(0);
+    let timeout = Duration::from_millis(query.timeout_ms.unwrap_or(5000)).min(MAX_WAIT);
+    let deadline = tokio::time::Instant::now() + timeout;
+    let complete = loop {
+        if app.store().count(&query.filter) >= wanted {
+            break true;
+        }
+        tokio::select! {
+            changed = changes.changed() => if changed.is_err() { break false },
+            () = tokio::time::sleep_until(deadline) => break false,
+        }
+    };
+    let mut events = app.store().events(&query.filter);
+    if let Some(limit) = query.limit {
+        events.drain(..events.len().saturating_sub(limit));
+    }
+    let status = if complete {
+        StatusCode::OK
+    } else {
+        StatusCode::REQUEST_TIMEOUT
+    };
+    let body = serde_json::json!({ "count": events.len(), "complete": complete, "events": events });
+    (status, Json(body)).into_response()
+}
+
+#[derive(Deserialize)]
+struct RequestQuery {
+    #[serde(flatten)]
+    filter: Filter,
+    limit: Option<usize>,
+}
+
+/// `GET /api/requests`: every request recorded, oldest first.
+async fn requests(State(app): State<Arc<App>>, Query(query): Query<RequestQuery>) -> Response {
+    let mut requests = app.store().requests(&query.filter);
+    if let Some(limit) = query.limit {
+        requests.drain(..requests.len().saturating_sub(limit));
+    }
+    Json(serde_json::json!({ "count": requests.len(), "requests": requests })).into_response()
+}
+
+async fn stats(State(app): State<Arc<App>>) -> Response {
+    Json(app.store().stats(now_ms())).into_response()
+}
+
+async fn reset(State(app): State<Arc<App>>) -> Response {
+    let reset = app.store().reset();
+    app.publish("reset", &serde_json::json!({}));
+    app.changed();
+    match reset {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, error).into_response(),
+    }
+}
+
+async fn faults(State(app): State<Arc<App>>) -> Response {
+    Json(app.faults().state()).into_response()
+}
+
+/// `POST /api/faults` with `{"status": 503, "count": 3, "retry_after": 2}` (the fields of
+/// `FaultSpec`): replaces the fault in force.
+async fn set_fault(State(app): State<Arc<App>>, body: axum::body::Bytes) -> Response {
+    let fault = serde_json::from_slice::<FaultSpec>(&body)
+        .map_err(|e| e.to_string())
+        .and_then(|fault| fault.check().map(|()| fault));
+    match fault {
+        Ok(fault) => {
+            app.set_fault(fault);
+            Json(app.faults().state()).into_response()
+        }
+        Err(error) => (
+            StatusCode::BAD_REQUEST,
+            Json(serde_json::json!({ "error": error })),
+        )
+            .into_response(),
+    }
+}
+
+async fn clear_faults(State(app): State<Arc<App>>) -> Response {
+    app.faults().clear();
+    app.publish_faults();
+    Json(app.faults().state()).into_response()
+}
+
+/// `GET /api/stream`: server-sent events `event`, `request`, `stats`, `faults`, `reset`
+/// (each with JSON data), and `resync` when this reader fell behind and missed some.
+async fn stream(
+    State(app): State<Arc<App>>,
+) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
+    let receiver = app.stream.subscribe();
+    let hello = SseEvent::default()
+        .event("hello")
+        .retry(Duration::from_secs(1))
+        .data("{}");
+    let updates = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        let event = match receiver.recv().await {
+            Ok((kind, data)) => SseEvent::default().event(kind).data(&*data),
+            Err(RecvError::Lagged(_)) => SseEvent::default().event("resync").data("{}"),
+            Err(RecvError::Closed) => return None,
+        };
+        Some((Ok(event), receiver))
+    });
+    let first = futures_util::stream::once(async move { Ok(hello) });
+    Sse::new(futures_util::StreamExt::chain(first, updates)).keep_alive(KeepAlive::default())
+}
