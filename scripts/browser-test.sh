@@ -36,8 +36,8 @@ hamustro_npm_tools || fail "installing playwright-core (tests/browser/package-lo
 echo "==> building hamustro-collector and libhamustro (debug), compiling bindings/c/example.c"
 rm -rf "$out"
 mkdir -p "$out"
-nice -n 10 cargo build --quiet -p hamustro --lib -p hamustro-collector ||
-  fail "cargo build -p hamustro --lib -p hamustro-collector"
+nice -n 10 cargo build --quiet -p hamustro -p hamustro-collector ||
+  fail "cargo build -p hamustro -p hamustro-collector"
 bash scripts/soname-link.sh target/debug
 cc -std=c11 -Wall -Wextra -O2 -Iinclude bindings/c/example.c -Ltarget/debug -lhamustro \
   -Wl,-rpath,"$repo/target/debug" -o "$out/example" || fail "compiling bindings/c/example.c"

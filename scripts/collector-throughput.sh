@@ -41,7 +41,7 @@ trap cleanup EXIT
 
 hamustro_npm_tools
 echo "==> building libhamustro and hamustro-collector (release), scripts/collector-load.c"
-nice -n 10 cargo build --quiet --release -p hamustro --lib -p hamustro-collector
+nice -n 10 cargo build --quiet --release -p hamustro -p hamustro-collector
 bash scripts/soname-link.sh target/release
 cc -std=c11 -O2 -Iinclude scripts/collector-load.c -Ltarget/release -lhamustro \
   -Wl,-rpath,"$repo/target/release" -o "$work/load"
