@@ -71,11 +71,17 @@ run() {
   delivered=$("$work/load" "$url" "$secret" "$work/$name.sqlite3" "$events")
   end=$(date +%s%3N)
   ms=$(sed -n 's/^delivered [0-9]* events in \([0-9]*\) ms$/\1/p' <<<"$delivered")
-  stats=$(python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1]).read().decode())' \
-    "$url/api/stats")
+  # Its counters, and that it accepted every event once.
+  stats=$(python3 - "$url/api/stats" "$events" <<'EOF'
+import json, sys, urllib.request
+counters = json.load(urllib.request.urlopen(sys.argv[1]))["counters"]
+print(json.dumps(counters))
+assert counters["accepted"] == int(sys.argv[2]) and counters["duplicates"] == 0, counters
+EOF
+  )
   printf '%-38s %7d events in %6d ms: %7d events/s accepted\n' "$label" "$events" "$ms" \
     $((events * 1000 / ms))
-  echo "    /api/stats: $stats"
+  echo "    /api/stats counters: $stats"
   if [ "$page" = 1 ]; then
     IFS= read -r line <&4 || true
     exec 4<&-

@@ -218,20 +218,21 @@ sdk_collector_stop() {
   sdk_collector_pid=""
 }
 
-# sdk_collector_saw EVENT: the collector at $url has EVENT (its test API's wait, then
-# its stats).
+# sdk_collector_saw EVENT: the collector at $url accepted EVENT (its test API's wait),
+# and its stats count it.
 sdk_collector_saw() {
   python3 - "$url" "$1" <<'EOF'
 import json, sys, urllib.parse, urllib.request
 url, event = sys.argv[1:]
-query = urllib.parse.urlencode({"event": event, "wait_for": 1, "timeout_ms": 20000})
+query = urllib.parse.urlencode(
+    {"event": event, "status": "accepted", "wait_for": 1, "timeout_ms": 20000})
+# The wait answers 408 when nothing came in time.
 with urllib.request.urlopen(f"{url}/api/events?{query}", timeout=60) as answer:
-    found = json.load(answer)
-found = found if isinstance(found, list) else found["events"]
-assert len(found) >= 1, f"the collector has no {event} event"
+    found = json.load(answer)["events"]
 with urllib.request.urlopen(f"{url}/api/stats", timeout=60) as answer:
-    stats = json.load(answer)
-print(f"{event} arrived; /api/stats: {json.dumps(stats, sort_keys=True)}")
+    counters = json.load(answer)["counters"]
+assert counters["accepted"] >= 1, counters
+print(f"{event} arrived ({found[0]['format']}); /api/stats counters: {json.dumps(counters)}")
 EOF
 }
 
