@@ -5,6 +5,8 @@
  *
  *   collector-load URL SECRET DATABASE N
  */
+/* clock_gettime under -std=c11. */
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
