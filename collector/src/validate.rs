@@ -1,4 +1,4 @@
-//! Validation: the genuine collector's TrackHandler, step by step, in its order, with
+//! Validation: the genuine collector's `TrackHandler`, step by step, in its order, with
 //! its status codes and words (`reason`); each rejection also carries a `hint`, what to
 //! fix in the client, for whoever reads it on the development collector's page.
 

@@ -47,7 +47,7 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
-/// A POST elsewhere is a client with a wrong collector_url: record it, answered 404
+/// A POST elsewhere is a client with a wrong `collector_url`: record it, answered 404
 /// with a hint, like the genuine collector's 404. Anything else is just not found.
 async fn fallback(
     state: State<Arc<App>>,
@@ -89,10 +89,16 @@ async fn page() -> Response {
         .into_response()
 }
 
+/// The query of `/api/events` and `/api/requests`. The filter's fields are repeated
+/// here, not flattened: a flattened struct receives every value as a string, and
+/// `since=3` would not parse as a number.
 #[derive(Deserialize)]
 struct EventQuery {
-    #[serde(flatten)]
-    filter: Filter,
+    event: Option<String>,
+    session: Option<String>,
+    user: Option<String>,
+    status: Option<String>,
+    since: Option<u64>,
     /// Answer once this many events match (or the timeout passes: 408).
     wait_for: Option<usize>,
     timeout_ms: Option<u64>,
@@ -105,11 +111,12 @@ struct EventQuery {
 async fn events(State(app): State<Arc<App>>, Query(query): Query<EventQuery>) -> Response {
     // Subscribed before the first look, so a change in between is not missed.
     let mut changes = app.changes.subscribe();
+    let filter = query.filter();
     let wanted = query.wait_for.unwrap_or(0);
     let timeout = Duration::from_millis(query.timeout_ms.unwrap_or(5000)).min(MAX_WAIT);
     let deadline = tokio::time::Instant::now() + timeout;
     let complete = loop {
-        if app.store().count(&query.filter) >= wanted {
+        if app.store().count(&filter) >= wanted {
             break true;
         }
         tokio::select! {
@@ -117,7 +124,7 @@ async fn events(State(app): State<Arc<App>>, Query(query): Query<EventQuery>) ->
             () = tokio::time::sleep_until(deadline) => break false,
         }
     };
-    let mut events = app.store().events(&query.filter);
+    let mut events = app.store().events(&filter);
     if let Some(limit) = query.limit {
         events.drain(..events.len().saturating_sub(limit));
     }
@@ -130,16 +137,21 @@ async fn events(State(app): State<Arc<App>>, Query(query): Query<EventQuery>) ->
     (status, Json(body)).into_response()
 }
 
-#[derive(Deserialize)]
-struct RequestQuery {
-    #[serde(flatten)]
-    filter: Filter,
-    limit: Option<usize>,
+impl EventQuery {
+    fn filter(&self) -> Filter {
+        Filter {
+            event: self.event.clone(),
+            session: self.session.clone(),
+            user: self.user.clone(),
+            status: self.status.clone(),
+            since: self.since,
+        }
+    }
 }
 
 /// `GET /api/requests`: every request recorded, oldest first.
-async fn requests(State(app): State<Arc<App>>, Query(query): Query<RequestQuery>) -> Response {
-    let mut requests = app.store().requests(&query.filter);
+async fn requests(State(app): State<Arc<App>>, Query(query): Query<EventQuery>) -> Response {
+    let mut requests = app.store().requests(&query.filter());
     if let Some(limit) = query.limit {
         requests.drain(..requests.len().saturating_sub(limit));
     }
@@ -172,7 +184,13 @@ async fn set_fault(State(app): State<Arc<App>>, body: axum::body::Bytes) -> Resp
         .and_then(|fault| fault.check().map(|()| fault));
     match fault {
         Ok(fault) => {
+            let mut listening = app.listening.subscribe();
             app.set_fault(fault);
+            if fault.refuse_seconds.is_some() {
+                // Answer once the port is closed: whoever asked can rely on it at once.
+                let closed = listening.wait_for(|open| !open);
+                let _ = tokio::time::timeout(Duration::from_secs(2), closed).await;
+            }
             Json(app.faults().state()).into_response()
         }
         Err(error) => (

@@ -19,7 +19,7 @@ pub enum DropWhen {
 /// One fault. Every part is optional; `count` limits the request-answering parts
 /// (`status`, `delay_ms`, `drop`) to that many track requests, none meaning until
 /// cleared. `refuse_seconds` closes the port for that long, at once.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FaultSpec {
     pub status: Option<u16>,
@@ -76,6 +76,9 @@ impl FaultSpec {
         }
         if self.status.is_some() && self.drop.is_some() {
             return Err("a fault either answers a status or drops the connection".to_owned());
+        }
+        if self.refuse_seconds == Some(0) {
+            return Err("fault refuse-seconds must be at least 1".to_owned());
         }
         if self.count == Some(0) {
             return Err("fault count must be at least 1 (leave it out: until cleared)".to_owned());
@@ -148,7 +151,7 @@ pub struct Faults {
 impl Faults {
     /// Replaces the fault in force; returns how long to refuse connections, if asked.
     pub fn set(&mut self, spec: FaultSpec) -> Option<Duration> {
-        self.active = spec.answers_requests().then(|| spec.clone());
+        self.active = spec.answers_requests().then_some(spec);
         let refuse = spec.refuse_seconds.map(Duration::from_secs);
         if let Some(refuse) = refuse {
             self.refusing_until = Some(Instant::now() + refuse);

@@ -27,6 +27,8 @@ pub struct Connection {
 
 pub async fn serve(app: Arc<App>, listener: TcpListener, router: Router) {
     let mut refuse = app.refuse.subscribe();
+    // A refusal asked for on the command line was set before this loop subscribed.
+    refuse.mark_changed();
     let mut listener = Some(listener);
     loop {
         let Some(open) = &listener else { return };
@@ -45,6 +47,7 @@ pub async fn serve(app: Arc<App>, listener: TcpListener, router: Router) {
                 let Some(closed) = listener.take() else { return };
                 let address = closed.local_addr();
                 drop(closed);
+                app.listening.send_replace(false);
                 app.refusing.notify_waiters();
                 tokio::time::sleep_until(until.into()).await;
                 listener = match address {
@@ -52,6 +55,7 @@ pub async fn serve(app: Arc<App>, listener: TcpListener, router: Router) {
                     Err(_) => None,
                 };
                 app.refuse.send_replace(None);
+                app.listening.send_replace(listener.is_some());
                 app.publish_faults();
             }
         }

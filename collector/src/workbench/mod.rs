@@ -21,7 +21,7 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::{broadcast, watch, Notify};
 
@@ -87,8 +87,10 @@ impl Workbench {
             stream: broadcast::channel(1024).0,
             refuse,
             refusing: Notify::new(),
+            listening: watch::channel(true).0,
             output: options.output,
         });
+        let mut listening = app.listening.subscribe();
         if let Some(fault) = options.fault {
             app.set_fault(fault);
         }
@@ -98,6 +100,16 @@ impl Workbench {
         )))?;
         let address = listener.local_addr()?;
         runtime.spawn(listener::serve(app.clone(), listener, api::router(app)));
+        if options
+            .fault
+            .is_some_and(|fault| fault.refuse_seconds.is_some())
+        {
+            // Started refusing: return once the port is closed, as `POST /api/faults` does.
+            runtime.block_on(async {
+                let closed = listening.wait_for(|open| !open);
+                let _ = tokio::time::timeout(Duration::from_secs(2), closed).await;
+            });
+        }
         Ok(Workbench {
             runtime: Some(runtime),
             address,
@@ -127,8 +139,10 @@ impl Workbench {
 
 impl Drop for Workbench {
     fn drop(&mut self) {
+        // Drops every task, so the listener, the connections and the --db file are
+        // closed when this returns (a restart on the same port or file follows at once).
         if let Some(runtime) = self.runtime.take() {
-            runtime.shutdown_background();
+            runtime.shutdown_timeout(Duration::from_secs(2));
         }
     }
 }
@@ -146,6 +160,8 @@ pub(crate) struct App {
     refuse: watch::Sender<Option<Instant>>,
     /// Woken when refusing starts: connections that served the track endpoint close.
     refusing: Notify,
+    /// Whether the listener is open: false while refusing connections.
+    listening: watch::Sender<bool>,
     output: Option<Output>,
 }
 
@@ -168,8 +184,11 @@ impl App {
 
     fn changed(&self) {
         self.changes.send_modify(|version| *version += 1);
-        let stats = self.store().stats(now_ms());
-        self.publish("stats", &stats);
+        // The counters go to open pages; without one, they are not worth computing.
+        if self.stream.receiver_count() > 0 {
+            let stats = self.store().stats(now_ms());
+            self.publish("stats", &stats);
+        }
     }
 
     /// Records a request and its events, tells the page and the waiters, and prints.

@@ -94,7 +94,7 @@ pub struct Counters {
 }
 
 /// Filters of `GET /api/events` and `GET /api/requests`; empty strings count as unset.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default)]
 pub struct Filter {
     /// The exact event name.
     pub event: Option<String>,
@@ -143,6 +143,9 @@ pub struct Draft {
     pub fault: Option<String>,
     pub delay_ms: Option<u64>,
     pub headers: Vec<(String, String)>,
+    /// The session and number of events of a body that was answered without being
+    /// stored (a fault): shown on the request, never as events.
+    pub peeked: Option<(String, usize)>,
 }
 
 pub struct Store {
@@ -216,8 +219,13 @@ impl Store {
             kind: draft.kind.to_owned(),
             reason: draft.reason,
             hint: draft.hint,
-            events: events.len(),
-            session: collection.map(|c| c.session.clone()),
+            events: match (&draft.peeked, collection) {
+                (Some((_, count)), None) => *count,
+                _ => events.len(),
+            },
+            session: collection
+                .map(|c| c.session.clone())
+                .or_else(|| draft.peeked.as_ref().map(|(session, _)| session.clone())),
             fault: draft.fault,
             delay_ms: draft.delay_ms,
             headers: draft.headers,

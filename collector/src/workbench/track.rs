@@ -50,6 +50,10 @@ pub async fn track(
     let drop_when = fault.as_ref().and_then(|fault| fault.drop);
     if let Some(fault) = &fault {
         draft.fault = Some(fault.description.clone());
+        // Which session's events the fault bounced, when the body can be read.
+        draft.peeked = decode_body(&incoming)
+            .ok()
+            .map(|c| (c.session, c.payloads.len()));
     }
     let answer = match &fault {
         Some(_) if drop_when == Some(DropWhen::Before) => {
@@ -157,5 +161,6 @@ fn draft_of(incoming: &Incoming) -> Draft {
         fault: None,
         delay_ms: None,
         headers: incoming.headers.clone(),
+        peeked: None,
     }
 }
