@@ -36,7 +36,8 @@ fuzz:
 deny:
 	bash scripts/deny.sh
 
-# The artifacts users download, into dist/: the Linux and Windows C/C++ SDK archives,
+# The artifacts users download, into dist/: the Linux and Windows C/C++ SDK archives
+# (each with the development collector, bin/hamustro-collector),
 # the Python wheels (manylinux_2_17, win_amd64) and sdist, the Unity package, the Godot
 # addon (scripts/dist.sh).
 dist:
