@@ -469,6 +469,13 @@ fn memory_keeps_only_the_last_max_events() {
     assert_eq!(names(&events), ["4", "5", "6"]);
     let (_, stats) = get(&wb, "/api/stats");
     assert_eq!(stats["stored_events"], 3);
+    // A wait for more than memory holds could only time out: refused at once.
+    let (status, body) = get(&wb, "/api/events?wait_for=4&timeout_ms=60000");
+    assert_eq!(status, 400);
+    assert!(body["error"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("--max-events 3"));
     assert_eq!(stats["counters"]["accepted"], 6);
 }
 

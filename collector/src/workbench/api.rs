@@ -113,6 +113,16 @@ async fn events(State(app): State<Arc<App>>, Query(query): Query<EventQuery>) ->
     let mut changes = app.changes.subscribe();
     let filter = query.filter();
     let wanted = query.wait_for.unwrap_or(0);
+    let max_events = app.store().max_events();
+    if wanted > max_events {
+        // Memory never holds that many: the wait could only time out.
+        let error = format!(
+            "wait_for={wanted} is more than memory holds (--max-events {max_events}): \
+             raise --max-events, or wait for fewer (e.g. with since=)"
+        );
+        let body = Json(serde_json::json!({ "error": error }));
+        return (StatusCode::BAD_REQUEST, body).into_response();
+    }
     let timeout = Duration::from_millis(query.timeout_ms.unwrap_or(5000)).min(MAX_WAIT);
     let deadline = tokio::time::Instant::now() + timeout;
     let complete = loop {

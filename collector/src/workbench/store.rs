@@ -293,6 +293,10 @@ impl Store {
             .collect()
     }
 
+    pub fn max_events(&self) -> usize {
+        self.max_events
+    }
+
     pub fn count(&self, filter: &Filter) -> usize {
         self.events
             .iter()
