@@ -6,15 +6,16 @@ demo:
 	bash scripts/demo.sh
 
 # Installs what the test suites need and checks that it is all there (scripts/setup.sh):
-# apt packages, pytest, cargo-deny, the Swift chroot. Skips what is already installed.
+# apt packages (chromium among them), pytest, cargo-deny, playwright-core, the Swift chroot. Skips what is already installed.
 setup:
 	bash scripts/setup.sh
 
 test: setup
 	bash scripts/test.sh
 
-# The edit-test loop: fmt, clippy, the Rust suite and the bindings' suites (C/C++,
-# Python, Swift, C#, Godot); not the cross builds, release artifacts, sanitizers or fuzzers.
+# The edit-test loop: fmt, clippy, the Rust suite, the bindings' suites (C/C++,
+# Python, Swift, C#, Godot) and the browser test of the collector's page; not the cross
+# builds, release artifacts, sanitizers or fuzzers.
 check: setup
 	bash scripts/test.sh --quick
 
@@ -35,7 +36,8 @@ fuzz:
 deny:
 	bash scripts/deny.sh
 
-# The artifacts users download, into dist/: the Linux and Windows C/C++ SDK archives,
+# The artifacts users download, into dist/: the Linux and Windows C/C++ SDK archives
+# (each with the development collector, bin/hamustro-collector),
 # the Python wheels (manylinux_2_17, win_amd64) and sdist, the Unity package, the Godot
 # addon (scripts/dist.sh).
 dist:

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The main job: build the library, start the development collector, run the C example
-# against it and show the events arriving. Usage: make demo (or bash scripts/demo.sh).
+# The main job: build the library and the development collector (hamustro-collector),
+# start the collector, print the address of its live page, run the C example against it
+# and show the events arriving; then stop, saying how to keep a collector running to
+# watch an app's events live. Usage: make demo (or bash scripts/demo.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source-path=SCRIPTDIR source=dev-collector.sh
@@ -19,6 +21,7 @@ cargo build --release -p hamustro -p hamustro-collector
 bash scripts/soname-link.sh target/release
 
 start_dev_collector ./target/release/hamustro-collector "$secret" "$work"
+echo "==> the live view: $dev_collector_page (events, rejected requests, faults)"
 
 echo "==> compiling bindings/c/example.c against include/hamustro.h"
 cc -std=c11 -Wall -Wextra -O2 -Iinclude bindings/c/example.c \
@@ -29,3 +32,5 @@ stdbuf -oL "$work/example" "$dev_collector_url" "$secret" "$work/events.db"
 
 stop_dev_collector
 echo "==> demo finished: the events above reached the collector"
+echo "    To watch an app's events live, keep a collector running and open the page it names:"
+echo "      target/release/hamustro-collector --secret $secret"

@@ -1,9 +1,11 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # its variables are for the scripts that source it
 # Sourced by the scripts that run an example against the development collector
 # (scripts/demo.sh, bindings/c/run-example.sh, bindings/swift/run-example.sh).
 #
-#   start_dev_collector BINARY SECRET DIR   starts it on a free port; sets
-#                                           dev_collector_url and echoes each line it
+#   start_dev_collector BINARY SECRET DIR   starts it (hamustro-collector) on a free
+#                                           port; sets dev_collector_url (the base URL
+#                                           clients send to) and dev_collector_page (its
+#                                           live web page) and echoes each line it
 #                                           prints, prefixed "collector:"
 #   stop_dev_collector                      stops it and waits for the echo to finish
 #
@@ -11,6 +13,7 @@
 
 dev_collector_pid=""
 dev_collector_url=""
+dev_collector_page=""
 
 start_dev_collector() {
   local binary=$1 secret=$2 dir=$3 banner
@@ -27,6 +30,8 @@ start_dev_collector() {
     echo "no URL in the collector's first line" >&2
     return 1
   fi
+  # The page is served on the same port, at the root.
+  dev_collector_page="$dev_collector_url/"
   # Echo what the collector prints from here on, while the example runs.
   sed -u 's/^/    collector: /' <&3 &
   exec 3<&-

@@ -5,10 +5,14 @@
 #
 #   1. the Linux SDK: its files and soname, no glibc symbol newer than 2.17, and a C++
 #      program built with CMake (find_package(hamustro CONFIG)) and with pkg-config,
-#      shared and static, delivering an event to the development collector;
+#      shared and static, delivering an event to the development collector; then the
+#      SDK's own bin/hamustro-collector (glibc 2.17 too) started from the archive, the
+#      program delivering to it and its test API counting the event;
 #   2. the Windows SDK: its files, and the same program built with the MinGW-w64
 #      compilers from the unpacked archive (CMake and a plain -lhamustro), run under
-#      Wine against the collector on the host;
+#      Wine against the collector on the host; then bin/hamustro-collector.exe started
+#      under Wine, the program (under Wine too) delivering to it, and its test API,
+#      asked from the host, counting the event;
 #   3. the Python wheels and sdist: the manylinux wheel's tag (auditwheel), the Python
 #      test suite and a smoke script against the wheel installed with --no-index in a
 #      fresh venv, the Windows wheel's contents and tag, and the sdist installed with
@@ -120,7 +124,7 @@ mkdir -p "$work/linux" && tar -xzf "$dist/$linux_name.tar.gz" -C "$work/linux"
 linux_files() {
   local lib="$linux/lib" soname
   for file in include/hamustro.h include/hamustro.hpp "lib/libhamustro.so.$version" \
-    lib/libhamustro.a lib/pkgconfig/hamustro.pc lib/cmake/hamustro/hamustroConfig.cmake \
+    bin/hamustro-collector lib/libhamustro.a lib/pkgconfig/hamustro.pc lib/cmake/hamustro/hamustroConfig.cmake \
     lib/cmake/hamustro/hamustroConfigVersion.cmake LICENSE README.md; do
     [ -f "$linux/$file" ] || { echo "missing: $file"; return 1; }
   done
@@ -135,13 +139,16 @@ linux_files() {
   echo "soname $soname; files: $(cd "$linux" && find . -type f -o -type l | sort | tr '\n' ' ')"
 }
 
-# The newest glibc symbol version the library needs: at most 2.17.
+# The newest glibc symbol version the library and the collector need: at most 2.17.
 linux_glibc() {
-  local newest
-  newest=$(objdump -T "$linux/lib/libhamustro.so.$version" | grep -o 'GLIBC_[0-9.]*' |
-    sed 's/GLIBC_//' | sort -Vu | tail -n 1)
-  echo "newest glibc symbol version needed: $newest"
-  [ -n "$newest" ] && [ "$(printf '%s\n2.17\n' "$newest" | sort -V | tail -n 1)" = 2.17 ]
+  local file newest
+  for file in "lib/libhamustro.so.$version" bin/hamustro-collector; do
+    newest=$(objdump -T "$linux/$file" | grep -o 'GLIBC_[0-9.]*' |
+      sed 's/GLIBC_//' | sort -Vu | tail -n 1)
+    echo "$file: newest glibc symbol version needed: $newest"
+    [ -n "$newest" ] && [ "$(printf '%s\n2.17\n' "$newest" | sort -V | tail -n 1)" = 2.17 ] ||
+      return 1
+  done
 }
 
 # run_consumer PROGRAM NAME: the consumer delivers one event to the collector.
@@ -183,10 +190,70 @@ linux_pkg_config() {
     run_consumer "$build/static" linux-pc-static
 }
 
+# The SDK's own collector: sdk_collector NAME COMMAND... starts COMMAND (the collector,
+# natively or under Wine; a program, not a function, so that its pid is the collector's
+# to stop) with --port 0 and the test's secret, sets url to the address
+# its first line names, and keeps draining its output into $work/NAME/log. Call it in
+# the check that uses it (a check runs in a subshell), and sdk_collector_stop at the end.
+sdk_collector_pid=""
+sdk_collector() {
+  local dir="$work/$1" banner
+  shift
+  mkdir -p "$dir" && mkfifo "$dir/out" || return 1
+  "$@" --port 0 --secret "$secret" >"$dir/out" 2>"$dir/err" &
+  sdk_collector_pid=$!
+  exec 4<"$dir/out"
+  # The first line names the URL; EOF instead means it did not start.
+  IFS= read -r -t 300 banner <&4 || true
+  cat <&4 >"$dir/log" 2>/dev/null &
+  exec 4<&-
+  banner=${banner%$'\r'}
+  echo "collector: $banner"
+  url=$(sed -nE 's|.* on (http://[^/]+)/api/v1/track.*|\1|p' <<<"$banner")
+  [ -n "$url" ] || { cat "$dir/err"; return 1; }
+}
+
+sdk_collector_stop() {
+  [ -z "$sdk_collector_pid" ] || { kill "$sdk_collector_pid" && wait "$sdk_collector_pid"; } 2>/dev/null
+  sdk_collector_pid=""
+}
+
+# sdk_collector_saw EVENT: the collector at $url accepted EVENT (its test API's wait),
+# and its stats count it.
+sdk_collector_saw() {
+  python3 - "$url" "$1" <<'EOF'
+import json, sys, urllib.parse, urllib.request
+url, event = sys.argv[1:]
+query = urllib.parse.urlencode(
+    {"event": event, "status": "accepted", "wait_for": 1, "timeout_ms": 20000})
+# The wait answers 408 when nothing came in time.
+with urllib.request.urlopen(f"{url}/api/events?{query}", timeout=60) as answer:
+    found = json.load(answer)["events"]
+with urllib.request.urlopen(f"{url}/api/stats", timeout=60) as answer:
+    counters = json.load(answer)["counters"]
+assert counters["accepted"] >= 1, counters
+print(f"{event} arrived ({found[0]['format']}); /api/stats counters: {json.dumps(counters)}")
+EOF
+}
+
+# The SDK's collector, run from the archive with no cargo, and the program CMake built
+# from the SDK delivering to it.
+linux_collector() {
+  local program="$work/linux-cmake/consumer_shared" url="" status
+  [ -x "$program" ] || { echo "no $program: the CMake check above failed"; return 1; }
+  sdk_collector linux-collector env PATH="$clean_path" "$linux/bin/hamustro-collector" &&
+    run_consumer "$program" linux-collector && sdk_collector_saw Dist.Smoke
+  status=$?
+  sdk_collector_stop
+  return "$status"
+}
+
 check "Linux SDK: the files, the soname and its links" linux_files
-check "Linux SDK: libhamustro.so needs no glibc newer than 2.17" linux_glibc
+check "Linux SDK: libhamustro.so and bin/hamustro-collector need no glibc newer than 2.17" linux_glibc
 check "Linux SDK: CMake find_package(hamustro CONFIG), shared and static, delivers" linux_cmake
 check "Linux SDK: pkg-config, shared and static, delivers" linux_pkg_config
+check "Linux SDK: bin/hamustro-collector runs from the archive and its API sees the program's event" \
+  linux_collector
 
 # ---------------------------------------------------------------------------------
 # 2. The Windows SDK, under Wine
@@ -196,7 +263,7 @@ windows="$work/windows/$windows_name"
 mkdir -p "$work/windows" && python3 -m zipfile -e "$dist/$windows_name.zip" "$work/windows"
 
 windows_files() {
-  for file in bin/hamustro.dll lib/libhamustro.dll.a lib/hamustro.def lib/libhamustro.a \
+  for file in bin/hamustro.dll bin/hamustro-collector.exe lib/libhamustro.dll.a lib/hamustro.def lib/libhamustro.a \
     include/hamustro.h include/hamustro.hpp lib/cmake/hamustro/hamustroConfig.cmake \
     lib/cmake/hamustro/hamustroConfigVersion.cmake LICENSE README.md; do
     [ -f "$windows/$file" ] || { echo "missing: $file"; return 1; }
@@ -242,6 +309,19 @@ windows_mingw() {
     wine_consumer "$build/consumer.exe" windows-mingw
 }
 
+# bin/hamustro-collector.exe under Wine, the MinGW program (under Wine) delivering to
+# it, its API asked from the host.
+windows_collector() {
+  local program="$work/windows-mingw/consumer.exe" url="" status
+  [ -f "$program" ] || { echo "no $program: the MinGW check above failed"; return 1; }
+  sdk_collector windows-collector chroot "$windows_root" env -i PATH=/usr/bin:/bin HOME=/root \
+    LANG=C.UTF-8 "${windows_env[@]}" wine "$windows/bin/hamustro-collector.exe" &&
+    wine_consumer "$program" windows-collector && sdk_collector_saw Dist.Smoke
+  status=$?
+  sdk_collector_stop
+  return "$status"
+}
+
 check "Windows SDK: the files, hamustro.def and the MSVC instructions" windows_files
 wine_ready=0
 if bash scripts/windows-toolchain.sh >/dev/null && windows_env_for "$wine_target" && trixie_chroot_mount "$windows_root" "$repo" "$work" "$wine_target" &&
@@ -249,6 +329,8 @@ if bash scripts/windows-toolchain.sh >/dev/null && windows_env_for "$wine_target
   wine_ready=1
   check "Windows SDK: CMake (MinGW) find_package, shared and static, delivers under Wine" windows_cmake
   check "Windows SDK: x86_64-w64-mingw32-g++ -lhamustro, delivers under Wine" windows_mingw
+  check "Windows SDK: bin/hamustro-collector.exe runs under Wine and its API sees the program's event" \
+    windows_collector
 else
   failed=$((failed + 1))
   echo "    FAILED: preparing the Windows chroot $windows_root"

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond Rust and a C compiler: cmake and pkg-config (C
-# install checks), valgrind, openssl, python3 with venv, shellcheck, and Mono with NUnit
-# (the C# binding) (apt-get); the
-# pinned Python tools (pytest, mypy, zig, cargo-zigbuild, build, auditwheel) and cargo
-# tools (cargo-deny, cargo-fuzz) into $HAMUSTRO_TOOLCHAINS/hamustro-tools; a Swift
+# install checks), valgrind, openssl, python3 with venv, shellcheck, Mono with NUnit
+# (the C# binding), and chromium (the workbench's browser test) (apt-get); the
+# pinned Python tools (pytest, mypy, zig, cargo-zigbuild, build, auditwheel), cargo
+# tools (cargo-deny, cargo-fuzz) and npm packages (playwright-core, with the machine's
+# Node.js 20) into $HAMUSTRO_TOOLCHAINS/hamustro-tools; a Swift
 # toolchain in a Debian trixie chroot and the Godot engine in a Debian sid chroot
 # (scripts/godot-toolchain.sh), made while the cargo tools build
 # (scripts/toolchains.sh says where each lives and which version it is). Each step skips
@@ -39,10 +40,10 @@ valgrind="${VALGRIND:-valgrind}"
 
 if [ "$check_only" = 0 ]; then
   packages=(gcc g++ make cmake pkg-config debootstrap valgrind openssl python3 python3-venv
-    shellcheck mono-devel mono-mcs nunit-console libnunit-cil-dev)
+    shellcheck mono-devel mono-mcs nunit-console libnunit-cil-dev chromium)
   missing=()
   for tool in cc c++ make cmake pkg-config debootstrap valgrind openssl python3 shellcheck \
-    mcs mono nunit-console; do
+    mcs mono nunit-console chromium; do
     command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
   done
   # A venv needs ensurepip, which Debian's python3 has only with python3-venv.
@@ -56,6 +57,10 @@ if [ "$check_only" = 0 ]; then
   # 2.17), build (packs the wheels), auditwheel (checks their tag).
   mkdir -p "$hamustro_toolchains"
   hamustro_python_tools
+  # playwright-core for the browser test (scripts/browser-test.sh), with npm: a machine
+  # without Node.js gets Debian's (the check below says if it is older than 20).
+  command -v npm >/dev/null 2>&1 || hamustro_apt install -y -qq --no-install-recommends nodejs npm >/dev/null
+  hamustro_npm_tools
   # The chroots and the TSan toolchain are fetched while cargo builds the tools: the one
   # is the network's and dpkg's work, the other the two cores'. Each job's output is
   # shown only if it fails.
@@ -113,6 +118,11 @@ for tool in "${!hamustro_cargo_versions[@]}"; do
 done
 [ -f "$tools_root/.ready-python-$(sha256sum scripts/python-tools.txt | cut -c1-16)" ] ||
   need "the Python tools of scripts/python-tools.txt" "the Python binding, dist.sh"
+[ -x /usr/bin/chromium ] || need "/usr/bin/chromium (Debian's chromium)" "scripts/browser-test.sh"
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+[ "$node_major" -ge 20 ] || need "Node.js 20 or newer (node:test; playwright-core's engines)" "scripts/browser-test.sh"
+[ -f "$tools_root/.ready-npm-$(sha256sum tests/browser/package-lock.json | cut -c1-16)" ] ||
+  need "the npm packages of tests/browser/package-lock.json" "scripts/browser-test.sh"
 python3 -m ziglang version >/dev/null 2>&1 || need "zig (PyPI ziglang)" "scripts/dist.sh"
 python3 -m build --version >/dev/null 2>&1 || need "python3 -m build (PyPI build)" "scripts/dist.sh"
 python3 -m auditwheel --version >/dev/null 2>&1 || need "auditwheel (PyPI)" "scripts/dist-test.sh"

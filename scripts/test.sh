@@ -2,6 +2,7 @@
 # Every test: formatting and lints, the Rust suite (which also compiles and runs the C
 # test programs), cargo-deny's licence, ban and source checks (scripts/deny.sh), the
 # C/C++, Python, Swift and C# bindings' own suites, the Godot addon in headless Godot,
+# the development collector's live page in headless chromium (scripts/browser-test.sh),
 # Windows under Wine, the Apple builds
 # (scripts/apple-test.sh, also `make apple`), the release artifacts (scripts/dist.sh
 # and scripts/dist-test.sh, also `make dist` and `make test-dist`), then the sanitizer
@@ -11,8 +12,8 @@
 # runs `make setup` (scripts/setup.sh) first.
 #
 # `make check` (scripts/test.sh --quick) is the edit-test loop: formatting, lints, the
-# Rust suite and the C/C++, Python, Swift and C# bindings' suites and the Godot addon's,
-# without the cross builds,
+# Rust suite and the C/C++, Python, Swift and C# bindings' suites, the Godot addon's and
+# the browser test, without the cross builds,
 # the release artifacts, the sanitizers and the fuzzers.
 #
 # A suite whose tool is missing would skip its checks and pass, so the first step
@@ -110,6 +111,8 @@ lane_one() {
   run "C and C++ bindings" bash bindings/c/run-tests.sh
   run "Python binding" bash bindings/python/run-tests.sh
   run "C# binding (Mono, NUnit)" bash bindings/csharp/run-tests.sh
+  run "The workbench in a browser (hamustro-collector's live page in headless chromium, the C example against it)" \
+    bash scripts/browser-test.sh
   [ "$quick" = 1 ] && return
   run "Windows under Wine (DLL, import and static libraries, .def, the Rust suite, C/C++ programs)" \
     bash scripts/windows-test.sh

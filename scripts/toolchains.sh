@@ -12,7 +12,8 @@
 #     hamustro-rust-tsan   the ThreadSanitizer rustc (scripts/tsan-toolchain.sh)
 #     hamustro-godot       the Godot engine, headless, in a Debian sid chroot
 #                          (scripts/godot-toolchain.sh)
-#     hamustro-tools       the pinned cargo tools (bin/) and Python tools (python/, a venv)
+#     hamustro-tools       the pinned cargo tools (bin/), Python tools (python/, a venv)
+#                          and npm packages (npm/node_modules: playwright-core)
 #   $HAMUSTRO_BUILD_CACHE (default /var/cache/hamustro-build) holds the heavy suites'
 #     cargo target directories (scripts/build-cache.sh).
 # HAMUSTRO_SWIFT_ROOT, HAMUSTRO_CROSS_ROOT, HAMUSTRO_TSAN_ROOT and HAMUSTRO_GODOT_ROOT
@@ -20,9 +21,12 @@
 # Pointing both at empty directories is the closest this machine gets to a fresh one:
 #   HAMUSTRO_TOOLCHAINS=/tmp/cold/tc HAMUSTRO_BUILD_CACHE=/tmp/cold/cache make test
 #
-# Pinned here: the cargo tools below and the Python tools of scripts/python-tools.txt
-# (cargo-zigbuild among them: PyPI has its binary, which spares a cargo build).
-# Not pinnable, and so tolerated: Debian's packages (the host's, bookworm; the chroots',
+# Pinned here: the cargo tools below, the Python tools of scripts/python-tools.txt
+# (cargo-zigbuild among them: PyPI has its binary, which spares a cargo build) and the
+# npm packages of tests/browser/package-lock.json (exact versions and their integrity
+# hashes; `npm ci` installs exactly those).
+# Not pinnable, and so tolerated: Debian's packages (the host's, bookworm, among them
+# chromium, which the browser test drives; the chroots',
 # trixie and trixie-backports, whose backports keep only their newest version; see
 # scripts/windows-clippy.py for how a newer clippy is tolerated; sid's godot, which
 # moves with sid: bindings/godot/run-tests.sh accepts any Godot 4 from 4.3 on, the
@@ -32,6 +36,9 @@
 #                                  hamustro-tools/bin unless its marker exists
 #   hamustro_python_tools          makes the venv and installs scripts/python-tools.txt
 #                                  unless the marker of that file's contents exists
+#   hamustro_npm_tools             `npm ci` of tests/browser/package-lock.json into
+#                                  hamustro-tools/npm unless the marker of the lock
+#                                  file's contents exists
 
 hamustro_scripts=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lock.sh
@@ -43,6 +50,8 @@ cross_root=${HAMUSTRO_CROSS_ROOT:-$hamustro_toolchains/hamustro-cross}
 tsan_root=${HAMUSTRO_TSAN_ROOT:-$hamustro_toolchains/hamustro-rust-tsan}
 godot_root=${HAMUSTRO_GODOT_ROOT:-$hamustro_toolchains/hamustro-godot}
 tools_root=$hamustro_toolchains/hamustro-tools
+# The browser test's node_modules (scripts/browser-test.sh points NODE_PATH at it).
+npm_tools=$tools_root/npm
 
 # The cargo tools, each at a release that builds with the machine's rustc (1.95).
 declare -A hamustro_cargo_versions=(
@@ -97,5 +106,25 @@ hamustro_python_tools() {
     return 1
   # This shell may have run python3 before the venv existed: forget where it found it.
   hash -r
+  touch "$marker"
+}
+
+hamustro_npm_tools() {
+  local lock="$hamustro_scripts/../tests/browser/package-lock.json" sum marker
+  sum=$(sha256sum "$lock" | cut -c1-16)
+  marker="$tools_root/.ready-npm-$sum"
+  [ -f "$marker" ] && return 0
+  hamustro_lock "$tools_root.lock" "$hamustro_setup_lock_seconds" || return 1
+  [ -f "$marker" ] && return 0
+  echo "installing the npm packages (tests/browser/package-lock.json) into $npm_tools" >&2
+  rm -f "$tools_root/.ready-npm-"*
+  rm -rf "$npm_tools"
+  mkdir -p "$npm_tools"
+  cp "$hamustro_scripts/../tests/browser/package.json" "$lock" "$npm_tools/"
+  # `npm ci` takes the lock file's versions and checks their integrity hashes; no
+  # package's install script runs, and Playwright never downloads a browser of its own
+  # (the test drives Debian's chromium).
+  (cd "$npm_tools" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit \
+    --no-fund --loglevel=error) || return 1
   touch "$marker"
 }

@@ -4,7 +4,7 @@
 //!   at once for a file this process, or the script waiting for it, already holds;
 //! - every wait for a lock is bounded and names the holder;
 //! - every lock of the scripts goes through it;
-//! - every tool setup installs is pinned;
+//! - every tool setup installs is pinned (cargo, Python and npm alike);
 //! - the Windows clippy pass rejects what the host's lints reject and tolerates lints
 //!   the host does not know yet.
 #![cfg(unix)]
@@ -194,7 +194,64 @@ fn every_tool_the_setup_installs_is_pinned() {
             offenders.push(format!("scripts/toolchains.sh: {tool} has no version"));
         }
     }
+    offenders.extend(unpinned_npm(&scripts()));
     assert!(offenders.is_empty(), "unpinned: {offenders:#?}");
+}
+
+/// The npm side of the pins: the scripts install only with `npm ci` (the lock file's
+/// versions and hashes, nothing resolved anew) and never run `npx`, which fetches
+/// whatever is newest; tests/browser/package.json names exact versions, and its
+/// package-lock.json holds each at that version with an integrity hash.
+fn unpinned_npm(scripts: &[PathBuf]) -> Vec<String> {
+    let mut offenders = Vec::new();
+    for path in scripts {
+        let source = std::fs::read_to_string(path).expect("readable");
+        for command in logical_lines(&source) {
+            let code = command.split('#').next().unwrap_or("");
+            let words: Vec<&str> = code.split_whitespace().collect();
+            let installs = words.windows(2).any(|pair| {
+                pair[0] == "npm"
+                    && matches!(
+                        pair[1],
+                        "install" | "i" | "add" | "update" | "upgrade" | "exec" | "x"
+                    )
+            });
+            if installs || words.contains(&"npx") {
+                offenders.push(format!("{}: {}", relative(path), command.trim()));
+            }
+        }
+    }
+    let read = |name: &str| -> serde_json::Value {
+        let text = std::fs::read_to_string(repo().join("tests/browser").join(name))
+            .unwrap_or_else(|error| panic!("tests/browser/{name}: {error}"));
+        serde_json::from_str(&text).expect("JSON")
+    };
+    let (manifest, lock) = (read("package.json"), read("package-lock.json"));
+    let dependencies = manifest["dependencies"].as_object().expect("dependencies");
+    assert!(
+        !dependencies.is_empty(),
+        "tests/browser/package.json names nothing"
+    );
+    for (name, version) in dependencies {
+        let version = version.as_str().unwrap_or("");
+        let exact = version.split('.').count() == 3
+            && version.chars().all(|c| c.is_ascii_digit() || c == '.');
+        let locked = &lock["packages"][format!("node_modules/{name}")];
+        if !exact {
+            offenders.push(format!("tests/browser/package.json: {name} {version}"));
+        }
+        if locked["version"] != version || !locked["integrity"].is_string() {
+            offenders.push(format!(
+                "tests/browser/package-lock.json: {name} is not locked at {version} with its integrity"
+            ));
+        }
+    }
+    if lock["packages"][""]["dependencies"] != manifest["dependencies"] {
+        offenders.push(
+            "tests/browser/package-lock.json is not package.json's (npm ci refuses it)".into(),
+        );
+    }
+    offenders
 }
 
 /// A script's commands, each with its continuation lines (ending in `\`) joined.
