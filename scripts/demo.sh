@@ -15,10 +15,10 @@ cleanup() {
 trap cleanup EXIT
 
 echo "==> building libhamustro (release) and the development collector"
-cargo build --release --lib --example collector
+cargo build --release -p hamustro -p hamustro-collector
 bash scripts/soname-link.sh target/release
 
-start_dev_collector ./target/release/examples/collector "$secret" "$work"
+start_dev_collector ./target/release/hamustro-collector "$secret" "$work"
 
 echo "==> compiling bindings/c/example.c against include/hamustro.h"
 cc -std=c11 -Wall -Wextra -O2 -Iinclude bindings/c/example.c \

@@ -102,9 +102,9 @@ if no_cargo sh -c 'command -v cargo' >/dev/null; then
   exit 1
 fi
 
-echo "==> the development collector (target/debug/examples/collector)"
-if ! cargo build --quiet --example collector || ! mkdir -p "$work/collector" ||
-  ! start_dev_collector "$repo/target/debug/examples/collector" "$secret" "$work/collector" >/dev/null; then
+echo "==> the development collector (target/debug/hamustro-collector)"
+if ! cargo build --quiet -p hamustro-collector || ! mkdir -p "$work/collector" ||
+  ! start_dev_collector "$repo/target/debug/hamustro-collector" "$secret" "$work/collector" >/dev/null; then
   echo "    FAILED: could not start the development collector"
   exit 1
 fi
@@ -296,7 +296,7 @@ python_suite() {
   # The suite from a copy outside the repository, against the installed package only.
   cp -r bindings/python/tests "$work/python-tests"
   (cd "$work" && no_cargo env -u PYTHONPATH -u HAMUSTRO_LIBRARY HAMUSTRO_TEST_INSTALLED=1 \
-    HAMUSTRO_SOURCE_DIR="$repo" HAMUSTRO_COLLECTOR="$repo/target/debug/examples/collector" \
+    HAMUSTRO_SOURCE_DIR="$repo" HAMUSTRO_COLLECTOR="$repo/target/debug/hamustro-collector" \
     "$venv/bin/python" -m pytest -q -p no:cacheprovider "$work/python-tests")
 }
 

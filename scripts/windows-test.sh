@@ -14,7 +14,7 @@
 #      (HAMUSTRO_TEST_PROGRAMS) and the self-signed HTTPS server of tests/tls.rs runs
 #      on the host (HAMUSTRO_TEST_TLS_URL);
 #   4. the C and C++ programs under Wine against the development collector running on
-#      the host (target/debug/examples/collector, at 127.0.0.1).
+#      the host (target/debug/hamustro-collector, at 127.0.0.1).
 #
 #   scripts/windows-test.sh [extra cargo test arguments, e.g. -- --skip crash]
 #
@@ -259,9 +259,9 @@ run_program() {
   fi
 }
 
-echo "==> the development collector (host, target/debug/examples/collector)"
-if (cd "$repo" && nice -n 10 cargo build --quiet --example collector) &&
-  start_dev_collector "$repo/target/debug/examples/collector" "$secret" "$work"; then
+echo "==> the development collector (host, target/debug/hamustro-collector)"
+if (cd "$repo" && nice -n 10 cargo build --quiet -p hamustro-collector) &&
+  start_dev_collector "$repo/target/debug/hamustro-collector" "$secret" "$work"; then
   url=$dev_collector_url
   for program in api_test test_hpp test_hpp_noexcept example example-cpp example-static; do
     if [ -f "$programs/$program.exe" ]; then

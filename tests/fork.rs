@@ -24,7 +24,7 @@ use support::xorshift::XorShift;
 use support::{c_config, SECRET};
 
 /// How long a child may take to create its tracker, track and deliver.
-const CHILD_BOUND: Duration = Duration::from_secs(30);
+const CHILD_BOUND: Duration = Duration::from_secs(45);
 const CHILD_EVENTS: usize = 3;
 
 fn forks() -> usize {
@@ -72,11 +72,15 @@ fn child(url: &str, db: &Path) -> i32 {
             return 2;
         }
     }
-    // A delivery may fail like any other (the parent's collector is busy serving its
-    // own threads; once in a few hundred children on a loaded machine a connection
-    // was refused): one more try. What is tested is that nothing hangs.
+    // A delivery may fail or be slow like any other (the parent's collector is busy
+    // serving its own threads; on a machine loaded tenfold a connection was refused,
+    // or a flush outlasted 10 s): up to three tries. What is tested is that nothing
+    // hangs: a child whose worker is stuck times out all three and fails the test.
     let mut status = hamustro_tracker_flush(tracker, 10_000);
-    if status == HamustroStatus::Network {
+    for _ in 0..2 {
+        if !matches!(status, HamustroStatus::Network | HamustroStatus::Timeout) {
+            break;
+        }
         status = hamustro_tracker_flush(tracker, 10_000);
     }
     if status != HamustroStatus::Ok {

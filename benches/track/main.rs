@@ -13,7 +13,7 @@
 //! `game`, `cdylib` (with `elf`) and `python` measure and return plain figures; `report` prints
 //! the table beside `targets`, and `json` the closing JSON line.
 
-use hamustro_test_collector as collector;
+use hamustro_collector as collector;
 
 mod backlog;
 mod cdylib;

@@ -128,7 +128,7 @@ impl Report {
             self.cpus, self.load[0], self.load[1]
         );
         println!(
-            "validating collector: the in-process test collector (tests/collector/), \
+            "validating collector: the in-process test collector (collector/), \
              checking and recording every event"
         );
         println!(

@@ -31,9 +31,9 @@ cleanup() {
 trap cleanup EXIT
 
 echo "==> building libhamustro (release) and the development collector"
-cargo build --release --lib --example collector --manifest-path "$root/Cargo.toml"
+cargo build --release -p hamustro -p hamustro-collector --manifest-path "$root/Cargo.toml"
 
-start_dev_collector "$root/target/release/examples/collector" "$secret" "$work"
+start_dev_collector "$root/target/release/hamustro-collector" "$secret" "$work"
 url=$dev_collector_url
 
 echo "==> building bindings/c/$source_file (make $program)"

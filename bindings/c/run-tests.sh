@@ -2,7 +2,7 @@
 # Tests the C and C++ bindings end to end:
 #   1. builds the release library, the examples and the test programs (make, make tests);
 #   2. runs the C++ wrapper test, the C API test and both examples against the
-#      development collector (target/debug/examples/collector);
+#      development collector (target/debug/hamustro-collector);
 #   3. installs into a temporary prefix and builds tiny programs against it with
 #      pkg-config (shared, C++ and static) and with CMake's find_package(hamustro);
 #   4. uninstalls, and checks that make clean leaves cargo's target/ alone.
@@ -79,15 +79,15 @@ check "make test_hpp (bindings/c/tests/test_hpp.cpp)" make -C "$here" test_hpp
 check "make test_hpp_noexcept (test_hpp_noexcept.cpp, -fno-exceptions)" \
   make -C "$here" test_hpp_noexcept
 check "make api_test (tests/c/api_test.c)" make -C "$here" api_test
-check "cargo build --example collector" \
-  cargo build --quiet --example collector --manifest-path "$root/Cargo.toml"
+check "cargo build -p hamustro-collector" \
+  cargo build --quiet -p hamustro-collector --manifest-path "$root/Cargo.toml"
 
 # ---------------------------------------------------------------------------------
 # 2. The programs against the development collector
 # ---------------------------------------------------------------------------------
 
 start_collector() {
-  "$root/target/debug/examples/collector" --port 0 --secret "$secret" >"$work/collector.out" 2>&1 &
+  "$root/target/debug/hamustro-collector" --port 0 --secret "$secret" >"$work/collector.out" 2>&1 &
   collector_pid=$!
   # The first line is the banner with the URL.
   for _ in $(seq 1 100); do
@@ -103,7 +103,7 @@ start_collector() {
 }
 
 url=""
-if [ -x "$root/target/debug/examples/collector" ] && start_collector; then
+if [ -x "$root/target/debug/hamustro-collector" ] && start_collector; then
   echo "    collector at $url"
   check "C++ wrapper test (bindings/c/tests/test_hpp.cpp)" \
     timeout 300 "$build/test_hpp" "$url" "$secret" "$work/hpp.sqlite3"
@@ -120,7 +120,7 @@ if [ -x "$root/target/debug/examples/collector" ] && start_collector; then
   collector_pid=""
 else
   echo "==> development collector"
-  echo "    FAILED: could not start target/debug/examples/collector"
+  echo "    FAILED: could not start target/debug/hamustro-collector"
   failed=$((failed + 1))
 fi
 

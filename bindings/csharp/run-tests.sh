@@ -20,7 +20,7 @@ for tool in mcs mono nunit-console; do
   command -v "$tool" >/dev/null || { echo "$tool is missing: make setup installs it" >&2; exit 1; }
 done
 
-cargo build --lib --example collector
+cargo build -p hamustro -p hamustro-collector
 
 package="$here/com.hamustro.tracker"
 out="$root/target/csharp"
@@ -75,7 +75,7 @@ done
 cmp "$out/unity-1.tgz" "$out/unity-2.tgz" || { echo "the Unity tarball is not reproducible" >&2; status=1; }
 
 export LD_LIBRARY_PATH="$root/target/debug${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-export HAMUSTRO_COLLECTOR="$root/target/debug/examples/collector"
+export HAMUSTRO_COLLECTOR="$root/target/debug/hamustro-collector"
 export HAMUSTRO_SOURCE_DIR="$root"
 result="$out/TestResult.xml"
 nunit-console -nologo -labels -result="$result" "$@" "$out/Hamustro.Tests.dll" || true

@@ -51,7 +51,7 @@ bash scripts/godot-toolchain.sh >/dev/null || fail "the Godot chroot could not b
 if [ -z "$addon_source" ]; then
   nice -n 10 cargo build --quiet -p hamustro-godot || fail "the addon's library did not build"
 fi
-nice -n 10 cargo build --quiet --example collector || fail "the development collector did not build"
+nice -n 10 cargo build --quiet -p hamustro-collector || fail "the development collector did not build"
 
 work="$root/target/godot-tests"
 project="$work/project"
@@ -82,7 +82,7 @@ cleanup() {
   trixie_chroot_unmount
 }
 trap cleanup EXIT
-target/debug/examples/collector --port 0 --secret "$secret" --jsonl >"$work/collector.out" &
+target/debug/hamustro-collector --port 0 --secret "$secret" --jsonl >"$work/collector.out" &
 collector_pid=$!
 url=""
 for _ in $(seq 100); do

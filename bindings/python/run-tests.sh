@@ -12,7 +12,7 @@ source "$root/scripts/toolchains.sh"
 # The pinned pytest and mypy (make setup installs them).
 hamustro_python_tools
 
-cargo build --lib --examples
+cargo build -p hamustro -p hamustro-collector
 
 case "$(uname -s)" in
   Darwin) library=libhamustro.dylib ;;
@@ -20,7 +20,7 @@ case "$(uname -s)" in
 esac
 # Pin the library: the lookup order would prefer an older target/release build.
 export HAMUSTRO_LIBRARY="$root/target/debug/$library"
-export HAMUSTRO_COLLECTOR="$root/target/debug/examples/collector"
+export HAMUSTRO_COLLECTOR="$root/target/debug/hamustro-collector"
 export PYTHONPATH="$root/bindings/python${PYTHONPATH:+:$PYTHONPATH}"
 # The package's annotations hold: strict mode, so an untyped or Any-returning function
 # (ctypes results are Any) fails the run.

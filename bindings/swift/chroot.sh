@@ -23,7 +23,7 @@ root=$swift_root
 # The Rust library and the development collector (cargo's debug profile).
 libdir="$repo/target/debug"
 # shellcheck disable=SC2034 # used by run-example.sh, which sources this
-collector="$libdir/examples/collector"
+collector="$libdir/hamustro-collector"
 # SwiftPM's build directory, inside the chroot and outside the work tree.
 scratch="${HAMUSTRO_SWIFT_SCRATCH:-/var/tmp/hamustro-swift-build}"
 # TMPDIR inside the chroot for this run, removed by chroot_cleanup: swift leaves a
@@ -54,7 +54,7 @@ chroot_setup() {
   HAMUSTRO_SWIFT_ROOT="$root" "$repo/scripts/swift-toolchain.sh"
 
   echo "building the Rust library and the development collector" >&2
-  (cd "$repo" && cargo build --lib --example collector) &&
+  (cd "$repo" && cargo build -p hamustro -p hamustro-collector) &&
     bash "$repo/scripts/soname-link.sh" "$libdir"
 
   # swift finds its own libraries through /proc/self/exe. The work tree is bound at the

@@ -4,9 +4,9 @@
 
 pub mod c_program;
 pub mod child;
-/// The test collector, a dev-only crate of the workspace (`tests/collector/`).
+/// The test collector, a dev-only crate of the workspace (`collector/`).
 #[allow(unused_imports)] // not every test binary talks to a collector
-pub use hamustro_test_collector as collector;
+pub use hamustro_collector as collector;
 pub mod figures;
 pub mod proxy;
 pub mod tiny_fs;

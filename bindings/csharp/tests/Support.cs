@@ -1,5 +1,5 @@
 // What the tests share: the development collector in a subprocess
-// (target/debug/examples/collector --jsonl, as the Python suite runs it), a temporary
+// (target/debug/hamustro-collector --jsonl, as the Python suite runs it), a temporary
 // directory per test, complete tracker options, and servers that fail in set ways.
 using System;
 using System.Collections.Concurrent;

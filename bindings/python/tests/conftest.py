@@ -1,4 +1,4 @@
-"""Fixtures: the development collector (target/debug/examples/collector) in a
+"""Fixtures: the development collector (target/debug/hamustro-collector) in a
 subprocess, and trackers pointed at it that are closed after each test."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import hamustro
 # $HAMUSTRO_SOURCE_DIR when they run from a copy against an installed package
 # (scripts/dist-test.sh).
 REPO = Path(os.environ.get("HAMUSTRO_SOURCE_DIR", Path(__file__).resolve().parents[3]))
-COLLECTOR = Path(os.environ.get("HAMUSTRO_COLLECTOR", REPO / "target/debug/examples/collector"))
+COLLECTOR = Path(os.environ.get("HAMUSTRO_COLLECTOR", REPO / "target/debug/hamustro-collector"))
 SECRET = "test-secret"
 # Only ever reached when a test is about to fail: waiting is always on a queue.
 WAIT_SECONDS = 30.0
@@ -31,7 +31,7 @@ class Collector:
 
     def __init__(self, *args: str, secret: str = SECRET) -> None:
         if not COLLECTOR.is_file():
-            pytest.fail(f"{COLLECTOR} is missing; run `cargo build --examples` first")
+            pytest.fail(f"{COLLECTOR} is missing; run `cargo build -p hamustro-collector` first")
         command = [str(COLLECTOR), "--port", "0", "--secret", secret, "--jsonl", *args]
         self.process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True

@@ -6,7 +6,7 @@
 // COLLECTOR_URL defaults to http://127.0.0.1:8080 and SHARED_SECRET to dev-secret, which
 // is what the development collector uses:
 //
-//     cargo run --example collector -- --port 8080
+//     cargo run -p hamustro-collector -- --port 8080
 //
 // DATABASE_PATH is the SQLite file that queues events until they are delivered. It
 // defaults to hamustro-example/events.sqlite3 in the temporary directory, so that the

@@ -1,7 +1,7 @@
 import Foundation
 
-/// The repository's development collector (`cargo build --examples` makes
-/// `target/debug/examples/collector`) run as a child process in `--jsonl` mode: it
+/// The repository's development collector (`cargo build -p hamustro-collector` makes
+/// `target/debug/hamustro-collector`) run as a child process in `--jsonl` mode: it
 /// validates requests like the genuine collector and prints one JSON object per
 /// accepted event and per rejected request.
 final class DevelopmentCollector: @unchecked Sendable {
@@ -32,7 +32,7 @@ final class DevelopmentCollector: @unchecked Sendable {
         }
         var repo = URL(fileURLWithPath: #filePath)
         for _ in 0..<5 { repo.deleteLastPathComponent() }  // up from bindings/swift/Tests/HamustroTests/<file>
-        return repo.appendingPathComponent("target/debug/examples/collector")
+        return repo.appendingPathComponent("target/debug/hamustro-collector")
     }
 
     /// Starts a collector on a free port that accepts requests signed with `secret`,

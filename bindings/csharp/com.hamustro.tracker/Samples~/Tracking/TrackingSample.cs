@@ -14,7 +14,7 @@ public static class TrackingSample
 
         var tracker = HamustroUnity.Initialize(new TrackerOptions
         {
-            CollectorUrl = "http://127.0.0.1:8080", // the development collector: cargo run --example collector
+            CollectorUrl = "http://127.0.0.1:8080", // the development collector: cargo run -p hamustro-collector
             SharedSecretKey = "dev-secret",
             DeviceId = SystemInfo.deviceUniqueIdentifier,
             ClientId = "my-game",

@@ -2,7 +2,7 @@
 //! library does, into this crate's own types.
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = "../../proto";
+    let dir = "../proto";
     let schema = format!("{dir}/hamustro.proto");
     println!("cargo:rerun-if-changed={schema}");
     let descriptors = protox::compile([schema], [dir])?;

@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use hamustro_test_collector::wire::{Collection, Environment, Parameter, Payload};
-use hamustro_test_collector::{session_of, sign, Collector, Reply};
+use hamustro_collector::wire::{Collection, Environment, Parameter, Payload};
+use hamustro_collector::{session_of, sign, Collector, Reply};
 use prost::Message as _;
 
 const SECRET: &str = "selftest-secret";

@@ -3,10 +3,10 @@
 //! can be scripted to fail: with a status, or the way networks fail (a late answer, a
 //! connection dropped before or after storing, no answer at all; see `Reply`).
 //!
-//! A dev-only crate of the workspace, used by the integration tests (as
-//! `support::collector`), the benchmark and `examples/collector.rs` (the development
-//! collector of the demo and the bindings' tests). It decodes with its own build of the
-//! wire schema (`wire`), never the library's code.
+//! A crate of the workspace, used by the integration tests (as `support::collector`),
+//! the benchmark and the `hamustro-collector` binary (`src/main.rs`: the development
+//! collector of the demo, the bindings' tests and the SDK archives). It decodes with its
+//! own build of the wire schema (`wire`), never the library's code.
 //!
 //! Where the genuine collector and prost disagree, this crate does the extra work to be
 //! as strict as Go: proto2 required fields are checked on the wire (prost fills in a
@@ -22,12 +22,18 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use md5::{Digest as _, Md5};
-use prost::Message as _;
-use serde_json::{Map, Value};
 use sha2::Sha256;
-use wire::{Collection, Environment, Parameter, Payload};
+use validate::{check, media_type};
+use wire::{Collection, Payload};
 
 mod http;
+mod json;
+mod protobuf;
+mod validate;
+#[cfg(feature = "server")]
+pub mod workbench;
+
+pub use validate::{Rejection, EMPTY_HINT, SIGNATURE_HINT};
 
 /// The wire schema, `proto/hamustro.proto`, as this crate's own prost types.
 pub mod wire {
@@ -168,6 +174,8 @@ pub struct RequestRecord {
     pub status: u16,
     /// Why validation rejected the request (`None` when accepted or scripted).
     pub error: Option<String>,
+    /// What to fix in the client, beside `error` (see `Rejection::hint`).
+    pub hint: Option<String>,
     /// The outcome came from the script (`Reply::Status*`, `ResetBeforeStore`, `Hang`),
     /// not from validation.
     pub scripted: bool,
@@ -525,7 +533,11 @@ fn request_record(request: &Incoming, verdict: &Verdict, delivery: Delivery) -> 
         body_len: request.body.len(),
         status: verdict.status(),
         error: match verdict {
-            Verdict::Reject(_, reason) => Some(reason.clone()),
+            Verdict::Reject(rejection) => Some(rejection.reason.clone()),
+            _ => None,
+        },
+        hint: match verdict {
+            Verdict::Reject(rejection) => Some(rejection.hint.clone()),
             _ => None,
         },
         scripted: matches!(verdict, Verdict::Scripted(..) | Verdict::Unanswered),
@@ -540,7 +552,7 @@ enum Verdict {
     Accept(Box<Collection>),
     /// 204: valid but without payloads.
     NoPayloads,
-    Reject(u16, String),
+    Reject(Rejection),
     /// Answered from the script: status and optional Retry-After seconds.
     Scripted(u16, Option<u64>),
     /// Not looked at, and never answered (`Reply::ResetBeforeStore`, `Reply::Hang`).
@@ -552,7 +564,8 @@ impl Verdict {
         match self {
             Verdict::Accept(_) => 200,
             Verdict::NoPayloads => 204,
-            Verdict::Reject(status, _) | Verdict::Scripted(status, _) => *status,
+            Verdict::Reject(rejection) => rejection.status,
+            Verdict::Scripted(status, _) => *status,
             Verdict::Unanswered => 0,
         }
     }
@@ -566,8 +579,8 @@ impl Verdict {
             body: Vec::new(),
         };
         match self {
-            Verdict::Reject(_, reason) => {
-                response.body = serde_json::json!({ "error": reason })
+            Verdict::Reject(rejection) => {
+                response.body = serde_json::json!({ "error": rejection.reason })
                     .to_string()
                     .into_bytes();
                 response
@@ -585,423 +598,10 @@ impl Verdict {
     }
 }
 
-// ---------------------------------------------------------------------------------------
-// Validation: the genuine TrackHandler, step by step, in its order
-// ---------------------------------------------------------------------------------------
-
 fn validate(request: &Incoming, secret: &str) -> Verdict {
     match check(request, secret) {
         Ok(collection) if collection.payloads.is_empty() => Verdict::NoPayloads,
         Ok(collection) => Verdict::Accept(Box::new(collection)),
-        Err((status, reason)) => Verdict::Reject(status, reason),
+        Err(rejection) => Verdict::Reject(rejection),
     }
-}
-
-fn check(request: &Incoming, secret: &str) -> Result<Collection, (u16, String)> {
-    let reject = |status: u16, reason: &str| (status, reason.to_owned());
-    if request.path != TRACK_PATH {
-        return Err(reject(404, "404 page not found"));
-    }
-    if request.method != "POST" {
-        return Err(reject(405, "Sending method is not POST"));
-    }
-    // Go's Header.Get returns "" for a missing header, so empty counts as missing.
-    let present = |name| request.header(name).filter(|value| !value.is_empty());
-    let time = present("x-hamustro-time")
-        .ok_or_else(|| reject(405, "X-Hamustro-Time header is missing"))?;
-    let signature = present("x-hamustro-signature")
-        .ok_or_else(|| reject(405, "X-Hamustro-Signature header is missing"))?;
-    if signature != sign(time, &request.body, secret) {
-        // Say what was signed (never the secret or the expected value) to help debugging.
-        let reason = format!(
-            "X-Hamustro-Signature header is invalid (expected base64(sha256(\"{time}|{}|<secret>\")))",
-            md5_hex(&request.body)
-        );
-        return Err((405, reason));
-    }
-    let collection = decode_body(request).map_err(|reason| (400, reason))?;
-    let expected = session_of(&collection);
-    if collection.session != expected {
-        let reason = format!(
-            "Collection's session attribute is invalid (got {:?}, expected {expected})",
-            collection.session
-        );
-        return Err((400, reason));
-    }
-    Ok(collection)
-}
-
-fn decode_body(request: &Incoming) -> Result<Collection, String> {
-    match media_type(request.header("content-type")).as_str() {
-        "application/protobuf" => decode_protobuf(&request.body),
-        "application/json" => decode_json(&request.body),
-        _ => Err("Unsupported or missing Content-Type".to_owned()),
-    }
-}
-
-/// The media type of a Content-Type value without its parameters, lowercased, as Go's
-/// `mime.ParseMediaType` returns it.
-fn media_type(content_type: Option<&str>) -> String {
-    let value = content_type.unwrap_or("");
-    let base = value.split(';').next().unwrap_or(value);
-    base.trim().to_ascii_lowercase()
-}
-
-// ---------------------------------------------------------------------------------------
-// Protobuf: prost decodes, a wire scan enforces proto2 `required`
-// ---------------------------------------------------------------------------------------
-
-fn decode_protobuf(body: &[u8]) -> Result<Collection, String> {
-    let collection =
-        Collection::decode(body).map_err(|e| format!("Unmarshaling protobuf is failed: {e}"))?;
-    check_required_on_wire(body, &COLLECTION_SCHEMA)
-        .map_err(|e| format!("Unmarshaling protobuf is failed: {e}"))?;
-    Ok(collection)
-}
-
-/// The proto2 `required` fields of one message and where its sub-messages are, so the
-/// scan can descend into them.
-struct WireSchema {
-    name: &'static str,
-    required: &'static [(u64, &'static str)],
-    nested: &'static [(u64, &'static WireSchema)],
-}
-
-const PARAMETER_SCHEMA: WireSchema = WireSchema {
-    name: "Parameter",
-    required: &[(1, "name"), (2, "value")],
-    nested: &[],
-};
-
-const PAYLOAD_SCHEMA: WireSchema = WireSchema {
-    name: "Payload",
-    required: &[(1, "at"), (2, "event"), (3, "nr")],
-    nested: &[(9, &PARAMETER_SCHEMA)],
-};
-
-const COLLECTION_SCHEMA: WireSchema = WireSchema {
-    name: "Collection",
-    required: &[
-        (1, "device_id"),
-        (2, "client_id"),
-        (3, "session"),
-        (4, "system_version"),
-        (5, "product_version"),
-        (6, "env"),
-    ],
-    nested: &[(15, &PAYLOAD_SCHEMA)],
-};
-
-/// Walks the encoded message and fails when a required field never appears, in the
-/// message itself or in any nested Payload / Parameter. Deliberately independent of
-/// prost: prost silently defaults missing required fields.
-fn check_required_on_wire(mut bytes: &[u8], schema: &WireSchema) -> Result<(), String> {
-    let mut seen = Vec::new();
-    while !bytes.is_empty() {
-        let key = read_varint(&mut bytes)?;
-        let (number, wire_type) = (key >> 3, key & 7);
-        if wire_type == 2 {
-            let content = read_length_delimited(&mut bytes)?;
-            if let Some((_, nested)) = schema.nested.iter().find(|(n, _)| *n == number) {
-                check_required_on_wire(content, nested)?;
-            }
-        } else {
-            skip_value(&mut bytes, number, wire_type)?;
-        }
-        seen.push(number);
-    }
-    match schema.required.iter().find(|(n, _)| !seen.contains(n)) {
-        Some((_, field)) => Err(format!(
-            "required field \"hamustro.{}.{field}\" not set",
-            schema.name
-        )),
-        None => Ok(()),
-    }
-}
-
-fn read_varint(bytes: &mut &[u8]) -> Result<u64, String> {
-    let mut value = 0u64;
-    for shift in (0..64).step_by(7) {
-        let (&byte, rest) = bytes.split_first().ok_or("truncated varint")?;
-        *bytes = rest;
-        value |= u64::from(byte & 0x7f) << shift;
-        if byte & 0x80 == 0 {
-            return Ok(value);
-        }
-    }
-    Err("varint longer than 10 bytes".to_owned())
-}
-
-fn read_length_delimited<'a>(bytes: &mut &'a [u8]) -> Result<&'a [u8], String> {
-    let len = usize::try_from(read_varint(bytes)?).map_err(|_| "length too large")?;
-    take(bytes, len)
-}
-
-fn take<'a>(bytes: &mut &'a [u8], len: usize) -> Result<&'a [u8], String> {
-    if bytes.len() < len {
-        return Err("truncated field".to_owned());
-    }
-    let (taken, rest) = bytes.split_at(len);
-    *bytes = rest;
-    Ok(taken)
-}
-
-/// Skips one value of a non-length-delimited wire type (groups included, which may
-/// appear as unknown fields).
-fn skip_value(bytes: &mut &[u8], number: u64, wire_type: u64) -> Result<(), String> {
-    match wire_type {
-        0 => read_varint(bytes).map(drop),
-        1 => take(bytes, 8).map(drop),
-        2 => read_length_delimited(bytes).map(drop),
-        3 => loop {
-            let key = read_varint(bytes)?;
-            match (key >> 3, key & 7) {
-                (end, 4) if end == number => return Ok(()),
-                (_, 4) => return Err("mismatched end group".to_owned()),
-                (inner, inner_type) => skip_value(bytes, inner, inner_type)?,
-            }
-        },
-        5 => take(bytes, 4).map(drop),
-        other => Err(format!("invalid wire type {other}")),
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// JSON: the rules of Go's jsonpb as the genuine collector used it
-// ---------------------------------------------------------------------------------------
-
-fn decode_json(body: &[u8]) -> Result<Collection, String> {
-    let fail = |e: String| format!("Unmarshaling json collection is failed: {e}");
-    // jsonpb reads the first JSON value from a stream decoder and ignores what follows.
-    let value = serde_json::Deserializer::from_slice(body)
-        .into_iter::<Value>()
-        .next()
-        .ok_or_else(|| fail("empty body".to_owned()))?
-        .map_err(|e| fail(e.to_string()))?;
-    // Required fields are checked after the whole decode, like Go's IsValid afterwards.
-    let mut missing = Vec::new();
-    let collection = json_collection(&value, &mut missing).map_err(fail)?;
-    match missing.first() {
-        Some(field) => Err(format!(
-            "Unmarshaled json collection is failed: required field {field} not set"
-        )),
-        None => Ok(collection),
-    }
-}
-
-fn json_collection(value: &Value, missing: &mut Vec<String>) -> Result<Collection, String> {
-    let mut m = JsonMessage::new(value, "Collection", missing)?;
-    let collection = Collection {
-        device_id: m.required("device_id", json_string)?,
-        client_id: m.required("client_id", json_string)?,
-        session: m.required("session", json_string)?,
-        system_version: m.required("system_version", json_string)?,
-        product_version: m.required("product_version", json_string)?,
-        env: m.required("env", json_env)?,
-        device_make: m.optional("device_make", json_string)?,
-        device_model: m.optional("device_model", json_string)?,
-        system: m.optional("system", json_string)?,
-        system_language: m.optional("system_language", json_string)?,
-        browser: m.optional("browser", json_string)?,
-        browser_version: m.optional("browser_version", json_string)?,
-        product_git_hash: m.optional("product_git_hash", json_string)?,
-        product_language: m.optional("product_language", json_string)?,
-        payloads: m.repeated("payloads", json_payload)?,
-    };
-    m.finish()?;
-    Ok(collection)
-}
-
-fn json_payload(value: &Value, missing: &mut Vec<String>) -> Result<Payload, String> {
-    let mut m = JsonMessage::new(value, "Payload", missing)?;
-    let payload = Payload {
-        at: m.required("at", json_uint64)?,
-        event: m.required("event", json_string)?,
-        nr: m.required("nr", json_uint32)?,
-        timezone: m.optional("timezone", json_string)?,
-        tenant_id: m.optional("tenant_id", json_string)?,
-        user_id: m.optional("user_id", json_string)?,
-        ip: m.optional("ip", json_string)?,
-        country: m.optional("country", json_string)?,
-        parameters: m.repeated("parameters", json_parameter)?,
-    };
-    m.finish()?;
-    Ok(payload)
-}
-
-fn json_parameter(value: &Value, missing: &mut Vec<String>) -> Result<Parameter, String> {
-    let mut m = JsonMessage::new(value, "Parameter", missing)?;
-    let parameter = Parameter {
-        name: m.required("name", json_string)?,
-        value: m.required("value", json_string)?,
-    };
-    m.finish()?;
-    Ok(parameter)
-}
-
-/// The members of one JSON object being decoded as a message. Fields are removed as they
-/// are decoded, so whatever remains at the end is unknown.
-struct JsonMessage<'a> {
-    name: &'static str,
-    members: Map<String, Value>,
-    /// Required fields not found so far, across the whole document ("Payload.event").
-    missing: &'a mut Vec<String>,
-}
-
-impl<'a> JsonMessage<'a> {
-    fn new(
-        value: &Value,
-        name: &'static str,
-        missing: &'a mut Vec<String>,
-    ) -> Result<Self, String> {
-        match value {
-            Value::Object(members) => Ok(JsonMessage {
-                name,
-                members: members.clone(),
-                missing,
-            }),
-            other => Err(format!("{name} must be a JSON object, not {}", kind(other))),
-        }
-    }
-
-    /// Takes the field by its proto name, else by its lowerCamelCase name (jsonpb's
-    /// order: if both are given, the camelCase one is left over and reported unknown).
-    /// `null` means unset.
-    fn take(&mut self, proto_name: &str) -> Option<Value> {
-        let value = match self.members.remove(proto_name) {
-            Some(value) => value,
-            None => self.members.remove(&lower_camel(proto_name))?,
-        };
-        (!value.is_null()).then_some(value)
-    }
-
-    fn required<T: Default>(
-        &mut self,
-        field: &str,
-        parse: fn(&Value) -> Result<T, String>,
-    ) -> Result<T, String> {
-        match self.optional(field, parse)? {
-            Some(value) => Ok(value),
-            None => {
-                self.missing.push(format!("{}.{field}", self.name));
-                Ok(T::default())
-            }
-        }
-    }
-
-    fn optional<T>(
-        &mut self,
-        field: &str,
-        parse: fn(&Value) -> Result<T, String>,
-    ) -> Result<Option<T>, String> {
-        self.take(field)
-            .map(|value| parse(&value).map_err(|e| format!("{}.{field}: {e}", self.name)))
-            .transpose()
-    }
-
-    fn repeated<T>(
-        &mut self,
-        field: &str,
-        parse: fn(&Value, &mut Vec<String>) -> Result<T, String>,
-    ) -> Result<Vec<T>, String> {
-        match self.take(field) {
-            None => Ok(Vec::new()),
-            Some(Value::Array(items)) => {
-                items.iter().map(|item| parse(item, self.missing)).collect()
-            }
-            Some(other) => Err(format!(
-                "{}.{field}: expected an array, not {}",
-                self.name,
-                kind(&other)
-            )),
-        }
-    }
-
-    fn finish(self) -> Result<(), String> {
-        match self.members.keys().next() {
-            Some(unknown) => Err(format!("unknown field {unknown:?} in {}", self.name)),
-            None => Ok(()),
-        }
-    }
-}
-
-/// `device_id` -> `deviceId`, the JSON name protoc derives.
-fn lower_camel(proto_name: &str) -> String {
-    let mut out = String::with_capacity(proto_name.len());
-    let mut upper_next = false;
-    for c in proto_name.chars() {
-        match c {
-            '_' => upper_next = true,
-            c if upper_next => {
-                out.push(c.to_ascii_uppercase());
-                upper_next = false;
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-fn json_string(value: &Value) -> Result<String, String> {
-    match value {
-        Value::String(s) => Ok(s.clone()),
-        other => Err(format!("expected a string, not {}", kind(other))),
-    }
-}
-
-/// uint64: a non-negative integer JSON number, or the same digits in a string.
-fn json_uint64(value: &Value) -> Result<u64, String> {
-    match value {
-        Value::Number(n) => n.as_u64().ok_or_else(|| format!("{n} is not a uint64")),
-        Value::String(s) if is_json_integer(s) => {
-            s.parse().map_err(|_| format!("{s:?} is not a uint64"))
-        }
-        other => Err(format!("expected a uint64, not {}", kind(other))),
-    }
-}
-
-/// uint32: a JSON number only (jsonpb quoted only 64-bit integers).
-fn json_uint32(value: &Value) -> Result<u32, String> {
-    match value {
-        Value::Number(n) => n
-            .as_u64()
-            .and_then(|n| u32::try_from(n).ok())
-            .ok_or_else(|| format!("{n} is not a uint32")),
-        other => Err(format!("expected a uint32 number, not {}", kind(other))),
-    }
-}
-
-/// Environment: the exact upper-case name, or its number.
-fn json_env(value: &Value) -> Result<i32, String> {
-    match value {
-        Value::String(name) => Environment::from_str_name(name)
-            .map(|env| env as i32)
-            .ok_or_else(|| format!("unknown value {name:?} for enum hamustro.Environment")),
-        Value::Number(n) => n
-            .as_u64()
-            .and_then(|n| i32::try_from(n).ok())
-            .filter(|n| Environment::try_from(*n).is_ok())
-            .ok_or_else(|| format!("unknown value {n} for enum hamustro.Environment")),
-        other => Err(format!(
-            "expected an enum name or number, not {}",
-            kind(other)
-        )),
-    }
-}
-
-/// The integer syntax of a JSON number: `0` or digits without a leading zero.
-fn is_json_integer(s: &str) -> bool {
-    let digits = s.bytes().all(|b| b.is_ascii_digit());
-    digits && !s.is_empty() && (s == "0" || !s.starts_with('0'))
 }
