@@ -2,6 +2,7 @@
 //! the library's Rust API end to end, in one small program.
 //!
 //! ```text
+//! cargo run -p hamustro-collector -- --port 8080 --secret dev-secret   # in one terminal
 //! cargo run --example track -- http://127.0.0.1:8080 --secret dev-secret --count 3
 //! ```
 
