@@ -20,7 +20,7 @@ check: setup
 
 # Regenerates include/hamustro.h after a change to the C API.
 header:
-	HAMUSTRO_BLESS=1 cargo test --test header
+	HAMUSTRO_BLESS=1 cargo test --test it header::
 
 # The Rust suite and the C/C++ test programs under ASan+LSan and TSan, and Miri where
 # the machine has it (scripts/sanitize.sh). Installs Debian's rustc-web for TSan.

@@ -51,7 +51,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-// The version of this header (Cargo.toml's; tests/header.rs checks they agree).
+// The version of this header (Cargo.toml's; tests/it/header.rs checks they agree).
 #define HAMUSTRO_VERSION_MAJOR 0
 #define HAMUSTRO_VERSION_MINOR 1
 #define HAMUSTRO_VERSION_PATCH 0

@@ -9,7 +9,7 @@
 # (scripts/toolchains.sh says where each lives and which version it is). Each step skips
 # itself when its marker says it is done, on a fresh machine and a kept one alike. Then
 # checks that everything is there, and fails naming what is not: a suite whose tool is
-# missing would otherwise skip its checks and pass (tests/valgrind.rs without valgrind,
+# missing would otherwise skip its checks and pass (tests/it/valgrind.rs without valgrind,
 # the C++ wrapper test without g++, the C install checks without cmake or pkg-config).
 #
 #   make setup                    # or bash scripts/setup.sh; make test runs it first
@@ -93,8 +93,8 @@ need() {
 for tool in cc make openssl; do
   command -v "$tool" >/dev/null 2>&1 || need "$tool" "the Rust suite's C programs"
 done
-command -v "$cxx" >/dev/null 2>&1 || need "$cxx" "the C++ wrapper test in tests/c_api.rs"
-command -v "$valgrind" >/dev/null 2>&1 || need "$valgrind" "tests/valgrind.rs"
+command -v "$cxx" >/dev/null 2>&1 || need "$cxx" "the C++ wrapper test in tests/it/c_api.rs"
+command -v "$valgrind" >/dev/null 2>&1 || need "$valgrind" "tests/it/valgrind.rs"
 command -v cmake >/dev/null 2>&1 || need cmake "the CMake checks of bindings/c/run-tests.sh"
 command -v pkg-config >/dev/null 2>&1 || need pkg-config "the pkg-config checks of bindings/c/run-tests.sh"
 command -v debootstrap >/dev/null 2>&1 || need debootstrap "the Swift and Windows chroots"

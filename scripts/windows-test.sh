@@ -11,7 +11,7 @@
 #      Windows by scripts/dist.sh, and its code runs in the engine's suite), with Wine
 #      as cargo's runner. A test under Wine cannot start
 #      Linux programs, so the C test programs come from step 2
-#      (HAMUSTRO_TEST_PROGRAMS) and the self-signed HTTPS server of tests/tls.rs runs
+#      (HAMUSTRO_TEST_PROGRAMS) and the self-signed HTTPS server of tests/it/tls.rs runs
 #      on the host (HAMUSTRO_TEST_TLS_URL);
 #   4. the C and C++ programs under Wine against the development collector running on
 #      the host (target/debug/hamustro-collector, at 127.0.0.1).

@@ -41,7 +41,7 @@
 //! each allow it inside; every other module is safe Rust.
 //!
 //! The modules, and the one direction they depend on each other in, are in
-//! ARCHITECTURE.md (`tests/module_graph/` keeps it true); the Hamustro wire format
+//! ARCHITECTURE.md (`tests/it/module_graph/` keeps it true); the Hamustro wire format
 //! is the `wire` folder alone, described in `proto/README.md`.
 
 #![deny(unsafe_code)]

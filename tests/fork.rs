@@ -9,6 +9,7 @@
 //! repeats a run's moments.
 #![cfg(unix)] // Windows has no fork
 
+#[allow(dead_code, unused_imports)] // this binary uses a part of the shared helpers
 mod support;
 
 use std::ffi::{c_char, c_void, CString};

@@ -2,6 +2,7 @@
 //! own, in the default directory or the one the app names (`database_directory`), and
 //! a database refuses a tracker of any client id but the one that made it.
 
+#[allow(dead_code, unused_imports)] // this binary uses a part of the shared helpers
 mod support;
 
 use std::ffi::CString;

@@ -166,7 +166,8 @@ pub fn lock_for_fork() -> impl std::any::Any {
 impl Drop for DatabaseLock {
     fn drop(&mut self) {
         let mut held = held();
-        for (_, identity) in &self.files {
+        for (file, identity) in &self.files {
+            platform::unlock(file);
             held.remove(identity);
         }
     }

@@ -118,6 +118,13 @@ pub fn try_lock_exclusive(file: &File) -> io::Result<LockOutcome> {
     imp::try_lock_exclusive(file)
 }
 
+/// Releases the lock `try_lock_exclusive` took, before the file is closed: a process
+/// the app starts in another thread shares the open file for a moment (between its
+/// fork and its exec), and closing alone would leave the lock held until it lets go.
+pub fn unlock(file: &File) {
+    imp::unlock(file);
+}
+
 /// Creates `path` and its missing parents, readable by the owner only where the
 /// platform has modes.
 pub fn create_private_dir(path: &Path) -> io::Result<()> {

@@ -64,6 +64,11 @@ pub(super) fn try_lock_exclusive(file: &File) -> io::Result<LockOutcome> {
     }
 }
 
+pub(super) fn unlock(file: &File) {
+    // Unlocking an unlocked file is no error, and a failure leaves what close does.
+    let _ = file.unlock();
+}
+
 pub(super) fn create_private_dir(path: &Path) -> io::Result<()> {
     DirBuilder::new().recursive(true).mode(0o700).create(path)
 }

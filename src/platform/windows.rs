@@ -155,6 +155,10 @@ pub(super) fn try_lock_exclusive(file: &File) -> io::Result<LockOutcome> {
     }
 }
 
+/// Nothing to do: a child process inherits no handle of ours (std opens them
+/// non-inheritable), so closing the handle releases its lock at once.
+pub(super) fn unlock(_file: &File) {}
+
 pub(super) fn create_private_dir(path: &Path) -> io::Result<()> {
     std::fs::create_dir_all(path)
 }

@@ -14,9 +14,9 @@
  *         prints the status name of hamustro_tracker_new on DATABASE_PATH (a second
  *         process trying a database the caller holds) and exits.
  *
- * What the collector must receive is checked by tests/abuse.rs: keep the two in step.
+ * What the collector must receive is checked by tests/it/abuse.rs: keep the two in step.
  * Prints one line per failed check, then "N passed, M failed"; exits non-zero on any
- * failure. The library itself must print nothing: tests/abuse.rs checks stderr.
+ * failure. The library itself must print nothing: tests/it/abuse.rs checks stderr.
  */
 
 #define _GNU_SOURCE

@@ -7,7 +7,7 @@
  * DATABASE_PATH must not exist yet or belong to this test: the test also creates
  * DATABASE_PATH-salted, DATABASE_PATH-unreachable and DATABASE_PATH-rejected next to it.
  *
- * What the collector must receive is checked by tests/c_api.rs, which runs this program:
+ * What the collector must receive is checked by tests/it/c_api.rs, which runs this program:
  * keep the events tracked here and the expectations there in step.
  *
  * Prints one line per failed check, then "N passed, M failed"; exits non-zero on any
@@ -56,7 +56,7 @@ static hamustro_config complete_config(const char *collector_url, const char *sh
     CHECK_STATUS(hamustro_config_set_queue_size(config, 1000), HAMUSTRO_STATUS_OK);
     CHECK_STATUS(hamustro_config_set_queue_retention(config, 100000), HAMUSTRO_STATUS_OK);
     CHECK_STATUS(hamustro_config_set_request_timeout_ms(config, 5000), HAMUSTRO_STATUS_OK);
-    /* Fixed values, so that tests/c_api.rs can check what arrives. */
+    /* Fixed values, so that tests/it/c_api.rs can check what arrives. */
     CHECK_STATUS(hamustro_config_set_ip(config, "192.0.2.7"), HAMUSTRO_STATUS_OK);
     CHECK_STATUS(hamustro_config_set_country(config, "HU"), HAMUSTRO_STATUS_OK);
     return config;
@@ -439,7 +439,7 @@ static void check_log_messages(void)
     CHECK(atomic_load(&log_state.leaks) == 0);
 }
 
-/* The tracker the collector hears from: see tests/c_api.rs for what it expects. */
+/* The tracker the collector hears from: see tests/it/c_api.rs for what it expects. */
 static void test_tracking(const char *db_path)
 {
     hamustro_config config = complete_config(url, secret, db_path);
@@ -550,7 +550,7 @@ static void test_tracking(const char *db_path)
                      HAMUSTRO_STATUS_INVALID_ARGUMENT);
     }
 
-    /* The events tests/c_api.rs expects, in this order. */
+    /* The events tests/it/c_api.rs expects, in this order. */
     CHECK_STATUS(hamustro_tracker_set_user(tracker, "studio-42", "player-1337"), HAMUSTRO_STATUS_OK);
     {
         const char *names[] = {"level", "difficulty"};
@@ -711,7 +711,7 @@ static void test_tracking(const char *db_path)
 }
 
 /* A salt turns user ids into sha256hex(user_id + salt) before they are stored or sent.
- * Another device id, so that tests/c_api.rs finds this event in a session of its own. */
+ * Another device id, so that tests/it/c_api.rs finds this event in a session of its own. */
 static void test_salted_user_id(const char *db_path)
 {
     char path[4096];

@@ -40,7 +40,8 @@ pub struct Child {
 }
 
 impl Child {
-    /// Starts this test binary running only `test_name`, with `job` in `CHILD_ENV`.
+    /// Starts this test binary running only `test_name` (its full name in the binary,
+    /// `file::function`), with `job` in `CHILD_ENV`.
     pub fn spawn(test_name: &str, job: &str) -> Child {
         Child::spawn_with_env(test_name, job, &[])
     }

@@ -1,13 +1,12 @@
-//! Test helpers shared by the integration tests: the test collector and tracker
-//! fixtures.
-#![allow(dead_code)]
+//! Test helpers shared by the integration tests (`tests/it/`, and the few binaries of
+//! their own beside it): the test collector, tracker fixtures and the library's log.
 
 pub mod c_program;
 pub mod child;
 /// The test collector, a dev-only crate of the workspace (`collector/`).
-#[allow(unused_imports)] // not every test binary talks to a collector
 pub use hamustro_collector as collector;
 pub mod figures;
+pub mod log;
 pub mod proxy;
 pub mod tiny_fs;
 pub mod tls;
@@ -59,6 +58,11 @@ pub fn refused_url() -> String {
     let port = listener.local_addr().unwrap().port();
     drop(listener);
     format!("http://127.0.0.1:{port}")
+}
+
+/// Another connection to the queue database at `db`, as another program would have.
+pub fn sqlite(db: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(db).unwrap()
 }
 
 /// Tracks `n` events named `name` with parameter `i` = their index.

@@ -22,17 +22,3 @@ pub fn with_tiny_filesystem(size: &str, body: impl FnOnce(&std::path::Path)) {
         std::panic::resume_unwind(panic);
     }
 }
-
-/// Changes the size of the tmpfs at `dir` (root, as mounting it was).
-pub fn resize(dir: &std::path::Path, size: &str) {
-    let resized = Command::new("mount")
-        .args(["-o", &format!("remount,size={size}")])
-        .arg(dir)
-        .status()
-        .unwrap();
-    assert!(
-        resized.success(),
-        "cannot resize the tmpfs at {}",
-        dir.display()
-    );
-}

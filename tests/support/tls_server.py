@@ -1,4 +1,4 @@
-"""An HTTPS server on 127.0.0.1 with a self-signed certificate, for tests/tls.rs.
+"""An HTTPS server on 127.0.0.1 with a self-signed certificate, for tests/it/tls.rs.
 
     python3 tests/support/tls_server.py DIR
 

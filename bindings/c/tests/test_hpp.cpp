@@ -4,7 +4,7 @@
 //
 // DATABASE_PATH must not exist yet or belong to this test: the test also creates files
 // named DATABASE_PATH-<suffix> next to it. What the collector must receive is checked by
-// tests/c_api.rs: keep the events tracked here and the expectations there in step.
+// tests/it/c_api.rs: keep the events tracked here and the expectations there in step.
 //
 // Prints one line per failed check, then "N passed, M failed"; exits non-zero on any
 // failure.
@@ -243,7 +243,7 @@ void test_log_callback_errors()
     CHECK(!ec);
 }
 
-// The tracker the collector hears from: see tests/c_api.rs for what it expects.
+// The tracker the collector hears from: see tests/it/c_api.rs for what it expects.
 void test_tracking()
 {
     hamustro::Tracker tracker(options(db_path));

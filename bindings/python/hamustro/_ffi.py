@@ -166,7 +166,7 @@ LogCallback = CFUNCTYPE(None, c_uint32, c_char_p, c_void_p)
 
 # Every function that returns a hamustro_status, with its argument types; they raise
 # on failure through _check, so callers ignore the returned status. Spelled out one by
-# one, in the header's terms: tests/bindings.rs checks this table against
+# one, in the header's terms: tests/it/bindings.rs checks this table against
 # include/hamustro.h (every function, its arity and argument types).
 _STATUS_FUNCTIONS: dict[str, list[Any]] = {
     "hamustro_config_new": [POINTER(ConfigHandle)],

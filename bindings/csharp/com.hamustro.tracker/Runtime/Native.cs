@@ -1,6 +1,6 @@
 // The C API, declared once: every function of include/hamustro.h with the header's
 // types, and the one place that turns a failed call's status into an exception.
-// tests/bindings.rs checks these declarations against the header. Nothing else in the
+// tests/it/bindings.rs checks these declarations against the header. Nothing else in the
 // package names a native function's signature.
 using System;
 using System.Runtime.InteropServices;

@@ -1,6 +1,6 @@
 //! The tracker's delivery rules, end to end against the test collector.
 
-mod support;
+use crate::support;
 
 use std::net::TcpListener;
 use std::time::{Duration, Instant};

@@ -7,7 +7,7 @@
 //! lost" ones (the handle registry's table, pointed into rather than at) are not leaks
 //! of the API and do not count. Without valgrind the test says so and passes.
 
-mod support;
+use crate::support;
 
 use std::process::Command;
 use std::time::{Duration, Instant};

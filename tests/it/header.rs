@@ -26,7 +26,7 @@ fn committed_header_is_what_cbindgen_generates() {
     let committed = std::fs::read(&path).unwrap_or_default();
     assert!(
         committed == generated,
-        "include/hamustro.h is stale: run `HAMUSTRO_BLESS=1 cargo test --test header` and commit it"
+        "include/hamustro.h is stale: run `HAMUSTRO_BLESS=1 cargo test --test it header::` and commit it"
     );
 }
 
@@ -34,7 +34,7 @@ fn committed_header_is_what_cbindgen_generates() {
 /// release that bumps Cargo.toml must bump them too.
 #[test]
 fn version_macros_are_cargo_tomls_version() {
-    let header = include_str!("../include/hamustro.h");
+    let header = include_str!("../../include/hamustro.h");
     let macro_value = |name: &str| -> String {
         let prefix = format!("#define {name} ");
         header

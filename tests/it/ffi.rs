@@ -1,7 +1,7 @@
 //! The C API's guarantees, called exactly as a C program would: status codes, readable
 //! errors, no crash on bad input, handles that cannot be misused.
 
-mod support;
+use crate::support;
 
 use std::ffi::{c_char, CStr, CString};
 use std::ptr::null;

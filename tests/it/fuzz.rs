@@ -4,7 +4,7 @@
 //! seeded generator run briefly in every test run; `HAMUSTRO_FUZZ_ITERATIONS` runs it
 //! longer (the seed is printed, so a failure can be replayed with `HAMUSTRO_FUZZ_SEED`).
 
-mod support;
+use crate::support;
 
 use std::ffi::{c_char, CString};
 

@@ -7,7 +7,7 @@
 //! Retries wait at least `backoff::INITIAL_DELAY / 2` after a failure, so each test
 //! here takes about a second per failure it provokes.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::thread;

@@ -7,7 +7,7 @@
 //! `HAMUSTRO_LONG_TESTS=1` kills 200 times instead of 10; `HAMUSTRO_TEST_SEED` repeats
 //! a run's kill moments and collector script.
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -24,7 +24,7 @@ use support::xorshift::XorShift;
 use support::{config, figures, temp_db, SECRET, WAIT};
 
 /// The child test below; the parent runs this binary again with only it selected.
-const CHILD_TEST: &str = "child_tracks_events_until_killed";
+const CHILD_TEST: &str = "crash::child_tracks_events_until_killed";
 const LONG_ENV: &str = "HAMUSTRO_LONG_TESTS";
 /// A small queue, so that delivery runs all the time and kills land in requests.
 const QUEUE_SIZE: u32 = 5;

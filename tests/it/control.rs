@@ -1,12 +1,13 @@
 //! What apps expect to control: opt-out, pseudonymous user ids, logging, statistics,
 //! global parameters, the queue cap, OS detection.
 
-mod support;
+use crate::support;
 
 use std::ffi::{c_char, c_void, CStr, CString};
-use std::sync::Mutex;
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
 
 use hamustro::ffi::*;
+use hamustro::log::Level;
 use hamustro::{ErrorKind, Tracker, TrackerConfig};
 use support::collector::{Collector, Reply};
 use support::{config, refused_url, temp_db, track_n, SECRET, WAIT};
@@ -248,6 +249,8 @@ unsafe extern "C" fn remember(level: u32, message: *const c_char, user_data: *mu
 
 #[test]
 fn the_log_callback_hears_deliveries_and_failures_but_never_secrets_or_users() {
+    // The callback replaces the sink this binary's other tests listen through.
+    let _own = support::log::own_sink();
     let collector = Collector::start(SECRET);
     let (_dir, db) = temp_db();
     // SAFETY: `remember` has the callback's signature and is safe for any thread.
@@ -351,4 +354,43 @@ fn c_tracker(url: &str, db: &std::path::Path) -> HamustroTracker {
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn a_log_sink_may_call_back_into_the_tracker_while_the_queue_overflows() {
+    static TRACKER: OnceLock<Arc<Tracker>> = OnceLock::new();
+    let (_dir, db) = temp_db();
+    let tracker = Arc::new(
+        Tracker::new(TrackerConfig {
+            max_queued_events: 2,
+            ..config(&refused_url(), &db)
+        })
+        .unwrap(),
+    );
+    let _ = TRACKER.set(Arc::clone(&tracker));
+    let listener = support::log::listen_with(
+        Level::Debug,
+        Arc::new(|_, _: &str| {
+            // Reads state that the delivery thread guards while it persists.
+            if let Some(tracker) = TRACKER.get() {
+                let _ = tracker.stats();
+            }
+        }),
+    );
+    let (done, finished) = mpsc::channel();
+    let worker_side = Arc::clone(&tracker);
+    std::thread::spawn(move || {
+        track_n(&worker_side, "Overflow", 10);
+        // Persisting drops the oldest and logs a warning; the sink then reads stats.
+        let _ = worker_side.flush(WAIT);
+        let dropped = worker_side.stats().map_or(0, |s| s.dropped);
+        let _ = worker_side.discard_queued();
+        let _ = done.send(dropped);
+    });
+    let result = finished.recv_timeout(WAIT);
+    drop(listener);
+    assert!(
+        result.is_ok(),
+        "deadlock: the log sink waited on a lock its caller held"
+    );
 }

@@ -1,15 +1,19 @@
-//! Defects a review found, each pinned by the test that would have caught it.
+//! How events move from the journal into the store, and what a tracker makes of a
+//! journal it finds at start: records a process killed before they reached SQLite left
+//! behind, numbers another event already has, a journal older than its database,
+//! records of another session, a queue cap lowered between runs, and a store that
+//! refuses records for a while.
 
-mod support;
+use crate::support;
 
-use std::sync::{mpsc, Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use hamustro::internals::journal::{Frame, Journal};
 use hamustro::internals::wire::Payload;
-use hamustro::log::{set_logger, Level};
+use hamustro::log::Level;
 use hamustro::{Tracker, TrackerConfig};
 use support::collector::Collector;
-use support::{config, refused_url, temp_db, track_n, SECRET, WAIT};
+use support::{config, refused_url, sqlite, temp_db, track_n, SECRET, WAIT};
 
 /// Leaves `count` records in the journal of `db`, as a process killed before they
 /// reached SQLite would, for `profile_id` in `session`.
@@ -32,6 +36,52 @@ fn quarantined(db: &std::path::Path) -> i64 {
         .unwrap()
         .query_row("SELECT count(*) FROM quarantine", [], |row| row.get(0))
         .unwrap()
+}
+
+#[test]
+fn two_different_events_with_one_number_are_kept_and_counted_not_dropped() {
+    let log = support::log::listen(Level::Debug);
+    let (_dir, db) = temp_db();
+    let session = {
+        let tracker = Tracker::new(TrackerConfig {
+            queue_size: 1000,
+            ..config(&refused_url(), &db)
+        })
+        .unwrap();
+        track_n(&tracker, "Stored", 3);
+        tracker.session().to_string()
+    };
+    let db = std::fs::canonicalize(&db).unwrap();
+    // A journal another tracker on the same file would leave: its own numbers 1 to 3,
+    // for the same session and attributes, but different events.
+    {
+        let (mut journal, _) = Journal::open(&db).unwrap();
+        journal.start(0, usize::MAX);
+        for i in 0..3 {
+            let payload = Payload {
+                event: format!("Other{i}"),
+                ..Payload::default()
+            };
+            journal.append(Frame::new(1, &session, &payload)).unwrap();
+        }
+    }
+    let tracker = Tracker::new(config(&refused_url(), &db)).unwrap();
+    let stats = tracker.stats().unwrap();
+    assert_eq!((stats.queued, stats.quarantined), (3, 3));
+    let kept: i64 = sqlite(&db)
+        .query_row(
+            "SELECT count(*) FROM quarantine WHERE reason LIKE '%already used%'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(kept, 3, "the conflicting events are kept, not dropped");
+    assert!(
+        log.naming(&db)
+            .iter()
+            .any(|m| m.contains("already used by a different event")),
+        "the conflict was not logged"
+    );
 }
 
 #[test]
@@ -106,40 +156,38 @@ fn stats_count_events_still_in_the_journal() {
 }
 
 #[test]
-fn a_log_sink_may_call_back_into_the_tracker_while_the_queue_overflows() {
-    static TRACKER: OnceLock<Arc<Tracker>> = OnceLock::new();
+fn while_the_store_refuses_records_persist_retries_keep_their_pace() {
+    let log = support::log::listen(Level::Debug);
+    let collector = Collector::start(SECRET);
     let (_dir, db) = temp_db();
-    let tracker = Arc::new(
-        Tracker::new(TrackerConfig {
-            max_queued_events: 2,
-            ..config(&refused_url(), &db)
-        })
-        .unwrap(),
-    );
-    let _ = TRACKER.set(Arc::clone(&tracker));
-    set_logger(Some((
-        Level::Debug,
-        Arc::new(|_, _: &str| {
-            // Reads state that the delivery thread guards while it persists.
-            if let Some(tracker) = TRACKER.get() {
-                let _ = tracker.stats();
-            }
-        }),
-    )));
-    let (done, finished) = mpsc::channel();
-    let worker_side = Arc::clone(&tracker);
-    std::thread::spawn(move || {
-        track_n(&worker_side, "Overflow", 10);
-        // Persisting drops the oldest and logs a warning; the sink then reads stats.
-        let _ = worker_side.flush(WAIT);
-        let dropped = worker_side.stats().map_or(0, |s| s.dropped);
-        let _ = worker_side.discard_queued();
-        let _ = done.send(dropped);
-    });
-    let result = finished.recv_timeout(WAIT);
-    set_logger(None);
+    let tracker = Tracker::new(TrackerConfig {
+        queue_size: 1_000_000,
+        ..config(&refused_url(), &db)
+    })
+    .unwrap();
+    let db = tracker.database_path();
+    // Another connection makes every insert into the queue fail at once.
+    let conn = sqlite(&db);
+    conn.execute_batch(
+        "CREATE TRIGGER refuse BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'refused by test'); END;",
+    )
+    .unwrap();
+    let started = Instant::now();
+    track_n(&tracker, "WhileRefused", 5000);
+    // The worker persists in the background: on a loaded machine its first attempt may
+    // come after the last event was tracked (counting then gave 0).
+    let attempts = log.wait_naming(&db, "refused by test");
+    let elapsed = started.elapsed();
+    // One attempt when the first record arrived, then one per retry interval (1 s);
+    // not one for every event tracked beyond a batch.
+    let paced = 2 + elapsed.as_secs() as usize;
     assert!(
-        result.is_ok(),
-        "deadlock: the log sink waited on a lock its caller held"
+        (1..=paced).contains(&attempts),
+        "{attempts} persist attempts in {elapsed:?}"
     );
+    conn.execute_batch("DROP TRIGGER refuse").unwrap();
+    drop(tracker);
+    let tracker = Tracker::new(config(&collector.url(), &db)).unwrap();
+    tracker.flush(Duration::from_secs(60)).unwrap();
+    assert_eq!(collector.events().len(), 5000, "events were lost");
 }

@@ -3,7 +3,7 @@
 //! companions, its directory), and A keeps and delivers every event it acknowledged.
 #![cfg(unix)] // Windows refuses to rename a database SQLite holds open (it shares no FILE_SHARE_DELETE), so the case cannot arise there
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 
@@ -145,7 +145,10 @@ fn b_is_refused_in_another_process() {
     let a = tracker_a(&collector.url(), &db);
     track_n(&a, "BeforeTheRename", 300);
     std::fs::rename(&db, beside(&db, ".moved")).unwrap();
-    let b = child::Child::spawn("child_opens_a_tracker", db.to_str().unwrap());
+    let b = child::Child::spawn(
+        "renamed_database::child_opens_a_tracker",
+        db.to_str().unwrap(),
+    );
     let (word, message) = b.next(WAIT).expect("the other process said nothing");
     assert_eq!(word, "refused", "the other process opened A's files");
     assert!(message.contains("in use by another tracker"), "{message}");

@@ -45,60 +45,62 @@ struct Function {
 /// source tree is not at hand (under Wine, on a device).
 fn read(relative: &str) -> String {
     let text = match relative {
-        "include/hamustro.h" => include_str!("../include/hamustro.h"),
-        "bindings/c/hamustro.hpp" => include_str!("../bindings/c/hamustro.hpp"),
-        "bindings/python/hamustro/_ffi.py" => include_str!("../bindings/python/hamustro/_ffi.py"),
+        "include/hamustro.h" => include_str!("../../include/hamustro.h"),
+        "bindings/c/hamustro.hpp" => include_str!("../../bindings/c/hamustro.hpp"),
+        "bindings/python/hamustro/_ffi.py" => {
+            include_str!("../../bindings/python/hamustro/_ffi.py")
+        }
         "bindings/python/hamustro/_error.py" => {
-            include_str!("../bindings/python/hamustro/_error.py")
+            include_str!("../../bindings/python/hamustro/_error.py")
         }
         "bindings/python/hamustro/_tracker.py" => {
-            include_str!("../bindings/python/hamustro/_tracker.py")
+            include_str!("../../bindings/python/hamustro/_tracker.py")
         }
         "bindings/swift/Sources/Hamustro/CInterop.swift" => {
-            include_str!("../bindings/swift/Sources/Hamustro/CInterop.swift")
+            include_str!("../../bindings/swift/Sources/Hamustro/CInterop.swift")
         }
         "bindings/swift/Sources/Hamustro/Environment.swift" => {
-            include_str!("../bindings/swift/Sources/Hamustro/Environment.swift")
+            include_str!("../../bindings/swift/Sources/Hamustro/Environment.swift")
         }
         "bindings/swift/Sources/Hamustro/HamustroError.swift" => {
-            include_str!("../bindings/swift/Sources/Hamustro/HamustroError.swift")
+            include_str!("../../bindings/swift/Sources/Hamustro/HamustroError.swift")
         }
         "bindings/swift/Sources/Hamustro/Control.swift" => {
-            include_str!("../bindings/swift/Sources/Hamustro/Control.swift")
+            include_str!("../../bindings/swift/Sources/Hamustro/Control.swift")
         }
         "bindings/swift/Sources/Hamustro/Logging.swift" => {
-            include_str!("../bindings/swift/Sources/Hamustro/Logging.swift")
+            include_str!("../../bindings/swift/Sources/Hamustro/Logging.swift")
         }
         "bindings/swift/Sources/Hamustro/Stats.swift" => {
-            include_str!("../bindings/swift/Sources/Hamustro/Stats.swift")
+            include_str!("../../bindings/swift/Sources/Hamustro/Stats.swift")
         }
         "bindings/swift/Sources/Hamustro/Tracker.swift" => {
-            include_str!("../bindings/swift/Sources/Hamustro/Tracker.swift")
+            include_str!("../../bindings/swift/Sources/Hamustro/Tracker.swift")
         }
         "bindings/swift/Sources/Hamustro/Version.swift" => {
-            include_str!("../bindings/swift/Sources/Hamustro/Version.swift")
+            include_str!("../../bindings/swift/Sources/Hamustro/Version.swift")
         }
-        "bindings/godot/src/settings.rs" => include_str!("../bindings/godot/src/settings.rs"),
+        "bindings/godot/src/settings.rs" => include_str!("../../bindings/godot/src/settings.rs"),
         "bindings/csharp/com.hamustro.tracker/Runtime/Native.cs" => {
-            include_str!("../bindings/csharp/com.hamustro.tracker/Runtime/Native.cs")
+            include_str!("../../bindings/csharp/com.hamustro.tracker/Runtime/Native.cs")
         }
         "bindings/csharp/com.hamustro.tracker/Runtime/Tracker.cs" => {
-            include_str!("../bindings/csharp/com.hamustro.tracker/Runtime/Tracker.cs")
+            include_str!("../../bindings/csharp/com.hamustro.tracker/Runtime/Tracker.cs")
         }
         "bindings/csharp/com.hamustro.tracker/Runtime/TrackerOptions.cs" => {
-            include_str!("../bindings/csharp/com.hamustro.tracker/Runtime/TrackerOptions.cs")
+            include_str!("../../bindings/csharp/com.hamustro.tracker/Runtime/TrackerOptions.cs")
         }
         "bindings/csharp/com.hamustro.tracker/Runtime/HamustroLog.cs" => {
-            include_str!("../bindings/csharp/com.hamustro.tracker/Runtime/HamustroLog.cs")
+            include_str!("../../bindings/csharp/com.hamustro.tracker/Runtime/HamustroLog.cs")
         }
         "bindings/csharp/com.hamustro.tracker/Runtime/Enums.cs" => {
-            include_str!("../bindings/csharp/com.hamustro.tracker/Runtime/Enums.cs")
+            include_str!("../../bindings/csharp/com.hamustro.tracker/Runtime/Enums.cs")
         }
         "bindings/csharp/com.hamustro.tracker/package.json" => {
-            include_str!("../bindings/csharp/com.hamustro.tracker/package.json")
+            include_str!("../../bindings/csharp/com.hamustro.tracker/package.json")
         }
-        "Cargo.toml" => include_str!("../Cargo.toml"),
-        other => panic!("tests/bindings.rs does not embed {other}"),
+        "Cargo.toml" => include_str!("../../Cargo.toml"),
+        other => panic!("tests/it/bindings.rs does not embed {other}"),
     };
     // Files checked out with Windows line endings read like any other.
     text.replace("\r\n", "\n")
@@ -209,7 +211,7 @@ fn ctypes_for(c: &str) -> &'static str {
         "bool" => "c_bool",
         "bool *" => "POINTER(c_bool)",
         "void *" => "c_void_p",
-        other => panic!("tests/bindings.rs does not know the ctypes type for `{other}`"),
+        other => panic!("tests/it/bindings.rs does not know the ctypes type for `{other}`"),
     }
 }
 
@@ -315,7 +317,7 @@ fn csharp_for(c: &str) -> &'static str {
         "bool" => "[MarshalAs(UnmanagedType.U1)] bool",
         "bool *" => "[MarshalAs(UnmanagedType.U1)] out bool",
         "void *" => "IntPtr",
-        other => panic!("tests/bindings.rs does not know the C# type for `{other}`"),
+        other => panic!("tests/it/bindings.rs does not know the C# type for `{other}`"),
     }
 }
 

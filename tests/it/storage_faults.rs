@@ -1,12 +1,11 @@
 //! Storage faults: each gives a clear error or recovers; none crashes; no event whose
 //! track call returned OK is lost.
 
-mod support;
+use crate::support;
 
 use std::process::Command;
-use std::sync::{Arc, Mutex, PoisonError};
 
-use hamustro::log::{set_logger, Level};
+use hamustro::log::Level;
 use hamustro::{ErrorKind, Tracker, TrackerConfig};
 use support::child;
 use support::collector::Collector;
@@ -75,7 +74,10 @@ fn tracking_goes_on_while_another_process_holds_the_database_locked() {
     let (_dir, db) = temp_db();
     // Create the database, then let another process take SQLite's write lock on it.
     drop(Tracker::new(config(&collector.url(), &db)).unwrap());
-    let mut locker = child::Child::spawn("child_holds_the_database_locked", db.to_str().unwrap());
+    let mut locker = child::Child::spawn(
+        "storage_faults::child_holds_the_database_locked",
+        db.to_str().unwrap(),
+    );
     assert_eq!(
         locker.next(WAIT).map(|(word, _)| word).as_deref(),
         Some("locked")
@@ -162,19 +164,7 @@ fn truncate_journals_from_outside(db: &std::path::Path) {
 
 #[test]
 fn a_journal_truncated_behind_the_trackers_back_falls_back_to_pwrite_and_loses_nothing() {
-    let warnings = Arc::new(Mutex::new(Vec::<String>::new()));
-    set_logger(Some((
-        Level::Warn,
-        Arc::new({
-            let warnings = Arc::clone(&warnings);
-            move |_, message: &str| {
-                warnings
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .push(message.to_string());
-            }
-        }),
-    )));
+    let log = support::log::listen(Level::Warn);
     let collector = Collector::start(SECRET);
     let (_dir, db) = temp_db();
     let tracker = Tracker::new(TrackerConfig {
@@ -194,7 +184,6 @@ fn a_journal_truncated_behind_the_trackers_back_falls_back_to_pwrite_and_loses_n
     track_n(&tracker, "AfterTheSecondCut", 3);
     tracker.flush(WAIT).unwrap();
     drop(tracker);
-    set_logger(None);
     let mut nrs: Vec<u32> = collector.events().iter().map(|e| e.nr).collect();
     nrs.sort_unstable();
     assert_eq!(
@@ -203,14 +192,9 @@ fn a_journal_truncated_behind_the_trackers_back_falls_back_to_pwrite_and_loses_n
         "every event, numbered without gaps"
     );
     let journal = format!("{}.journal", db.display());
-    let warned = warnings
-        .lock()
-        .unwrap()
+    let warned = log
+        .messages()
         .iter()
         .any(|m| m.contains(&journal) && m.contains("truncated") && m.contains("pwrite"));
-    assert!(
-        warned || cfg!(windows),
-        "no warning: {:?}",
-        warnings.lock().unwrap()
-    );
+    assert!(warned || cfg!(windows), "no warning: {:?}", log.messages());
 }

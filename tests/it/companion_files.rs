@@ -8,7 +8,7 @@
 //! makes them (a privilege or developer mode; Wine only pretends to make one, so there
 //! they are left out, and the test says so). Windows has no FIFOs.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;

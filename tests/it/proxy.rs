@@ -3,11 +3,9 @@
 //! proxy, and one connection carrying the requests of a drain. The proxy is the test's
 //! own (`support::proxy`), on 127.0.0.1.
 
-mod support;
+use crate::support;
 
-use std::sync::{Arc, Mutex};
-
-use hamustro::log::{set_logger, Level};
+use hamustro::log::Level;
 use hamustro::{ErrorKind, Tracker, TrackerConfig};
 use support::child::{self, Child};
 use support::collector::Collector;
@@ -73,16 +71,9 @@ fn a_plain_http_collector_gets_its_request_in_absolute_form() {
 /// Every library log line, while `run` runs (the sink is process-wide: lines of other
 /// tests may be among them, which only makes the check stricter).
 fn logged_during(run: impl FnOnce()) -> Vec<String> {
-    let lines = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&lines);
-    set_logger(Some((
-        Level::Debug,
-        Arc::new(move |_, line: &str| sink.lock().unwrap().push(line.to_string())),
-    )));
+    let log = support::log::listen(Level::Debug);
     run();
-    set_logger(None);
-    let lines = lines.lock().unwrap().clone();
-    lines
+    log.messages()
 }
 
 #[test]
@@ -222,7 +213,7 @@ fn one_connection_carries_the_requests_of_a_drain() {
 /// Runs `env_child` with `env`, delivering one event to `url`; what it said.
 fn deliver_in_child(url: &str, use_environment: bool, env: &[(&str, &str)]) -> String {
     let job = format!("{use_environment} {url}");
-    let (status, said) = Child::spawn_with_env("env_child", &job, env).finish(WAIT * 3);
+    let (status, said) = Child::spawn_with_env("proxy::env_child", &job, env).finish(WAIT * 3);
     assert!(status.success(), "{said:?}");
     said.into_iter()
         .map(|(word, value)| format!("{word} {value}"))

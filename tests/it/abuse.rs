@@ -3,7 +3,7 @@
 //! checks on the collector's side that no event tracked OK was lost or taken by the
 //! wrong tracker, and that the library printed nothing on the program's stderr.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::Command;

@@ -7,7 +7,7 @@
 //! The programs check the API's answers themselves (`N passed, M failed`); the
 //! expectations here must stay in step with the events they track.
 
-mod support;
+use crate::support;
 
 use std::ffi::OsStr;
 use std::path::Path;

@@ -7,7 +7,7 @@
 
 #![cfg(unix)] // a tiny tmpfs; there is no small volume to fill under Wine here
 
-mod support;
+use crate::support;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! certificates (or those alone), and the only way around it is an explicit opt-in
 //! that works for a loopback collector alone.
 
-mod support;
+use crate::support;
 
 use std::io::{BufRead as _, BufReader};
 use std::path::Path;
@@ -217,7 +217,7 @@ fn a_ca_in_the_system_store_is_trusted_by_default() {
     let bundle = dir.path().join("bundle.pem");
     std::fs::write(&bundle, ca.pem()).unwrap();
     let env = [("SSL_CERT_FILE", bundle.to_str().unwrap())];
-    let child = child::Child::spawn_with_env("system_store_child", &collector.url, &env);
+    let child = child::Child::spawn_with_env("tls::system_store_child", &collector.url, &env);
     let (status, said) = child.finish(WAIT * 3);
     assert!(status.success(), "{said:?}");
     assert_eq!(said, [("delivered".to_string(), "1".to_string())]);

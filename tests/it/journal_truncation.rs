@@ -11,13 +11,13 @@
 
 #![cfg(unix)] // Windows refuses to truncate a mapped file: nothing can be lost so there
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use hamustro::log::{set_logger, Level};
+use hamustro::log::Level;
 use hamustro::{Tracker, TrackerConfig};
 use support::collector::Collector;
 use support::{config, temp_db, SECRET, WAIT};
@@ -26,36 +26,33 @@ use support::{config, temp_db, SECRET, WAIT};
 /// MiB (what memory holds) they are in the journal file alone.
 const BURST: u32 = 600;
 
-/// Every error the library logs while this binary runs. The log sink is
-/// process-wide, so the tests take turns (`one_at_a_time`) and each reads the
-/// messages logged since it began.
-fn errors() -> &'static Mutex<Vec<String>> {
-    static ERRORS: OnceLock<Mutex<Vec<String>>> = OnceLock::new();
-    ERRORS.get_or_init(|| {
-        set_logger(Some((
-            Level::Error,
-            Arc::new(|_, message: &str| {
-                errors()
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .push(message.to_string());
-            }),
-        )));
-        Mutex::new(Vec::new())
-    })
-}
+/// The errors the library logs during the running test: the tests here take turns
+/// (`one_at_a_time`), and each hears the log only while it runs.
+static ERRORS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
-fn one_at_a_time() -> MutexGuard<'static, ()> {
+fn one_at_a_time() -> (MutexGuard<'static, ()>, support::log::Listener) {
     static TURN: Mutex<()> = Mutex::new(());
     let turn = TURN.lock().unwrap_or_else(PoisonError::into_inner);
-    errors().lock().unwrap().clear();
-    turn
+    ERRORS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clear();
+    let listener = support::log::listen_with(
+        Level::Error,
+        Arc::new(|_, message: &str| {
+            ERRORS
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(message.to_string());
+        }),
+    );
+    (turn, listener)
 }
 
 fn logged(containing: &str) -> Vec<String> {
-    errors()
+    ERRORS
         .lock()
-        .unwrap()
+        .unwrap_or_else(PoisonError::into_inner)
         .iter()
         .filter(|m| m.contains(containing))
         .cloned()
@@ -96,13 +93,13 @@ fn tracker_with_a_refusing_store(collector: &Collector, db: &Path) -> (Tracker, 
         .unwrap();
     tracker.flush(WAIT).unwrap();
     let conn = Conn(rusqlite::Connection::open(tracker.database_path()).unwrap());
-    conn.refuse("BEGIN SELECT RAISE(ABORT, 'refused by test'); END");
+    conn.refuse("BEGIN SELECT RAISE(ABORT, 'refused by the truncation test'); END");
     // The worker takes this one and keeps it, the store refusing it: the burst after
     // it goes to the other journal file.
     tracker
         .track_event("Taken", &[] as &[(&str, &str)])
         .unwrap();
-    wait_until_logged("refused by test");
+    wait_until_logged("refused by the truncation test");
     (tracker, conn)
 }
 
