@@ -83,42 +83,64 @@
 #endif
 
 
-// The result of every hamustro function. Values are fixed forever: new codes may be
-// added, existing ones never renumbered.
+/**
+ * The result of every hamustro function. Values are fixed forever: new codes may be
+ * added, existing ones never renumbered.
+ */
 enum hamustro_status
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : uint32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
-  // Success.
+  /**
+   * Success.
+   */
   HAMUSTRO_STATUS_OK = 0,
-  // An argument is NULL where it may not be, not valid UTF-8, out of range, or a
-  // required configuration field is missing.
+  /**
+   * An argument is NULL where it may not be, not valid UTF-8, out of range, or a
+   * required configuration field is missing.
+   */
   HAMUSTRO_STATUS_INVALID_ARGUMENT = 1,
-  // The handle is zero, made up, already freed, of the wrong kind, or a tracker
-  // inherited from the parent of a forked process.
+  /**
+   * The handle is zero, made up, already freed, of the wrong kind, or a tracker
+   * inherited from the parent of a forked process.
+   */
   HAMUSTRO_STATUS_INVALID_HANDLE = 2,
-  // The queue database could not be opened, read or written (disk full, no
-  // permission, in use by another tracker, not hamustro's database…). Nothing was
-  // stored by this call.
+  /**
+   * The queue database could not be opened, read or written (disk full, no
+   * permission, in use by another tracker, not hamustro's database…). Nothing was
+   * stored by this call.
+   */
   HAMUSTRO_STATUS_STORAGE = 3,
-  // The collector could not be reached or answered with a server error. Events
-  // stay queued and are retried.
+  /**
+   * The collector could not be reached or answered with a server error. Events
+   * stay queued and are retried.
+   */
   HAMUSTRO_STATUS_NETWORK = 4,
-  // The collector refused the request (HTTP 4xx). Events stay queued.
+  /**
+   * The collector refused the request (HTTP 4xx). Events stay queued.
+   */
   HAMUSTRO_STATUS_REJECTED = 5,
-  // The wait ran out before the work was done; it goes on in the background.
+  /**
+   * The wait ran out before the work was done; it goes on in the background.
+   */
   HAMUSTRO_STATUS_TIMEOUT = 6,
-  // A bug in hamustro (a caught panic). Please report it with the message.
+  /**
+   * A bug in hamustro (a caught panic). Please report it with the message.
+   */
   HAMUSTRO_STATUS_INTERNAL = 7,
-  // Tracking is switched off (`hamustro_tracker_set_enabled`): flush has nothing it
-  // may send. Queued events are kept.
+  /**
+   * Tracking is switched off (`hamustro_tracker_set_enabled`): flush has nothing it
+   * may send. Queued events are kept.
+   */
   HAMUSTRO_STATUS_DISABLED = 8,
-  // The system refused a resource the call needs: memory (a request body, an
-  // allocation SQLite makes), a thread (the delivery thread of a new tracker), or
-  // address space. Nothing was lost: a tracker was not created, or the events
-  // stay queued. Retry when the process has more to spare; see the README's
-  // Limits for how much a tracker needs.
+  /**
+   * The system refused a resource the call needs: memory (a request body, an
+   * allocation SQLite makes), a thread (the delivery thread of a new tracker), or
+   * address space. Nothing was lost: a tracker was not created, or the events
+   * stay queued. Retry when the process has more to spare; see the README's
+   * Limits for how much a tracker needs.
+   */
   HAMUSTRO_STATUS_OUT_OF_RESOURCES = 9,
 };
 #ifndef __cplusplus
@@ -129,23 +151,61 @@ typedef uint32_t hamustro_status;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
-// The environment an app build runs in (the collector's `env`).
+/**
+ * The environment an app build runs in (the collector's `env`).
+ */
 enum hamustro_environment
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : int32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
+  /**
+   * A released build, in users' hands (the default).
+   */
   HAMUSTRO_ENVIRONMENT_PRODUCTION = 0,
+  /**
+   * A generally available release.
+   */
   HAMUSTRO_ENVIRONMENT_GENERAL_AVAILABILITY = 1,
+  /**
+   * A build released to marketing.
+   */
   HAMUSTRO_ENVIRONMENT_RELEASE_TO_MARKETING = 2,
+  /**
+   * A release candidate.
+   */
   HAMUSTRO_ENVIRONMENT_RELEASE_CANDIDATE = 3,
+  /**
+   * A beta build.
+   */
   HAMUSTRO_ENVIRONMENT_BETA = 4,
+  /**
+   * An alpha build.
+   */
   HAMUSTRO_ENVIRONMENT_ALPHA = 5,
+  /**
+   * A weekly build.
+   */
   HAMUSTRO_ENVIRONMENT_WEEKLY = 6,
+  /**
+   * A nightly build.
+   */
   HAMUSTRO_ENVIRONMENT_NIGHTLY = 7,
+  /**
+   * A build on a staging system.
+   */
   HAMUSTRO_ENVIRONMENT_STAGING = 8,
+  /**
+   * A build under quality assurance.
+   */
   HAMUSTRO_ENVIRONMENT_QUALITY_ASSURANCE = 9,
+  /**
+   * A build under test.
+   */
   HAMUSTRO_ENVIRONMENT_TESTING = 10,
+  /**
+   * A developer's own build.
+   */
   HAMUSTRO_ENVIRONMENT_DEVELOPMENT = 11,
 };
 #ifndef __cplusplus
@@ -156,15 +216,21 @@ typedef int32_t hamustro_environment;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
-// How request bodies are encoded.
+/**
+ * How request bodies are encoded.
+ */
 enum hamustro_payload_format
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : uint32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
-  // `application/protobuf` (the default: smaller, faster).
+  /**
+   * `application/protobuf` (the default: smaller, faster).
+   */
   HAMUSTRO_PAYLOAD_FORMAT_PROTOBUF = 0,
-  // `application/json` (protobuf JSON mapping).
+  /**
+   * `application/json` (protobuf JSON mapping).
+   */
   HAMUSTRO_PAYLOAD_FORMAT_JSON = 1,
 };
 #ifndef __cplusplus
@@ -175,60 +241,94 @@ typedef uint32_t hamustro_payload_format;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
-// A configuration handle: an opaque non-zero integer in a struct of its own, so that
-// passing a tracker where a configuration is expected does not compile. An `id` of 0
-// is never valid. Passed by value, it is ABI-identical to a `uint64_t`.
+/**
+ * A configuration handle: an opaque non-zero integer in a struct of its own, so that
+ * passing a tracker where a configuration is expected does not compile. An `id` of 0
+ * is never valid. Passed by value, it is ABI-identical to a `uint64_t`.
+ */
 typedef struct hamustro_config {
-  // The registry's number for the configuration; 0 is never valid.
+  /**
+   * The registry's number for the configuration; 0 is never valid.
+   */
   uint64_t id;
 } hamustro_config;
 
-// Receives one log message: `level` is 1 (error), 2 (warning), 3 (info) or 4
-// (debug); `message` is valid only during the call; `user_data` is what was given to
-// `hamustro_set_log_callback`. Called on library threads (the delivery thread among
-// them), possibly concurrently: it must be thread-safe, return quickly and not throw.
+/**
+ * Receives one log message: `level` is 1 (error), 2 (warning), 3 (info) or 4
+ * (debug); `message` is valid only during the call; `user_data` is what was given to
+ * `hamustro_set_log_callback`. Called on library threads (the delivery thread among
+ * them), possibly concurrently: it must be thread-safe, return quickly and not throw.
+ */
 typedef void (*hamustro_log_callback)(uint32_t level, const char *message, void *user_data);
 
-// A tracker handle: an opaque non-zero integer in a struct of its own, so that passing
-// a configuration where a tracker is expected does not compile. An `id` of 0 is never
-// valid. Passed by value, it is ABI-identical to a `uint64_t`.
+/**
+ * A tracker handle: an opaque non-zero integer in a struct of its own, so that passing
+ * a configuration where a tracker is expected does not compile. An `id` of 0 is never
+ * valid. Passed by value, it is ABI-identical to a `uint64_t`.
+ */
 typedef struct hamustro_tracker {
-  // The registry's number for the tracker; 0 is never valid.
+  /**
+   * The registry's number for the tracker; 0 is never valid.
+   */
   uint64_t id;
 } hamustro_tracker;
 
-// Delivery statistics. Set `size` to `sizeof(hamustro_stats)` before calling
-// `hamustro_tracker_get_stats`: later versions may append fields, and the size tells
-// the library how much your compiled struct holds. The call sets `size` to how many
-// bytes it filled.
+/**
+ * Delivery statistics. Set `size` to `sizeof(hamustro_stats)` before calling
+ * `hamustro_tracker_get_stats`: later versions may append fields, and the size tells
+ * the library how much your compiled struct holds. The call sets `size` to how many
+ * bytes it filled.
+ */
 typedef struct hamustro_stats {
-  // In: sizeof(hamustro_stats) as compiled into the app (at least 64). Out: how
-  // many bytes the library filled, `size` included: the whole fields that fit in
-  // both the app's struct and the library's, so never more than the app gave.
+  /**
+   * In: sizeof(hamustro_stats) as compiled into the app (at least 64). Out: how
+   * many bytes the library filled, `size` included: the whole fields that fit in
+   * both the app's struct and the library's, so never more than the app gave.
+   */
   uint32_t size;
-  // 1 when tracking is enabled, 0 when the app switched it off.
+  /**
+   * 1 when tracking is enabled, 0 when the app switched it off.
+   */
   uint32_t enabled;
-  // Events stored and not yet accepted by the collector.
+  /**
+   * Events stored and not yet accepted by the collector.
+   */
   uint64_t queued;
-  // Events in the request being sent right now.
+  /**
+   * Events in the request being sent right now.
+   */
   uint64_t in_flight;
-  // Events the collector accepted, over the database's lifetime.
+  /**
+   * Events the collector accepted, over the database's lifetime.
+   */
   uint64_t delivered;
-  // Events dropped because the queue reached its cap, over the database's lifetime.
+  /**
+   * Events dropped because the queue reached its cap, over the database's lifetime.
+   */
   uint64_t dropped;
-  // Epoch seconds of the last successful delivery; 0 if none yet.
+  /**
+   * Epoch seconds of the last successful delivery; 0 if none yet.
+   */
   uint64_t last_sync_time;
-  // Failed delivery attempts since the last success.
+  /**
+   * Failed delivery attempts since the last success.
+   */
   uint32_t consecutive_failures;
-  // The status of the last failed attempt (HAMUSTRO_STATUS_OK if none); its message
-  // comes from `hamustro_tracker_last_delivery_error`.
+  /**
+   * The status of the last failed attempt (HAMUSTRO_STATUS_OK if none); its message
+   * comes from `hamustro_tracker_last_delivery_error`.
+   */
   uint32_t last_error_status;
-  // Milliseconds until the next automatic attempt after a failure; 0 if none is due.
+  /**
+   * Milliseconds until the next automatic attempt after a failure; 0 if none is due.
+   */
   uint64_t next_retry_ms;
-  // Records kept aside in the database's quarantine table instead of being sent
-  // (undecodable, of another database, or numbered like a different event), over
-  // the database's lifetime; each was logged. Not filled in for a struct of the
-  // first version's size (64 bytes).
+  /**
+   * Records kept aside in the database's quarantine table instead of being sent
+   * (undecodable, of another database, or numbered like a different event), over
+   * the database's lifetime; each was logged. Not filled in for a struct of the
+   * first version's size (64 bytes).
+   */
   uint64_t quarantined;
 } hamustro_stats;
 
@@ -236,495 +336,595 @@ typedef struct hamustro_stats {
 extern "C" {
 #endif // __cplusplus
 
-// Creates a configuration with every option at its default and writes its handle to
-// `*out_config`. Set at least the five required fields (collector_url,
-// shared_secret_key, device_id, client_id, product_version), create
-// trackers from it with `hamustro_tracker_new`, then free it with
-// `hamustro_config_free` (a tracker keeps its own copy).
-//
-// # Safety
-// `out_config` is NULL (an error) or valid for writing.
+/**
+ * Creates a configuration with every option at its default and writes its handle to
+ * `*out_config`. Set at least the five required fields (collector_url,
+ * shared_secret_key, device_id, client_id, product_version), create
+ * trackers from it with `hamustro_tracker_new`, then free it with
+ * `hamustro_config_free` (a tracker keeps its own copy).
+ *
+ * # Safety
+ * `out_config` is NULL (an error) or valid for writing.
+ */
 HAMUSTRO_API hamustro_status hamustro_config_new(struct hamustro_config *out_config);
 
-// Frees a configuration. Trackers created from it are not affected. Freeing it again
-// gives HAMUSTRO_STATUS_INVALID_HANDLE.
+/**
+ * Frees a configuration. Trackers created from it are not affected. Freeing it again
+ * gives HAMUSTRO_STATUS_INVALID_HANDLE.
+ */
 HAMUSTRO_API hamustro_status hamustro_config_free(struct hamustro_config config);
 
-// Required. The collector's base URL, e.g. "https://t.example.com"; events are
-// posted to `<url>/api/v1/track`. http:// or https:// (in any case; certificates
-// are verified), a host name or IPv4 address or bracketed IPv6 address, an optional
-// port (1 to 65535), optional `user:password@` credentials (sent as Basic
-// authorization, never logged) and an optional path. At most 2048 bytes, ASCII,
-// without white space, control characters, backslashes, a query or a fragment.
-// Checked by `hamustro_tracker_new`, which refuses anything else with
-// HAMUSTRO_STATUS_INVALID_ARGUMENT naming the problem.
-//
-// # Safety
-// `value` is NULL or a NUL-terminated string (copied before the call returns).
+/**
+ * Required. The collector's base URL, e.g. "https://t.example.com"; events are
+ * posted to `<url>/api/v1/track`. http:// or https:// (in any case; certificates
+ * are verified), a host name or IPv4 address or bracketed IPv6 address, an optional
+ * port (1 to 65535), optional `user:password@` credentials (sent as Basic
+ * authorization, never logged) and an optional path. At most 2048 bytes, ASCII,
+ * without white space, control characters, backslashes, a query or a fragment.
+ * Checked by `hamustro_tracker_new`, which refuses anything else with
+ * HAMUSTRO_STATUS_INVALID_ARGUMENT naming the problem.
+ *
+ * # Safety
+ * `value` is NULL or a NUL-terminated string (copied before the call returns).
+ */
 HAMUSTRO_API hamustro_status hamustro_config_set_collector_url(struct hamustro_config config, const char *value);
 
-// Required. The secret shared with the collector, used to sign every request.
-// Never logged nor put in an error message.
-//
-// # Safety
-// As for `hamustro_config_set_collector_url`.
+/**
+ * Required. The secret shared with the collector, used to sign every request.
+ * Never logged nor put in an error message.
+ *
+ * # Safety
+ * As for `hamustro_config_set_collector_url`.
+ */
 HAMUSTRO_API hamustro_status hamustro_config_set_shared_secret_key(struct hamustro_config config, const char *value);
 
-// Required. The device's raw identifier; only its SHA-256 hex is sent.
-//
-// # Safety
-// As for `hamustro_config_set_collector_url`.
+/**
+ * Required. The device's raw identifier; only its SHA-256 hex is sent.
+ *
+ * # Safety
+ * As for `hamustro_config_set_collector_url`.
+ */
 HAMUSTRO_API hamustro_status hamustro_config_set_device_id(struct hamustro_config config, const char *value);
 
-// Required. The app's identifier at the collector.
-//
-// # Safety
-// As for `hamustro_config_set_collector_url`.
+/**
+ * Required. The app's identifier at the collector.
+ *
+ * # Safety
+ * As for `hamustro_config_set_collector_url`.
+ */
 HAMUSTRO_API hamustro_status hamustro_config_set_client_id(struct hamustro_config config, const char *value);
 
-// The operating system's version, e.g. "14.1". Part of the session. When never set,
-// the running system's is sent: "10.0.22631" (Windows: major.minor.build),
-// "14.4.1" (macOS, iOS), the kernel release (Linux, e.g. "6.1.0-18-amd64"); an
-// empty value is refused.
-//
-// # Safety
-// As for `hamustro_config_set_collector_url`.
+/**
+ * The operating system's version, e.g. "14.1". Part of the session. When never set,
+ * the running system's is sent: "10.0.22631" (Windows: major.minor.build),
+ * "14.4.1" (macOS, iOS), the kernel release (Linux, e.g. "6.1.0-18-amd64"); an
+ * empty value is refused.
+ *
+ * # Safety
+ * As for `hamustro_config_set_collector_url`.
+ */
 HAMUSTRO_API hamustro_status hamustro_config_set_system_version(struct hamustro_config config, const char *value);
 
-// Required. The app's version, e.g. "2.0.0". Part of the session.
-//
-// # Safety
-// As for `hamustro_config_set_collector_url`.
+/**
+ * Required. The app's version, e.g. "2.0.0". Part of the session.
+ *
+ * # Safety
+ * As for `hamustro_config_set_collector_url`.
+ */
 HAMUSTRO_API hamustro_status hamustro_config_set_product_version(struct hamustro_config config, const char *value);
 
-// The environment, a `hamustro_environment` value (0 to 11). Default:
-// HAMUSTRO_ENVIRONMENT_PRODUCTION. Part of the session.
+/**
+ * The environment, a `hamustro_environment` value (0 to 11). Default:
+ * HAMUSTRO_ENVIRONMENT_PRODUCTION. Part of the session.
+ */
 HAMUSTRO_API hamustro_status hamustro_config_set_env(struct hamustro_config config, int32_t env);
 
-// Optional device maker, e.g. "Apple". NULL unsets. Like every text option but the
-// collector URL and the database path, at most 1024 bytes (checked by
-// `hamustro_tracker_new`).
-//
-// # Safety
-// `value` is NULL or a NUL-terminated string (copied before the call returns).
+/**
+ * Optional device maker, e.g. "Apple". NULL unsets. Like every text option but the
+ * collector URL and the database path, at most 1024 bytes (checked by
+ * `hamustro_tracker_new`).
+ *
+ * # Safety
+ * `value` is NULL or a NUL-terminated string (copied before the call returns).
+ */
 HAMUSTRO_API hamustro_status hamustro_config_set_device_make(struct hamustro_config config, const char *value);
 
-// Optional device model, e.g. "iPhone15,2". NULL unsets.
-//
-// # Safety
-// As for `hamustro_config_set_device_make`.
+/**
+ * Optional device model, e.g. "iPhone15,2". NULL unsets.
+ *
+ * # Safety
+ * As for `hamustro_config_set_device_make`.
+ */
 HAMUSTRO_API hamustro_status hamustro_config_set_device_model(struct hamustro_config config, const char *value);
 
-// Optional operating system name, e.g. "iOS". NULL (the default) detects it
-// ("Linux", "macOS", "iOS"…); "" sends none.
-//
-// # Safety
-// As for `hamustro_config_set_device_make`.
+/**
+ * Optional operating system name, e.g. "iOS". NULL (the default) detects it
+ * ("Linux", "macOS", "iOS"…); "" sends none.
+ *
+ * # Safety
+ * As for `hamustro_config_set_device_make`.
+ */
 HAMUSTRO_API hamustro_status hamustro_config_set_system(struct hamustro_config config, const char *value);
 
-// Optional system language, e.g. "en-US". NULL (the default) takes it from the
-// process locale (LC_ALL, LC_MESSAGES, LANG); "" sends none.
-//
-// # Safety
-// As for `hamustro_config_set_device_make`.
+/**
+ * Optional system language, e.g. "en-US". NULL (the default) takes it from the
+ * process locale (LC_ALL, LC_MESSAGES, LANG); "" sends none.
+ *
+ * # Safety
+ * As for `hamustro_config_set_device_make`.
+ */
 HAMUSTRO_API hamustro_status hamustro_config_set_system_language(struct hamustro_config config, const char *value);
 
-// Optional browser name. NULL unsets.
-//
-// # Safety
-// As for `hamustro_config_set_device_make`.
+/**
+ * Optional browser name. NULL unsets.
+ *
+ * # Safety
+ * As for `hamustro_config_set_device_make`.
+ */
 HAMUSTRO_API hamustro_status hamustro_config_set_browser(struct hamustro_config config, const char *value);
 
-// Optional browser version. NULL unsets.
-//
-// # Safety
-// As for `hamustro_config_set_device_make`.
+/**
+ * Optional browser version. NULL unsets.
+ *
+ * # Safety
+ * As for `hamustro_config_set_device_make`.
+ */
 HAMUSTRO_API hamustro_status hamustro_config_set_browser_version(struct hamustro_config config, const char *value);
 
-// Optional git hash of the app build. NULL unsets.
-//
-// # Safety
-// As for `hamustro_config_set_device_make`.
+/**
+ * Optional git hash of the app build. NULL unsets.
+ *
+ * # Safety
+ * As for `hamustro_config_set_device_make`.
+ */
 HAMUSTRO_API hamustro_status hamustro_config_set_product_git_hash(struct hamustro_config config, const char *value);
 
-// Optional language of the app's UI, e.g. "de". NULL unsets.
-//
-// # Safety
-// As for `hamustro_config_set_device_make`.
+/**
+ * Optional language of the app's UI, e.g. "de". NULL unsets.
+ *
+ * # Safety
+ * As for `hamustro_config_set_device_make`.
+ */
 HAMUSTRO_API hamustro_status hamustro_config_set_product_language(struct hamustro_config config, const char *value);
 
-// Send when this many events are queued. Default 20; 0 or 1 sends on every event.
+/**
+ * Send when this many events are queued. Default 20; 0 or 1 sends on every event.
+ */
 HAMUSTRO_API hamustro_status hamustro_config_set_queue_size(struct hamustro_config config, uint32_t queue_size);
 
-// Send when the last successful delivery is older than this many minutes. Default
-// 1440 (a day); 0 sends on every event.
+/**
+ * Send when the last successful delivery is older than this many minutes. Default
+ * 1440 (a day); 0 sends on every event.
+ */
 HAMUSTRO_API hamustro_status hamustro_config_set_queue_retention(struct hamustro_config config, uint32_t minutes);
 
-// The SQLite file holding the queue (created with its directory, mode 0600). NULL
-// restores the default: a file named after the client id in the directory of
-// `hamustro_config_set_database_directory`, by default `<data dir>/hamustro`, where
-// the data dir is `$XDG_DATA_HOME` or `~/.local/share` (Linux), `~/Library/Application
-// Support` (Apple) or `%LOCALAPPDATA%` (Windows). The name is
-// `<name>-<hash>.sqlite3`: `<name>` is the client id's first 64 characters with each
-// one outside A-Z, a-z, 0-9, `-` and `_` replaced by `_`; and `<hash>` is the first
-// 16 hex digits (lower case) of the SHA-256 of the whole client id (UTF-8), so that
-// every client id has a file of its own (`com.example.game` gives
-// `com_example_game-c3460848847eb4b4.sqlite3`). A queue that an earlier version kept
-// in that directory at `<name>.sqlite3` (the whole id, no hash: a name several client
-// ids shared) is used while no file has the new name and it is this app's. At most
-// 4096 bytes; "" is refused with HAMUSTRO_STATUS_INVALID_ARGUMENT. Setting both this
-// and the database directory is refused by `hamustro_tracker_new`.
-//
-// A queue belongs to the app that created it: it records its client id, and a
-// tracker of another client id gets HAMUSTRO_STATUS_STORAGE ("belongs to client
-// …") and leaves it untouched. A queue of an earlier version without that record is
-// adopted by the first tracker that opens it, unless it holds events tracked under
-// another client id. A changed collector URL or secret keeps the queue.
-//
-// One tracker at a time may use a file, whatever name it is reached by (a symlink, a
-// hard link, `..`, another process): a second gets HAMUSTRO_STATUS_STORAGE. The file
-// must be hamustro's own: a new or empty file becomes a queue, marked as hamustro's
-// (SQLite application_id); a file without that mark (a text file, the app's own
-// SQLite database, a database of a newer hamustro) is refused with
-// HAMUSTRO_STATUS_STORAGE and left untouched, and so is anything that is not a
-// regular file (a directory, a FIFO, a device), without blocking. The same holds for
-// every file beside it (`<path>-wal`, `-shm`, `-journal`, `.journal0`, `.journal1`):
-// each must be a regular file with one name, owned by the user the process runs as;
-// a link is never followed. Only a hamustro queue damaged beyond opening is moved
-// aside to `<path>.corrupt-<time>` and replaced by a new one.
-//
-// # Safety
-// As for `hamustro_config_set_device_make`.
+/**
+ * The SQLite file holding the queue (created with its directory, mode 0600). NULL
+ * restores the default: a file named after the client id in the directory of
+ * `hamustro_config_set_database_directory`, by default `<data dir>/hamustro`, where
+ * the data dir is `$XDG_DATA_HOME` or `~/.local/share` (Linux), `~/Library/Application
+ * Support` (Apple) or `%LOCALAPPDATA%` (Windows). The name is
+ * `<name>-<hash>.sqlite3`: `<name>` is the client id's first 64 characters with each
+ * one outside A-Z, a-z, 0-9, `-` and `_` replaced by `_`; and `<hash>` is the first
+ * 16 hex digits (lower case) of the SHA-256 of the whole client id (UTF-8), so that
+ * every client id has a file of its own (`com.example.game` gives
+ * `com_example_game-c3460848847eb4b4.sqlite3`). A queue that an earlier version kept
+ * in that directory at `<name>.sqlite3` (the whole id, no hash: a name several client
+ * ids shared) is used while no file has the new name and it is this app's. At most
+ * 4096 bytes; "" is refused with HAMUSTRO_STATUS_INVALID_ARGUMENT. Setting both this
+ * and the database directory is refused by `hamustro_tracker_new`.
+ *
+ * A queue belongs to the app that created it: it records its client id, and a
+ * tracker of another client id gets HAMUSTRO_STATUS_STORAGE ("belongs to client
+ * …") and leaves it untouched. A queue of an earlier version without that record is
+ * adopted by the first tracker that opens it, unless it holds events tracked under
+ * another client id. A changed collector URL or secret keeps the queue.
+ *
+ * One tracker at a time may use a file, whatever name it is reached by (a symlink, a
+ * hard link, `..`, another process): a second gets HAMUSTRO_STATUS_STORAGE. The file
+ * must be hamustro's own: a new or empty file becomes a queue, marked as hamustro's
+ * (SQLite application_id); a file without that mark (a text file, the app's own
+ * SQLite database, a database of a newer hamustro) is refused with
+ * HAMUSTRO_STATUS_STORAGE and left untouched, and so is anything that is not a
+ * regular file (a directory, a FIFO, a device), without blocking. The same holds for
+ * every file beside it (`<path>-wal`, `-shm`, `-journal`, `.journal0`, `.journal1`):
+ * each must be a regular file with one name, owned by the user the process runs as;
+ * a link is never followed. Only a hamustro queue damaged beyond opening is moved
+ * aside to `<path>.corrupt-<time>` and replaced by a new one.
+ *
+ * # Safety
+ * As for `hamustro_config_set_device_make`.
+ */
 HAMUSTRO_API hamustro_status hamustro_config_set_database_path(struct hamustro_config config, const char *path);
 
-// The directory in which the library keeps the queue under its own name for the
-// client id (`<name>-<hash>.sqlite3`, and the name of earlier versions while it is
-// this app's, as `hamustro_config_set_database_path` describes), instead of
-// `<data dir>/hamustro`. For an app or an engine binding with a place of its own for
-// data (Unity's `Application.persistentDataPath`, Godot's `user://` as
-// `ProjectSettings.globalize_path` gives it, Apple's Application Support) in which
-// each client id must still get a queue of its own: the file name is the library's
-// to choose, never computed by the app. Created with its missing parents (mode 0700
-// where the platform has modes) when a tracker opens. NULL (the default) restores
-// `<data dir>/hamustro`; "" is refused with HAMUSTRO_STATUS_INVALID_ARGUMENT. At most
-// 4096 bytes. The queue in it is checked, locked and bound to its app as a
-// `database_path` is.
-//
-// A configuration names either the file or the directory: `hamustro_tracker_new`
-// refuses one with both a database path and a database directory set, with
-// HAMUSTRO_STATUS_INVALID_ARGUMENT naming both (set the other to NULL to choose).
-//
-// # Safety
-// As for `hamustro_config_set_device_make`.
+/**
+ * The directory in which the library keeps the queue under its own name for the
+ * client id (`<name>-<hash>.sqlite3`, and the name of earlier versions while it is
+ * this app's, as `hamustro_config_set_database_path` describes), instead of
+ * `<data dir>/hamustro`. For an app or an engine binding with a place of its own for
+ * data (Unity's `Application.persistentDataPath`, Godot's `user://` as
+ * `ProjectSettings.globalize_path` gives it, Apple's Application Support) in which
+ * each client id must still get a queue of its own: the file name is the library's
+ * to choose, never computed by the app. Created with its missing parents (mode 0700
+ * where the platform has modes) when a tracker opens. NULL (the default) restores
+ * `<data dir>/hamustro`; "" is refused with HAMUSTRO_STATUS_INVALID_ARGUMENT. At most
+ * 4096 bytes. The queue in it is checked, locked and bound to its app as a
+ * `database_path` is.
+ *
+ * A configuration names either the file or the directory: `hamustro_tracker_new`
+ * refuses one with both a database path and a database directory set, with
+ * HAMUSTRO_STATUS_INVALID_ARGUMENT naming both (set the other to NULL to choose).
+ *
+ * # Safety
+ * As for `hamustro_config_set_device_make`.
+ */
 HAMUSTRO_API hamustro_status hamustro_config_set_database_directory(struct hamustro_config config, const char *dir);
 
-// The body encoding, a `hamustro_payload_format` value. Default protobuf.
+/**
+ * The body encoding, a `hamustro_payload_format` value. Default protobuf.
+ */
 HAMUSTRO_API hamustro_status hamustro_config_set_payload_format(struct hamustro_config config, uint32_t format);
 
-// The limit on each HTTP request, connecting included, in milliseconds. Default
-// 10000; must be positive. `hamustro_tracker_free` waits at most this long.
+/**
+ * The limit on each HTTP request, connecting included, in milliseconds. Default
+ * 10000; must be positive. `hamustro_tracker_free` waits at most this long.
+ */
 HAMUSTRO_API hamustro_status hamustro_config_set_request_timeout_ms(struct hamustro_config config, uint32_t timeout_ms);
 
-// The `ip` sent with each event: NULL (the default) detects the device's primary
-// IPv4 address; "" sends none (the collector then records the request's address);
-// anything else must be an IPv4 address and is sent as given.
-//
-// # Safety
-// As for `hamustro_config_set_device_make`.
+/**
+ * The `ip` sent with each event: NULL (the default) detects the device's primary
+ * IPv4 address; "" sends none (the collector then records the request's address);
+ * anything else must be an IPv4 address and is sent as given.
+ *
+ * # Safety
+ * As for `hamustro_config_set_device_make`.
+ */
 HAMUSTRO_API hamustro_status hamustro_config_set_ip(struct hamustro_config config, const char *ip);
 
-// The `country` sent with each event, e.g. "HU". NULL (the default) takes the region
-// of the process's locale (LC_ALL, LC_MESSAGES, LANG), if it names one.
-//
-// # Safety
-// As for `hamustro_config_set_device_make`.
+/**
+ * The `country` sent with each event, e.g. "HU". NULL (the default) takes the region
+ * of the process's locale (LC_ALL, LC_MESSAGES, LANG), if it names one.
+ *
+ * # Safety
+ * As for `hamustro_config_set_device_make`.
+ */
 HAMUSTRO_API hamustro_status hamustro_config_set_country(struct hamustro_config config, const char *country);
 
-// When set, user ids given to `hamustro_tracker_set_user` are stored and sent as
-// `sha256hex(user_id + salt)`, so raw user ids never leave the device. Keep the salt
-// constant for an app, or the same user gets a new id. NULL (the default) sends user
-// ids as given.
-//
-// # Safety
-// As for `hamustro_config_set_device_make`.
+/**
+ * When set, user ids given to `hamustro_tracker_set_user` are stored and sent as
+ * `sha256hex(user_id + salt)`, so raw user ids never leave the device. Keep the salt
+ * constant for an app, or the same user gets a new id. NULL (the default) sends user
+ * ids as given.
+ *
+ * # Safety
+ * As for `hamustro_config_set_device_make`.
+ */
 HAMUSTRO_API hamustro_status hamustro_config_set_user_id_salt(struct hamustro_config config, const char *salt);
 
-// The most events kept queued on the device. When tracking one more would exceed
-// it, the oldest events are dropped and counted (`hamustro_stats.dropped`). Default
-// 100000; must be positive.
+/**
+ * The most events kept queued on the device. When tracking one more would exceed
+ * it, the oldest events are dropped and counted (`hamustro_stats.dropped`). Default
+ * 100000; must be positive.
+ */
 HAMUSTRO_API hamustro_status hamustro_config_set_max_queued_events(struct hamustro_config config, uint64_t max_events);
 
-// `true` skips TLS certificate verification, for a development collector with a
-// self-signed certificate. Only allowed when the collector_url's host is 127.0.0.1,
-// ::1 or localhost: `hamustro_tracker_new` refuses it for any other host. Default
-// `false`: certificates are verified (see `hamustro_config_set_ca_certificates`).
+/**
+ * `true` skips TLS certificate verification, for a development collector with a
+ * self-signed certificate. Only allowed when the collector_url's host is 127.0.0.1,
+ * ::1 or localhost: `hamustro_tracker_new` refuses it for any other host. Default
+ * `false`: certificates are verified (see `hamustro_config_set_ca_certificates`).
+ */
 HAMUSTRO_API hamustro_status hamustro_config_set_accept_invalid_certs_for_loopback(struct hamustro_config config, bool accept);
 
-// Installs `callback` for messages up to `max_level` (1 error … 4 debug), for every
-// tracker in the process; NULL turns logging off (the default). Messages never hold
-// the shared secret, user ids or event parameters. The callback may call hamustro
-// functions, including this one. A thread that picked up the previous callback just
-// before it was replaced may still call it once more, so keep its `user_data` valid
-// (for example, never free it).
-//
-// # Safety
-// `callback` is NULL or a function that stays valid until it is replaced.
+/**
+ * Installs `callback` for messages up to `max_level` (1 error … 4 debug), for every
+ * tracker in the process; NULL turns logging off (the default). Messages never hold
+ * the shared secret, user ids or event parameters. The callback may call hamustro
+ * functions, including this one. A thread that picked up the previous callback just
+ * before it was replaced may still call it once more, so keep its `user_data` valid
+ * (for example, never free it).
+ *
+ * # Safety
+ * `callback` is NULL or a function that stays valid until it is replaced.
+ */
 HAMUSTRO_API hamustro_status hamustro_set_log_callback(hamustro_log_callback callback, void *user_data, uint32_t max_level);
 
-// Trusts these CA certificates too: one or more PEM blocks ("-----BEGIN
-// CERTIFICATE-----" … "-----END CERTIFICATE-----"), at most 256 KiB, e.g. a company's
-// private CA. By default they are added to the operating system's trust store;
-// `hamustro_config_set_ca_certificates_only` makes them the only anchors. NULL (the
-// default) trusts the operating system's store alone.
-//
-// The store by platform: Windows' certificate stores (CryptoAPI), macOS's and iOS's
-// keychains and trust settings (Security framework), and on Linux the system's CA
-// bundle (`SSL_CERT_FILE` or `SSL_CERT_DIR` when set, instead of the usual places);
-// where a Linux system has no CA certificate at all, the compiled-in Mozilla roots.
-//
-// Text that is not PEM, or holds no certificate, or a certificate that cannot be a
-// trust anchor, is refused now with HAMUSTRO_STATUS_INVALID_ARGUMENT and a message
-// naming what is wrong; the option keeps its previous value.
-//
-// # Safety
-// `pem` is NULL or a NUL-terminated string (copied before the call returns).
+/**
+ * Trusts these CA certificates too: one or more PEM blocks ("-----BEGIN
+ * CERTIFICATE-----" … "-----END CERTIFICATE-----"), at most 256 KiB, e.g. a company's
+ * private CA. By default they are added to the operating system's trust store;
+ * `hamustro_config_set_ca_certificates_only` makes them the only anchors. NULL (the
+ * default) trusts the operating system's store alone.
+ *
+ * The store by platform: Windows' certificate stores (CryptoAPI), macOS's and iOS's
+ * keychains and trust settings (Security framework), and on Linux the system's CA
+ * bundle (`SSL_CERT_FILE` or `SSL_CERT_DIR` when set, instead of the usual places);
+ * where a Linux system has no CA certificate at all, the compiled-in Mozilla roots.
+ *
+ * Text that is not PEM, or holds no certificate, or a certificate that cannot be a
+ * trust anchor, is refused now with HAMUSTRO_STATUS_INVALID_ARGUMENT and a message
+ * naming what is wrong; the option keeps its previous value.
+ *
+ * # Safety
+ * `pem` is NULL or a NUL-terminated string (copied before the call returns).
+ */
 HAMUSTRO_API hamustro_status hamustro_config_set_ca_certificates(struct hamustro_config config, const char *pem);
 
-// `true` trusts the certificates of `hamustro_config_set_ca_certificates` alone, not
-// the operating system's store: the collector is pinned to its private CA.
-// `hamustro_tracker_new` refuses `true` without CA certificates. Default `false`.
+/**
+ * `true` trusts the certificates of `hamustro_config_set_ca_certificates` alone, not
+ * the operating system's store: the collector is pinned to its private CA.
+ * `hamustro_tracker_new` refuses `true` without CA certificates. Default `false`.
+ */
 HAMUSTRO_API hamustro_status hamustro_config_set_ca_certificates_only(struct hamustro_config config, bool only);
 
-// The HTTP proxy every request goes through: "http://[user:password@]host[:port]"
-// (port 1080 when none is given, as in curl; the credentials percent-encoded, sent as
-// Proxy-Authorization Basic and never logged: messages name the proxy as
-// "http://host:port"). An https:// collector is reached through a CONNECT tunnel, an
-// http:// one with its request in absolute form ("POST http://host/api/v1/track").
-// Checked now by the collector URL's rules (no path); anything else is refused with
-// HAMUSTRO_STATUS_INVALID_ARGUMENT.
-//
-// A proxy set here is used whatever the environment says (NO_PROXY included). NULL
-// (the default) leaves the choice to the environment, see
-// `hamustro_config_set_proxy_from_environment`.
-//
-// A proxy that cannot be reached, refuses the tunnel or answers 407 is a delivery
-// failure like any other: the events stay queued, the backoff applies, and the error
-// names the proxy.
-//
-// # Safety
-// `url` is NULL or a NUL-terminated string (copied before the call returns).
+/**
+ * The HTTP proxy every request goes through: "http://[user:password@]host[:port]"
+ * (port 1080 when none is given, as in curl; the credentials percent-encoded, sent as
+ * Proxy-Authorization Basic and never logged: messages name the proxy as
+ * "http://host:port"). An https:// collector is reached through a CONNECT tunnel, an
+ * http:// one with its request in absolute form ("POST http://host/api/v1/track").
+ * Checked now by the collector URL's rules (no path); anything else is refused with
+ * HAMUSTRO_STATUS_INVALID_ARGUMENT.
+ *
+ * A proxy set here is used whatever the environment says (NO_PROXY included). NULL
+ * (the default) leaves the choice to the environment, see
+ * `hamustro_config_set_proxy_from_environment`.
+ *
+ * A proxy that cannot be reached, refuses the tunnel or answers 407 is a delivery
+ * failure like any other: the events stay queued, the backoff applies, and the error
+ * names the proxy.
+ *
+ * # Safety
+ * `url` is NULL or a NUL-terminated string (copied before the call returns).
+ */
 HAMUSTRO_API hamustro_status hamustro_config_set_proxy(struct hamustro_config config, const char *url);
 
-// Whether, with no `hamustro_config_set_proxy`, the proxy is the one the standard
-// environment variables choose, read when the tracker is created, as curl reads them:
-// for an https:// collector https_proxy, then HTTPS_PROXY; for an http:// one
-// http_proxy, then HTTP_PROXY (not in a CGI program, where REQUEST_METHOD is set);
-// then all_proxy, then ALL_PROXY; an empty value counts as unset. no_proxy (or
-// NO_PROXY) lists hosts reached directly: "*" for all, a name for that host and the
-// hosts under it (".example.com" and "*.example.com" too), an IP address or CIDR
-// block for collectors given by address, "host:port" for that port only. A variable
-// naming a proxy that cannot be used (an https:// or socks:// one) makes each
-// delivery fail with a message naming the variable; the events stay queued.
-// Default `true`; `false` connects directly unless a proxy is set.
+/**
+ * Whether, with no `hamustro_config_set_proxy`, the proxy is the one the standard
+ * environment variables choose, read when the tracker is created, as curl reads them:
+ * for an https:// collector https_proxy, then HTTPS_PROXY; for an http:// one
+ * http_proxy, then HTTP_PROXY (not in a CGI program, where REQUEST_METHOD is set);
+ * then all_proxy, then ALL_PROXY; an empty value counts as unset. no_proxy (or
+ * NO_PROXY) lists hosts reached directly: "*" for all, a name for that host and the
+ * hosts under it (".example.com" and "*.example.com" too), an IP address or CIDR
+ * block for collectors given by address, "host:port" for that port only. A variable
+ * naming a proxy that cannot be used (an https:// or socks:// one) makes each
+ * delivery fail with a message naming the variable; the events stay queued.
+ * Default `true`; `false` connects directly unless a proxy is set.
+ */
 HAMUSTRO_API hamustro_status hamustro_config_set_proxy_from_environment(struct hamustro_config config, bool use_environment);
 
-// Copies the message of the most recent failed call on the calling thread into
-// `buffer` (at most `buffer_len` bytes including the terminating NUL, cut at a UTF-8
-// character boundary) and returns the full message length in bytes, without the NUL.
-//
-// Call with `buffer` NULL or `buffer_len` 0 to learn the length first. Returns 0 when
-// no call on this thread has failed yet. A successful call does not clear the message.
-// Messages never contain the shared secret or user ids. A message is at most
-// 1024 bytes long; a longer one is cut at a character boundary and ends in "…".
-//
-// # Safety
-// `buffer` is NULL or points to at least `buffer_len` writable bytes.
+/**
+ * Copies the message of the most recent failed call on the calling thread into
+ * `buffer` (at most `buffer_len` bytes including the terminating NUL, cut at a UTF-8
+ * character boundary) and returns the full message length in bytes, without the NUL.
+ *
+ * Call with `buffer` NULL or `buffer_len` 0 to learn the length first. Returns 0 when
+ * no call on this thread has failed yet. A successful call does not clear the message.
+ * Messages never contain the shared secret or user ids. A message is at most
+ * 1024 bytes long; a longer one is cut at a character boundary and ends in "…".
+ *
+ * # Safety
+ * `buffer` is NULL or points to at least `buffer_len` writable bytes.
+ */
 HAMUSTRO_API size_t hamustro_last_error_message(char *buffer, size_t buffer_len);
 
-// The name of a status code, e.g. "HAMUSTRO_STATUS_NETWORK": a static string that
-// must not be freed. Unknown values give "HAMUSTRO_STATUS_UNKNOWN".
+/**
+ * The name of a status code, e.g. "HAMUSTRO_STATUS_NETWORK": a static string that
+ * must not be freed. Unknown values give "HAMUSTRO_STATUS_UNKNOWN".
+ */
 HAMUSTRO_API const char *hamustro_status_name(hamustro_status status);
 
-// The library's version, e.g. "0.1.0": a static string that must not be freed.
+/**
+ * The library's version, e.g. "0.1.0": a static string that must not be freed.
+ */
 HAMUSTRO_API const char *hamustro_version(void);
 
-// Creates a tracker from a configuration and writes its handle to `*out_tracker`.
-//
-// Opens (or creates) the queue database, loads what an earlier run left there
-// (unsent events, per-session counters, user, last sync time), computes the session
-// and starts the background delivery thread. The configuration is copied: free it
-// whenever you like. Fails with HAMUSTRO_STATUS_INVALID_ARGUMENT naming a missing or
-// bad field, HAMUSTRO_STATUS_STORAGE when the database cannot be used (another
-// tracker has it open, it is not hamustro's, it belongs to another client id: see
-// `hamustro_config_set_database_path`) or a file beside it is not hamustro's own (a
-// link, a FIFO, a directory, a file with a second name or another user's at
-// `<path>-wal`, `-shm`, `-journal`, `.journal0` or `.journal1`) or is held by another
-// tracker (its database was renamed): the message names the file, which is left
-// untouched; or HAMUSTRO_STATUS_OUT_OF_RESOURCES when the system refuses the delivery
-// thread (or memory) it needs.
-//
-// A tracker belongs to the process that created it: in a child made by fork(),
-// every call with an inherited handle returns HAMUSTRO_STATUS_INVALID_HANDLE
-// ("create a new tracker in the child") and touches nothing of the parent's; create
-// a new tracker in the child, on another database.
-//
-// # Safety
-// `out_tracker` is NULL (an error) or valid for writing.
+/**
+ * Creates a tracker from a configuration and writes its handle to `*out_tracker`.
+ *
+ * Opens (or creates) the queue database, loads what an earlier run left there
+ * (unsent events, per-session counters, user, last sync time), computes the session
+ * and starts the background delivery thread. The configuration is copied: free it
+ * whenever you like. Fails with HAMUSTRO_STATUS_INVALID_ARGUMENT naming a missing or
+ * bad field, HAMUSTRO_STATUS_STORAGE when the database cannot be used (another
+ * tracker has it open, it is not hamustro's, it belongs to another client id: see
+ * `hamustro_config_set_database_path`) or a file beside it is not hamustro's own (a
+ * link, a FIFO, a directory, a file with a second name or another user's at
+ * `<path>-wal`, `-shm`, `-journal`, `.journal0` or `.journal1`) or is held by another
+ * tracker (its database was renamed): the message names the file, which is left
+ * untouched; or HAMUSTRO_STATUS_OUT_OF_RESOURCES when the system refuses the delivery
+ * thread (or memory) it needs.
+ *
+ * A tracker belongs to the process that created it: in a child made by fork(),
+ * every call with an inherited handle returns HAMUSTRO_STATUS_INVALID_HANDLE
+ * ("create a new tracker in the child") and touches nothing of the parent's; create
+ * a new tracker in the child, on another database.
+ *
+ * # Safety
+ * `out_tracker` is NULL (an error) or valid for writing.
+ */
 HAMUSTRO_API hamustro_status hamustro_tracker_new(struct hamustro_config config, struct hamustro_tracker *out_tracker);
 
-// Tracks one event: `event` is its name; `names`/`values` are `count` parameter
-// pairs (both may be NULL when `count` is 0; a repeated name keeps its last value).
-//
-// Returns once the event is committed to the on-disk queue: from then on it survives
-// the app being killed and will be delivered. Never waits for the network. The time,
-// the event number within the session, the user, time zone, IP and country are filled
-// in by the library. Delivery starts in the background when `queue_size` events are
-// queued or the last delivery is older than `queue_retention` (on a database that has
-// never delivered, that is the first event). Global parameters come first, then the
-// event's own in call order; an own parameter replaces a global one of the same
-// name in its position. While tracking is disabled nothing is stored and the call
-// returns HAMUSTRO_STATUS_OK.
-//
-// Limits (HAMUSTRO_STATUS_INVALID_ARGUMENT naming the limit): the name 1 to 1024
-// bytes; parameter names not empty; at most 100000 pairs; the encoded event (name,
-// parameters, global parameters, user and context) at most 262144 bytes (256 KiB).
-//
-// HAMUSTRO_STATUS_STORAGE means the event was not stored: its journal file cannot be
-// written (a full disk), or 50000 events already wait for a database that refuses
-// them (full, or locked by another program), 200000 while it takes them but lags
-// behind. The message says which; later calls succeed once the cause is gone.
-//
-// # Safety
-// `event` is NULL or a NUL-terminated string; when `count` > 0, `names` and `values`
-// are NULL or arrays of `count` NUL-terminated strings. Everything is copied.
+/**
+ * Tracks one event: `event` is its name; `names`/`values` are `count` parameter
+ * pairs (both may be NULL when `count` is 0; a repeated name keeps its last value).
+ *
+ * Returns once the event is committed to the on-disk queue: from then on it survives
+ * the app being killed and will be delivered. Never waits for the network. The time,
+ * the event number within the session, the user, time zone, IP and country are filled
+ * in by the library. Delivery starts in the background when `queue_size` events are
+ * queued or the last delivery is older than `queue_retention` (on a database that has
+ * never delivered, that is the first event). Global parameters come first, then the
+ * event's own in call order; an own parameter replaces a global one of the same
+ * name in its position. While tracking is disabled nothing is stored and the call
+ * returns HAMUSTRO_STATUS_OK.
+ *
+ * Limits (HAMUSTRO_STATUS_INVALID_ARGUMENT naming the limit): the name 1 to 1024
+ * bytes; parameter names not empty; at most 100000 pairs; the encoded event (name,
+ * parameters, global parameters, user and context) at most 262144 bytes (256 KiB).
+ *
+ * HAMUSTRO_STATUS_STORAGE means the event was not stored: its journal file cannot be
+ * written (a full disk), or 50000 events already wait for a database that refuses
+ * them (full, or locked by another program), 200000 while it takes them but lags
+ * behind. The message says which; later calls succeed once the cause is gone.
+ *
+ * # Safety
+ * `event` is NULL or a NUL-terminated string; when `count` > 0, `names` and `values`
+ * are NULL or arrays of `count` NUL-terminated strings. Everything is copied.
+ */
 HAMUSTRO_API hamustro_status hamustro_tracker_track_event(struct hamustro_tracker tracker, const char *event, const char *const *names, const char *const *values, size_t count);
 
-// Tracks one event as `hamustro_tracker_track_event` does, with the event name and
-// its parameters packed into one buffer instead of arrays of pointers: `packed` holds
-// `length` bytes, the event name and then each parameter's name and value, each
-// string ending with a NUL. `"Level.Completed\0level\0" "3\0score\0" "48210\0"` is
-// an event with two parameters in 36 bytes (sizeof the literal less its own final
-// NUL); `"Game.Paused\0"`, 12 bytes, is one without. It is meant for bindings that
-// build an array of pointers one element at a time at a cost above the call's own
-// (Python's ctypes); from C, `hamustro_tracker_track_event` is the simpler call.
-//
-// Everything else is `hamustro_tracker_track_event`'s: what is stored, when delivery
-// starts, while tracking is disabled, the limits and their messages (a string is
-// named as there: "event", "parameter name #0", "parameter value #0"). It also
-// returns HAMUSTRO_STATUS_INVALID_ARGUMENT when `packed` is NULL, when the last byte
-// (with `length` 0, there is none) is not a NUL, and when a parameter name has no
-// value.
-//
-// # Safety
-// `packed` is NULL or points to `length` readable bytes. Everything is copied.
+/**
+ * Tracks one event as `hamustro_tracker_track_event` does, with the event name and
+ * its parameters packed into one buffer instead of arrays of pointers: `packed` holds
+ * `length` bytes, the event name and then each parameter's name and value, each
+ * string ending with a NUL. `"Level.Completed\0level\0" "3\0score\0" "48210\0"` is
+ * an event with two parameters in 36 bytes (sizeof the literal less its own final
+ * NUL); `"Game.Paused\0"`, 12 bytes, is one without. It is meant for bindings that
+ * build an array of pointers one element at a time at a cost above the call's own
+ * (Python's ctypes); from C, `hamustro_tracker_track_event` is the simpler call.
+ *
+ * Everything else is `hamustro_tracker_track_event`'s: what is stored, when delivery
+ * starts, while tracking is disabled, the limits and their messages (a string is
+ * named as there: "event", "parameter name #0", "parameter value #0"). It also
+ * returns HAMUSTRO_STATUS_INVALID_ARGUMENT when `packed` is NULL, when the last byte
+ * (with `length` 0, there is none) is not a NUL, and when a parameter name has no
+ * value.
+ *
+ * # Safety
+ * `packed` is NULL or points to `length` readable bytes. Everything is copied.
+ */
 HAMUSTRO_API hamustro_status hamustro_tracker_track_event_packed(struct hamustro_tracker tracker, const char *packed, size_t length);
 
-// Sets (and persists) the tenant and user that later events are attributed to. NULL
-// clears a field. Events already tracked keep the user they were tracked with. The
-// user and the global parameters go into every event, so together they may take at
-// most 65536 bytes encoded (a quarter of an event's limit): beyond that this returns
-// HAMUSTRO_STATUS_INVALID_ARGUMENT and changes nothing. A stored user or global
-// parameter that breaks the limit on opening (an older version, an edited file) is
-// dropped, with a log message, instead of blocking tracking.
-//
-// # Safety
-// `tenant_id` and `user_id` are NULL or NUL-terminated strings.
+/**
+ * Sets (and persists) the tenant and user that later events are attributed to. NULL
+ * clears a field. Events already tracked keep the user they were tracked with. The
+ * user and the global parameters go into every event, so together they may take at
+ * most 65536 bytes encoded (a quarter of an event's limit): beyond that this returns
+ * HAMUSTRO_STATUS_INVALID_ARGUMENT and changes nothing. A stored user or global
+ * parameter that breaks the limit on opening (an older version, an edited file) is
+ * dropped, with a log message, instead of blocking tracking.
+ *
+ * # Safety
+ * `tenant_id` and `user_id` are NULL or NUL-terminated strings.
+ */
 HAMUSTRO_API hamustro_status hamustro_tracker_set_user(struct hamustro_tracker tracker, const char *tenant_id, const char *user_id);
 
-// Replaces the extra HTTP headers sent with every request (`count` 0 removes them).
-// Names must be valid header names (RFC 9110 tokens). A value may hold tab, space,
-// visible ASCII and characters beyond ASCII, except the control characters: C0
-// (U+0000 to U+001F but tab), DEL (U+007F), C1 (U+0080 to U+009F) and the line and
-// paragraph separators U+2028 and U+2029. Names and values together take at most
-// 16384 bytes (and at most 100000 pairs). Reserved, in any case, and refused: the
-// headers the library sets itself (X-Hamustro-Time, X-Hamustro-Signature,
-// Content-Type) and those that change how HTTP carries the request (Content-Length,
-// Content-Encoding, Transfer-Encoding, Trailer, TE, Connection, Keep-Alive, Upgrade,
-// HTTP2-Settings, Host, Expect, and every name starting with Proxy-). Refused
-// headers give HAMUSTRO_STATUS_INVALID_ARGUMENT and change nothing. Not persisted:
-// set them after each `hamustro_tracker_new`.
-//
-// # Safety
-// When `count` > 0, `names` and `values` are NULL or arrays of `count` NUL-terminated
-// strings.
+/**
+ * Replaces the extra HTTP headers sent with every request (`count` 0 removes them).
+ * Names must be valid header names (RFC 9110 tokens). A value may hold tab, space,
+ * visible ASCII and characters beyond ASCII, except the control characters: C0
+ * (U+0000 to U+001F but tab), DEL (U+007F), C1 (U+0080 to U+009F) and the line and
+ * paragraph separators U+2028 and U+2029. Names and values together take at most
+ * 16384 bytes (and at most 100000 pairs). Reserved, in any case, and refused: the
+ * headers the library sets itself (X-Hamustro-Time, X-Hamustro-Signature,
+ * Content-Type) and those that change how HTTP carries the request (Content-Length,
+ * Content-Encoding, Transfer-Encoding, Trailer, TE, Connection, Keep-Alive, Upgrade,
+ * HTTP2-Settings, Host, Expect, and every name starting with Proxy-). Refused
+ * headers give HAMUSTRO_STATUS_INVALID_ARGUMENT and change nothing. Not persisted:
+ * set them after each `hamustro_tracker_new`.
+ *
+ * # Safety
+ * When `count` > 0, `names` and `values` are NULL or arrays of `count` NUL-terminated
+ * strings.
+ */
 HAMUSTRO_API hamustro_status hamustro_tracker_set_headers(struct hamustro_tracker tracker, const char *const *names, const char *const *values, size_t count);
 
-// Blocks until every event tracked before the call is delivered (HAMUSTRO_STATUS_OK),
-// a delivery attempt fails (HAMUSTRO_STATUS_NETWORK or HAMUSTRO_STATUS_REJECTED, with
-// the collector's answer in the message), or `timeout_ms` passes
-// (HAMUSTRO_STATUS_TIMEOUT); HAMUSTRO_STATUS_OUT_OF_RESOURCES when there was no
-// memory for a request (or no thread the HTTP client needs). Ignores the retry backoff. Events are never dropped: on
-// failure they stay queued and are retried in the background. While tracking is
-// disabled it returns HAMUSTRO_STATUS_DISABLED and sends nothing. Called from a log
-// callback on the delivery thread, which cannot wait for itself, it returns
-// HAMUSTRO_STATUS_TIMEOUT at once and the flush runs after the callback returns.
+/**
+ * Blocks until every event tracked before the call is delivered (HAMUSTRO_STATUS_OK),
+ * a delivery attempt fails (HAMUSTRO_STATUS_NETWORK or HAMUSTRO_STATUS_REJECTED, with
+ * the collector's answer in the message), or `timeout_ms` passes
+ * (HAMUSTRO_STATUS_TIMEOUT); HAMUSTRO_STATUS_OUT_OF_RESOURCES when there was no
+ * memory for a request (or no thread the HTTP client needs). Ignores the retry backoff. Events are never dropped: on
+ * failure they stay queued and are retried in the background. While tracking is
+ * disabled it returns HAMUSTRO_STATUS_DISABLED and sends nothing. Called from a log
+ * callback on the delivery thread, which cannot wait for itself, it returns
+ * HAMUSTRO_STATUS_TIMEOUT at once and the flush runs after the callback returns.
+ */
 HAMUSTRO_API hamustro_status hamustro_tracker_flush(struct hamustro_tracker tracker, uint32_t timeout_ms);
 
-// Stops the tracker and invalidates its handle. Waits for a request in progress to
-// finish (at most the request timeout) and moves journaled events into the database
-// (milliseconds; at most SQLite's 5 s busy timeout if another process locks it);
-// queued events stay there and are sent by the next tracker on it. When it returns,
-// the database, its journal and its lock are closed: a new tracker may open the file
-// at once. Calls still running on other threads finish or return
-// HAMUSTRO_STATUS_INVALID_HANDLE, without holding the files; later calls with the
-// handle give HAMUSTRO_STATUS_INVALID_HANDLE, as does freeing it twice. It may be
-// called from any thread, a log callback on the delivery thread included (the
-// thread then ends when the callback returns). In a forked child it returns
-// HAMUSTRO_STATUS_INVALID_HANDLE and leaves the parent's tracker alone.
+/**
+ * Stops the tracker and invalidates its handle. Waits for a request in progress to
+ * finish (at most the request timeout) and moves journaled events into the database
+ * (milliseconds; at most SQLite's 5 s busy timeout if another process locks it);
+ * queued events stay there and are sent by the next tracker on it. When it returns,
+ * the database, its journal and its lock are closed: a new tracker may open the file
+ * at once. Calls still running on other threads finish or return
+ * HAMUSTRO_STATUS_INVALID_HANDLE, without holding the files; later calls with the
+ * handle give HAMUSTRO_STATUS_INVALID_HANDLE, as does freeing it twice. It may be
+ * called from any thread, a log callback on the delivery thread included (the
+ * thread then ends when the callback returns). In a forked child it returns
+ * HAMUSTRO_STATUS_INVALID_HANDLE and leaves the parent's tracker alone.
+ */
 HAMUSTRO_API hamustro_status hamustro_tracker_free(struct hamustro_tracker tracker);
 
-// Switches tracking on (`enabled` true) or off, persistently (the choice survives
-// restarts). While off, `hamustro_tracker_track_event` stores nothing (and returns
-// OK), nothing is sent, and `hamustro_tracker_flush` returns
-// HAMUSTRO_STATUS_DISABLED. Events already queued are kept unless you also call
-// `hamustro_tracker_discard_queued`.
+/**
+ * Switches tracking on (`enabled` true) or off, persistently (the choice survives
+ * restarts). While off, `hamustro_tracker_track_event` stores nothing (and returns
+ * OK), nothing is sent, and `hamustro_tracker_flush` returns
+ * HAMUSTRO_STATUS_DISABLED. Events already queued are kept unless you also call
+ * `hamustro_tracker_discard_queued`.
+ */
 HAMUSTRO_API hamustro_status hamustro_tracker_set_enabled(struct hamustro_tracker tracker, bool enabled);
 
-// Writes whether tracking is enabled to `*out_enabled`.
-//
-// # Safety
-// `out_enabled` is NULL (an error) or valid for writing.
+/**
+ * Writes whether tracking is enabled to `*out_enabled`.
+ *
+ * # Safety
+ * `out_enabled` is NULL (an error) or valid for writing.
+ */
 HAMUSTRO_API hamustro_status hamustro_tracker_is_enabled(struct hamustro_tracker tracker, bool *out_enabled);
 
-// Deletes every queued event from the device (for example on a user's erasure
-// request) and writes how many to `*out_discarded` (which may be NULL). A request
-// already in flight may still reach the collector.
-//
-// # Safety
-// `out_discarded` is NULL or valid for writing.
+/**
+ * Deletes every queued event from the device (for example on a user's erasure
+ * request) and writes how many to `*out_discarded` (which may be NULL). A request
+ * already in flight may still reach the collector.
+ *
+ * # Safety
+ * `out_discarded` is NULL or valid for writing.
+ */
 HAMUSTRO_API hamustro_status hamustro_tracker_discard_queued(struct hamustro_tracker tracker, uint64_t *out_discarded);
 
-// Sets a global parameter, added to every event tracked afterwards (an event's own
-// parameter of the same name wins). `value` NULL removes it. Persisted. `name` must
-// not be empty; the global parameters and the user together take at most 65536
-// bytes encoded (see `hamustro_tracker_set_user`): a value that would pass the limit
-// gives HAMUSTRO_STATUS_INVALID_ARGUMENT and changes nothing.
-//
-// # Safety
-// `name` and `value` are NULL or NUL-terminated strings.
+/**
+ * Sets a global parameter, added to every event tracked afterwards (an event's own
+ * parameter of the same name wins). `value` NULL removes it. Persisted. `name` must
+ * not be empty; the global parameters and the user together take at most 65536
+ * bytes encoded (see `hamustro_tracker_set_user`): a value that would pass the limit
+ * gives HAMUSTRO_STATUS_INVALID_ARGUMENT and changes nothing.
+ *
+ * # Safety
+ * `name` and `value` are NULL or NUL-terminated strings.
+ */
 HAMUSTRO_API hamustro_status hamustro_tracker_set_global_parameter(struct hamustro_tracker tracker, const char *name, const char *value);
 
-// Removes every global parameter.
+/**
+ * Removes every global parameter.
+ */
 HAMUSTRO_API hamustro_status hamustro_tracker_clear_global_parameters(struct hamustro_tracker tracker);
 
-// Fills `*out_stats` (whose `size` you set first) with the tracker's delivery state
-// and sets `size` to the number of bytes filled. A library newer than your header
-// fills only the fields your struct has; a `size` between two versions' sizes (65,
-// say) gets the shorter version's whole fields, never part of a field. Bytes beyond
-// the new `size` are left as they were.
-//
-// # Safety
-// `out_stats` is NULL (an error) or points to `out_stats->size` writable bytes, a
-// `hamustro_stats` whose `size` field is initialised.
+/**
+ * Fills `*out_stats` (whose `size` you set first) with the tracker's delivery state
+ * and sets `size` to the number of bytes filled. A library newer than your header
+ * fills only the fields your struct has; a `size` between two versions' sizes (65,
+ * say) gets the shorter version's whole fields, never part of a field. Bytes beyond
+ * the new `size` are left as they were.
+ *
+ * # Safety
+ * `out_stats` is NULL (an error) or points to `out_stats->size` writable bytes, a
+ * `hamustro_stats` whose `size` field is initialised.
+ */
 HAMUSTRO_API hamustro_status hamustro_tracker_get_stats(struct hamustro_tracker tracker, struct hamustro_stats *out_stats);
 
-// Copies the message of the tracker's last failed delivery attempt into `buffer`
-// (as `hamustro_last_error_message` does: at most `buffer_len` bytes with the NUL)
-// and writes its full length to `*out_len` (may be NULL). An empty message means no
-// attempt has failed since the tracker started.
-//
-// # Safety
-// `buffer` is NULL or has `buffer_len` writable bytes; `out_len` is NULL or writable.
+/**
+ * Copies the message of the tracker's last failed delivery attempt into `buffer`
+ * (as `hamustro_last_error_message` does: at most `buffer_len` bytes with the NUL)
+ * and writes its full length to `*out_len` (may be NULL). An empty message means no
+ * attempt has failed since the tracker started.
+ *
+ * # Safety
+ * `buffer` is NULL or has `buffer_len` writable bytes; `out_len` is NULL or writable.
+ */
 HAMUSTRO_API hamustro_status hamustro_tracker_last_delivery_error(struct hamustro_tracker tracker, char *buffer, size_t buffer_len, size_t *out_len);
 
 #ifdef __cplusplus

@@ -14,6 +14,7 @@ use crate::wire::Environment;
 
 /// Where an event's `ip` comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum IpSource {
     /// The device's primary IPv4 address, looked up from the network interfaces.
     Detect,
@@ -34,26 +35,67 @@ pub const MAX_PATH_BYTES: usize = 4096;
 /// About 15 MB of queue at typical event sizes: weeks offline for most apps.
 pub const DEFAULT_MAX_QUEUED_EVENTS: u64 = 100_000;
 
-/// Everything a tracker is created from. Required fields are empty until set. Its
-/// `Debug` output leaves out the shared secret and the user id salt.
+/// Everything a tracker is created from: every attribute of the Hamustro client spec
+/// plus the library's own options. Its `Debug` output leaves out the shared secret and
+/// the user id salt.
+///
+/// Start from [`TrackerConfig::new`] with the five required fields, then set the
+/// options you need on the value; [`Tracker::new`](crate::Tracker::new) checks it all.
+/// The struct is `#[non_exhaustive]`: later versions add options, and code written
+/// this way keeps compiling. (`Default` gives every option its default with the
+/// required fields empty.)
+///
+/// ```
+/// use std::time::Duration;
+/// use hamustro::TrackerConfig;
+///
+/// let mut config = TrackerConfig::new(
+///     "https://t.example.com",
+///     "the shared secret",
+///     "device-1234",
+///     "my-app",
+///     "2.3.0",
+/// );
+/// config.queue_size = 50;
+/// config.request_timeout = Duration::from_secs(30);
+/// assert_eq!(config.track_url().unwrap(), "https://t.example.com/api/v1/track");
+/// ```
 #[derive(Clone, PartialEq, Eq)]
+// Not for the crate's own integration tests (feature `internals`), which build
+// configurations as struct literals: see `internals`.
+#[cfg_attr(not(feature = "internals"), non_exhaustive)]
 pub struct TrackerConfig {
+    /// Required. The collector's base URL, e.g. `https://t.example.com`; events are
+    /// posted to `<url>/api/v1/track` (see [`TrackerConfig::track_url`]).
     pub collector_url: String,
+    /// Required. The secret shared with the collector, used to sign every request.
+    /// Never logged nor put in an error message.
     pub shared_secret_key: String,
     /// The raw device id; the library sends its sha256 hex.
     pub device_id: String,
+    /// Required. The app's identifier at the collector.
     pub client_id: String,
     /// The OS version; empty means the running system's (see `platform::os_version`).
     pub system_version: String,
+    /// Required. The app's version, e.g. `2.3.0`.
     pub product_version: String,
+    /// The environment the build runs in. Default [`Environment::Production`].
     pub env: Environment,
+    /// The device's maker, e.g. `Apple`.
     pub device_make: Option<String>,
+    /// The device's model, e.g. `iPhone15,2`.
     pub device_model: Option<String>,
+    /// The operating system's name; `None` sends the running system's.
     pub system: Option<String>,
+    /// The system's language, e.g. `en-US`; `None` takes the process's locale.
     pub system_language: Option<String>,
+    /// The browser, for an app that runs in one.
     pub browser: Option<String>,
+    /// The browser's version.
     pub browser_version: Option<String>,
+    /// The git hash of the app build.
     pub product_git_hash: Option<String>,
+    /// The language of the app's UI, e.g. `de`.
     pub product_language: Option<String>,
     /// Send when this many events are queued.
     pub queue_size: u32,
@@ -65,9 +107,11 @@ pub struct TrackerConfig {
     /// The directory of the queue when no `database_path` is given; `None` picks
     /// `hamustro` in the per-user data directory. Setting both is refused.
     pub database_directory: Option<PathBuf>,
+    /// How request bodies are encoded. Default [`PayloadFormat::Protobuf`].
     pub payload_format: PayloadFormat,
     /// The limit on each HTTP request, connection included.
     pub request_timeout: Duration,
+    /// Where each event's `ip` comes from. Default [`IpSource::Detect`].
     pub ip: IpSource,
     /// ISO country code; `None` takes the region of the process's locale.
     pub country: Option<String>,
@@ -130,6 +174,25 @@ impl Default for TrackerConfig {
 }
 
 impl TrackerConfig {
+    /// A configuration with the five required fields set and every option at its
+    /// default. The OS version (`system_version`) is detected when the tracker starts.
+    pub fn new(
+        collector_url: impl Into<String>,
+        shared_secret_key: impl Into<String>,
+        device_id: impl Into<String>,
+        client_id: impl Into<String>,
+        product_version: impl Into<String>,
+    ) -> TrackerConfig {
+        TrackerConfig {
+            collector_url: collector_url.into(),
+            shared_secret_key: shared_secret_key.into(),
+            device_id: device_id.into(),
+            client_id: client_id.into(),
+            product_version: product_version.into(),
+            ..TrackerConfig::default()
+        }
+    }
+
     /// Checks what a tracker cannot work without, naming the first offending field.
     pub fn validate(&self) -> Result<()> {
         let required = [

@@ -37,8 +37,8 @@ fn limit_address_space(bytes: u64) {
         rlim_cur: bytes,
         rlim_max: libc::RLIM_INFINITY,
     };
-    // SAFETY: a valid rlimit for this process.
     assert_eq!(
+        // SAFETY: a valid rlimit for this process.
         unsafe { libc::setrlimit(libc::RLIMIT_AS, &raw const limit) },
         0
     );

@@ -28,17 +28,29 @@ pub struct HamustroConfig {
 #[repr(i32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HamustroEnvironment {
+    /// A released build, in users' hands (the default).
     Production = 0,
+    /// A generally available release.
     GeneralAvailability = 1,
+    /// A build released to marketing.
     ReleaseToMarketing = 2,
+    /// A release candidate.
     ReleaseCandidate = 3,
+    /// A beta build.
     Beta = 4,
+    /// An alpha build.
     Alpha = 5,
+    /// A weekly build.
     Weekly = 6,
+    /// A nightly build.
     Nightly = 7,
+    /// A build on a staging system.
     Staging = 8,
+    /// A build under quality assurance.
     QualityAssurance = 9,
+    /// A build under test.
     Testing = 10,
+    /// A developer's own build.
     Development = 11,
 }
 
@@ -68,6 +80,9 @@ pub(super) fn update(
 }
 
 /// Sets a required text field: NULL and "" are refused.
+///
+/// # Safety
+/// `value` is NULL or a NUL-terminated string.
 unsafe fn set_required(
     config: HamustroConfig,
     value: *const c_char,
@@ -86,6 +101,9 @@ unsafe fn set_required(
 }
 
 /// Sets an optional text field: NULL unsets it.
+///
+/// # Safety
+/// `value` is NULL or a NUL-terminated string.
 unsafe fn set_optional(
     config: HamustroConfig,
     value: *const c_char,
@@ -161,6 +179,8 @@ pub unsafe extern "C" fn hamustro_config_set_collector_url(
     config: HamustroConfig,
     value: *const c_char,
 ) -> HamustroStatus {
+    // SAFETY: `value` is NULL or a NUL-terminated string, as this function's contract
+    // requires and `set_required` relies on.
     unsafe { set_required(config, value, "collector_url", |c| &mut c.collector_url) }
 }
 
@@ -174,6 +194,8 @@ pub unsafe extern "C" fn hamustro_config_set_shared_secret_key(
     config: HamustroConfig,
     value: *const c_char,
 ) -> HamustroStatus {
+    // SAFETY: `value` is NULL or a NUL-terminated string, as this function's contract
+    // requires and `set_required` relies on.
     unsafe {
         set_required(config, value, "shared_secret_key", |c| {
             &mut c.shared_secret_key
@@ -190,6 +212,8 @@ pub unsafe extern "C" fn hamustro_config_set_device_id(
     config: HamustroConfig,
     value: *const c_char,
 ) -> HamustroStatus {
+    // SAFETY: `value` is NULL or a NUL-terminated string, as this function's contract
+    // requires and `set_required` relies on.
     unsafe { set_required(config, value, "device_id", |c| &mut c.device_id) }
 }
 
@@ -202,6 +226,8 @@ pub unsafe extern "C" fn hamustro_config_set_client_id(
     config: HamustroConfig,
     value: *const c_char,
 ) -> HamustroStatus {
+    // SAFETY: `value` is NULL or a NUL-terminated string, as this function's contract
+    // requires and `set_required` relies on.
     unsafe { set_required(config, value, "client_id", |c| &mut c.client_id) }
 }
 
@@ -217,6 +243,8 @@ pub unsafe extern "C" fn hamustro_config_set_system_version(
     config: HamustroConfig,
     value: *const c_char,
 ) -> HamustroStatus {
+    // SAFETY: `value` is NULL or a NUL-terminated string, as this function's contract
+    // requires and `set_required` relies on.
     unsafe { set_required(config, value, "system_version", |c| &mut c.system_version) }
 }
 
@@ -229,6 +257,8 @@ pub unsafe extern "C" fn hamustro_config_set_product_version(
     config: HamustroConfig,
     value: *const c_char,
 ) -> HamustroStatus {
+    // SAFETY: `value` is NULL or a NUL-terminated string, as this function's contract
+    // requires and `set_required` relies on.
     unsafe { set_required(config, value, "product_version", |c| &mut c.product_version) }
 }
 
@@ -253,6 +283,8 @@ pub unsafe extern "C" fn hamustro_config_set_device_make(
     config: HamustroConfig,
     value: *const c_char,
 ) -> HamustroStatus {
+    // SAFETY: `value` is NULL or a NUL-terminated string, as this function's contract
+    // requires and `set_optional` relies on.
     unsafe { set_optional(config, value, "device_make", |c| &mut c.device_make) }
 }
 
@@ -265,6 +297,8 @@ pub unsafe extern "C" fn hamustro_config_set_device_model(
     config: HamustroConfig,
     value: *const c_char,
 ) -> HamustroStatus {
+    // SAFETY: `value` is NULL or a NUL-terminated string, as this function's contract
+    // requires and `set_optional` relies on.
     unsafe { set_optional(config, value, "device_model", |c| &mut c.device_model) }
 }
 
@@ -278,6 +312,8 @@ pub unsafe extern "C" fn hamustro_config_set_system(
     config: HamustroConfig,
     value: *const c_char,
 ) -> HamustroStatus {
+    // SAFETY: `value` is NULL or a NUL-terminated string, as this function's contract
+    // requires and `set_optional` relies on.
     unsafe { set_optional(config, value, "system", |c| &mut c.system) }
 }
 
@@ -291,6 +327,8 @@ pub unsafe extern "C" fn hamustro_config_set_system_language(
     config: HamustroConfig,
     value: *const c_char,
 ) -> HamustroStatus {
+    // SAFETY: `value` is NULL or a NUL-terminated string, as this function's contract
+    // requires and `set_optional` relies on.
     unsafe { set_optional(config, value, "system_language", |c| &mut c.system_language) }
 }
 
@@ -303,6 +341,8 @@ pub unsafe extern "C" fn hamustro_config_set_browser(
     config: HamustroConfig,
     value: *const c_char,
 ) -> HamustroStatus {
+    // SAFETY: `value` is NULL or a NUL-terminated string, as this function's contract
+    // requires and `set_optional` relies on.
     unsafe { set_optional(config, value, "browser", |c| &mut c.browser) }
 }
 
@@ -315,6 +355,8 @@ pub unsafe extern "C" fn hamustro_config_set_browser_version(
     config: HamustroConfig,
     value: *const c_char,
 ) -> HamustroStatus {
+    // SAFETY: `value` is NULL or a NUL-terminated string, as this function's contract
+    // requires and `set_optional` relies on.
     unsafe { set_optional(config, value, "browser_version", |c| &mut c.browser_version) }
 }
 
@@ -327,6 +369,8 @@ pub unsafe extern "C" fn hamustro_config_set_product_git_hash(
     config: HamustroConfig,
     value: *const c_char,
 ) -> HamustroStatus {
+    // SAFETY: `value` is NULL or a NUL-terminated string, as this function's contract
+    // requires and `set_optional` relies on.
     unsafe {
         set_optional(config, value, "product_git_hash", |c| {
             &mut c.product_git_hash
@@ -343,6 +387,8 @@ pub unsafe extern "C" fn hamustro_config_set_product_language(
     config: HamustroConfig,
     value: *const c_char,
 ) -> HamustroStatus {
+    // SAFETY: `value` is NULL or a NUL-terminated string, as this function's contract
+    // requires and `set_optional` relies on.
     unsafe {
         set_optional(config, value, "product_language", |c| {
             &mut c.product_language
@@ -519,6 +565,8 @@ pub unsafe extern "C" fn hamustro_config_set_country(
     config: HamustroConfig,
     country: *const c_char,
 ) -> HamustroStatus {
+    // SAFETY: `country` is NULL or a NUL-terminated string, as this function's contract
+    // requires and `set_optional` relies on.
     unsafe { set_optional(config, country, "country", |c| &mut c.country) }
 }
 
@@ -534,6 +582,8 @@ pub unsafe extern "C" fn hamustro_config_set_user_id_salt(
     config: HamustroConfig,
     salt: *const c_char,
 ) -> HamustroStatus {
+    // SAFETY: `salt` is NULL or a NUL-terminated string, as this function's contract
+    // requires and `set_optional` relies on.
     unsafe { set_optional(config, salt, "user_id_salt", |c| &mut c.user_id_salt) }
 }
 

@@ -86,6 +86,7 @@ pub unsafe fn string_pairs<'a>(
         let (name, value) = unsafe { (*names.add(index), *values.add(index)) };
         // SAFETY: each element is NULL or a valid NUL-terminated string.
         let name = unsafe { required_str_named(name, || format!("{what} name #{index}")) }?;
+        // SAFETY: as for the name.
         let value = unsafe { required_str_named(value, || format!("{what} value #{index}")) }?;
         pairs.push((name, value));
     }

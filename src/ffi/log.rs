@@ -20,6 +20,7 @@ struct UserData(*mut c_void);
 // SAFETY: hamustro never dereferences it; the callback's contract makes the app
 // responsible for using it from any thread.
 unsafe impl Send for UserData {}
+// SAFETY: as for Send: shared references give nothing but the pointer's value.
 unsafe impl Sync for UserData {}
 
 impl UserData {

@@ -114,6 +114,7 @@ pub unsafe extern "C" fn hamustro_tracker_track_event(
         let tracker = live(tracker)?;
         // SAFETY: forwarded from this function's contract.
         let event = unsafe { required_str(event, "event") }?;
+        // SAFETY: the contract gives `count` names and values (or NULL arrays with 0).
         let parameters = unsafe { string_pairs(names, values, count, "parameter") }?;
         tracker.track_event(event, &parameters)
     })
@@ -171,6 +172,7 @@ pub unsafe extern "C" fn hamustro_tracker_set_user(
         let tracker = live(tracker)?;
         // SAFETY: forwarded from this function's contract.
         let tenant_id = unsafe { optional_str(tenant_id, "tenant_id") }?;
+        // SAFETY: as for `tenant_id`.
         let user_id = unsafe { optional_str(user_id, "user_id") }?;
         tracker.set_user(tenant_id, user_id)
     })
@@ -317,6 +319,7 @@ pub unsafe extern "C" fn hamustro_tracker_set_global_parameter(
         let tracker = live(tracker)?;
         // SAFETY: forwarded from this function's contract.
         let name = unsafe { required_str(name, "name") }?;
+        // SAFETY: as for `name`.
         let value = unsafe { optional_str(value, "value") }?;
         tracker.set_global_parameter(name, value)
     })

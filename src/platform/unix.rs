@@ -259,6 +259,7 @@ pub(super) fn utc_offset_seconds(epoch_seconds: i64) -> Option<i64> {
     // SAFETY: tm is plain data that localtime_r fills; both pointers are valid for the
     // call and localtime_r (unlike localtime) uses no shared buffer.
     let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    // SAFETY: as above: `time` and `tm` are live locals.
     let result = unsafe { libc::localtime_r(&raw const time, &raw mut tm) };
     if result.is_null() {
         None

@@ -100,6 +100,7 @@ fn file_information(file: &File) -> io::Result<BY_HANDLE_FILE_INFORMATION> {
     // SAFETY: the handle is open for the borrow of `file`; the struct is plain data
     // that the call fills.
     let mut info: BY_HANDLE_FILE_INFORMATION = unsafe { std::mem::zeroed() };
+    // SAFETY: as above: an open handle, and `info` is a live local.
     if unsafe { GetFileInformationByHandle(file.as_raw_handle() as HANDLE, &raw mut info) } == 0 {
         return Err(io::Error::last_os_error());
     }

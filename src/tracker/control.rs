@@ -80,6 +80,7 @@ impl Tracker {
         Ok(())
     }
 
+    /// Whether tracking is on (see [`set_enabled`](Tracker::set_enabled)).
     pub fn enabled(&self) -> bool {
         self.shared.enabled()
     }
@@ -95,6 +96,8 @@ impl Tracker {
         Ok(discarded)
     }
 
+    /// A snapshot of the delivery state: queued, delivered and dropped counts, the
+    /// last success and failure, the next retry.
     pub fn stats(&self) -> Result<Stats> {
         self.check_usable()?;
         Ok(self.shared.stats())

@@ -41,6 +41,15 @@ pub use location::{
 };
 use recovery::{load_settings, recover_journal};
 
+/// Tracks events and delivers them, signed, to a Hamustro collector.
+///
+/// [`track_event`](Tracker::track_event) stores the event durably in the queue (a
+/// SQLite database and its journal) on the calling thread and returns; a delivery
+/// thread of the tracker's own sends the queue in batches and retries with backoff
+/// until the collector accepts it, across restarts. Every method takes `&self` and may
+/// be called from any thread at once: share a tracker with an `Arc`. Dropping it (or
+/// [`close`](Tracker::close)) stops the delivery thread and keeps what is unsent
+/// for the next run. See the crate's documentation for an example.
 pub struct Tracker {
     shared: Arc<Shared>,
     /// The process generation it was created in (see `platform::fork_generation`):
@@ -343,7 +352,7 @@ impl Tracker {
     /// Refuses a call on a closed tracker, or on a tracker inherited through fork,
     /// before any lock is taken (in a forked child a lock may be held forever by a
     /// thread that exists only in the parent).
-    pub fn check_usable(&self) -> Result<()> {
+    pub(crate) fn check_usable(&self) -> Result<()> {
         if self.forked() {
             return Err(Error::new(
                 ErrorKind::InvalidHandle,

@@ -8,7 +8,11 @@ use super::Shared;
 use crate::error::Error;
 
 /// A snapshot of the tracker's delivery state, for the app to show or log.
+///
+/// Later versions may add fields, so it is `#[non_exhaustive]`: read its fields, and
+/// get one from [`Tracker::stats`](crate::Tracker::stats).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Stats {
     /// Events stored and not yet accepted by the collector.
     pub queued: u64,
@@ -30,6 +34,7 @@ pub struct Stats {
     pub consecutive_failures: u32,
     /// When the next automatic attempt is due, if one is scheduled.
     pub next_retry_in: Option<Duration>,
+    /// Whether tracking is on (`Tracker::set_enabled`).
     pub enabled: bool,
 }
 

@@ -192,6 +192,7 @@ fn stats_struct_is_size_checked_and_filled_by_the_c_api() {
     let (_dir, db) = temp_db();
     let handle = c_tracker(&collector.url(), &db);
     let name = CString::new("E").unwrap();
+    // SAFETY: `name` is a live CString; NULL arrays with zero pairs are allowed.
     let track = unsafe {
         hamustro_tracker_track_event(handle, name.as_ptr(), std::ptr::null(), std::ptr::null(), 0)
     };
@@ -199,17 +200,20 @@ fn stats_struct_is_size_checked_and_filled_by_the_c_api() {
     assert_eq!(hamustro_tracker_flush(handle, 10_000), HamustroStatus::Ok);
     let mut stats = HamustroStats::default();
     assert_eq!(
+        // SAFETY: `stats` is a live local (its size, 0, is refused).
         unsafe { hamustro_tracker_get_stats(handle, &raw mut stats) },
         HamustroStatus::InvalidArgument
     );
     stats.size = std::mem::size_of::<HamustroStats>() as u32;
     assert_eq!(
+        // SAFETY: `stats` is a live HamustroStats whose `size` is its own.
         unsafe { hamustro_tracker_get_stats(handle, &raw mut stats) },
         HamustroStatus::Ok
     );
     assert_eq!((stats.queued, stats.delivered, stats.enabled), (0, 1, 1));
     assert!(stats.last_sync_time > 1_600_000_000);
     let mut len = usize::MAX;
+    // SAFETY: a NULL buffer with size 0 is allowed; `len` is a live local.
     let status = unsafe {
         hamustro_tracker_last_delivery_error(handle, std::ptr::null_mut(), 0, &raw mut len)
     };
@@ -220,6 +224,7 @@ fn stats_struct_is_size_checked_and_filled_by_the_c_api() {
     );
     let mut enabled = true;
     assert_eq!(
+        // SAFETY: the out-parameter points to a live local, valid for writing.
         unsafe { hamustro_tracker_is_enabled(handle, &raw mut enabled) },
         HamustroStatus::Ok
     );
@@ -235,6 +240,7 @@ static LOG: Mutex<Vec<(u32, String)>> = Mutex::new(Vec::new());
 
 unsafe extern "C" fn remember(level: u32, message: *const c_char, user_data: *mut c_void) {
     assert_eq!(user_data as usize, 0x5eed);
+    // SAFETY: the library passes a NUL-terminated message valid during the call.
     let message = unsafe { CStr::from_ptr(message) }
         .to_string_lossy()
         .into_owned();
@@ -247,6 +253,7 @@ fn the_log_callback_hears_deliveries_and_failures_but_never_secrets_or_users() {
     let _own = support::log::own_sink();
     let collector = Collector::start(SECRET);
     let (_dir, db) = temp_db();
+    // SAFETY: `remember` has the callback's signature and is safe for any thread.
     let status = unsafe { hamustro_set_log_callback(Some(remember), 0x5eed as *mut c_void, 4) };
     assert_eq!(status, HamustroStatus::Ok);
     let tracker = Tracker::new(config(&collector.url(), &db)).unwrap();
@@ -261,6 +268,7 @@ fn the_log_callback_hears_deliveries_and_failures_but_never_secrets_or_users() {
     tracker.flush(WAIT).unwrap();
     drop(tracker);
     assert_eq!(
+        // SAFETY: a NULL callback unsets it; the user data is then unused.
         unsafe { hamustro_set_log_callback(None, std::ptr::null_mut(), 0) },
         HamustroStatus::Ok
     );
@@ -289,6 +297,7 @@ fn the_log_callback_hears_deliveries_and_failures_but_never_secrets_or_users() {
             );
         }
     }
+    // SAFETY: as above; the level is refused before anything is stored.
     let bad_level = unsafe { hamustro_set_log_callback(Some(remember), std::ptr::null_mut(), 9) };
     assert_eq!(bad_level, HamustroStatus::InvalidArgument);
 }
@@ -335,6 +344,7 @@ fn c_tracker(url: &str, db: &std::path::Path) -> HamustroTracker {
     let config = support::c_config(url, db);
     let mut tracker = HamustroTracker::default();
     assert_eq!(
+        // SAFETY: the out-parameter points to a live local, valid for writing.
         unsafe { hamustro_tracker_new(config, &raw mut tracker) },
         HamustroStatus::Ok
     );

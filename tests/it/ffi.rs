@@ -21,6 +21,7 @@ fn config(url: &str, db: &std::path::Path) -> HamustroConfig {
 fn new_tracker(config: HamustroConfig) -> HamustroTracker {
     let mut tracker = HamustroTracker::default();
     assert_eq!(
+        // SAFETY: the out-parameter points to a live local, valid for writing.
         unsafe { hamustro_tracker_new(config, &raw mut tracker) },
         HamustroStatus::Ok,
         "{}",
@@ -36,6 +37,8 @@ fn track(tracker: HamustroTracker, event: &str, params: &[(&str, &str)]) -> Hamu
     let names: Vec<*const c_char> = names.iter().map(|s| s.as_ptr()).collect();
     let values: Vec<*const c_char> = values.iter().map(|s| s.as_ptr()).collect();
     let event = c(event);
+    // SAFETY: `event` and every name and value are NUL-terminated CStrings, and
+    // the two arrays hold `params.len()` pointers; all outlive the call.
     unsafe {
         hamustro_tracker_track_event(
             tracker,
@@ -66,6 +69,7 @@ fn events_tracked_through_the_c_api_reach_the_collector() {
     assert_eq!(hamustro_config_free(config), HamustroStatus::Ok);
     let (tenant, user) = (c("t1"), c("u1"));
     assert_eq!(
+        // SAFETY: the strings are NUL-terminated CStrings that outlive the call.
         unsafe { hamustro_tracker_set_user(tracker, tenant.as_ptr(), user.as_ptr()) },
         HamustroStatus::Ok
     );
@@ -90,6 +94,8 @@ fn null_pointers_and_invalid_utf8_are_invalid_arguments() {
     let (_dir, db) = temp_db();
     let config = config(&refused_url(), &db);
     let tracker = new_tracker(config);
+    // SAFETY: the C API's contract allows NULL for each pointer (refused with
+    // INVALID_ARGUMENT); every other pointer is a live CString or local.
     unsafe {
         assert_eq!(
             hamustro_config_new(std::ptr::null_mut()),
@@ -162,6 +168,7 @@ fn null_pointers_and_invalid_utf8_are_invalid_arguments() {
 fn a_config_missing_a_required_field_names_it() {
     let mut config = HamustroConfig::default();
     let mut tracker = HamustroTracker::default();
+    // SAFETY: the out-parameter points to a live local, valid for writing.
     unsafe {
         hamustro_config_new(&raw mut config);
         assert_eq!(
@@ -211,16 +218,19 @@ fn last_error_message_truncates_at_a_character_boundary() {
     let config = config("http://127.0.0.1:1", &db);
     let ip = c("é");
     assert_eq!(
+        // SAFETY: the strings are NUL-terminated CStrings that outlive the call.
         unsafe { hamustro_config_set_ip(config, ip.as_ptr()) },
         HamustroStatus::Ok
     );
     let mut tracker = HamustroTracker::default();
+    // SAFETY: the out-parameter points to a live local, valid for writing.
     unsafe { hamustro_tracker_new(config, &raw mut tracker) };
     hamustro_config_free(config);
     let full = last_error();
     assert!(full.starts_with("ip \"é\""), "{full}");
     // Six bytes hold five and the NUL; the fifth is half of "é", so it stops before it.
     let mut buffer = [0x55u8; 6];
+    // SAFETY: `buffer` is valid for writing `buffer.len()` bytes.
     let len = unsafe { hamustro_last_error_message(buffer.as_mut_ptr().cast(), buffer.len()) };
     assert_eq!(len, full.len());
     assert_eq!(&buffer[..5], b"ip \"\0");
@@ -228,10 +238,13 @@ fn last_error_message_truncates_at_a_character_boundary() {
 
 #[test]
 fn status_names_and_version_are_static_strings() {
+    // SAFETY: hamustro_status_name returns a static NUL-terminated string.
     let name = unsafe { CStr::from_ptr(hamustro_status_name(4)) };
     assert_eq!(name.to_str().unwrap(), "HAMUSTRO_STATUS_NETWORK");
+    // SAFETY: as above, also for an unknown status.
     let unknown = unsafe { CStr::from_ptr(hamustro_status_name(999)) };
     assert_eq!(unknown.to_str().unwrap(), "HAMUSTRO_STATUS_UNKNOWN");
+    // SAFETY: hamustro_version returns a static NUL-terminated string.
     let version = unsafe { CStr::from_ptr(hamustro_version()) };
     assert_eq!(version.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
 }
@@ -278,6 +291,7 @@ fn a_second_tracker_on_the_same_database_is_a_storage_error() {
     let first = new_tracker(config);
     let mut second = HamustroTracker::default();
     assert_eq!(
+        // SAFETY: the out-parameter points to a live local, valid for writing.
         unsafe { hamustro_tracker_new(config, &raw mut second) },
         HamustroStatus::Storage
     );
@@ -289,6 +303,7 @@ fn a_second_tracker_on_the_same_database_is_a_storage_error() {
 }
 
 fn track_packed(tracker: HamustroTracker, packed: &[u8]) -> HamustroStatus {
+    // SAFETY: `packed` is valid for reading `packed.len()` bytes.
     unsafe { hamustro_tracker_track_event_packed(tracker, packed.as_ptr().cast(), packed.len()) }
 }
 
@@ -369,6 +384,7 @@ fn a_malformed_packed_event_is_an_invalid_argument_and_stores_nothing() {
         "parameter name #1 is not valid UTF-8",
     );
     assert_eq!(
+        // SAFETY: NULL is allowed by the contract and refused with INVALID_ARGUMENT.
         unsafe { hamustro_tracker_track_event_packed(tracker, null(), 2) },
         HamustroStatus::InvalidArgument
     );
@@ -395,6 +411,7 @@ fn a_malformed_packed_event_is_an_invalid_argument_and_stores_nothing() {
         ..HamustroStats::default()
     };
     assert_eq!(
+        // SAFETY: `stats` is a live HamustroStats whose `size` is its own.
         unsafe { hamustro_tracker_get_stats(tracker, &raw mut stats) },
         HamustroStatus::Ok
     );
@@ -418,6 +435,7 @@ fn get_stats_fills_whole_fields_and_says_how_many_bytes() {
         let mut aligned = Aligned([0xAA; 4096]);
         let buffer = &mut aligned.0[..given.max(full)];
         buffer[..4].copy_from_slice(&u32::try_from(given).unwrap().to_ne_bytes());
+        // SAFETY: `buffer` is 8-aligned, at least `given` bytes and its `size` says `given`.
         let status = unsafe { hamustro_tracker_get_stats(tracker, buffer.as_mut_ptr().cast()) };
         assert_eq!(status, HamustroStatus::Ok, "{}", last_error());
         let size = u32::from_ne_bytes(buffer[..4].try_into().unwrap());

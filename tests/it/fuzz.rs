@@ -139,6 +139,7 @@ fn random_calls_through_the_c_api_return_a_status_and_never_panic() {
     let db_path = CString::new(db.to_str().unwrap()).unwrap();
     let mut config = HamustroConfig::default();
     let mut trackers = Vec::new();
+    // SAFETY: the out-parameters are live locals; the values are live CStrings.
     unsafe {
         hamustro_config_new(&raw mut config);
         for (setter, value) in [
@@ -206,6 +207,10 @@ fn random_calls_through_the_c_api_return_a_status_and_never_panic() {
         } else {
             packed.len()
         };
+        // SAFETY: each pointer is NULL (which the C API refuses) or points into the live
+        // CStrings, the pointer arrays of `count` entries, `packed` (read for at most
+        // `packed_len <= packed.len()` bytes) or `stats`, a live HamustroStats the library
+        // writes no more of than its own size.
         let status = unsafe {
             match rng.below(10) {
                 0 => hamustro_tracker_track_event(

@@ -7,7 +7,7 @@ use godot::classes::{INode, Node};
 use godot::global::Error as GodotError;
 use godot::prelude::*;
 use hamustro::log::Level;
-use hamustro::{Error, ErrorKind, Tracker};
+use hamustro::{ErrorKind, Tracker};
 
 use crate::convert::{self, Params};
 use crate::{messages, settings, status};
@@ -156,7 +156,7 @@ impl Hamustro {
     fn flush(&mut self, timeout_s: f64) -> GodotError {
         let result = match Duration::try_from_secs_f64(timeout_s) {
             Ok(timeout) => self.with_tracker(|tracker| tracker.flush(timeout)),
-            Err(_) => Err(Error::invalid(format!(
+            Err(_) => Err(status::invalid(format!(
                 "flush timeout {timeout_s} s is not a duration"
             ))),
         };

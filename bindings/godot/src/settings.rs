@@ -12,6 +12,7 @@ use godot::obj::Singleton as _;
 use hamustro::{Environment, Error, IpSource, PayloadFormat, Result, TrackerConfig};
 
 use crate::convert::{text, type_name};
+use crate::status;
 
 /// A Dictionary's options applied over the library's defaults, then Godot's defaults
 /// for what the settings leave out.
@@ -20,7 +21,7 @@ pub fn tracker_config(settings: &VarDictionary) -> Result<TrackerConfig> {
     let mut given = Vec::new();
     for (key, value) in settings.iter_shared() {
         if key.get_type() != VariantType::STRING && key.get_type() != VariantType::STRING_NAME {
-            return Err(Error::invalid(format!(
+            return Err(status::invalid(format!(
                 "a settings key is a {}, not a String",
                 type_name(&key)
             )));
@@ -51,7 +52,7 @@ fn apply(config: &mut TrackerConfig, key: &str, value: &Variant) -> Result<()> {
                 .ok()
                 .and_then(|env| Environment::try_from(env).ok())
                 .ok_or_else(|| {
-                    Error::invalid(format!("env {env} is not an environment (0 to 11)"))
+                    status::invalid(format!("env {env} is not an environment (0 to 11)"))
                 })?;
         }
         "device_make" => config.device_make = Some(string(key, value)?),
@@ -77,7 +78,7 @@ fn apply(config: &mut TrackerConfig, key: &str, value: &Variant) -> Result<()> {
                 "protobuf" => PayloadFormat::Protobuf,
                 "json" => PayloadFormat::Json,
                 unknown => {
-                    return Err(Error::invalid(format!(
+                    return Err(status::invalid(format!(
                         "payload_format {unknown:?} is neither \"protobuf\" nor \"json\""
                     )))
                 }
@@ -105,7 +106,7 @@ fn apply(config: &mut TrackerConfig, key: &str, value: &Variant) -> Result<()> {
         "proxy" => config.proxy = Some(string(key, value)?),
         "proxy_from_environment" => config.proxy_from_environment = boolean(key, value)?,
         other => {
-            return Err(Error::invalid(format!(
+            return Err(status::invalid(format!(
                 "{other:?} is not an option of Hamustro.configure()"
             )))
         }
@@ -114,7 +115,7 @@ fn apply(config: &mut TrackerConfig, key: &str, value: &Variant) -> Result<()> {
 }
 
 fn wrong_type(key: &str, expected: &str, value: &Variant) -> Error {
-    Error::invalid(format!(
+    status::invalid(format!(
         "option {key} must be {expected}, not {}",
         type_name(value)
     ))
@@ -138,7 +139,7 @@ fn integer(key: &str, value: &Variant) -> Result<i64> {
 fn bounded<T: TryFrom<i64>>(key: &str, value: &Variant) -> Result<T> {
     let number = integer(key, value)?;
     T::try_from(number)
-        .map_err(|_| Error::invalid(format!("option {key} is {number}, out of its range")))
+        .map_err(|_| status::invalid(format!("option {key} is {number}, out of its range")))
 }
 
 fn boolean(key: &str, value: &Variant) -> Result<bool> {

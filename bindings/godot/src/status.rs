@@ -29,7 +29,15 @@ pub fn code(error: &Error) -> GodotError {
         ErrorKind::Disabled => GodotError::ERR_UNAVAILABLE,
         ErrorKind::OutOfResources => GodotError::ERR_OUT_OF_MEMORY,
         ErrorKind::Internal => GodotError::ERR_BUG,
+        // A kind added by a later version of the library, until it has a code here.
+        _ => GodotError::FAILED,
     }
+}
+
+/// The error of a bad argument to one of this addon's own calls (a settings key, a
+/// timeout), as the library reports its own.
+pub fn invalid(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::InvalidArgument, message)
 }
 
 /// The error of a call made before `configure` succeeded (or after `close`).

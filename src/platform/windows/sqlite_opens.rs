@@ -130,6 +130,7 @@ unsafe extern "system" fn guarded_create_file(
     }
     // SAFETY: the handle was just opened here; the struct is plain data the call fills.
     let mut info: BY_HANDLE_FILE_INFORMATION = unsafe { std::mem::zeroed() };
+    // SAFETY: as above: an open handle, and `info` is a live local.
     let why = if unsafe { GetFileInformationByHandle(handle, &raw mut info) } == 0 {
         Some("cannot be examined".to_string())
     } else {
