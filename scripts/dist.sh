@@ -267,19 +267,9 @@ godot_variant() {
   fi
 }
 
-build_godot() {
-  local name="hamustro-godot-$version" root addon out
-  echo "==> $name.zip (Linux x86_64 glibc $linux_glibc, Windows x86_64)"
-  root="$stage/$name"
-  addon="$root/addons/hamustro"
-  rm -rf "$root"
-  mkdir -p "$addon/bin/linux-x86_64" "$addon/bin/windows-x86_64"
-
-  # Two libraries a platform: the editor's carries the class reference for its help
-  # (the crate's default feature editor-docs, gdext's register-docs); the one export
-  # templates load, and exported games ship, leaves it out (--no-default-features):
-  # an exported game would carry it and print gdext's warning about it at start.
-  local variant suffix features
+# godot_linux ADDON: the addon's two Linux libraries into ADDON/bin/linux-x86_64.
+godot_linux() {
+  local addon=$1 variant suffix features
   build_cache_lock dist "$repo/target/dist"
   for variant in editor template; do
     godot_variant "$variant"
@@ -288,7 +278,12 @@ build_godot() {
     cp "$build_cache_dir/$linux_target/release/libhamustro_godot.so" \
       "$addon/bin/linux-x86_64/libhamustro_godot$suffix.so"
   done
+}
 
+# godot_windows ADDON: the two Windows libraries into ADDON/bin/windows-x86_64. Run it
+# in a subshell of its own: it mounts the chroot until that shell exits.
+godot_windows() {
+  local addon=$1 variant suffix features out
   bash scripts/windows-toolchain.sh >/dev/null
   # shellcheck source-path=SCRIPTDIR source=windows-toolchain.sh
   source scripts/windows-toolchain.sh
@@ -315,6 +310,26 @@ build_godot() {
       --target "$windows_target" "${features[@]}"
     cp "$out/hamustro_godot.dll" "$addon/bin/windows-x86_64/hamustro_godot$suffix.dll"
   done
+}
+
+build_godot() {
+  local name="hamustro-godot-$version" root addon windows
+  echo "==> $name.zip (Linux x86_64 glibc $linux_glibc, Windows x86_64)"
+  root="$stage/$name"
+  addon="$root/addons/hamustro"
+  rm -rf "$root"
+  mkdir -p "$addon/bin/linux-x86_64" "$addon/bin/windows-x86_64"
+
+  # Two libraries a platform: the editor's carries the class reference for its help
+  # (the crate's default feature editor-docs, gdext's register-docs); the one export
+  # templates load, and exported games ship, leaves it out (--no-default-features):
+  # an exported game would carry it and print gdext's warning about it at start.
+  # Each build of the `godot` crate is one rustc on one core for minutes: the Windows
+  # pair builds beside the Linux pair (they share no directory).
+  (godot_windows "$addon") &
+  windows=$!
+  godot_linux "$addon"
+  wait "$windows"
 
   cp bindings/godot/addons/hamustro/* "$addon/"
   sed -i "s/@VERSION@/$version/" "$addon/plugin.cfg"
@@ -330,6 +345,20 @@ if [ ${#parts[@]} -eq 0 ]; then
   rm -rf "$dist"
 fi
 mkdir -p "$dist" "$stage"
+# Both SDKs asked for: the Windows one (the cross chroot, the build cache's "windows")
+# builds beside the Linux one (the host, "dist"): their fat-LTO links are one core's
+# work each.
+if [[ " ${parts[*]} " == *" linux "* && " ${parts[*]} " == *" windows "* ]]; then
+  (build_windows) &
+  windows_sdk=$!
+  build_linux
+  wait "$windows_sdk"
+  remaining=()
+  for part in "${parts[@]}"; do
+    [ "$part" = linux ] || [ "$part" = windows ] || remaining+=("$part")
+  done
+  parts=("${remaining[@]}")
+fi
 for part in "${parts[@]}"; do
   case "$part" in
     linux) build_linux ;;
