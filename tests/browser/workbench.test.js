@@ -261,7 +261,9 @@ test('the C example\'s five events appear on the page with their parameters', as
     }
   }
   await waitForCounter('counter-accepted', 5);
-  await waitForCounter('counter-requests', 1);
+  // One request, or two when the delivery thread sent the first events before the
+  // example's flush: both are the client working as it should.
+  await waitForCounterAtLeast('counter-requests', 1);
   await waitForCounter('counter-rejected', 0);
 });
 
