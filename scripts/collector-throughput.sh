@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's collector throughput row: how many events a second hamustro-collector
+# docs/performance.md's collector throughput row: how many events a second hamustro-collector
 # accepts from the library's delivery, with no page open and with one browser client
 # on its live page. Not a timed test: a figure to keep, measured on the machine at hand.
 #

@@ -167,11 +167,11 @@ build_windows() {
   cp "$out/libhamustro.dll.a" "$out/hamustro.def" "$out/libhamustro.a" "$root/lib/"
   windows_run x86_64-w64-mingw32-strip --strip-debug "$root/lib/libhamustro.a"
   cp include/hamustro.h bindings/c/hamustro.hpp "$root/include/"
-  # The system libraries of a static link: the README's line, which windows-test.sh
-  # checks against rustc.
-  # shellcheck disable=SC2016 # the backquotes are the README's
-  static_link=$(sed -n 's/^Static link (MinGW): `\(.*\)`$/\1/p' README.md)
-  [ -n "$static_link" ] || { echo "README.md has no 'Static link (MinGW)' line" >&2; return 1; }
+  # The system libraries of a static link: docs/platforms.md's line, which
+  # windows-test.sh checks against rustc.
+  # shellcheck disable=SC2016 # the backquotes are the document's
+  static_link=$(sed -n 's/^Static link (MinGW): `\(.*\)`$/\1/p' docs/platforms.md)
+  [ -n "$static_link" ] || { echo "docs/platforms.md has no 'Static link (MinGW)' line" >&2; return 1; }
   local deps
   deps=$(tr ' ' '\n' <<<"$static_link" | sed -n 's/^-l\([^:].*\)$/\1/p' | paste -sd ';')
   sed -e "s|@VERSION@|$version|g" -e "s|@STATIC_DEPS@|$deps|g" \

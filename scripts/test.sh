@@ -63,7 +63,7 @@ esac
 # Two lanes of suites run side by side, each suite after the one before it in its lane:
 # much of a suite's time is one core's (a fat-LTO link, Wine, a fuzzer, a test that
 # waits on a child process), so on two cores a lane's single-threaded step and the
-# other lane's builds overlap. The lanes are balanced by their cold times (the README's
+# other lane's builds overlap. The lanes are balanced by their cold times (TESTING.md's
 # table: the release artifacts alone take about as long as lane 2's heavy suites) and
 # ordered so that no suite waits for the other lane: Windows, first in lane 2, is done
 # with the build cache's "windows" before the release artifacts, last in lane 1, build

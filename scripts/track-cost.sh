@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Where a C call of hamustro_tracker_track_event spends its instructions: the profile
-# behind the README's Performance figures. Builds the release library with symbols
+# behind docs/performance.md's figures. Builds the release library with symbols
 # (target/profile, the release profile otherwise unchanged: opt-level "s", fat LTO) and
 # scripts/track-calls.c, which tracks the bench's event ("E" with 3 parameters) N times
 # through one non-inlined function, and counts inside that function with callgrind. Prints the

@@ -161,23 +161,23 @@ windows_clippy() {
 check "cargo clippy --target $windows_target (the Windows-only code)" windows_clippy
 
 # The system libraries a static link of libhamustro.a needs, as rustc reports them,
-# must be the ones the README lists.
+# must be the ones docs/platforms.md lists.
 static_link_libraries() {
   local reported listed
   reported=$(in_chroot cargo rustc "${cargo_flags[@]}" --lib --crate-type staticlib -- \
     --print native-static-libs 2>&1 | sed -n 's/^note: native-static-libs: //p' |
     tr ' ' '\n' | grep -E '^-l' | sort -u)
   [ -n "$reported" ] || { echo "rustc reported no native-static-libs"; return 1; }
-  listed=$(sed -n 's/^Static link (MinGW): `\(.*\)`$/\1/p' "$repo/README.md" | tr ' ' '\n' |
+  listed=$(sed -n 's/^Static link (MinGW): `\(.*\)`$/\1/p' "$repo/docs/platforms.md" | tr ' ' '\n' |
     grep -E '^-l[^:]' | sort -u)
   if [ "$reported" != "$listed" ]; then
-    echo "README.md's 'Static link (MinGW)' line differs from rustc's list (< rustc, > README):"
+    echo "docs/platforms.md's 'Static link (MinGW)' line differs from rustc's list (< rustc, > docs):"
     diff <(echo "$reported") <(echo "$listed")
     return 1
   fi
   echo "libhamustro.a needs:" $reported
 }
-check "the README lists the system libraries of a static link" static_link_libraries
+check "docs/platforms.md lists the system libraries of a static link" static_link_libraries
 
 # ---------------------------------------------------------------------------------
 # 2. C and C++ programs, linked to the DLL
@@ -207,13 +207,13 @@ check "compile bindings/c/example.c" \
 check "compile bindings/c/example.cpp" \
   compile x86_64-w64-mingw32-g++ "$repo/bindings/c/example.cpp" example-cpp.exe -std=c++17
 
-# The C example linked statically, with exactly the libraries the README lists: it
+# The C example linked statically, with exactly the libraries docs/platforms.md lists: it
 # must then need no hamustro.dll. HAMUSTRO_STATIC makes HAMUSTRO_API empty: a
 # dllimport declaration would look for __imp_ symbols, which only the import library
 # has.
 compile_static() {
   local libraries
-  read -ra libraries < <(sed -n 's/^Static link (MinGW): `\(.*\)`$/\1/p' "$repo/README.md")
+  read -ra libraries < <(sed -n 's/^Static link (MinGW): `\(.*\)`$/\1/p' "$repo/docs/platforms.md")
   in_chroot x86_64-w64-mingw32-gcc -std=c11 -Wall -Wextra -Werror -DHAMUSTRO_STATIC \
     -I"$repo/include" "$repo/bindings/c/example.c" -o "$programs/example-static.exe" -L"$out" "${libraries[@]}" ||
     return 1
@@ -223,7 +223,7 @@ compile_static() {
     return 1
   fi
 }
-check "link bindings/c/example.c statically (libhamustro.a and the README's libraries)" \
+check "link bindings/c/example.c statically (libhamustro.a and docs/platforms.md's libraries)" \
   compile_static
 
 # ---------------------------------------------------------------------------------

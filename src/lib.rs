@@ -76,7 +76,7 @@ mod worker;
 pub use config::{IpSource, PayloadFormat, TrackerConfig};
 pub use error::{Error, ErrorKind, Result};
 pub use tracker::{Stats, Tracker};
-/// The limits a call is checked against (the README's "Limits").
+/// The limits a call is checked against ("Limits" in docs/c-api.md).
 pub use tracker::{MAX_EVENT_BYTES, MAX_EVENT_NAME_BYTES, MAX_HEADERS_BYTES, MAX_SETTINGS_BYTES};
 /// The environment a build runs in (`TrackerConfig::env`), as the wire schema numbers it.
 pub use wire::Environment;

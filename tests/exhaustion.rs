@@ -1,10 +1,10 @@
-//! Out of memory, the library reports or aborts without a word: it never prints (the
-//! README's "Output"). A forked child tracks, then limits its address space
+//! Out of memory, the library reports or aborts without a word: it never prints ("Output" in
+//! docs/c-api.md). A forked child tracks, then limits its address space
 //! (`RLIMIT_AS`) to a little above what it uses and flushes; whatever happens (a
 //! status, or an abort where an allocation cannot be survived), nothing appears on
 //! its stdout or stderr. Before the fix, Rust's "memory allocation of N bytes failed"
-//! did. It also measures how much a tracker needs to start and to flush (the README's
-//! Limits), printed with `--nocapture`.
+//! did. It also measures how much a tracker needs to start and to flush (the Limits of
+//! docs/c-api.md), printed with `--nocapture`.
 #![cfg(unix)] // fork and RLIMIT_AS are Unix
 
 #[allow(dead_code, unused_imports)] // this binary uses a part of the shared helpers
@@ -47,7 +47,7 @@ fn limit_address_space(bytes: u64) {
 /// What Rust's runtime writes itself when it cannot set a new thread up at all (its
 /// alternate signal stack, its thread-local destructors) and aborts: at 0 KiB to spare
 /// it happens before any library code runs on that thread, where no hook or allocator
-/// of the library's reaches (the README's "Output" names this limit). Every other line
+/// of the library's reaches ("Output" in docs/c-api.md names this limit). Every other line
 /// is the library's, and fails the test.
 fn printed_by_the_library(printed: &str, outcome: &Outcome) -> String {
     const RUNTIME: [&str; 5] = [

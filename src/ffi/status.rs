@@ -38,8 +38,8 @@ pub enum HamustroStatus {
     /// The system refused a resource the call needs: memory (a request body, an
     /// allocation SQLite makes), a thread (the delivery thread of a new tracker), or
     /// address space. Nothing was lost: a tracker was not created, or the events
-    /// stay queued. Retry when the process has more to spare; see the README's
-    /// Limits for how much a tracker needs.
+    /// stay queued. Retry when the process has more to spare; see the Limits of
+    /// docs/c-api.md for how much a tracker needs.
     OutOfResources = 9,
 }
 

@@ -2,7 +2,7 @@
 //! system has no memory to give.
 //!
 //! When an allocation fails, Rust's handler prints "memory allocation of N bytes
-//! failed" on stderr and aborts; a library must never print (the README's "Output"),
+//! failed" on stderr and aborts; a library must never print ("Output" in docs/c-api.md),
 //! and a stable program cannot replace that handler (`set_alloc_error_hook` is
 //! unstable). The global allocator runs before it: on a null it aborts at once,
 //! silently, unless the allocation was asked for inside `fallible` (a `try_reserve`

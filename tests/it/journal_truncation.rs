@@ -1,6 +1,6 @@
 //! A journal file truncated by another program while a burst waits in it alone
 //! (issue 21, item 7): records beyond what memory holds (`journal::pending`'s spill)
-//! are in the file only, so such a truncation loses them. The README promises that
+//! are in the file only, so such a truncation loses them. docs/delivery-and-storage.md promises that
 //! only those are lost, that they are counted out of the queue (`stats.queued`) and
 //! logged as an error, that the tracker goes on, and that every other event is
 //! delivered once. Both moments are here: the file still being appended to (the loss

@@ -18,6 +18,7 @@ mod concurrent_calls;
 mod control;
 mod crash;
 mod disk_full;
+mod docs;
 mod faults;
 mod ffi;
 mod foreign_files;
