@@ -4,6 +4,7 @@
 #
 #   check NAME COMMAND...   runs one check, its output indented; counts it
 #   summary                 prints the counts and exits, non-zero if any check failed
+#   xtask check NAME ARGS   one of xtask/'s checks (below)
 passed=0
 failed=0
 
@@ -25,4 +26,14 @@ summary() {
   echo "$passed passed, $failed failed"
   [ "$failed" -eq 0 ]
   exit
+}
+
+# xtask check NAME ARGS...: one of xtask/'s typed checks on a built artifact (`cargo
+# xtask list` names them). Its own target directory, so that it never waits for the
+# lock of a cargo build or test that the other lane runs in target/.
+hamustro_checks_repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+xtask() {
+  cargo run --quiet --locked --package xtask \
+    --manifest-path "$hamustro_checks_repo/Cargo.toml" \
+    --target-dir "$hamustro_checks_repo/target/xtask" -- "$@"
 }
