@@ -61,9 +61,7 @@ pub const DEFAULT_MAX_QUEUED_EVENTS: u64 = 100_000;
 /// assert_eq!(config.track_url().unwrap(), "https://t.example.com/api/v1/track");
 /// ```
 #[derive(Clone, PartialEq, Eq)]
-// Not for the crate's own integration tests (feature `internals`), which build
-// configurations as struct literals: see `internals`.
-#[cfg_attr(not(feature = "internals"), non_exhaustive)]
+#[non_exhaustive]
 pub struct TrackerConfig {
     /// Required. The collector's base URL, e.g. `https://t.example.com`; events are
     /// posted to `<url>/api/v1/track` (see [`TrackerConfig::track_url`]).

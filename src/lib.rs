@@ -83,9 +83,7 @@ pub use wire::Environment;
 
 /// The crate's insides, for its own integration tests and fuzz targets only (feature
 /// `internals`, which `cargo test` turns on through the dev-dependency on this crate).
-/// Not part of the API: anything here may change in any release. With it on,
-/// `TrackerConfig` is not `#[non_exhaustive]`, so that the tests build configurations
-/// as struct literals; an app never turns it on.
+/// Not part of the API: anything here may change in any release.
 #[cfg(feature = "internals")]
 #[doc(hidden)]
 pub mod internals {

@@ -85,6 +85,26 @@ fn child(url: &str, db: &Path) -> i32 {
         status = hamustro_tracker_flush(tracker, 10_000);
     }
     if status != HamustroStatus::Ok {
+        // What the worker did meanwhile, for the parent's message: a worker that never
+        // tried shows 0 failures and nothing in flight; a slow collector shows failures.
+        let mut why = delivery_state(tracker);
+        // SAFETY: getpid has no preconditions.
+        let pid = unsafe { libc::getpid() };
+        why.push_str(&format!("\nthreads: {}", where_it_waits(pid)));
+        if let Ok(gdb) = std::process::Command::new("gdb")
+            .args([
+                "-p",
+                &pid.to_string(),
+                "-batch",
+                "-nx",
+                "-ex",
+                "thread apply all bt",
+            ])
+            .output()
+        {
+            why.push_str(&String::from_utf8_lossy(&gdb.stdout));
+        }
+        let _ = std::fs::write(db.with_extension("why"), why);
         // 30 + the status, to say which.
         return 30 + status as i32;
     }
@@ -92,6 +112,38 @@ fn child(url: &str, db: &Path) -> i32 {
         return 4;
     }
     0
+}
+
+/// The tracker's delivery statistics and last delivery error, as one line.
+fn delivery_state(tracker: HamustroTracker) -> String {
+    let mut stats = HamustroStats {
+        size: u32::try_from(size_of::<HamustroStats>()).expect("a small struct"),
+        ..HamustroStats::default()
+    };
+    // SAFETY: a valid out-pointer whose size field says how big it is.
+    let status = unsafe { hamustro_tracker_get_stats(tracker, &raw mut stats) };
+    let mut message = [0 as c_char; 512];
+    let mut length = 0usize;
+    // SAFETY: the buffer and its length, and a valid out-pointer.
+    unsafe {
+        hamustro_tracker_last_delivery_error(
+            tracker,
+            message.as_mut_ptr(),
+            message.len(),
+            &raw mut length,
+        )
+    };
+    // SAFETY: the library wrote a NUL-terminated string into the buffer (empty if none).
+    let message = unsafe { std::ffi::CStr::from_ptr(message.as_ptr()) }.to_string_lossy();
+    format!(
+        "stats {status:?}: queued {}, in flight {}, delivered {}, consecutive failures {}, \
+         next retry in {} ms; last delivery error: {message:?}",
+        stats.queued,
+        stats.in_flight,
+        stats.delivered,
+        stats.consecutive_failures,
+        stats.next_retry_ms
+    )
 }
 
 unsafe extern "C" fn ignore(_level: u32, _message: *const c_char, _user_data: *mut c_void) {}
@@ -146,31 +198,59 @@ fn busy_threads(url: &str, dir: &Path, stop: &Arc<AtomicBool>) -> Vec<thread::Jo
     threads
 }
 
-/// Waits for `pid` at most `bound`; kills it after. Its exit status, or `None` when
-/// it had to be killed.
-fn wait_bounded(pid: libc::pid_t, bound: Duration) -> Option<i32> {
+/// Waits for `pid` at most `bound`; kills it after. Its exit status, or where its
+/// threads waited when it had to be killed.
+fn wait_bounded(pid: libc::pid_t, bound: Duration) -> Result<i32, String> {
     let deadline = Instant::now() + bound;
     let mut status = 0;
     loop {
         // SAFETY: waits for our own child without blocking.
         let done = unsafe { libc::waitpid(pid, &raw mut status, libc::WNOHANG) };
         if done == pid {
-            return Some(if libc::WIFEXITED(status) {
+            return Ok(if libc::WIFEXITED(status) {
                 libc::WEXITSTATUS(status)
             } else {
                 128 + libc::WTERMSIG(status)
             });
         }
         if Instant::now() > deadline {
+            let waits = where_it_waits(pid);
             // SAFETY: our own child, not yet reaped.
             unsafe {
                 libc::kill(pid, libc::SIGKILL);
                 libc::waitpid(pid, &raw mut status, 0);
             }
-            return None;
+            return Err(waits);
         }
         thread::sleep(Duration::from_millis(2));
     }
+}
+
+/// What each thread of a stuck child waits in, from /proc, before it is killed: the
+/// system call and its first argument (202 is futex) and the kernel's wait channel.
+fn where_it_waits(pid: libc::pid_t) -> String {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return "no /proc entry".into();
+    };
+    let read = |path: &std::path::Path, name: &str| {
+        std::fs::read_to_string(path.join(name))
+            .map_or_else(|_| "?".into(), |s| s.trim().to_string())
+    };
+    tasks
+        .flatten()
+        .map(|task| {
+            let path = task.path();
+            let syscall = read(&path, "syscall");
+            let syscall = syscall.split(' ').take(2).collect::<Vec<_>>().join(" ");
+            format!(
+                "{} {:?}: syscall {syscall}, wchan {}",
+                task.file_name().to_string_lossy(),
+                read(&path, "comm"),
+                read(&path, "wchan"),
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 #[test]
@@ -198,14 +278,18 @@ fn a_child_forked_at_any_moment_tracks_and_delivers_with_its_own_tracker() {
         }
         assert!(pid > 0, "fork failed");
         match wait_bounded(pid, CHILD_BOUND) {
-            None => {
-                hung.push(i);
+            Err(waits) => {
+                hung.push((i, waits));
                 if hung.len() == 3 {
                     break; // enough to fail: spare the rest of the bounds
                 }
             }
-            Some(0) => {}
-            Some(code) => failed.push((i, code)),
+            Ok(0) => {}
+            Ok(code) => {
+                let why = std::fs::read_to_string(db.with_extension("why")).unwrap_or_default();
+                eprintln!("child {i} failed ({code}): {why}");
+                failed.push((i, code, why.lines().next().unwrap_or_default().to_string()));
+            }
         }
     }
     stop.store(true, Ordering::Relaxed);
@@ -215,7 +299,7 @@ fn a_child_forked_at_any_moment_tracks_and_delivers_with_its_own_tracker() {
     assert!(
         hung.is_empty() && failed.is_empty(),
         "of {forks} children (seed {seed}), hung past {CHILD_BOUND:?}: {hung:?}; \
-         failed (child, step): {failed:?}"
+         failed (child, step, its delivery state): {failed:?}"
     );
     let delivered = collector
         .events()

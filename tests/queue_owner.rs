@@ -33,19 +33,17 @@ fn data_home() -> PathBuf {
 
 /// A configuration of `client_id` on the default path (`db` None) or `db`.
 fn of_client(client_id: &str, url: &str, db: Option<&Path>) -> TrackerConfig {
-    TrackerConfig {
-        client_id: client_id.to_string(),
-        database_path: db.map(Path::to_path_buf),
-        ..config(url, Path::new("unused"))
-    }
+    support::with(config(url, Path::new("unused")), |c| {
+        c.client_id = client_id.to_string();
+        c.database_path = db.map(Path::to_path_buf);
+    })
 }
 
 /// A configuration of `client_id` with its queue in `directory`, named by the library.
 fn in_directory(client_id: &str, url: &str, directory: &Path) -> TrackerConfig {
-    TrackerConfig {
-        database_directory: Some(directory.to_path_buf()),
-        ..of_client(client_id, url, None)
-    }
+    support::with(of_client(client_id, url, None), |c| {
+        c.database_directory = Some(directory.to_path_buf());
+    })
 }
 
 /// Two names of one file, whichever spelling each has (`\\?\` on Windows).
@@ -130,10 +128,10 @@ fn another_apps_queue_is_refused_and_a_new_collector_or_secret_keeps_it() {
 
     // The same app with another collector and secret is still the same app.
     let moved = Collector::start("another-secret");
-    let tracker = Tracker::new(TrackerConfig {
-        shared_secret_key: "another-secret".into(),
-        ..of_client("app-1", &moved.url(), Some(&db))
-    })
+    let tracker = Tracker::new(support::with(
+        of_client("app-1", &moved.url(), Some(&db)),
+        |c| c.shared_secret_key = "another-secret".into(),
+    ))
     .unwrap();
     tracker.flush(WAIT).unwrap();
     assert_eq!(moved.events().len(), 3);

@@ -10,25 +10,18 @@ use hamustro::{Tracker, TrackerConfig};
 use crate::{EVENT, PARAMS, SECRET, STARTUP_BACKLOG};
 
 pub fn config(url: &str, db: &Path) -> TrackerConfig {
-    TrackerConfig {
-        collector_url: url.to_string(),
-        shared_secret_key: SECRET.to_string(),
-        device_id: "bench-device".to_string(),
-        client_id: "bench".to_string(),
-        system_version: "14.1".to_string(),
-        product_version: "2.0.0".to_string(),
-        database_path: Some(db.to_path_buf()),
-        ..TrackerConfig::default()
-    }
+    let mut config = TrackerConfig::new(url, SECRET, "bench-device", "bench", "2.0.0");
+    config.system_version = "14.1".to_string();
+    config.database_path = Some(db.to_path_buf());
+    config
 }
 
 /// A tracker whose deliveries all fail at once (connection refused), with room for a
 /// large backlog: events stay queued.
 pub fn offline_config(db: &Path) -> TrackerConfig {
-    TrackerConfig {
-        max_queued_events: 10 * STARTUP_BACKLOG as u64,
-        ..config(&refused_url(), db)
-    }
+    let mut config = config(&refused_url(), db);
+    config.max_queued_events = 10 * STARTUP_BACKLOG as u64;
+    config
 }
 
 /// A URL where nothing listens.

@@ -1228,15 +1228,8 @@ impl State {
             let safe = url == refused || url.starts_with(&format!("{refused}/"));
             if !safe && !url.is_empty() {
                 // Only URLs without a scheme get here; never let one reach the network.
-                let probe = TrackerConfig {
-                    collector_url: url.clone(),
-                    shared_secret_key: "s".into(),
-                    device_id: "d".into(),
-                    client_id: "c".into(),
-                    system_version: "1".into(),
-                    product_version: "1".into(),
-                    ..TrackerConfig::default()
-                };
+                let mut probe = TrackerConfig::new(url.clone(), "s", "d", "c", "1");
+                probe.system_version = "1".into();
                 assert!(
                     probe.validate().is_err(),
                     "collector_url {url:?}, which has no scheme, was accepted"

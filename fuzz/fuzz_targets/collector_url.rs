@@ -73,16 +73,9 @@ struct Input {
 
 fuzz_target!(|input: Input| {
     let (url, plainly_valid) = render(&input.url);
-    let config = TrackerConfig {
-        collector_url: url.clone(),
-        shared_secret_key: "s".into(),
-        device_id: "d".into(),
-        client_id: "c".into(),
-        system_version: "1".into(),
-        product_version: "1".into(),
-        accept_invalid_certs_for_loopback: input.accept_invalid_certs_for_loopback,
-        ..TrackerConfig::default()
-    };
+    let mut config = TrackerConfig::new(url.clone(), "s", "d", "c", "1");
+    config.system_version = "1".into();
+    config.accept_invalid_certs_for_loopback = input.accept_invalid_certs_for_loopback;
     let accepted = config.validate();
     if let Err(error) = &accepted {
         assert!(!error.message().is_empty());

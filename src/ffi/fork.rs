@@ -29,6 +29,12 @@
 //!   counter, the registries, SQLite's initialisation) are completed before the
 //!   handlers are registered, so none can be half made at a fork.
 //!
+//! - std's own registry of threads (the stack-overflow handler's `thread_info` map),
+//!   which every `std::thread` takes as it starts and as it ends, is std's and cannot
+//!   be held here: the delivery thread is started with `pthread_create` instead
+//!   (`platform::OwnThread`), so a child's tracker starts its thread whatever the
+//!   parent's threads were doing (before, 1 child in a few hundred never delivered).
+//!
 //! Not covered: a configuration handle that another thread was changing at the fork
 //! (its own lock: a child makes its own configuration, as the bindings do), glibc's
 //! `localtime_r` lock (held for microseconds about once a second per tracking thread;

@@ -10,6 +10,7 @@
 
 mod allocator;
 mod mapping;
+mod thread;
 #[cfg(unix)]
 mod unix;
 #[cfg(unix)]
@@ -26,6 +27,7 @@ use std::path::{Path, PathBuf};
 
 pub use allocator::fallible;
 pub use mapping::SharedMapping;
+pub use thread::OwnThread;
 
 /// A file's identity on this machine, the same through every name it has (symlinks,
 /// hard links, `..`, bind mounts).

@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crate::clock::now_epoch_seconds;
@@ -65,7 +64,7 @@ pub struct Tracker {
     /// Serialises the setters of persisted state (user, global parameters), so the
     /// order they reach the store is the order they take effect.
     settings_writer: Mutex<()>,
-    worker: Mutex<Option<JoinHandle<()>>>,
+    worker: Mutex<Option<platform::OwnThread>>,
 }
 
 impl Tracker {
@@ -151,9 +150,8 @@ impl Tracker {
         }));
         let worker = {
             let shared = Arc::clone(&shared);
-            std::thread::Builder::new()
-                .name("hamustro-delivery".into())
-                .spawn(move || worker::run(&shared))
+            // Not std::thread: see platform::OwnThread (a forked child's thread start).
+            platform::OwnThread::spawn("hamustro-delivery", move || worker::run(&shared))
                 .map_err(|e| Error::out_of_resources("cannot start the delivery thread", e))?
         };
         log(Level::Info, || {
@@ -316,7 +314,7 @@ impl Tracker {
             return;
         }
         if let Some(worker) = worker {
-            let _ = worker.join();
+            worker.join();
             // The worker finishes as it ends; this covers one that ended otherwise.
             worker::finish(&self.shared);
             log(Level::Info, || {

@@ -14,7 +14,7 @@ use std::os::unix::fs::symlink as symlink_file;
 #[cfg(windows)]
 use std::os::windows::fs::symlink_file;
 
-use hamustro::{Tracker, TrackerConfig};
+use hamustro::Tracker;
 use sha2::{Digest as _, Sha256};
 use support::c_program::{compile_c_test, program_path, run};
 use support::collector::Collector;
@@ -111,10 +111,9 @@ fn another_process_cannot_open_a_held_database_by_any_name() {
     let (dir, db) = temp_db();
     let url = "http://127.0.0.1:9";
     // The client id of the C program's trackers: a database is one app's.
-    let holder = Tracker::new(TrackerConfig {
-        client_id: "abuse-test".into(),
-        ..config(url, &db)
-    })
+    let holder = Tracker::new(support::with(config(url, &db), |c| {
+        c.client_id = "abuse-test".into();
+    }))
     .unwrap();
     let symlinked = dir.path().join("symlinked.db");
     let made = symlink_file(&db, &symlinked).and_then(|()| std::fs::metadata(&symlinked));

@@ -8,7 +8,7 @@ use std::sync::{mpsc, Arc, Mutex, OnceLock};
 
 use hamustro::ffi::*;
 use hamustro::log::Level;
-use hamustro::{ErrorKind, Tracker, TrackerConfig};
+use hamustro::{ErrorKind, Tracker};
 use support::collector::{Collector, Reply};
 use support::{config, refused_url, temp_db, track_n, SECRET, WAIT};
 
@@ -76,10 +76,9 @@ fn salted_user_ids_never_leave_the_device_raw() {
     let collector = Collector::start(SECRET);
     let (_dir, db) = temp_db();
     let raw = "alice@example.com";
-    let tracker = Tracker::new(TrackerConfig {
-        user_id_salt: Some("pepper".into()),
-        ..config(&collector.url(), &db)
-    })
+    let tracker = Tracker::new(support::with(config(&collector.url(), &db), |c| {
+        c.user_id_salt = Some("pepper".into());
+    }))
     .unwrap();
     tracker.set_user(Some("tenant"), Some(raw)).unwrap();
     tracker.track_event("E", NONE).unwrap();
@@ -128,10 +127,7 @@ fn global_parameters_are_added_persisted_and_lose_to_the_events_own() {
 #[test]
 fn the_queue_cap_drops_the_oldest_and_stats_count_them() {
     let (_dir, db) = temp_db();
-    let capped = |url: &str| TrackerConfig {
-        max_queued_events: 10,
-        ..config(url, &db)
-    };
+    let capped = |url: &str| support::with(config(url, &db), |c| c.max_queued_events = 10);
     {
         let offline = Tracker::new(capped(&refused_url())).unwrap();
         track_n(&offline, "Capped", 25);
@@ -306,12 +302,11 @@ fn the_log_callback_hears_deliveries_and_failures_but_never_secrets_or_users() {
 fn the_os_and_locale_fill_what_the_app_left_unset() {
     let collector = Collector::start(SECRET);
     let (_dir, db) = temp_db();
-    let tracker = Tracker::new(TrackerConfig {
-        system_language: Some("fr-CA".into()),
-        country: Some("CA".into()),
-        system_version: String::new(),
-        ..config(&collector.url(), &db)
-    })
+    let tracker = Tracker::new(support::with(config(&collector.url(), &db), |c| {
+        c.system_language = Some("fr-CA".into());
+        c.country = Some("CA".into());
+        c.system_version = String::new();
+    }))
     .unwrap();
     tracker.track_event("E", NONE).unwrap();
     tracker.flush(WAIT).unwrap();
@@ -361,10 +356,9 @@ fn a_log_sink_may_call_back_into_the_tracker_while_the_queue_overflows() {
     static TRACKER: OnceLock<Arc<Tracker>> = OnceLock::new();
     let (_dir, db) = temp_db();
     let tracker = Arc::new(
-        Tracker::new(TrackerConfig {
-            max_queued_events: 2,
-            ..config(&refused_url(), &db)
-        })
+        Tracker::new(support::with(config(&refused_url(), &db), |c| {
+            c.max_queued_events = 2;
+        }))
         .unwrap(),
     );
     let _ = TRACKER.set(Arc::clone(&tracker));

@@ -16,7 +16,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use hamustro::{Tracker, TrackerConfig};
+use hamustro::Tracker;
 use serde_json::json;
 use support::child::{self, Child};
 use support::collector::{Collector, ReceivedCollection, ReceivedEvent, Reply};
@@ -45,14 +45,16 @@ fn child_tracks_events_until_killed() {
     let job: serde_json::Value = serde_json::from_str(&job).expect("job is JSON");
     let run = job["run"].as_u64().unwrap();
     let last = job["last"].as_bool().unwrap();
-    let tracker = Tracker::new(TrackerConfig {
-        queue_size: QUEUE_SIZE,
-        request_timeout: REQUEST_TIMEOUT,
-        ..config(
+    let tracker = Tracker::new(support::with(
+        config(
             &run_url(job["url"].as_str().unwrap(), run),
             Path::new(job["db"].as_str().unwrap()),
-        )
-    })
+        ),
+        |c| {
+            c.queue_size = QUEUE_SIZE;
+            c.request_timeout = REQUEST_TIMEOUT;
+        },
+    ))
     .expect("the tracker opens on the database a killed run left");
     // Until killed; the bound only stops a child whose parent is gone.
     let events = if last { LAST_RUN_EVENTS } else { 200_000 };

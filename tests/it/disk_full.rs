@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use hamustro::{ErrorKind, Tracker, TrackerConfig};
+use hamustro::{ErrorKind, Tracker};
 use support::collector::Collector;
 use support::tiny_fs::with_tiny_filesystem;
 use support::{config, SECRET, WAIT};
@@ -49,10 +49,9 @@ fn delivery_resumes_once_a_full_disk_has_space_and_nothing_is_sent_twice() {
     with_tiny_filesystem("8m", |dir| {
         let db = dir.join("events.db");
         let collector = Collector::start(SECRET);
-        let tracker = Tracker::new(TrackerConfig {
-            queue_size: 1_000_000,
-            ..config(&collector.url(), &db)
-        })
+        let tracker = Tracker::new(support::with(config(&collector.url(), &db), |c| {
+            c.queue_size = 1_000_000;
+        }))
         .unwrap();
         let pad = "p".repeat(1000);
         let track = |n: usize| {
@@ -149,10 +148,9 @@ fn track_padded(tracker: &Tracker, n: usize) -> usize {
 /// A tracker holding 300 events the collector accepted (numbers 2 to 301) whose
 /// deletion met a full disk, and the file that fills the disk.
 fn accepted_but_not_deleted(collector: &Collector, db: &Path) -> (Tracker, PathBuf) {
-    let tracker = Tracker::new(TrackerConfig {
-        queue_size: 1_000_000,
-        ..config(&collector.url(), db)
-    })
+    let tracker = Tracker::new(support::with(config(&collector.url(), db), |c| {
+        c.queue_size = 1_000_000;
+    }))
     .unwrap();
     // A first delivery: from now on nothing is sent before a flush.
     track_padded(&tracker, 1);

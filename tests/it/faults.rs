@@ -14,7 +14,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use hamustro::internals::backoff::{INITIAL_DELAY, MAX_DELAY};
-use hamustro::{ErrorKind, Tracker, TrackerConfig};
+use hamustro::{ErrorKind, Tracker};
 use support::collector::{Collector, Reply};
 use support::{config, temp_db, track_n, SECRET, WAIT};
 
@@ -27,11 +27,10 @@ const SLACK: Duration = Duration::from_millis(400);
 /// on delivery starts when `queue_size` (3) events are queued, as in a running app:
 /// each `track_n(.., 3)` then makes exactly one batch.
 fn synced_tracker(collector: &Collector, db: &Path, timeout: Duration) -> Tracker {
-    let tracker = Tracker::new(TrackerConfig {
-        queue_size: 3,
-        request_timeout: timeout,
-        ..config(&collector.url(), db)
-    })
+    let tracker = Tracker::new(support::with(config(&collector.url(), db), |c| {
+        c.queue_size = 3;
+        c.request_timeout = timeout;
+    }))
     .unwrap();
     tracker
         .track_event("Warmup", &[] as &[(&str, &str)])

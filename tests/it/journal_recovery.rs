@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use hamustro::internals::journal::{Frame, Journal};
 use hamustro::internals::wire::Payload;
 use hamustro::log::Level;
-use hamustro::{Tracker, TrackerConfig};
+use hamustro::Tracker;
 use support::collector::Collector;
 use support::{config, refused_url, sqlite, temp_db, track_n, SECRET, WAIT};
 
@@ -43,10 +43,9 @@ fn two_different_events_with_one_number_are_kept_and_counted_not_dropped() {
     let log = support::log::listen(Level::Debug);
     let (_dir, db) = temp_db();
     let session = {
-        let tracker = Tracker::new(TrackerConfig {
-            queue_size: 1000,
-            ..config(&refused_url(), &db)
-        })
+        let tracker = Tracker::new(support::with(config(&refused_url(), &db), |c| {
+            c.queue_size = 1000;
+        }))
         .unwrap();
         track_n(&tracker, "Stored", 3);
         tracker.session().to_string()
@@ -125,10 +124,7 @@ fn a_journal_record_of_another_session_does_not_take_this_sessions_numbers() {
 fn lowering_the_queue_cap_between_runs_drops_and_counts_without_breaking_delivery() {
     let collector = Collector::start(SECRET);
     let (_dir, db) = temp_db();
-    let capped = |url: &str| TrackerConfig {
-        max_queued_events: 10,
-        ..config(url, &db)
-    };
+    let capped = |url: &str| support::with(config(url, &db), |c| c.max_queued_events = 10);
     {
         let offline = Tracker::new(config(&refused_url(), &db)).unwrap();
         track_n(&offline, "Backlog", 20);
@@ -160,10 +156,9 @@ fn while_the_store_refuses_records_persist_retries_keep_their_pace() {
     let log = support::log::listen(Level::Debug);
     let collector = Collector::start(SECRET);
     let (_dir, db) = temp_db();
-    let tracker = Tracker::new(TrackerConfig {
-        queue_size: 1_000_000,
-        ..config(&refused_url(), &db)
-    })
+    let tracker = Tracker::new(support::with(config(&refused_url(), &db), |c| {
+        c.queue_size = 1_000_000;
+    }))
     .unwrap();
     let db = tracker.database_path();
     // Another connection makes every insert into the queue fail at once.

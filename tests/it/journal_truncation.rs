@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use hamustro::log::Level;
-use hamustro::{Tracker, TrackerConfig};
+use hamustro::Tracker;
 use support::collector::Collector;
 use support::{config, temp_db, SECRET, WAIT};
 
@@ -83,10 +83,9 @@ fn delivered_once(collector: &Collector) -> Vec<u32> {
 /// A tracker that has delivered one event (so nothing is sent without a flush), whose
 /// store then refuses every record.
 fn tracker_with_a_refusing_store(collector: &Collector, db: &Path) -> (Tracker, Conn) {
-    let tracker = Tracker::new(TrackerConfig {
-        queue_size: 1_000_000,
-        ..config(&collector.url(), db)
-    })
+    let tracker = Tracker::new(support::with(config(&collector.url(), db), |c| {
+        c.queue_size = 1_000_000;
+    }))
     .unwrap();
     tracker
         .track_event("Before", &[] as &[(&str, &str)])

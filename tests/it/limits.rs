@@ -7,7 +7,7 @@ use crate::support;
 use base64::Engine as _;
 use hamustro::internals::wire::{Parameter, Payload};
 use hamustro::log::Level;
-use hamustro::{ErrorKind, Tracker, TrackerConfig};
+use hamustro::{ErrorKind, Tracker};
 use prost::Message as _;
 use support::collector::Collector;
 use support::{config, refused_url, sqlite, temp_db, track_n, SECRET, WAIT};
@@ -108,11 +108,7 @@ fn every_limit_is_named_in_its_error() {
     );
     let long = "d".repeat(1025);
     named(
-        TrackerConfig {
-            device_model: Some(long),
-            ..config(&refused_url(), &db)
-        }
-        .validate(),
+        support::with(config(&refused_url(), &db), |c| c.device_model = Some(long)).validate(),
         "1024 bytes",
     );
 }

@@ -33,11 +33,10 @@ fn an_https_collector_is_reached_through_a_connect_tunnel() {
     let ca = TestCa::new("proxy test CA");
     let collector = ca.collector();
     let proxy = TestProxy::start();
-    deliver_one(TrackerConfig {
-        ca_certificates: Some(ca.pem()),
-        proxy: Some(proxy.url()),
-        ..config(&collector.url, &db)
-    })
+    deliver_one(support::with(config(&collector.url, &db), |c| {
+        c.ca_certificates = Some(ca.pem());
+        c.proxy = Some(proxy.url());
+    }))
     .unwrap();
     assert_eq!(collector.requests(), 1);
     let target = collector.url.trim_start_matches("https://");
@@ -53,10 +52,9 @@ fn a_plain_http_collector_gets_its_request_in_absolute_form() {
     let (_dir, db) = temp_db();
     let collector = Collector::start(SECRET);
     let proxy = TestProxy::start();
-    deliver_one(TrackerConfig {
-        proxy: Some(proxy.url()),
-        ..config(&collector.url(), &db)
-    })
+    deliver_one(support::with(config(&collector.url(), &db), |c| {
+        c.proxy = Some(proxy.url());
+    }))
     .unwrap();
     assert_eq!(collector.events().len(), 1);
     assert_eq!(
@@ -87,11 +85,10 @@ fn a_proxy_needing_credentials_delivers_with_them_and_answers_407_without() {
         for url in [https.url.clone(), http.url()] {
             let through = |proxy_url: String| {
                 let (dir, db) = temp_db();
-                let result = deliver_one(TrackerConfig {
-                    ca_certificates: Some(ca.pem()),
-                    proxy: Some(proxy_url),
-                    ..config(&url, &db)
-                });
+                let result = deliver_one(support::with(config(&url, &db), |c| {
+                    c.ca_certificates = Some(ca.pem());
+                    c.proxy = Some(proxy_url);
+                }));
                 drop(dir);
                 result
             };
@@ -137,10 +134,9 @@ fn a_dead_proxy_keeps_the_events_and_backs_off() {
     let (_dir, db) = temp_db();
     let collector = Collector::start(SECRET);
     let dead = refused_url();
-    let tracker = Tracker::new(TrackerConfig {
-        proxy: Some(dead.replace("http://", "http://user:pw@")),
-        ..config(&collector.url(), &db)
-    })
+    let tracker = Tracker::new(support::with(config(&collector.url(), &db), |c| {
+        c.proxy = Some(dead.replace("http://", "http://user:pw@"));
+    }))
     .unwrap();
     track_n(&tracker, "E", 3);
     let error = tracker.flush(WAIT).unwrap_err();
@@ -168,10 +164,10 @@ fn a_proxy_url_that_cannot_be_used_is_refused_at_configuration() {
         ("p:3128", "must start with http://"),
         ("http://p:3128/x", "no path"),
     ] {
-        let error = Tracker::new(TrackerConfig {
-            proxy: Some(proxy.to_string()),
-            ..config("https://collector.example.com", &db)
-        })
+        let error = Tracker::new(support::with(
+            config("https://collector.example.com", &db),
+            |c| c.proxy = Some(proxy.to_string()),
+        ))
         .err()
         .unwrap();
         assert_eq!(error.kind(), ErrorKind::InvalidArgument);
@@ -184,11 +180,10 @@ fn one_connection_carries_the_requests_of_a_drain() {
     let (_dir, db) = temp_db();
     let ca = TestCa::new("keep-alive CA");
     let collector = ca.collector();
-    let tracker = Tracker::new(TrackerConfig {
-        ca_certificates: Some(ca.pem()),
-        queue_size: 100_000,
-        ..config(&collector.url, &db)
-    })
+    let tracker = Tracker::new(support::with(config(&collector.url, &db), |c| {
+        c.ca_certificates = Some(ca.pem());
+        c.queue_size = 100_000;
+    }))
     .unwrap();
     // A batch is at most 1000 events: at least ten requests drain the queue (one more
     // when the first event, never synced, starts a drain of its own).
@@ -263,10 +258,9 @@ fn env_child() {
     let Some(job) = child::job() else { return };
     let (use_environment, url) = job.split_once(' ').unwrap();
     let (_dir, db) = temp_db();
-    let tracker = Tracker::new(TrackerConfig {
-        proxy_from_environment: use_environment == "true",
-        ..config(url, &db)
-    })
+    let tracker = Tracker::new(support::with(config(url, &db), |c| {
+        c.proxy_from_environment = use_environment == "true";
+    }))
     .unwrap();
     tracker.track_event("E", &[] as &[(&str, &str)]).unwrap();
     match tracker.flush(WAIT) {

@@ -7,7 +7,7 @@ use crate::support;
 
 use std::path::{Path, PathBuf};
 
-use hamustro::{ErrorKind, Tracker, TrackerConfig};
+use hamustro::{ErrorKind, Tracker};
 use support::collector::Collector;
 use support::{child, config, refused_url, track_n, SECRET, WAIT};
 
@@ -18,11 +18,10 @@ fn beside(db: &Path, suffix: &str) -> PathBuf {
 /// Tracker A: its own device (so its events are told apart at the collector), no
 /// automatic delivery before a flush but the first.
 fn tracker_a(url: &str, db: &Path) -> Tracker {
-    Tracker::new(TrackerConfig {
-        device_id: "device-a".into(),
-        queue_size: 1_000_000,
-        ..config(url, db)
-    })
+    Tracker::new(support::with(config(url, db), |c| {
+        c.device_id = "device-a".into();
+        c.queue_size = 1_000_000;
+    }))
     .unwrap()
 }
 

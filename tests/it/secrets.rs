@@ -5,7 +5,7 @@
 use crate::support;
 
 use hamustro::log::Level;
-use hamustro::{Tracker, TrackerConfig};
+use hamustro::Tracker;
 use support::collector::Collector;
 use support::{config, temp_db, track_n, WAIT};
 
@@ -17,14 +17,13 @@ fn no_debug_output_or_message_carries_the_secret_or_the_salt() {
     let password = "PASSWORD-93aa";
     let collector = Collector::start(secret);
     let (_dir, db) = temp_db();
-    let config = TrackerConfig {
-        shared_secret_key: secret.into(),
-        user_id_salt: Some(salt.into()),
-        collector_url: collector
+    let config = support::with(config(&collector.url(), &db), |c| {
+        c.shared_secret_key = secret.into();
+        c.user_id_salt = Some(salt.into());
+        c.collector_url = collector
             .url()
-            .replace("://", &format!("://user:{password}@")),
-        ..config(&collector.url(), &db)
-    };
+            .replace("://", &format!("://user:{password}@"));
+    });
     let debug = format!("{config:?} {config:#?}");
     for hidden in [secret, salt, password] {
         assert!(!debug.contains(hidden), "Debug shows {hidden}: {debug}");
@@ -34,10 +33,9 @@ fn no_debug_output_or_message_carries_the_secret_or_the_salt() {
     track_n(&tracker, "Seen", 2);
     tracker.flush(WAIT).unwrap();
     let stats = format!("{:?}", tracker.stats().unwrap());
-    let invalid = TrackerConfig {
-        collector_url: format!("ftp://user:{password}@h"),
-        ..config
-    };
+    let invalid = support::with(config, |c| {
+        c.collector_url = format!("ftp://user:{password}@h");
+    });
     let error = invalid.validate().unwrap_err();
     let messages = log.messages().join("\n");
     for text in [stats, format!("{error} {error:?}"), messages] {

@@ -6,7 +6,7 @@ use crate::support;
 use std::process::Command;
 
 use hamustro::log::Level;
-use hamustro::{ErrorKind, Tracker, TrackerConfig};
+use hamustro::{ErrorKind, Tracker};
 use support::child;
 use support::collector::Collector;
 use support::tiny_fs::with_tiny_filesystem;
@@ -106,10 +106,9 @@ fn a_full_disk_is_a_clear_error_and_loses_no_acknowledged_event() {
         let mut acknowledged = 0usize;
         let mut failure = None;
         {
-            let tracker = Tracker::new(TrackerConfig {
-                queue_size: 1_000_000,
-                ..config(&refused_url(), &db)
-            })
+            let tracker = Tracker::new(support::with(config(&refused_url(), &db), |c| {
+                c.queue_size = 1_000_000;
+            }))
             .unwrap();
             for i in 0..2000 {
                 match tracker.track_event("Big", &[("i", i.to_string()), ("pad", big.clone())]) {
@@ -167,10 +166,9 @@ fn a_journal_truncated_behind_the_trackers_back_falls_back_to_pwrite_and_loses_n
     let log = support::log::listen(Level::Warn);
     let collector = Collector::start(SECRET);
     let (_dir, db) = temp_db();
-    let tracker = Tracker::new(TrackerConfig {
-        queue_size: 1_000_000,
-        ..config(&collector.url(), &db)
-    })
+    let tracker = Tracker::new(support::with(config(&collector.url(), &db), |c| {
+        c.queue_size = 1_000_000;
+    }))
     .unwrap();
     let db = tracker.database_path();
     track_n(&tracker, "BeforeTheCut", 3);

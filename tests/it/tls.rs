@@ -78,10 +78,9 @@ fn an_untrusted_certificate_is_refused_by_default() {
 fn the_loopback_opt_out_accepts_a_self_signed_development_collector() {
     let (dir, db) = temp_db();
     let server = SelfSignedServer::start(dir.path());
-    let tracker = Tracker::new(TrackerConfig {
-        accept_invalid_certs_for_loopback: true,
-        ..config(&server.url, &db)
-    })
+    let tracker = Tracker::new(support::with(config(&server.url, &db), |c| {
+        c.accept_invalid_certs_for_loopback = true;
+    }))
     .unwrap();
     tracker.track_event("E", &[] as &[(&str, &str)]).unwrap();
     tracker.flush(WAIT).unwrap();
@@ -91,10 +90,10 @@ fn the_loopback_opt_out_accepts_a_self_signed_development_collector() {
 #[test]
 fn the_opt_out_is_refused_for_any_other_host() {
     let (_dir, db) = temp_db();
-    let error = Tracker::new(TrackerConfig {
-        accept_invalid_certs_for_loopback: true,
-        ..config("https://collector.example.com", &db)
-    })
+    let error = Tracker::new(support::with(
+        config("https://collector.example.com", &db),
+        |c| c.accept_invalid_certs_for_loopback = true,
+    ))
     .err()
     .unwrap();
     assert_eq!(error.kind(), ErrorKind::InvalidArgument);
@@ -128,10 +127,9 @@ fn a_private_ca_given_as_ca_certificates_is_trusted_besides_the_system_store() {
     let (_dir, db) = temp_db();
     let ca = TestCa::new("hamustro test CA");
     let collector = ca.collector();
-    deliver_one(TrackerConfig {
-        ca_certificates: Some(ca.pem()),
-        ..config(&collector.url, &db)
-    })
+    deliver_one(support::with(config(&collector.url, &db), |c| {
+        c.ca_certificates = Some(ca.pem());
+    }))
     .unwrap();
     assert_eq!(collector.requests(), 1);
 }
@@ -141,10 +139,11 @@ fn only_these_anchors_delivers_with_the_collectors_ca_and_refuses_another() {
     let ca = TestCa::new("hamustro test CA");
     let other = TestCa::new("another CA");
     let collector = ca.collector();
-    let pinned = |pem: String, db: &Path| TrackerConfig {
-        ca_certificates: Some(pem),
-        ca_certificates_only: true,
-        ..config(&collector.url, db)
+    let pinned = |pem: String, db: &Path| {
+        support::with(config(&collector.url, db), |c| {
+            c.ca_certificates = Some(pem);
+            c.ca_certificates_only = true;
+        })
     };
     let (_dir, db) = temp_db();
     deliver_one(pinned(ca.pem(), &db)).unwrap();
@@ -157,10 +156,10 @@ fn only_these_anchors_delivers_with_the_collectors_ca_and_refuses_another() {
 #[test]
 fn only_these_anchors_without_anchors_is_refused() {
     let (_dir, db) = temp_db();
-    let error = Tracker::new(TrackerConfig {
-        ca_certificates_only: true,
-        ..config("https://collector.example.com", &db)
-    })
+    let error = Tracker::new(support::with(
+        config("https://collector.example.com", &db),
+        |c| c.ca_certificates_only = true,
+    ))
     .err()
     .unwrap();
     assert_eq!(error.kind(), ErrorKind::InvalidArgument);

@@ -5,7 +5,7 @@ use crate::support;
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use hamustro::{ErrorKind, PayloadFormat, Tracker, TrackerConfig};
+use hamustro::{ErrorKind, PayloadFormat, Tracker};
 use support::collector::{session_of, Collector, Reply};
 use support::{config, refused_url, temp_db, track_n, SECRET, WAIT};
 
@@ -15,11 +15,10 @@ const SHORT: Duration = Duration::from_millis(300);
 fn tracked_events_arrive_with_everything_the_spec_fills_in() {
     let collector = Collector::start(SECRET);
     let (_dir, db) = temp_db();
-    let tracker = Tracker::new(TrackerConfig {
-        country: Some("HU".into()),
-        device_model: Some("Pixel".into()),
-        ..config(&collector.url(), &db)
-    })
+    let tracker = Tracker::new(support::with(config(&collector.url(), &db), |c| {
+        c.country = Some("HU".into());
+        c.device_model = Some("Pixel".into());
+    }))
     .unwrap();
     tracker.set_user(Some("tenant"), Some("user")).unwrap();
     tracker
@@ -71,11 +70,10 @@ fn json_and_protobuf_are_both_accepted() {
     ] {
         let collector = Collector::start(SECRET);
         let (_dir, db) = temp_db();
-        let tracker = Tracker::new(TrackerConfig {
-            payload_format: format,
-            system: Some("Linux \"quoted\" \\ é".into()),
-            ..config(&collector.url(), &db)
-        })
+        let tracker = Tracker::new(support::with(config(&collector.url(), &db), |c| {
+            c.payload_format = format;
+            c.system = Some("Linux \"quoted\" \\ é".into());
+        }))
         .unwrap();
         tracker
             .track_event("E", &[("text", "line\nbreak \u{1} \"q\"")])
@@ -170,10 +168,9 @@ fn an_older_sessions_events_go_out_as_that_session() {
     let collector = Collector::start(SECRET);
     let (_dir, db) = temp_db();
     {
-        let old = Tracker::new(TrackerConfig {
-            product_version: "1.0.0".into(),
-            ..config(&refused_url(), &db)
-        })
+        let old = Tracker::new(support::with(config(&refused_url(), &db), |c| {
+            c.product_version = "1.0.0".into();
+        }))
         .unwrap();
         track_n(&old, "Old", 2);
     }
@@ -273,10 +270,9 @@ fn flush_with_a_silent_collector_times_out_in_time() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let (_dir, db) = temp_db();
-    let tracker = Tracker::new(TrackerConfig {
-        request_timeout: Duration::from_secs(2),
-        ..config(&url, &db)
-    })
+    let tracker = Tracker::new(support::with(config(&url, &db), |c| {
+        c.request_timeout = Duration::from_secs(2);
+    }))
     .unwrap();
     tracker.track_event("E", &[] as &[(&str, &str)]).unwrap();
     let started = Instant::now();
@@ -294,10 +290,9 @@ fn flush_with_a_silent_collector_times_out_in_time() {
 fn queue_size_triggers_delivery_without_flush() {
     let collector = Collector::start(SECRET);
     let (_dir, db) = temp_db();
-    let tracker = Tracker::new(TrackerConfig {
-        queue_size: 5,
-        ..config(&collector.url(), &db)
-    })
+    let tracker = Tracker::new(support::with(config(&collector.url(), &db), |c| {
+        c.queue_size = 5;
+    }))
     .unwrap();
     tracker
         .track_event("First", &[] as &[(&str, &str)])
@@ -319,11 +314,10 @@ fn queue_size_triggers_delivery_without_flush() {
 fn retention_triggers_delivery_without_flush() {
     let collector = Collector::start(SECRET);
     let (_dir, db) = temp_db();
-    let tracker = Tracker::new(TrackerConfig {
-        queue_size: 1000,
-        queue_retention_minutes: 0,
-        ..config(&collector.url(), &db)
-    })
+    let tracker = Tracker::new(support::with(config(&collector.url(), &db), |c| {
+        c.queue_size = 1000;
+        c.queue_retention_minutes = 0;
+    }))
     .unwrap();
     tracker
         .track_event("First", &[] as &[(&str, &str)])
@@ -343,10 +337,9 @@ fn a_failing_collector_is_not_hit_on_every_track() {
     let collector = Collector::start(SECRET);
     collector.set_default_reply(Reply::Status(500));
     let (_dir, db) = temp_db();
-    let tracker = Tracker::new(TrackerConfig {
-        queue_size: 1,
-        ..config(&collector.url(), &db)
-    })
+    let tracker = Tracker::new(support::with(config(&collector.url(), &db), |c| {
+        c.queue_size = 1;
+    }))
     .unwrap();
     tracker.track_event("E", &[] as &[(&str, &str)]).unwrap();
     assert!(collector.wait_for_requests(1, WAIT));
@@ -465,10 +458,9 @@ fn a_burst_from_many_threads_past_the_journals_mapping_and_memory_loses_nothing(
 fn events_tracked_from_many_threads_get_unique_gap_free_numbers() {
     let collector = Collector::start(SECRET);
     let (_dir, db) = temp_db();
-    let tracker = Tracker::new(TrackerConfig {
-        queue_size: 50,
-        ..config(&collector.url(), &db)
-    })
+    let tracker = Tracker::new(support::with(config(&collector.url(), &db), |c| {
+        c.queue_size = 50;
+    }))
     .unwrap();
     std::thread::scope(|scope| {
         for _ in 0..8 {

@@ -32,17 +32,22 @@ pub const WAIT: Duration = Duration::from_secs(10);
 
 /// A complete configuration for a tracker delivering to `url` with its queue in `db`.
 pub fn config(url: &str, db: &Path) -> TrackerConfig {
-    TrackerConfig {
-        collector_url: url.to_string(),
-        shared_secret_key: SECRET.to_string(),
-        device_id: "device-1".to_string(),
-        client_id: "test-app".to_string(),
-        system_version: "14.1".to_string(),
-        product_version: "2.0.0".to_string(),
-        database_path: Some(db.to_path_buf()),
-        request_timeout: Duration::from_secs(5),
-        ..TrackerConfig::default()
-    }
+    with(
+        TrackerConfig::new(url, SECRET, "device-1", "test-app", "2.0.0"),
+        |c| {
+            c.system_version = "14.1".to_string();
+            c.database_path = Some(db.to_path_buf());
+            c.request_timeout = Duration::from_secs(5);
+        },
+    )
+}
+
+/// `config` changed by `change`: `TrackerConfig` is `#[non_exhaustive]`, so code
+/// outside the crate (these tests, an app) changes fields of a built value instead of
+/// writing a struct literal.
+pub fn with<T>(mut value: T, change: impl FnOnce(&mut T)) -> T {
+    change(&mut value);
+    value
 }
 
 /// A fresh directory and the queue database path inside it.
