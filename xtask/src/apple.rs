@@ -7,9 +7,12 @@ mod archive;
 mod listing;
 mod plist;
 mod privacy;
+mod required_reason;
 #[cfg(test)]
 mod scratch;
+mod swift_manifests;
 mod swift_package;
+mod swift_release;
 mod xcframework;
 
 use crate::checks::Check;
@@ -18,9 +21,9 @@ pub const CHECKS: &[Check] = &[
     Check {
         name: "apple-archive",
         usage: archive::USAGE,
-        about: "every member of the archive LISTING describes (listing.rs) is an arm64 \
-                object for PLATFORM (LC_BUILD_VERSION), and every function of \
-                include/hamustro.h is defined",
+        about: "every member of the archive is an arm64 object for PLATFORM \
+                (LC_BUILD_VERSION), and every function of include/hamustro.h is defined; \
+                LISTING holds llvm-objdump's and llvm-nm's output for it",
         run: archive::run,
     },
     Check {
@@ -41,17 +44,17 @@ pub const CHECKS: &[Check] = &[
     },
     Check {
         name: "swift-release",
-        usage: swift_package::RELEASE_USAGE,
+        usage: swift_release::USAGE,
         about: "release.sh's Package.swift (dump-package) names the zip's SHA-256 and \
                 Cargo.toml's version",
-        run: swift_package::release,
+        run: swift_release::run,
     },
     Check {
         name: "swift-manifests",
-        usage: swift_package::MANIFESTS_USAGE,
+        usage: swift_manifests::USAGE,
         about: "the committed Package.swift names Cargo.toml's version; its Hamustro \
                 target lays out every Swift source and the privacy manifest, which the \
                 development manifest also declares",
-        run: swift_package::manifests,
+        run: swift_manifests::run,
     },
 ];

@@ -8,77 +8,10 @@ use std::path::Path;
 
 use super::listing::Listing;
 use super::plist::{self, Value};
+use super::required_reason::used_categories;
 use crate::outcome::Outcome;
 
 pub const USAGE: &str = "MANIFEST SWIFT_SOURCES LISTING...";
-
-/// Apple's required-reason API categories, by the C functions that belong to each
-/// ("Describing use of required reason API"). A function under two categories
-/// (getattrlist: timestamps and disk space) needs both.
-const REQUIRED_REASON_FUNCTIONS: &[(&str, &[&str])] = &[
-    (
-        "NSPrivacyAccessedAPICategoryFileTimestamp",
-        &[
-            "stat",
-            "fstat",
-            "fstatat",
-            "lstat",
-            "getattrlist",
-            "fgetattrlist",
-            "getattrlistat",
-            "getattrlistbulk",
-        ],
-    ),
-    (
-        "NSPrivacyAccessedAPICategorySystemBootTime",
-        &["mach_absolute_time"],
-    ),
-    (
-        "NSPrivacyAccessedAPICategoryDiskSpace",
-        &[
-            "statfs",
-            "fstatfs",
-            "statvfs",
-            "fstatvfs",
-            "getattrlist",
-            "fgetattrlist",
-            "getattrlistat",
-        ],
-    ),
-];
-
-/// The Foundation names of each category, as the Swift binding's sources would use them.
-const SWIFT_REQUIRED_REASON_NAMES: &[(&str, &[&str])] = &[
-    (
-        "NSPrivacyAccessedAPICategoryUserDefaults",
-        &["UserDefaults"],
-    ),
-    (
-        "NSPrivacyAccessedAPICategorySystemBootTime",
-        &["systemUptime", "mach_absolute_time"],
-    ),
-    (
-        "NSPrivacyAccessedAPICategoryFileTimestamp",
-        &[
-            "creationDate",
-            "modificationDate",
-            "fileModificationDate",
-            "contentModificationDateKey",
-            "creationDateKey",
-        ],
-    ),
-    (
-        "NSPrivacyAccessedAPICategoryDiskSpace",
-        &[
-            "volumeAvailableCapacityKey",
-            "volumeAvailableCapacityForImportantUsageKey",
-            "volumeAvailableCapacityForOpportunisticUsageKey",
-            "volumeTotalCapacityKey",
-            "systemFreeSize",
-            "systemSize",
-        ],
-    ),
-];
 
 /// What every request carries (proto/hamustro.proto): the hashed device id, the user and
 /// tenant, the events, and the country and IPv4 address.
@@ -94,9 +27,15 @@ const SENT_DATA_TYPES: &[&str] = &[
 #[derive(Debug)]
 pub struct Manifest {
     pub tracking: Option<bool>,
-    /// Each `NSPrivacyAccessedAPITypes` entry: its category and reasons.
-    pub accessed: Vec<(Option<String>, Vec<String>)>,
+    pub accessed: Vec<AccessedApi>,
     pub collected: Vec<CollectedData>,
+}
+
+/// One `NSPrivacyAccessedAPITypes` entry.
+#[derive(Debug)]
+pub struct AccessedApi {
+    pub category: Option<String>,
+    pub reasons: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -126,11 +65,9 @@ impl Manifest {
             tracking: plist.get("NSPrivacyTracking").and_then(Value::as_bool),
             accessed: entries("NSPrivacyAccessedAPITypes")
                 .iter()
-                .map(|entry| {
-                    (
-                        text(entry, "NSPrivacyAccessedAPIType"),
-                        texts(entry, "NSPrivacyAccessedAPITypeReasons"),
-                    )
+                .map(|entry| AccessedApi {
+                    category: text(entry, "NSPrivacyAccessedAPIType"),
+                    reasons: texts(entry, "NSPrivacyAccessedAPITypeReasons"),
                 })
                 .collect(),
             collected: entries("NSPrivacyCollectedDataTypes")
@@ -181,39 +118,6 @@ fn swift_sources(directory: &Path) -> Result<String, String> {
     Ok(text)
 }
 
-/// Whether `word` stands alone in `text` (as a regular expression's `\bword\b`).
-fn contains_word(text: &str, word: &str) -> bool {
-    let is_word = |c: char| c.is_alphanumeric() || c == '_';
-    text.match_indices(word).any(|(at, _)| {
-        !text[..at].chars().next_back().is_some_and(is_word)
-            && !text[at + word.len()..].chars().next().is_some_and(is_word)
-    })
-}
-
-/// Each required-reason category used, with what uses it: the functions the archives
-/// call and the Foundation names the Swift sources use.
-pub fn used_categories(
-    called: &BTreeSet<String>,
-    swift: &str,
-) -> BTreeMap<&'static str, BTreeSet<String>> {
-    let mut used: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
-    for (category, functions) in REQUIRED_REASON_FUNCTIONS {
-        for function in functions.iter().filter(|f| called.contains(**f)) {
-            used.entry(category)
-                .or_default()
-                .insert((*function).to_string());
-        }
-    }
-    for (category, names) in SWIFT_REQUIRED_REASON_NAMES {
-        for name in names.iter().filter(|name| contains_word(swift, name)) {
-            used.entry(category)
-                .or_default()
-                .insert((*name).to_string());
-        }
-    }
-    used
-}
-
 /// An Apple reason code: four hex digits, a dot, one digit (`C617.1`).
 fn is_reason_code(reason: &str) -> bool {
     let bytes = reason.as_bytes();
@@ -229,10 +133,10 @@ fn is_reason_code(reason: &str) -> bool {
 pub fn judge(manifest: &Manifest, used: &BTreeMap<&str, BTreeSet<String>>) -> Outcome {
     let mut outcome = Outcome::default();
     let mut declared = BTreeMap::new();
-    for (category, reasons) in &manifest.accessed {
-        match category {
+    for entry in &manifest.accessed {
+        match &entry.category {
             Some(category) => {
-                declared.insert(category.as_str(), reasons);
+                declared.insert(category.as_str(), &entry.reasons);
             }
             None => outcome.fail("NSPrivacyAccessedAPITypes: expected NSPrivacyAccessedAPIType in each entry, found one without"),
         }
@@ -351,20 +255,6 @@ mod tests {
     }
 
     #[test]
-    fn the_swift_sources_foundation_names_count_as_whole_words() {
-        let used = used_categories(
-            &BTreeSet::new(),
-            "let d = UserDefaults.standard\nlet x = mySystemUptime",
-        );
-        assert_eq!(
-            used.keys().copied().collect::<Vec<_>>(),
-            ["NSPrivacyAccessedAPICategoryUserDefaults"]
-        );
-        assert!(contains_word("a.systemUptime)", "systemUptime"));
-        assert!(!contains_word("systemUptime_2", "systemUptime"));
-    }
-
-    #[test]
     fn a_category_declared_but_never_called_fails() {
         let outcome = judge(&committed(), &used_categories(&called(&["fstat"]), ""));
         assert_eq!(
@@ -379,7 +269,7 @@ mod tests {
         manifest
             .collected
             .retain(|data| data.kind.as_deref() != Some("NSPrivacyCollectedDataTypeUserID"));
-        manifest.accessed[0].1 = vec!["because".into()];
+        manifest.accessed[0].reasons = vec!["because".into()];
         manifest.tracking = Some(true);
         manifest.collected[0].tracking = Some(true);
         manifest.collected[1].linked = None;
