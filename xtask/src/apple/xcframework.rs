@@ -141,24 +141,46 @@ fn judge_slice(
     };
     let root = directory.join(id);
     let headers = root.join(headers_path).join("CHamustro");
-    let files: [(std::path::PathBuf, Option<&[u8]>); 3] = [
-        (root.join(library_path), None),
-        (headers.join("hamustro.h"), Some(&expected.header)),
+    let relative = |path: &Path| {
+        path.strip_prefix(directory)
+            .unwrap_or(path)
+            .display()
+            .to_string()
+    };
+    let library = root.join(library_path);
+    outcome.expect(
+        library.is_file(),
+        format!(
+            "{}: expected the library, found no file",
+            relative(&library)
+        ),
+    );
+    // The copies of the repository's files, by the file each must equal.
+    let copies = [
+        (
+            headers.join("hamustro.h"),
+            "include/hamustro.h",
+            &expected.header,
+        ),
         (
             root.join("PrivacyInfo.xcprivacy"),
-            Some(&expected.privacy_manifest),
+            PRIVACY_MANIFEST,
+            &expected.privacy_manifest,
         ),
     ];
-    for (path, contents) in files {
-        let shown = path.strip_prefix(directory).unwrap_or(&path).display();
-        match (std::fs::read(&path), contents) {
-            (Err(error), _) => outcome.fail(format!("{shown}: expected a file, found {error}")),
-            (Ok(found), Some(contents)) if found != contents => {
-                outcome.fail(format!(
-                    "{shown}: expected the repository's bytes, found others"
-                ));
-            }
-            (Ok(_), _) => {}
+    for (path, original, contents) in copies {
+        match std::fs::read(&path) {
+            Err(error) => outcome.fail(format!(
+                "{}: expected a file, found {error}",
+                relative(&path)
+            )),
+            Ok(found) if found != *contents => outcome.fail(format!(
+                "{}: expected the bytes of {original} ({} bytes), found others ({} bytes)",
+                relative(&path),
+                contents.len(),
+                found.len()
+            )),
+            Ok(_) => {}
         }
     }
     let module_map = std::fs::read_to_string(headers.join("module.modulemap")).unwrap_or_default();
@@ -274,6 +296,7 @@ mod tests {
     fn fails_naming_each_missing_or_changed_file() {
         let dir = xcframework("xcframework-files");
         std::fs::remove_file(dir.path().join("ios-arm64/PrivacyInfo.xcprivacy")).unwrap();
+        std::fs::remove_file(dir.path().join("ios-arm64-simulator/libhamustro.a")).unwrap();
         dir.write(
             "ios-arm64-simulator/Headers/CHamustro/hamustro.h",
             "/* another header */",
@@ -283,13 +306,17 @@ mod tests {
             "module Other {}",
         );
         let outcome = judge(dir.path(), &slices(&BOTH), &expected());
-        assert_eq!(outcome.failures.len(), 3, "{outcome:?}");
+        assert_eq!(outcome.failures.len(), 4, "{outcome:?}");
         assert!(outcome.failures[0].starts_with("ios-arm64/PrivacyInfo.xcprivacy: expected a file"));
-        assert!(outcome.failures[1].starts_with(
-            "ios-arm64-simulator/Headers/CHamustro/hamustro.h: expected the repository's bytes"
+        assert_eq!(
+            outcome.failures[1],
+            "ios-arm64-simulator/libhamustro.a: expected the library, found no file"
+        );
+        assert!(outcome.failures[2].starts_with(
+            "ios-arm64-simulator/Headers/CHamustro/hamustro.h: expected the bytes of include/hamustro.h (16 bytes), found others (20 bytes)"
         ));
         assert!(
-            outcome.failures[2].starts_with("ios-arm64-simulator: expected a CHamustro module map")
+            outcome.failures[3].starts_with("ios-arm64-simulator: expected a CHamustro module map")
         );
     }
 
