@@ -135,16 +135,18 @@ pub mod fixtures {
         )
     }
 
+    /// llvm-nm names a member `ARCHIVE(MEMBER):` (LLVM 14) or `MEMBER:` (LLVM 19, the
+    /// chroot's); one of each.
     pub const DEFINED: &str = "\n/cache/libhamustro.a(hamustro-1.o):\n\
         0000000000000000 T _hamustro_version\n\
         0000000000000010 T _hamustro_tracker_new\n\n\
-        /cache/libhamustro.a(sqlite3.o):\n\
+        8017ddc1302f104c-sqlite3.o:\n\
         0000000000000000 T _sqlite3_open\n";
 
     pub const UNDEFINED: &str = "\n/cache/libhamustro.a(hamustro-1.o):\n\
         _mach_absolute_time\n\
         _sqlite3_open\n\n\
-        /cache/libhamustro.a(sqlite3.o):\n\
+        8017ddc1302f104c-sqlite3.o:\n\
         \x20                U _fstat$INODE64\n\
         _statfs\n";
 }
