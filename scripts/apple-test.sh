@@ -18,6 +18,10 @@
 #
 #   scripts/apple-test.sh          (also `make apple`)
 #
+# This script builds and runs the tools (llvm-objdump and llvm-nm in the cross chroot,
+# swift in the Swift chroot) and saves what they print; the checks of it are xtask's
+# (`xtask check apple-archive`, …: xtask/src/apple.rs).
+#
 # Prints "N passed, M failed" and exits non-zero on any failure. Needs root (chroot,
 # mount). cargo builds into the build cache (scripts/build-cache.sh), so a kept machine
 # rebuilds only what changed; the XCFramework and the release go to target/apple.
@@ -44,8 +48,28 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-apple_checks() {
-  python3 "$repo/scripts/apple_checks.py" --chroot "$apple_root" "$@"
+# Where TARGET's archive is described for xtask's Apple checks: what the cross chroot's
+# llvm-objdump and llvm-nm say of it, one file a listing (xtask/src/apple/listing.rs
+# names them).
+listing_of() {
+  echo "$repo/target/apple/listings/$1"
+}
+
+list_archive() {
+  local archive dir
+  archive=$(apple_archive "$1") dir=$(listing_of "$1")
+  rm -rf "$dir" && mkdir -p "$dir" &&
+    trixie_chroot_run "$apple_root" llvm-objdump --macho --private-headers "$archive" \
+      >"$dir/private-headers.txt" &&
+    trixie_chroot_run "$apple_root" llvm-nm --no-llvm-bc --extern-only --defined-only \
+      "$archive" >"$dir/defined-symbols.txt" &&
+    trixie_chroot_run "$apple_root" llvm-nm --no-llvm-bc --extern-only --undefined-only \
+      "$archive" >"$dir/undefined-symbols.txt"
+}
+
+# TARGET's archive: every member built for PLATFORM, the header's functions defined.
+archive_members() {
+  list_archive "$1" && xtask check apple-archive "$(listing_of "$1")" "$2"
 }
 
 check "the Apple toolchain: the cross chroot, llvm, zig $apple_zig_version" apple_toolchain
@@ -58,13 +82,13 @@ fi
 # 1. The static libraries
 # ---------------------------------------------------------------------------------
 
-archives=()
+listings=()
 for target in "${apple_targets[@]}"; do
   read -r _ _ _ build_platform _ < <(apple_slice "$target")
   check "cargo rustc --target $target --crate-type staticlib" apple_build_archive "$target"
   check "$target: members for $build_platform, the header's functions defined" \
-    apple_checks archive "$(apple_archive "$target")" "$build_platform"
-  archives+=("$(apple_archive "$target")")
+    archive_members "$target" "$build_platform"
+  listings+=("$(listing_of "$target")")
 done
 if [ "$failed" -gt 0 ]; then
   echo "    (nothing else to test without the libraries)"
@@ -82,14 +106,15 @@ for target in "${apple_targets[@]}"; do
 done
 check "assemble Hamustro.xcframework (bindings/swift/xcframework.sh)" apple_assemble_xcframework
 check "Hamustro.xcframework: Info.plist and every slice's files" \
-  apple_checks xcframework "$apple_xcframework" "${slices[@]}"
+  xtask check apple-xcframework "$apple_xcframework" "${slices[@]}"
 
 # ---------------------------------------------------------------------------------
 # 3. The privacy manifest
 # ---------------------------------------------------------------------------------
 
 check "PrivacyInfo.xcprivacy declares what the archives call and what is sent" \
-  apple_checks privacy "$xcframework_privacy_manifest" "${archives[@]}"
+  xtask check apple-privacy "$xcframework_privacy_manifest" \
+    "$xcframework_package/Sources/Hamustro" "${listings[@]}"
 
 # ---------------------------------------------------------------------------------
 # 4. The release and the root Package.swift
@@ -118,17 +143,8 @@ release_into_copy() {
     "$xcframework_package/release.sh" --xcframework "$apple_xcframework" \
       --output "$release" --manifest "$copy/Package.swift" || return 1
   in_swift swift package --package-path "$copy" dump-package >"$release/dump.json" || return 1
-  python3 - "$release/dump.json" "$release/Hamustro.xcframework.zip" "$repo/Cargo.toml" <<'PYTHON'
-import hashlib, json, re, sys
-dump = json.load(open(sys.argv[1]))
-sha256 = hashlib.sha256(open(sys.argv[2], "rb").read()).hexdigest()
-version = re.search(r'^version = "(.*)"$', open(sys.argv[3]).read(), re.MULTILINE)[1]
-binary = next(t for t in dump["targets"] if t["name"] == "CHamustro")
-assert binary["type"] == "binary", binary
-assert binary["checksum"] == sha256, f"checksum {binary['checksum']}, zip {sha256}"
-assert binary["url"].endswith(f"/v{version}/Hamustro.xcframework.zip"), binary["url"]
-print(f"CHamustro: {binary['url']}, checksum {sha256} (the zip's SHA-256)")
-PYTHON
+  xtask check swift-release "$release/dump.json" "$release/Hamustro.xcframework.zip" \
+    "$repo/Cargo.toml"
 }
 
 # The root manifest (as written, and as SwiftPM lays out its targets on disk), and the
@@ -139,36 +155,9 @@ committed_manifest() {
       describe --type json >"$release/layout.json" &&
     in_swift swift package --package-path "$xcframework_package" dump-package \
       >"$release/development.json" || return 1
-  python3 - "$release/root.json" "$release/development.json" "$repo/Cargo.toml" \
-    "$release/layout.json" "$xcframework_package/Sources/Hamustro" \
-    "$release/Hamustro.xcframework.zip" <<'PYTHON'
-import hashlib, json, pathlib, re, sys
-root, development = (json.load(open(path)) for path in sys.argv[1:3])
-version = re.search(r'^version = "(.*)"$', open(sys.argv[3]).read(), re.MULTILINE)[1]
-layout = next(t for t in json.load(open(sys.argv[4]))["targets"] if t["name"] == "Hamustro")
-sources = pathlib.Path(sys.argv[5])
-swift_files = sorted(p.relative_to(sources).as_posix() for p in sources.rglob("*.swift"))
-assert sorted(layout["sources"]) == swift_files, layout
-assert [r["path"] for r in layout["resources"]] == [str(sources / "PrivacyInfo.xcprivacy")], layout
-targets = {t["name"]: t for t in root["targets"]}
-binary, swift = targets["CHamustro"], targets["Hamustro"]
-assert binary["type"] == "binary" and re.fullmatch(r"[0-9a-f]{64}", binary["checksum"]), binary
-assert binary["url"].endswith(f"/v{version}/Hamustro.xcframework.zip"), (
-    f"{binary['url']} is not Cargo.toml's version {version}: run bindings/swift/release.sh")
-assert swift["path"] == "bindings/swift/Sources/Hamustro", swift
-for name, manifest in (("Package.swift", root), ("bindings/swift/Package.swift", development)):
-    target = next(t for t in manifest["targets"] if t["name"] == "Hamustro")
-    resources = [r["path"] for r in target["resources"]]
-    assert resources == ["PrivacyInfo.xcprivacy"], f"{name}: resources {resources}"
-print(f"Package.swift: {binary['url']}; both manifests' Hamustro target carries "
-      "PrivacyInfo.xcprivacy")
-# Not a check (another toolchain gives other bytes), but worth knowing.
-built = pathlib.Path(sys.argv[6])
-if built.is_file():
-    same = hashlib.sha256(built.read_bytes()).hexdigest() == binary["checksum"]
-    print("the committed checksum is " + ("that of the zip built here" if same else
-          "not that of the zip built here (another toolchain, or changed sources)"))
-PYTHON
+  xtask check swift-manifests "$release/root.json" "$release/development.json" \
+    "$release/layout.json" "$xcframework_package/Sources/Hamustro" "$repo/Cargo.toml" \
+    "$release/Hamustro.xcframework.zip"
 }
 
 if bash "$repo/scripts/swift-toolchain.sh" >/dev/null && trixie_chroot_mount "$swift_root" "$repo"; then

@@ -13,6 +13,7 @@
 //! the found value) and exits 1, so the script's `check` line fails with a message that
 //! reads like a test's. Each check's logic has unit tests beside it, on small fixtures.
 
+mod apple;
 mod checks;
 mod header;
 mod outcome;
