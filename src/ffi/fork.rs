@@ -31,9 +31,10 @@
 //!
 //! - std's own registry of threads (the stack-overflow handler's `thread_info` map),
 //!   which every `std::thread` takes as it starts and as it ends, is std's and cannot
-//!   be held here: the delivery thread is started with `pthread_create` instead
-//!   (`platform::OwnThread`), so a child's tracker starts its thread whatever the
-//!   parent's threads were doing (before, 1 child in a few hundred never delivered).
+//!   be held here: the delivery thread and the HTTP client's name lookups are started
+//!   with `pthread_create` instead (`platform::OwnThread`, `net::resolver`), so a
+//!   child's tracker starts its threads whatever the parent's threads were doing
+//!   (before, 1 child in a few hundred never delivered).
 //!
 //! Not covered: a configuration handle that another thread was changing at the fork
 //! (its own lock: a child makes its own configuration, as the bindings do), glibc's

@@ -8,9 +8,10 @@
 
 use std::fmt;
 
+use super::resolver::OwnThreadResolver;
 use ureq::config::Config;
 use ureq::http::Uri;
-use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::resolver::{ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{
     Buffers, ConnectionDetails, Connector, Either, NextTimeout, Transport,
 };
@@ -141,14 +142,14 @@ impl Transport for AbsoluteFormTransport {
 #[derive(Debug)]
 pub struct ProxyResolver {
     proxy: Uri,
-    inner: DefaultResolver,
+    inner: OwnThreadResolver,
 }
 
 impl ProxyResolver {
     pub fn new(proxy: &ProxyUrl) -> Result<ProxyResolver, ureq::http::uri::InvalidUri> {
         Ok(ProxyResolver {
             proxy: proxy.to_string().parse()?,
-            inner: DefaultResolver::default(),
+            inner: OwnThreadResolver,
         })
     }
 }

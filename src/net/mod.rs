@@ -5,17 +5,18 @@
 mod absolute_form;
 pub mod proxy_env;
 pub mod proxy_url;
+mod resolver;
 mod system_or_own;
 mod tls;
 pub mod trust;
 
-use ureq::unversioned::resolver::DefaultResolver;
 use ureq::unversioned::transport::{
     ConnectProxyConnector, Connector as _, RustlsConnector, TcpConnector,
 };
 
 use self::absolute_form::{AbsoluteForm, AbsoluteFormConnector, ProxyResolver};
 use self::proxy_url::ProxyUrl;
+use self::resolver::OwnThreadResolver;
 use self::tls::TlsConnector;
 use self::trust::{parse_ca_certificates, Anchors};
 use std::time::Duration;
@@ -155,7 +156,7 @@ pub fn route(reach: &Reach<'_>) -> Result<Route> {
                 .map_err(|e| Error::invalid(format!("{via} cannot be used: {e}")))?;
             ureq::Agent::with_parts(agent_config, chain, resolver)
         }
-        None => ureq::Agent::with_parts(agent_config, chain, DefaultResolver::default()),
+        None => ureq::Agent::with_parts(agent_config, chain, OwnThreadResolver),
     };
     Ok(Route { agent, via })
 }
