@@ -14,8 +14,15 @@
 //! reads like a test's. Each check's logic has unit tests beside it, on small fixtures.
 
 mod checks;
+mod clippy_lints;
+mod collector_api;
 mod header;
+mod linkage;
 mod outcome;
+mod python_dist;
+mod sdk;
+mod tool_output;
+mod windows;
 
 use std::process::ExitCode;
 
