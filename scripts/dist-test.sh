@@ -8,11 +8,12 @@
 #      shared and static, delivering an event to the development collector; then the
 #      SDK's own bin/hamustro-collector (glibc 2.17 too) started from the archive, the
 #      program delivering to it and its test API counting the event;
-#   2. the Windows SDK: its files, and the same program built with the MinGW-w64
-#      compilers from the unpacked archive (CMake and a plain -lhamustro), run under
-#      Wine against the collector on the host; then bin/hamustro-collector.exe started
-#      under Wine, the program (under Wine too) delivering to it, and its test API,
-#      asked from the host, counting the event;
+#   2. the Windows SDK: its files, its DLL and collector importing system DLLs only,
+#      and the same program built with the MinGW-w64 compilers from the unpacked
+#      archive (CMake and a plain -lhamustro), run under Wine against the collector on
+#      the host; then bin/hamustro-collector.exe started under Wine, the program (under
+#      Wine too) delivering to it, and its test API, asked from the host, counting the
+#      event;
 #   3. the Python wheels and sdist: the manylinux wheel's tag (auditwheel), the Python
 #      test suite and a smoke script against the wheel installed with --no-index in a
 #      fresh venv, the Windows wheel's contents and tag, and the sdist installed with
@@ -238,8 +239,15 @@ check "Linux SDK: bin/hamustro-collector runs from the archive and its API sees 
 windows="$work/windows/$windows_name"
 mkdir -p "$work/windows" && python3 -m zipfile -e "$dist/$windows_name.zip" "$work/windows"
 
+# The files, and what the binaries import (the host's objdump reads PE files): shipping
+# bin/ must be enough, so system DLLs only, never a MinGW runtime one.
 windows_files() {
-  xtask check windows-sdk "$windows"
+  xtask check windows-sdk "$windows" || return 1
+  local binary status=0
+  for binary in bin/hamustro.dll bin/hamustro-collector.exe; do
+    objdump -p "$windows/$binary" | xtask check system-dlls-only "$binary" - || status=1
+  done
+  return "$status"
 }
 
 in_chroot() {
@@ -289,7 +297,7 @@ windows_collector() {
   return "$status"
 }
 
-check "Windows SDK: the files, hamustro.def and the MSVC instructions" windows_files
+check "Windows SDK: the files, hamustro.def, the MSVC instructions, system DLLs only" windows_files
 wine_ready=0
 if bash scripts/windows-toolchain.sh >/dev/null && windows_env_for "$wine_target" && trixie_chroot_mount "$windows_root" "$repo" "$work" "$wine_target" &&
   windows_prepare "$wine_target" && windows_start_wine; then
@@ -309,7 +317,7 @@ fi
 
 linux_wheel_tag() {
   hamustro_python_tools || return 1
-  python3 -m auditwheel show "$linux_wheel" 2>&1 |
+  python3 -m auditwheel show --json "$linux_wheel" |
     xtask check auditwheel-tag manylinux_2_17_x86_64 -
 }
 

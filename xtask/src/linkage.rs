@@ -47,6 +47,14 @@ pub fn loaded_libraries(report: &str) -> Vec<String> {
         .collect()
 }
 
+/// `libraries` sorted and each once, case aside: a PE lists a DLL once per import
+/// table that names it, as `KERNEL32.dll` and `kernel32.dll`.
+fn distinct(mut libraries: Vec<String>) -> Vec<String> {
+    libraries.sort_by_key(|library| library.to_ascii_lowercase());
+    libraries.dedup_by_key(|library| library.to_ascii_lowercase());
+    libraries
+}
+
 /// The soname `readelf -d` reports, if there is one.
 pub fn soname(readelf_dynamic: &str) -> Option<String> {
     readelf_dynamic
@@ -147,9 +155,7 @@ fn is_mingw_runtime(dll: &str) -> bool {
 }
 
 pub fn judge_system_dlls(name: &str, objdump_private: &str) -> Outcome {
-    let mut imports = loaded_libraries(objdump_private);
-    imports.sort_by_key(|dll| dll.to_ascii_lowercase());
-    imports.dedup_by_key(|dll| dll.to_ascii_lowercase());
+    let imports = distinct(loaded_libraries(objdump_private));
     if imports.is_empty() {
         return Outcome::failed(format!(
             "{name}: objdump -p's report names no imported DLL (no \"DLL Name:\" line)"
@@ -182,7 +188,7 @@ fn not_linked_to(args: &[String]) -> Result<Outcome, Outcome> {
 /// `library` matches a loaded library named exactly so or with a version after it
 /// (`libhamustro` matches `libhamustro.so.0`), case aside as Windows does.
 pub fn judge_not_linked_to(library: &str, name: &str, report: &str) -> Outcome {
-    let loaded = loaded_libraries(report);
+    let loaded = distinct(loaded_libraries(report));
     if loaded.is_empty() {
         return Outcome::failed(format!(
             "{name}: the report names no library it loads: expected objdump -p's \

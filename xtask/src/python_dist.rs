@@ -6,6 +6,8 @@
 use std::convert::identity;
 use std::path::Path;
 
+use serde_json::Value;
+
 use crate::checks::{exactly, Check};
 use crate::outcome::Outcome;
 use crate::tool_output;
@@ -19,7 +21,7 @@ pub const CHECKS: &[Check] = &[
     },
     Check {
         name: "auditwheel-tag",
-        usage: "TAG AUDITWHEEL_SHOW (auditwheel show's output; - for standard input)",
+        usage: "TAG AUDITWHEEL_JSON (auditwheel show --json's output; - for standard input)",
         about: "auditwheel finds the wheel consistent with the platform tag TAG (e.g. manylinux_2_17_x86_64)",
         run: |args| auditwheel_tag(args).unwrap_or_else(identity),
     },
@@ -143,32 +145,36 @@ fn auditwheel_tag(args: &[String]) -> Result<Outcome, Outcome> {
     Ok(judge_auditwheel(&tag, &report))
 }
 
-/// The platform tag `auditwheel show` finds the wheel consistent with. It wraps its
-/// sentences at any space, so the words are joined first.
-pub fn auditwheel_platform(report: &str) -> Option<String> {
-    let words = report.split_whitespace().collect::<Vec<_>>().join(" ");
-    let (_, rest) = words.split_once("consistent with the following platform tag: \"")?;
-    Some(rest.split_once('"')?.0.to_string())
-}
-
+/// Judges `auditwheel show --json`: its `overall_tag` is the best platform tag the
+/// wheel is consistent with; an `error` says why it could not tell.
 fn judge_auditwheel(tag: &str, report: &str) -> Outcome {
-    let words = report.split_whitespace().collect::<Vec<_>>().join(" ");
-    let first_sentence = words
-        .split_inclusive(". ")
-        .next()
-        .unwrap_or_default()
-        .trim();
-    match auditwheel_platform(report) {
+    let Ok(json) = serde_json::from_str::<Value>(report.trim()) else {
+        return Outcome::failed(format!(
+            "expected auditwheel show --json's report, found: {}",
+            report.trim()
+        ));
+    };
+    let wheel = json["wheel"].as_str().unwrap_or("the wheel");
+    match json["overall_tag"].as_str() {
         Some(found) if found == tag => {
             let mut outcome = Outcome::default();
-            outcome.found(first_sentence);
+            outcome.found(format!(
+                "{wheel} is consistent with the platform tag {found}; versioned symbols: {}",
+                json["versioned_symbols"]
+            ));
             outcome
         }
         Some(found) => Outcome::failed(format!(
-            "expected auditwheel to find platform tag {tag}, found {found}: {first_sentence}"
+            "expected auditwheel to find {wheel} consistent with {tag}, found {found} \
+             (its symbols' tag: {}; to reach better tags: {})",
+            json["sym_tag"].as_str().unwrap_or("none"),
+            json["policy_upgrades"]
         )),
         None => Outcome::failed(format!(
-            "expected auditwheel to name a platform tag ({tag}), found none in: {words}"
+            "expected auditwheel to name {wheel}'s platform tag ({tag}), found {}",
+            json["error"]
+                .as_str()
+                .map_or_else(|| json.to_string(), str::to_string)
         )),
     }
 }
@@ -333,37 +339,44 @@ mod tests {
         assert!(!judge_sdist("0.9.1", &sdist_listing()).passed());
     }
 
-    const AUDITWHEEL: &str = "\nhamustro-0.9.0-py3-none-manylinux_2_17_x86_64.whl is consistent with\n\
-        the following platform tag: \"manylinux_2_17_x86_64\".\n\n\
-        The wheel references external versioned symbols in these\nsystem-provided shared libraries: \
-        libc.so.6 with versions {'GLIBC_2.2.5'}\n";
+    const AUDITWHEEL: &str = r#"{"version": 1, "wheel": "hamustro-0.9.0-py3-none-manylinux_2_17_x86_64.whl", "pure": false, "overall_tag": "manylinux_2_17_x86_64", "sym_tag": "manylinux_2_17_x86_64", "versioned_symbols": {"libc.so.6": ["GLIBC_2.2.5"]}, "external_libs": {}, "policy_upgrades": {}}"#;
 
     #[test]
-    fn auditwheels_tag_is_read_across_its_line_breaks() {
-        assert_eq!(
-            auditwheel_platform(AUDITWHEEL).as_deref(),
-            Some("manylinux_2_17_x86_64")
-        );
+    fn auditwheels_overall_tag_passes_when_it_is_the_expected_one() {
         let outcome = judge_auditwheel("manylinux_2_17_x86_64", AUDITWHEEL);
         assert!(outcome.passed(), "{outcome:?}");
         assert_eq!(
             outcome.found,
-            ["hamustro-0.9.0-py3-none-manylinux_2_17_x86_64.whl is consistent with the following \
-              platform tag: \"manylinux_2_17_x86_64\"."]
+            [
+                r#"hamustro-0.9.0-py3-none-manylinux_2_17_x86_64.whl is consistent with the platform tag manylinux_2_17_x86_64; versioned symbols: {"libc.so.6":["GLIBC_2.2.5"]}"#
+            ]
         );
     }
 
     #[test]
-    fn another_tag_or_none_fails() {
-        let linux = AUDITWHEEL.replace("\"manylinux_2_17_x86_64\"", "\"linux_x86_64\"");
+    fn a_wrong_wheel_tag_fails_naming_both() {
+        let linux = AUDITWHEEL.replace(
+            "\"overall_tag\": \"manylinux_2_17_x86_64\"",
+            "\"overall_tag\": \"linux_x86_64\"",
+        );
         let outcome = judge_auditwheel("manylinux_2_17_x86_64", &linux);
         assert!(
-            outcome.failures[0].starts_with("expected auditwheel to find platform tag manylinux_2_17_x86_64, found linux_x86_64: "),
+            outcome.failures[0].starts_with(
+                "expected auditwheel to find hamustro-0.9.0-py3-none-manylinux_2_17_x86_64.whl \
+                 consistent with manylinux_2_17_x86_64, found linux_x86_64 ("
+            ),
             "{outcome:?}"
         );
-        let outcome = judge_auditwheel("manylinux_2_17_x86_64", "error: cannot access x.whl");
+    }
+
+    #[test]
+    fn an_auditwheel_error_or_text_fails_showing_it() {
+        let error = r#"{"version": 1, "wheel": "x.whl", "error": "Invalid binary wheel, found the following shared library/libraries in purelib folder"}"#;
+        let outcome = judge_auditwheel("manylinux_2_17_x86_64", error);
+        assert!(outcome.failures[0].ends_with("found Invalid binary wheel, found the following shared library/libraries in purelib folder"), "{outcome:?}");
+        let outcome = judge_auditwheel("manylinux_2_17_x86_64", "usage: auditwheel show");
         assert!(
-            outcome.failures[0].ends_with("found none in: error: cannot access x.whl"),
+            outcome.failures[0].ends_with("found: usage: auditwheel show"),
             "{outcome:?}"
         );
     }
