@@ -8,11 +8,12 @@
 #      shared and static, delivering an event to the development collector; then the
 #      SDK's own bin/hamustro-collector (glibc 2.17 too) started from the archive, the
 #      program delivering to it and its test API counting the event;
-#   2. the Windows SDK: its files, and the same program built with the MinGW-w64
-#      compilers from the unpacked archive (CMake and a plain -lhamustro), run under
-#      Wine against the collector on the host; then bin/hamustro-collector.exe started
-#      under Wine, the program (under Wine too) delivering to it, and its test API,
-#      asked from the host, counting the event;
+#   2. the Windows SDK: its files, its DLL and collector importing system DLLs only,
+#      and the same program built with the MinGW-w64 compilers from the unpacked
+#      archive (CMake and a plain -lhamustro), run under Wine against the collector on
+#      the host; then bin/hamustro-collector.exe started under Wine, the program (under
+#      Wine too) delivering to it, and its test API, asked from the host, counting the
+#      event;
 #   3. the Python wheels and sdist: the manylinux wheel's tag (auditwheel), the Python
 #      test suite and a smoke script against the wheel installed with --no-index in a
 #      fresh venv, the Windows wheel's contents and tag, and the sdist installed with
@@ -29,6 +30,11 @@
 #   builds cached, about 25 s) writes the same bytes.
 #
 #   scripts/dist-test.sh      (after scripts/dist.sh)
+#
+# The script unpacks, builds and runs; what it asserts of an artifact's files, of what
+# objdump, readelf and auditwheel report on it, and of the collector's answers is
+# judged by xtask's checks (`xtask check`, scripts/checks.sh; the SDKs' and Python's
+# are in xtask/src/sdk.rs, linkage.rs, python_dist.rs and collector_api.rs).
 #
 # The Wine prefix is the Windows suite's, in the build cache (scripts/build-cache.sh),
 # held locked for the whole run; the sdist's crate builds in the cache's "dist-sdist".
@@ -121,34 +127,19 @@ url=$dev_collector_url
 linux="$work/linux/$linux_name"
 mkdir -p "$work/linux" && tar -xzf "$dist/$linux_name.tar.gz" -C "$work/linux"
 
+# The files, the soname (readelf's, judged by xtask) and its links, hamustro.pc's Version.
 linux_files() {
-  local lib="$linux/lib" soname
-  for file in include/hamustro.h include/hamustro.hpp "lib/libhamustro.so.$version" \
-    bin/hamustro-collector lib/libhamustro.a lib/pkgconfig/hamustro.pc lib/cmake/hamustro/hamustroConfig.cmake \
-    lib/cmake/hamustro/hamustroConfigVersion.cmake LICENSE README.md; do
-    [ -f "$linux/$file" ] || { echo "missing: $file"; return 1; }
-  done
-  soname=$(readelf -d "$lib/libhamustro.so.$version" | sed -n 's/.*soname: \[\(.*\)\]/\1/p')
-  [[ $soname == libhamustro.so.* ]] || { echo "no soname: '$soname'"; return 1; }
-  if [ "$(readlink "$lib/$soname")" != "libhamustro.so.$version" ] ||
-    [ "$(readlink "$lib/libhamustro.so")" != "$soname" ]; then
-    echo "the links are not libhamustro.so -> $soname -> libhamustro.so.$version"
-    return 1
-  fi
-  grep -qx "Version: $version" "$lib/pkgconfig/hamustro.pc" || { echo "hamustro.pc's Version"; return 1; }
-  echo "soname $soname; files: $(cd "$linux" && find . -type f -o -type l | sort | tr '\n' ' ')"
+  readelf -d "$linux/lib/libhamustro.so.$version" |
+    xtask check linux-sdk "$linux" "$version" -
 }
 
 # The newest glibc symbol version the library and the collector need: at most 2.17.
 linux_glibc() {
-  local file newest
+  local file status=0
   for file in "lib/libhamustro.so.$version" bin/hamustro-collector; do
-    newest=$(objdump -T "$linux/$file" | grep -o 'GLIBC_[0-9.]*' |
-      sed 's/GLIBC_//' | sort -Vu | tail -n 1)
-    echo "$file: newest glibc symbol version needed: $newest"
-    [ -n "$newest" ] && [ "$(printf '%s\n2.17\n' "$newest" | sort -V | tail -n 1)" = 2.17 ] ||
-      return 1
+    objdump -T "$linux/$file" | xtask check glibc-at-most 2.17 "$file" - || status=1
   done
+  return "$status"
 }
 
 # run_consumer PROGRAM NAME: the consumer delivers one event to the collector.
@@ -164,10 +155,8 @@ linux_cmake() {
   no_cargo cmake -S "$consumer_src" -B "$build" -DCMAKE_PREFIX_PATH="$linux" \
     -DHAMUSTRO_EXPECTED_VERSION="$version" >/dev/null &&
     no_cargo cmake --build "$build" >/dev/null || return 1
-  if readelf -d "$build/consumer_static" | grep -q 'NEEDED.*libhamustro'; then
-    echo "consumer_static needs libhamustro.so"
+  readelf -d "$build/consumer_static" | xtask check not-linked-to libhamustro consumer_static - ||
     return 1
-  fi
   # The shared one finds the library through the rpath CMake gives it in the build tree.
   run_consumer "$build/consumer_shared" linux-cmake-shared &&
     run_consumer "$build/consumer_static" linux-cmake-static
@@ -221,19 +210,7 @@ sdk_collector_stop() {
 # sdk_collector_saw EVENT: the collector at $url accepted EVENT (its test API's wait),
 # and its stats count it.
 sdk_collector_saw() {
-  python3 - "$url" "$1" <<'EOF'
-import json, sys, urllib.parse, urllib.request
-url, event = sys.argv[1:]
-query = urllib.parse.urlencode(
-    {"event": event, "status": "accepted", "wait_for": 1, "timeout_ms": 20000})
-# The wait answers 408 when nothing came in time.
-with urllib.request.urlopen(f"{url}/api/events?{query}", timeout=60) as answer:
-    found = json.load(answer)["events"]
-with urllib.request.urlopen(f"{url}/api/stats", timeout=60) as answer:
-    counters = json.load(answer)["counters"]
-assert counters["accepted"] >= 1, counters
-print(f"{event} arrived ({found[0]['format']}); /api/stats counters: {json.dumps(counters)}")
-EOF
+  xtask check collector-saw "$url" "$1"
 }
 
 # The SDK's collector, run from the archive with no cargo, and the program CMake built
@@ -262,15 +239,15 @@ check "Linux SDK: bin/hamustro-collector runs from the archive and its API sees 
 windows="$work/windows/$windows_name"
 mkdir -p "$work/windows" && python3 -m zipfile -e "$dist/$windows_name.zip" "$work/windows"
 
+# The files, and what the binaries import (the host's objdump reads PE files): shipping
+# bin/ must be enough, so system DLLs only, never a MinGW runtime one.
 windows_files() {
-  for file in bin/hamustro.dll bin/hamustro-collector.exe lib/libhamustro.dll.a lib/hamustro.def lib/libhamustro.a \
-    include/hamustro.h include/hamustro.hpp lib/cmake/hamustro/hamustroConfig.cmake \
-    lib/cmake/hamustro/hamustroConfigVersion.cmake LICENSE README.md; do
-    [ -f "$windows/$file" ] || { echo "missing: $file"; return 1; }
+  xtask check windows-sdk "$windows" || return 1
+  local binary status=0
+  for binary in bin/hamustro.dll bin/hamustro-collector.exe; do
+    objdump -p "$windows/$binary" | xtask check system-dlls-only "$binary" - || status=1
   done
-  grep -q '^LIBRARY "\?hamustro.dll"\?' "$windows/lib/hamustro.def" || { echo "hamustro.def names no LIBRARY"; return 1; }
-  grep -q 'lib /def:' "$windows/README.md" || { echo "the README does not say how MSVC links"; return 1; }
-  echo "files: $(cd "$windows" && find . -type f | sort | tr '\n' ' ')"
+  return "$status"
 }
 
 in_chroot() {
@@ -290,10 +267,8 @@ windows_cmake() {
     -DCMAKE_CXX_COMPILER=x86_64-w64-mingw32-g++ -DCMAKE_PREFIX_PATH="$windows" \
     -DCMAKE_FIND_ROOT_PATH_MODE_PACKAGE=BOTH -DHAMUSTRO_EXPECTED_VERSION="$version" >/dev/null &&
     in_chroot cmake --build "$build" >/dev/null || return 1
-  if in_chroot x86_64-w64-mingw32-objdump -p "$build/consumer_static.exe" | grep -qi 'DLL Name: hamustro.dll'; then
-    echo "consumer_static.exe imports hamustro.dll"
-    return 1
-  fi
+  in_chroot x86_64-w64-mingw32-objdump -p "$build/consumer_static.exe" |
+    xtask check not-linked-to hamustro.dll consumer_static.exe - || return 1
   cp "$windows/bin/hamustro.dll" "$build/" &&
     wine_consumer "$build/consumer_shared.exe" windows-cmake-shared &&
     wine_consumer "$build/consumer_static.exe" windows-cmake-static
@@ -322,7 +297,7 @@ windows_collector() {
   return "$status"
 }
 
-check "Windows SDK: the files, hamustro.def and the MSVC instructions" windows_files
+check "Windows SDK: the files, hamustro.def, the MSVC instructions, system DLLs only" windows_files
 wine_ready=0
 if bash scripts/windows-toolchain.sh >/dev/null && windows_env_for "$wine_target" && trixie_chroot_mount "$windows_root" "$repo" "$work" "$wine_target" &&
   windows_prepare "$wine_target" && windows_start_wine; then
@@ -342,32 +317,16 @@ fi
 
 linux_wheel_tag() {
   hamustro_python_tools || return 1
-  local report
-  report=$(python3 -m auditwheel show "$linux_wheel" 2>&1) || { echo "$report"; return 1; }
-  tr -s ' \n' ' ' <<<"$report" | sed 's/\. /.\n/' | head -n 1
-  # auditwheel wraps its sentences; join the lines first.
-  tr -s ' \n' ' ' <<<"$report" |
-    grep -q 'consistent with the following platform tag: "manylinux_2_17_x86_64"'
+  python3 -m auditwheel show --json "$linux_wheel" |
+    xtask check auditwheel-tag manylinux_2_17_x86_64 -
 }
 
-# wheel_contents WHEEL PLATFORM LIBRARY: the wheel's tag, version and native library.
+# wheel_contents WHEEL PLATFORM LIBRARY: the wheel's tag, version and native library,
+# read from the wheel unpacked.
 wheel_contents() {
-  python3 - "$@" "$version" <<'EOF'
-import sys, zipfile
-wheel, platform, library, version = sys.argv[1:]
-with zipfile.ZipFile(wheel) as archive:
-    names = archive.namelist()
-    info = f"hamustro-{version}.dist-info"
-    tags = archive.read(f"{info}/WHEEL").decode()
-    metadata = archive.read(f"{info}/METADATA").decode()
-assert f"Tag: py3-none-{platform}\n" in tags, tags
-assert "Root-Is-Purelib: false\n" in tags, tags
-assert f"\nVersion: {version}\n" in metadata, "METADATA's version is not the crate's"
-native = sorted(name for name in names if name.startswith("hamustro/_lib/"))
-assert native == [f"hamustro/_lib/{library}"], native
-assert "hamustro/__init__.py" in names and "hamustro/py.typed" in names
-print(f"{wheel.rsplit('/', 1)[-1]}: py3-none-{platform}, version {version}, {native[0]}")
-EOF
+  local dir="$work/wheel-$2"
+  mkdir -p "$dir" && python3 -m zipfile -e "$1" "$dir" &&
+    xtask check wheel-contents "$dir" "$2" "$3" "$version"
 }
 
 venv="$work/venv"
@@ -391,16 +350,7 @@ python_smoke() {
 # (on the PATH here: building from source needs Rust). The crate's build directory is
 # in the build cache, so that a kept machine reuses its dependencies.
 python_sdist() {
-  local listing
-  listing=$(tar -tzf "$sdist")
-  for file in setup.py pyproject.toml hamustro/_ffi.py rust/Cargo.toml rust/Cargo.lock \
-    rust/build.rs rust/proto/hamustro.proto rust/src/lib.rs rust/include/hamustro.h; do
-    grep -qx "hamustro-$version/$file" <<<"$listing" || { echo "the sdist lacks $file"; return 1; }
-  done
-  if grep -E "^hamustro-$version/rust/(tests|benches|fuzz|scripts|bindings)/" <<<"$listing"; then
-    echo "the sdist carries more than the crate"
-    return 1
-  fi
+  tar -tzf "$sdist" | xtask check sdist-contents "$version" - || return 1
   python3 -m venv "$work/sdist-venv" &&
     (cd "$work" && CARGO_TARGET_DIR="$sdist_target" "$work/sdist-venv/bin/python" \
       -m pip install -q --disable-pip-version-check "$sdist") || return 1

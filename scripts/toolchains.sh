@@ -28,7 +28,7 @@
 # Not pinnable, and so tolerated: Debian's packages (the host's, bookworm, among them
 # chromium, which the browser test drives; the chroots',
 # trixie and trixie-backports, whose backports keep only their newest version; see
-# scripts/windows-clippy.py for how a newer clippy is tolerated; sid's godot, which
+# xtask/src/clippy_lints.rs for how a newer clippy is tolerated; sid's godot, which
 # moves with sid: bindings/godot/run-tests.sh accepts any Godot 4 from 4.3 on, the
 # addon's API level).
 #

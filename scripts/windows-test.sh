@@ -3,7 +3,8 @@
 # chroot of scripts/windows-toolchain.sh:
 #   1. the DLL, its import library and the static library (cargo build -Zbuild-std),
 #      and hamustro.def (for MSVC's `lib /def:`), whose exports must be the header's
-#      functions;
+#      functions; the tools' reports are judged by xtask's checks (`xtask check`,
+#      scripts/checks.sh: xtask/src/windows.rs, linkage.rs);
 #   2. tests/c/api_test.c, tests/c/abuse_test.c, bindings/c/tests/test_hpp.cpp and the
 #      C and C++ examples, compiled with the MinGW-w64 compilers against
 #      include/hamustro.h and linked to the DLL;
@@ -104,40 +105,17 @@ fi
 # 1. The libraries
 # ---------------------------------------------------------------------------------
 
+# The three libraries, and the DLL's imports: shipping the DLL must be enough, so it
+# may import system DLLs only, never a MinGW runtime one (libgcc_s, libwinpthread).
 built_libraries() {
-  local file
-  for file in hamustro.dll libhamustro.dll.a libhamustro.a; do
-    [ -f "$out/$file" ] || { echo "missing: $out/$file"; return 1; }
-  done
-  ls -l "$out/hamustro.dll" "$out/libhamustro.dll.a" "$out/libhamustro.a"
-  # Shipping the DLL must be enough: it may import system DLLs only, never a MinGW
-  # runtime one (libgcc_s, libwinpthread, libstdc++).
-  local imports
-  imports=$(in_chroot x86_64-w64-mingw32-objdump -p "$out/hamustro.dll" |
-    sed -n 's/^[[:space:]]*DLL Name: //p' | sort -fu)
-  echo "hamustro.dll imports:" $imports
-  if grep -qiE '^lib|mingw' <<<"$imports"; then
-    echo "hamustro.dll needs a MinGW runtime DLL"
-    return 1
-  fi
+  in_chroot x86_64-w64-mingw32-objdump -p "$out/hamustro.dll" |
+    xtask check windows-libraries "$out" -
 }
 
 # hamustro.def, from the DLL's own export table (gendef): what the DLL exports, which
 # must be exactly the functions the header declares.
 def_file() {
-  windows_def_file "$out" || return 1
-  local exported declared
-  exported=$(awk 'f && NF { print $1 } /^EXPORTS/ { f = 1 }' "$out/hamustro.def" | sort)
-  # cbindgen writes each declaration on one line, outside comments.
-  declared=$(grep -E '^HAMUSTRO_API .*\bhamustro_[a-z0-9_]+\(' "$repo/include/hamustro.h" |
-    sed -E 's/^.*\b(hamustro_[a-z0-9_]+)\(.*$/\1/' | sort -u)
-  if [ "$exported" != "$declared" ]; then
-    echo "the DLL's exports differ from the header's functions (< DLL, > header):"
-    diff <(echo "$exported") <(echo "$declared")
-    return 1
-  fi
-  echo "$(wc -l <<<"$exported") functions exported, as declared in include/hamustro.h"
-  head -n 4 "$out/hamustro.def"
+  windows_def_file "$out" && xtask check def-exports "$out/hamustro.def"
 }
 
 check "cargo build --lib --target $windows_target" in_chroot cargo build "${cargo_flags[@]}" --lib
@@ -151,31 +129,26 @@ check "hamustro.def (gendef) exports exactly the header's functions" def_file
 # the host's clippy never sees. missing_const_for_thread_local is allowed: Debian's
 # clippy reports it for thread_locals that already have const initialisers. Not the
 # bench, which measures Linux's own floors (/proc, pwrite). Debian's clippy may be newer
-# than the host's: scripts/windows-clippy.py fails on what the host's lints reject and
-# tolerates lints the host does not know yet.
+# than the host's: xtask's clippy-host-lints (xtask/src/clippy_lints.rs) fails on what
+# the host's lints reject and tolerates lints the host does not know yet, so it gets
+# the host's list of lints beside the pass's JSON messages.
 windows_clippy() {
+  local lints="$work/host-lints.txt"
+  { clippy-driver rustc -W help && rustc -W help; } >"$lints" ||
+    { echo "the host's clippy-driver and rustc did not list their lints"; return 1; }
   in_chroot cargo clippy "${cargo_flags[@]}" -p hamustro --lib --tests --examples --quiet \
     --message-format=json -- -A clippy::missing_const_for_thread_local |
-    python3 "$repo/scripts/windows-clippy.py"
+    xtask check clippy-host-lints - "$lints"
 }
 check "cargo clippy --target $windows_target (the Windows-only code)" windows_clippy
 
 # The system libraries a static link of libhamustro.a needs, as rustc reports them,
 # must be the ones docs/platforms.md lists.
 static_link_libraries() {
-  local reported listed
-  reported=$(in_chroot cargo rustc "${cargo_flags[@]}" --lib --crate-type staticlib -- \
-    --print native-static-libs 2>&1 | sed -n 's/^note: native-static-libs: //p' |
-    tr ' ' '\n' | grep -E '^-l' | sort -u)
-  [ -n "$reported" ] || { echo "rustc reported no native-static-libs"; return 1; }
-  listed=$(sed -n 's/^Static link (MinGW): `\(.*\)`$/\1/p' "$repo/docs/platforms.md" | tr ' ' '\n' |
-    grep -E '^-l[^:]' | sort -u)
-  if [ "$reported" != "$listed" ]; then
-    echo "docs/platforms.md's 'Static link (MinGW)' line differs from rustc's list (< rustc, > docs):"
-    diff <(echo "$reported") <(echo "$listed")
-    return 1
-  fi
-  echo "libhamustro.a needs:" $reported
+  local report="$work/native-static-libs.txt"
+  in_chroot cargo rustc "${cargo_flags[@]}" --lib --crate-type staticlib -- \
+    --print native-static-libs >"$report" 2>&1 || { tail -n 20 "$report"; return 1; }
+  xtask check static-link-libraries "$report"
 }
 check "docs/platforms.md lists the system libraries of a static link" static_link_libraries
 
@@ -217,11 +190,8 @@ compile_static() {
   in_chroot x86_64-w64-mingw32-gcc -std=c11 -Wall -Wextra -Werror -DHAMUSTRO_STATIC \
     -I"$repo/include" "$repo/bindings/c/example.c" -o "$programs/example-static.exe" -L"$out" "${libraries[@]}" ||
     return 1
-  if in_chroot x86_64-w64-mingw32-objdump -p "$programs/example-static.exe" |
-    grep -qi 'DLL Name: hamustro.dll'; then
-    echo "example-static.exe still imports hamustro.dll"
-    return 1
-  fi
+  in_chroot x86_64-w64-mingw32-objdump -p "$programs/example-static.exe" |
+    xtask check not-linked-to hamustro.dll example-static.exe -
 }
 check "link bindings/c/example.c statically (libhamustro.a and docs/platforms.md's libraries)" \
   compile_static

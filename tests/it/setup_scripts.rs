@@ -4,9 +4,11 @@
 //!   at once for a file this process, or the script waiting for it, already holds;
 //! - every wait for a lock is bounded and names the holder;
 //! - every lock of the scripts goes through it;
-//! - every tool setup installs is pinned (cargo, Python and npm alike);
-//! - the Windows clippy pass rejects what the host's lints reject and tolerates lints
-//!   the host does not know yet.
+//! - every tool setup installs is pinned (cargo, Python and npm alike).
+//!
+//! The Windows clippy pass, which rejects what the host's lints reject and tolerates
+//! lints the host does not know yet, is judged by xtask (`xtask/src/clippy_lints.rs`),
+//! and tested there.
 #![cfg(unix)]
 
 use std::io::Write as _;
@@ -268,63 +270,6 @@ fn logical_lines(source: &str) -> Vec<String> {
         }
     }
     commands
-}
-
-/// Runs scripts/windows-clippy.py on JSON messages as cargo prints them.
-fn judge_clippy(messages: &[(&str, Option<&str>, &str)]) -> Output {
-    let mut child = Command::new("python3")
-        .arg(repo().join("scripts/windows-clippy.py"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    let mut input = String::from("{\"reason\":\"compiler-artifact\"}\n");
-    for (level, code, rendered) in messages {
-        let code = code.map_or("null".to_owned(), |code| format!("{{\"code\":\"{code}\"}}"));
-        input.push_str(&format!(
-            "{{\"reason\":\"compiler-message\",\"message\":{{\"level\":\"{level}\",\
-             \"code\":{code},\"message\":\"m\",\"rendered\":\"{rendered}\"}}}}\n"
-        ));
-    }
-    child
-        .stdin
-        .take()
-        .expect("piped")
-        .write_all(input.as_bytes())
-        .expect("written");
-    child.wait_with_output().expect("it exits")
-}
-
-#[test]
-fn the_windows_clippy_pass_fails_on_the_hosts_lints_and_tolerates_newer_ones() {
-    if Command::new("clippy-driver").arg("-V").output().is_err() {
-        // `make test` checks that clippy is there (scripts/setup.sh --check).
-        eprintln!("skipped: no clippy-driver on PATH");
-        return;
-    }
-    let known = judge_clippy(&[("warning", Some("clippy::needless_return"), "w")]);
-    assert_eq!(known.status.code(), Some(1), "{}", text(&known.stdout));
-
-    let rustc_lint = judge_clippy(&[("warning", Some("unused_variables"), "w")]);
-    assert_eq!(
-        rustc_lint.status.code(),
-        Some(1),
-        "{}",
-        text(&rustc_lint.stdout)
-    );
-
-    let error = judge_clippy(&[("error", Some("E0308"), "e")]);
-    assert_eq!(error.status.code(), Some(1), "{}", text(&error.stdout));
-
-    let newer = judge_clippy(&[
-        ("warning", Some("clippy::a_lint_from_a_later_clippy"), "w"),
-        ("warning", None, "warning: 1 warning emitted"),
-    ]);
-    let report = text(&newer.stdout);
-    assert_eq!(newer.status.code(), Some(0), "{report}");
-    assert!(report.contains("tolerated"), "{report}");
-    assert!(report.contains("a_lint_from_a_later_clippy"), "{report}");
 }
 
 /// A fresh directory for one test, under the target directory.

@@ -13,7 +13,15 @@ pub struct Check {
 }
 
 /// Each module's checks, one line a module.
-const MODULES: &[&[Check]] = &[crate::apple::CHECKS];
+const MODULES: &[&[Check]] = &[
+    crate::apple::CHECKS,
+    crate::linkage::CHECKS,
+    crate::windows::CHECKS,
+    crate::sdk::CHECKS,
+    crate::python_dist::CHECKS,
+    crate::collector_api::CHECKS,
+    crate::clippy_lints::CHECKS,
+];
 
 /// Every check, in the order of `MODULES`.
 pub fn all() -> impl Iterator<Item = &'static Check> {

@@ -15,8 +15,15 @@
 
 mod apple;
 mod checks;
+mod clippy_lints;
+mod collector_api;
 mod header;
+mod linkage;
 mod outcome;
+mod python_dist;
+mod sdk;
+mod tool_output;
+mod windows;
 
 use std::process::ExitCode;
 
