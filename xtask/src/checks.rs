@@ -13,7 +13,7 @@ pub struct Check {
 }
 
 /// Each module's checks, one line a module.
-const MODULES: &[&[Check]] = &[];
+const MODULES: &[&[Check]] = &[crate::unity::CHECKS, crate::godot::CHECKS];
 
 /// Every check, in the order of `MODULES`.
 pub fn all() -> impl Iterator<Item = &'static Check> {

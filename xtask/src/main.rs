@@ -14,8 +14,10 @@
 //! reads like a test's. Each check's logic has unit tests beside it, on small fixtures.
 
 mod checks;
+mod godot;
 mod header;
 mod outcome;
+mod unity;
 
 use std::process::ExitCode;
 
