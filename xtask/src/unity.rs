@@ -368,7 +368,7 @@ pub mod tests {
         packed.write("Plugins/Windows/x86_64/hamustro.dll", "!<arch>\n");
         assert_eq!(
             failures(&packed, Form::Tarball),
-            ["Plugins/Windows/x86_64/hamustro.dll: a ar archive file, expected PE x86-64"]
+            ["Plugins/Windows/x86_64/hamustro.dll: an ar archive, expected a PE x86-64 file"]
         );
     }
 

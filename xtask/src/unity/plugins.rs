@@ -87,11 +87,11 @@ pub enum BinaryKind {
 impl fmt::Display for BinaryKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Self::ElfX86_64 => "ELF x86-64",
-            Self::PeX86_64 => "PE x86-64",
-            Self::Archive => "ar archive",
-            Self::MachO => "Mach-O",
-            Self::Unknown => "unrecognised",
+            Self::ElfX86_64 => "an ELF x86-64 file",
+            Self::PeX86_64 => "a PE x86-64 file",
+            Self::Archive => "an ar archive",
+            Self::MachO => "a Mach-O file",
+            Self::Unknown => "a file of no kind known here",
         })
     }
 }
@@ -139,7 +139,7 @@ pub fn check(root: &Path, form: Form, outcome: &mut Outcome) {
                     let found = binary_kind(&head);
                     outcome.expect(
                         found == plugin.kind,
-                        format!("{}: a {found} file, expected {}", plugin.path, plugin.kind),
+                        format!("{}: {found}, expected {}", plugin.path, plugin.kind),
                     );
                 }
                 Err(error) => outcome.fail(format!("{}: {error}", plugin.path)),
