@@ -4,7 +4,9 @@
 #
 #   check NAME COMMAND...   runs one check, its output indented; counts it
 #   summary                 prints the counts and exits, non-zero if any check failed
-#   xtask check NAME ARGS   one of xtask/'s checks (below)
+#   xtask check NAME ARGS   one of xtask/'s checks (below); also what
+#                           bindings/csharp/run-tests.sh and scripts/unity-package.sh
+#                           source it for
 passed=0
 failed=0
 

@@ -18,14 +18,15 @@
 #      test suite and a smoke script against the wheel installed with --no-index in a
 #      fresh venv, the Windows wheel's contents and tag, and the sdist installed with
 #      pip (building the crate it carries);
-#   4. the Unity package: scripts/unity_checks.py on the tarball, and the C# binding
-#      compiled from its Runtime with Mono's mcs, tracking and flushing through the
-#      package's own Linux library;
-#   5. the Godot addon: scripts/godot_checks.py on the zip (its files, .gdextension and
-#      each library's platform, export and glibc), the zip's two Linux libraries in
-#      headless Godot through the addon's own suite (bindings/godot/run-tests.sh
-#      --addon), and its Windows libraries loaded under Wine by a small program
-#      (LoadLibrary, GetProcAddress of gdext_rust_init);
+#   4. the Unity package: the unpacked tarball checked (`xtask check unity-tarball`:
+#      package.json, .meta files, plugins, GUIDs), and the C# binding compiled from its
+#      Runtime with Mono's mcs, tracking and flushing through the package's own Linux
+#      library;
+#   5. the Godot addon: the unpacked zip checked (`xtask check godot-addon`: its files,
+#      .gdextension, plugin.cfg and each library's platform, export and glibc), the
+#      zip's two Linux libraries in headless Godot through the addon's own suite
+#      (bindings/godot/run-tests.sh --addon), and its Windows libraries loaded under
+#      Wine by a small program (LoadLibrary, GetProcAddress of gdext_rust_init);
 #   and first, that the artifacts are reproducible: scripts/dist.sh run again (its
 #   builds cached, about 25 s) writes the same bytes.
 #
@@ -367,22 +368,28 @@ check "Python: the test suite against the wheel, installed with --no-index" pyth
 check "Python: a script tracks and flushes with the installed wheel" python_smoke
 check "Python: the sdist builds with pip and delivers" python_sdist
 
+# Unpacked here; its check (xtask) reads the files. The smoke program is built in a
+# folder of its own, so that the unpacked tarball holds what the tarball holds.
+unity_unpacked="$work/unity"
+mkdir -p "$unity_unpacked" && tar -xzf "$unity_tarball" -C "$unity_unpacked"
+
 unity_smoke() {
-  local dir="$work/unity"
-  mkdir -p "$dir" && tar -xzf "$unity_tarball" -C "$dir" || return 1
-  mcs -langversion:7.2 -nologo -target:exe -out:"$dir/smoke.exe" \
-    "$dir/package/Runtime/"*.cs "$repo/tests/dist/smoke.cs" || return 1
-  (cd "$dir" && no_cargo env LD_LIBRARY_PATH="$dir/package/Plugins/Linux/x86_64" \
+  local dir="$work/unity-smoke" package="$unity_unpacked/package"
+  mkdir -p "$dir" &&
+    mcs -langversion:7.2 -nologo -target:exe -out:"$dir/smoke.exe" \
+      "$package/Runtime/"*.cs "$repo/tests/dist/smoke.cs" || return 1
+  (cd "$dir" && no_cargo env LD_LIBRARY_PATH="$package/Plugins/Linux/x86_64" \
     mono "$dir/smoke.exe" "$url" "$secret" "$dir/smoke.sqlite3")
 }
 check "Unity: the tarball's package.json, .meta files, plugins and GUIDs" \
-  python3 "$repo/scripts/unity_checks.py" tarball "$unity_tarball"
+  xtask check unity-tarball "$unity_unpacked"
 check "Unity: the package's C# binding tracks and flushes with its Linux library (Mono)" unity_smoke
 
 # ---------------------------------------------------------------------------------
 # 5. The Godot addon
 # ---------------------------------------------------------------------------------
 
+# Unpacked here; its check (xtask) and the suites below read the files.
 godot_addon="$work/godot/addons/hamustro"
 mkdir -p "$work/godot" && python3 -m zipfile -e "$godot_zip" "$work/godot"
 
@@ -401,7 +408,7 @@ godot_wine_load() {
 }
 
 check "Godot: the zip's files, .gdextension, plugin.cfg, and each library's platform and exports" \
-  python3 "$repo/scripts/godot_checks.py" "$godot_zip" "$version"
+  xtask check godot-addon "$work/godot" "$version"
 check "Godot: the zip's Linux editor library in headless Godot delivers what GDScript tracked" \
   bash "$repo/bindings/godot/run-tests.sh" --addon "$godot_addon"
 check "Godot: the zip's Linux export-template library does the same" \

@@ -2,17 +2,20 @@
 # Packs the Unity package (bindings/csharp/com.hamustro.tracker) with its native
 # plugins into a UPM tarball, installable with the Package Manager's "Add package from
 # tarball": package/ at the top, every asset with its committed .meta (stable GUIDs),
-# the LICENSE, and each library at its Plugins/ path. Then checks it
-# (scripts/unity_checks.py tarball). Reproducible: names sorted, owner 0, every time
-# SOURCE_DATE_EPOCH (the last commit's unless set), no time in the gzip header.
+# the LICENSE, and each library at its Plugins/ path. Then unpacks it and checks it
+# (`xtask check unity-tarball`: xtask/src/unity.rs). Reproducible: names sorted,
+# owner 0, every time SOURCE_DATE_EPOCH (the last commit's unless set), no time in the gzip header.
 #
 #   scripts/unity-package.sh --linux LIB.so --windows LIB.dll --ios LIB.a \
 #     [--macos LIB.dylib] OUT.tgz
 #
 # scripts/dist.sh (`make dist`) calls it with the libraries it built; macOS comes
-# only from a release built on a Mac. Needs nothing but tar, gzip and python3.
+# only from a release built on a Mac. Needs nothing but tar, gzip, and cargo for the
+# check.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=checks.sh
+source "$repo/scripts/checks.sh"
 package="$repo/bindings/csharp/com.hamustro.tracker"
 
 usage() {
@@ -60,4 +63,5 @@ chmod -R u+rwX,go+rX,go-w "$root"
 mkdir -p "$(dirname "$out")"
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$SOURCE_DATE_EPOCH" \
   -C "$stage" -cf - package | gzip -n -9 >"$out"
-python3 "$repo/scripts/unity_checks.py" tarball "$out"
+mkdir "$stage/unpacked" && tar -xzf "$out" -C "$stage/unpacked"
+xtask check unity-tarball "$stage/unpacked"

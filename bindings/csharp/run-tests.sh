@@ -4,8 +4,9 @@
 # Runtime with mcs twice (the plain binding alone, as any .NET Standard 2.0 project
 # builds it, and the whole Runtime as Unity does, against the UnityEngine stub of
 # tests/UnityEngineStub), every public member's XML documentation required; checks the
-# package's .meta files (scripts/unity_checks.py); runs the NUnit suite of tests/
-# against the real libhamustro.so and collector, and prints "N passed, N failed".
+# package's source (`xtask check unity-source`: .meta files, GUIDs, plugin settings,
+# package.json); runs the NUnit suite of tests/ against the real libhamustro.so and
+# collector, and prints "N passed, N failed" (`xtask check nunit-result`).
 #
 #   bash bindings/csharp/run-tests.sh [-run=Hamustro.Tests.ErrorTests]   (nunit-console arguments)
 #
@@ -15,6 +16,8 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 cd "$root"
+# shellcheck source-path=SCRIPTDIR source=../../scripts/checks.sh
+source "$root/scripts/checks.sh"
 
 for tool in mcs mono nunit-console; do
   command -v "$tool" >/dev/null || { echo "$tool is missing: make setup installs it" >&2; exit 1; }
@@ -51,8 +54,8 @@ mcs -langversion:7.2 -nologo -debug -target:library -r:"$out/Hamustro.dll" \
 cp "$nunit" "$out/"
 
 status=0
-echo "checking the package's .meta files" >&2
-python3 "$root/scripts/unity_checks.py" source "$package" || status=1
+echo "checking the package's source (.meta files, GUIDs, plugins, package.json)" >&2
+xtask check unity-source "$package" || status=1
 # The packer, with this build's libhamustro.so and stand-ins of the Windows DLL and the
 # iOS archive (their headers only: make dist packs the real ones), twice, to the same
 # bytes.
@@ -80,23 +83,6 @@ export HAMUSTRO_SOURCE_DIR="$root"
 result="$out/TestResult.xml"
 nunit-console -nologo -labels -result="$result" "$@" "$out/Hamustro.Tests.dll" || true
 
-# NUnit 2's result: <test-results total= errors= failures= not-run= ...>.
-python3 - "$result" <<'PY' || status=1
-import sys
-import xml.etree.ElementTree as ET
-
-try:
-    results = ET.parse(sys.argv[1]).getroot()
-except (OSError, ET.ParseError) as error:
-    print(f"0 passed, 1 failed (no NUnit result: {error})")
-    sys.exit(1)
-cases = results.iter("test-case")
-executed = [case for case in cases if case.get("executed") == "True"]
-failed = [case.get("name") for case in executed if case.get("success") != "True"]
-passed = len(executed) - len(failed)
-for name in failed:
-    print(f"FAILED: {name}")
-print(f"{passed} passed, {len(failed)} failed")
-sys.exit(1 if failed or not executed else 0)
-PY
+# The verdict from NUnit's result file, not from its exit code.
+xtask check nunit-result "$result" || status=1
 exit "$status"

@@ -21,6 +21,8 @@ const MODULES: &[&[Check]] = &[
     crate::python_dist::CHECKS,
     crate::collector_api::CHECKS,
     crate::clippy_lints::CHECKS,
+    crate::unity::CHECKS,
+    crate::godot::CHECKS,
 ];
 
 /// Every check, in the order of `MODULES`.

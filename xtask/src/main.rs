@@ -17,12 +17,14 @@ mod apple;
 mod checks;
 mod clippy_lints;
 mod collector_api;
+mod godot;
 mod header;
 mod linkage;
 mod outcome;
 mod python_dist;
 mod sdk;
 mod tool_output;
+mod unity;
 mod windows;
 
 use std::process::ExitCode;
