@@ -128,6 +128,7 @@ impl CollectorUrl {
         format!("{}{TRACK_PATH}", self.base())
     }
 
+    /// Whether the scheme is `https` (in any case).
     pub fn is_https(&self) -> bool {
         self.https
     }

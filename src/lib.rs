@@ -95,5 +95,13 @@ pub mod internals {
             })*
         };
     }
-    reexport!(backoff, context, journal, store, tracker, wire);
+    reexport!(
+        backoff,
+        collector_url,
+        context,
+        journal,
+        store,
+        tracker,
+        wire
+    );
 }

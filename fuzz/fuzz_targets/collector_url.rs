@@ -9,6 +9,7 @@
 use std::net::IpAddr;
 
 use arbitrary::Arbitrary;
+use hamustro::internals::collector_url::MAX_COLLECTOR_URL_BYTES;
 use hamustro::TrackerConfig;
 use libfuzzer_sys::fuzz_target;
 use ureq::http::Uri;
@@ -222,5 +223,7 @@ fn render(url: &Url) -> (String, bool) {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-._~/".contains(&b));
     }
+    // A long path can take a well-formed URL past the limit, which refuses it.
+    valid &= out.len() <= MAX_COLLECTOR_URL_BYTES;
     (out, valid)
 }

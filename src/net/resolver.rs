@@ -102,6 +102,8 @@ mod tests {
     }
 
     #[test]
+    // Wine's resolver answers "Host not found" even for localhost.
+    #[cfg_attr(windows, ignore = "needs a resolver that knows localhost")]
     fn a_name_is_looked_up_on_a_thread_within_the_timeout() {
         let found = resolve(
             "http://localhost:9/x",
