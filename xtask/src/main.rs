@@ -26,6 +26,7 @@ mod sdk;
 mod tool_output;
 mod unity;
 mod windows;
+mod xml_entity;
 
 use std::process::ExitCode;
 

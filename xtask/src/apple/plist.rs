@@ -233,19 +233,7 @@ fn unescape(raw: &str) -> Result<String, String> {
             return Err("an & without ;".to_string());
         };
         let entity = &rest[at + 1..at + end];
-        let character = match entity {
-            "amp" => Some('&'),
-            "lt" => Some('<'),
-            "gt" => Some('>'),
-            "quot" => Some('"'),
-            "apos" => Some('\''),
-            _ => entity
-                .strip_prefix("#x")
-                .map(|hex| u32::from_str_radix(hex, 16))
-                .or_else(|| entity.strip_prefix('#').map(str::parse))
-                .and_then(Result::ok)
-                .and_then(char::from_u32),
-        };
+        let character = crate::xml_entity::character(entity);
         text.push(character.ok_or_else(|| format!("unknown entity &{entity};"))?);
         rest = &rest[at + end + 1..];
     }

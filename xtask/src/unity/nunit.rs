@@ -112,19 +112,7 @@ fn unescape(value: &str) -> String {
             break;
         };
         let entity = &rest[1..semicolon];
-        let character = match entity {
-            "lt" => Some('<'),
-            "gt" => Some('>'),
-            "amp" => Some('&'),
-            "quot" => Some('"'),
-            "apos" => Some('\''),
-            _ => entity
-                .strip_prefix("#x")
-                .map(|hex| u32::from_str_radix(hex, 16))
-                .or_else(|| entity.strip_prefix('#').map(str::parse))
-                .and_then(Result::ok)
-                .and_then(char::from_u32),
-        };
+        let character = crate::xml_entity::character(entity);
         match character {
             Some(character) => {
                 out.push(character);
