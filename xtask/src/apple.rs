@@ -8,8 +8,6 @@ mod listing;
 mod plist;
 mod privacy;
 mod required_reason;
-#[cfg(test)]
-mod scratch;
 mod swift_manifests;
 mod swift_package;
 mod swift_release;

@@ -179,15 +179,15 @@ fn check_plugin(plugin: &ConfigFile, version: &str, outcome: &mut Outcome) {
 mod tests {
     use super::libraries::REFERENCE;
     use super::*;
-    use crate::unity::tests::Fixture;
+    use crate::scratch::Scratch;
 
     const GDEXTENSION: &str =
         include_str!("../../bindings/godot/addons/hamustro/hamustro.gdextension");
 
     /// An unpacked addon with the committed .gdextension, `plugin.cfg` at 1.0.0, and
     /// the two DLLs (the Linux libraries need objdump: tested on their own below).
-    fn addon_with_dlls(name: &str) -> Fixture {
-        let addon = Fixture::new(name);
+    fn addon_with_dlls(name: &str) -> Scratch {
+        let addon = Scratch::new(name);
         for file in FILES {
             addon.write(&format!("{ADDON}{file}"), "");
         }
@@ -206,8 +206,8 @@ mod tests {
         addon
     }
 
-    fn failures(addon: &Fixture) -> Vec<String> {
-        check_addon(addon.root(), "1.0.0").failures
+    fn failures(addon: &Scratch) -> Vec<String> {
+        check_addon(addon.path(), "1.0.0").failures
     }
 
     #[test]

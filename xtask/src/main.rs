@@ -22,6 +22,8 @@ mod header;
 mod linkage;
 mod outcome;
 mod python_dist;
+#[cfg(test)]
+mod scratch;
 mod sdk;
 mod tool_output;
 mod unity;

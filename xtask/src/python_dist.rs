@@ -247,22 +247,22 @@ mod tests {
 
     const VERSION: &str = "0.9.0";
 
-    fn wheel(name: &str, tag: &str) -> std::path::PathBuf {
-        let dir = tool_output::scratch_dir(name);
+    fn wheel(name: &str, tag: &str) -> crate::scratch::Scratch {
+        let dir = crate::scratch::Scratch::new(name);
         let info = "hamustro-0.9.0.dist-info";
-        tool_output::write_fixture(
+        crate::scratch::write_file(
             &dir,
             &format!("{info}/WHEEL"),
-            &format!("Wheel-Version: 1.0\nGenerator: setuptools (75.8.0)\nRoot-Is-Purelib: false\nTag: {tag}\n\n"),
+            format!("Wheel-Version: 1.0\nGenerator: setuptools (75.8.0)\nRoot-Is-Purelib: false\nTag: {tag}\n\n"),
         );
-        tool_output::write_fixture(
+        crate::scratch::write_file(
             &dir,
             &format!("{info}/METADATA"),
             "Metadata-Version: 2.1\nName: hamustro\nVersion: 0.9.0\n\nVersion: 1.0 is in the description\n",
         );
-        tool_output::write_fixture(&dir, "hamustro/__init__.py", "");
-        tool_output::write_fixture(&dir, "hamustro/py.typed", "");
-        tool_output::write_fixture(&dir, "hamustro/_lib/libhamustro.so", "\x7fELF");
+        crate::scratch::write_file(&dir, "hamustro/__init__.py", "");
+        crate::scratch::write_file(&dir, "hamustro/py.typed", "");
+        crate::scratch::write_file(&dir, "hamustro/_lib/libhamustro.so", "\x7fELF");
         dir
     }
 
@@ -292,7 +292,7 @@ mod tests {
     #[test]
     fn a_wrong_version_library_or_a_missing_file_fails() {
         let dir = wheel("wheel-library", "py3-none-win_amd64");
-        tool_output::write_fixture(&dir, "hamustro/_lib/hamustro.pdb", "");
+        crate::scratch::write_file(&dir, "hamustro/_lib/hamustro.pdb", "");
         std::fs::remove_file(dir.join("hamustro/py.typed")).unwrap();
         let outcome = judge_contents(&dir, "win_amd64", "hamustro.dll", VERSION);
         assert_eq!(

@@ -191,33 +191,33 @@ mod tests {
     const READELF: &str =
         " 0x000000000000000e (SONAME)             Library soname: [libhamustro.so.0]\n";
 
-    fn linux_tree(name: &str) -> PathBuf {
-        let dir = tool_output::scratch_dir(name);
+    fn linux_tree(name: &str) -> crate::scratch::Scratch {
+        let dir = crate::scratch::Scratch::new(name);
         for file in LINUX_FILES {
-            tool_output::write_fixture(&dir, file, "x");
+            crate::scratch::write_file(&dir, file, "x");
         }
-        tool_output::write_fixture(
+        crate::scratch::write_file(
             &dir,
             "lib/pkgconfig/hamustro.pc",
             "Name: hamustro\nVersion: 0.9.0\n",
         );
-        tool_output::write_fixture(&dir, "lib/libhamustro.so.0.9.0", "\x7fELF");
+        crate::scratch::write_file(&dir, "lib/libhamustro.so.0.9.0", "\x7fELF");
         symlink("libhamustro.so.0.9.0", dir.join("lib/libhamustro.so.0")).unwrap();
         symlink("libhamustro.so.0", dir.join("lib/libhamustro.so")).unwrap();
         dir
     }
 
-    fn windows_tree(name: &str) -> PathBuf {
-        let dir = tool_output::scratch_dir(name);
+    fn windows_tree(name: &str) -> crate::scratch::Scratch {
+        let dir = crate::scratch::Scratch::new(name);
         for file in WINDOWS_FILES {
-            tool_output::write_fixture(&dir, file, "x");
+            crate::scratch::write_file(&dir, file, "x");
         }
-        tool_output::write_fixture(
+        crate::scratch::write_file(
             &dir,
             "lib/hamustro.def",
             "LIBRARY \"hamustro.dll\"\nEXPORTS\nhamustro_version\n",
         );
-        tool_output::write_fixture(
+        crate::scratch::write_file(
             &dir,
             "README.md",
             "lib /def:lib\\hamustro.def /machine:x64\n",
@@ -315,8 +315,8 @@ mod tests {
     #[test]
     fn a_def_without_library_or_a_readme_without_msvc_fails() {
         let dir = windows_tree("windows-sdk-def");
-        tool_output::write_fixture(&dir, "lib/hamustro.def", "EXPORTS\nhamustro_version\n");
-        tool_output::write_fixture(&dir, "README.md", "MinGW only\n");
+        crate::scratch::write_file(&dir, "lib/hamustro.def", "EXPORTS\nhamustro_version\n");
+        crate::scratch::write_file(&dir, "README.md", "MinGW only\n");
         let outcome = judge_windows_sdk(&dir);
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(

@@ -29,23 +29,6 @@ pub fn read_file(path: &Path) -> Result<String, String> {
         .map_err(|error| format!("{}: {error}", path.display()))
 }
 
-/// A fresh, empty directory for one test's fixture files.
-#[cfg(test)]
-pub fn scratch_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("xtask-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a scratch directory");
-    dir
-}
-
-/// Writes `text` to `file` under `dir`, making its folders: one file of a fixture tree.
-#[cfg(test)]
-pub fn write_fixture(dir: &std::path::Path, file: &str, text: &str) {
-    let path = dir.join(file);
-    std::fs::create_dir_all(path.parent().expect("a file has a folder")).expect("folders made");
-    std::fs::write(path, text).expect("the fixture written");
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,7 +41,7 @@ mod tests {
 
     #[test]
     fn a_file_is_read_whole() {
-        let dir = scratch_dir("tool-output");
+        let dir = crate::scratch::Scratch::new("tool-output");
         let path = dir.join("objdump.txt");
         std::fs::write(&path, b"DLL Name: KERNEL32.dll\n\xff\n").unwrap();
         let text = read(path.to_str().unwrap()).unwrap();

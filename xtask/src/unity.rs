@@ -171,48 +171,9 @@ fn check_guids(root: &Path, tree: &Tree, outcome: &mut Outcome) {
 }
 
 #[cfg(test)]
-pub mod tests {
+mod tests {
     use super::*;
-    use std::path::PathBuf;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    /// A scratch folder for a test's files, removed when the test ends.
-    pub struct Fixture(PathBuf);
-
-    impl Fixture {
-        pub fn new(name: &str) -> Self {
-            // Tests run side by side in one process: a number of its own for each.
-            static COUNT: AtomicUsize = AtomicUsize::new(0);
-            let number = COUNT.fetch_add(1, Ordering::Relaxed);
-            let dir =
-                std::env::temp_dir().join(format!("xtask-{name}-{}-{number}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&dir);
-            std::fs::create_dir_all(&dir).expect("the scratch folder is made");
-            Self(dir)
-        }
-
-        pub fn root(&self) -> &Path {
-            &self.0
-        }
-
-        /// Writes `contents` at `path` (relative), making its folders.
-        pub fn write(&self, path: &str, contents: impl AsRef<[u8]>) {
-            let file = self.0.join(path);
-            std::fs::create_dir_all(file.parent().expect("a file has a folder"))
-                .expect("the folder is made");
-            std::fs::write(file, contents).expect("the fixture is written");
-        }
-
-        pub fn remove(&self, path: &str) {
-            std::fs::remove_file(self.0.join(path)).expect("the fixture file is removed");
-        }
-    }
-
-    impl Drop for Fixture {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
+    use crate::scratch::Scratch;
 
     /// A GUID of its own for each `.meta`, from a counter.
     fn meta(number: usize) -> String {
@@ -221,8 +182,8 @@ pub mod tests {
 
     /// A small package: the manifest, the Runtime, and each plugin's `.meta` and
     /// folders' `.meta`, with the binaries when `form` is `Tarball`.
-    fn package(name: &str, form: Form) -> Fixture {
-        let package = Fixture::new(name);
+    fn package(name: &str, form: Form) -> Scratch {
+        let package = Scratch::new(name);
         package.write(
             "package.json",
             r#"{"name": "com.hamustro.tracker", "version": "1.0.0", "displayName": "H",
@@ -292,14 +253,14 @@ pub mod tests {
         package
     }
 
-    fn failures(package: &Fixture, form: Form) -> Vec<String> {
-        check_package(package.root(), form, "1.0.0").failures
+    fn failures(package: &Scratch, form: Form) -> Vec<String> {
+        check_package(package.path(), form, "1.0.0").failures
     }
 
     #[test]
     fn the_source_passes_without_its_binaries() {
         let source = package("unity-source", Form::Source);
-        let outcome = check_package(source.root(), Form::Source, "1.0.0");
+        let outcome = check_package(source.path(), Form::Source, "1.0.0");
         assert!(outcome.passed(), "{outcome:?}");
         assert!(
             outcome.found[0].ends_with("GUIDs unique: ok"),
@@ -374,10 +335,10 @@ pub mod tests {
 
     #[test]
     fn a_tarball_with_something_beside_package_fails() {
-        let unpacked = Fixture::new("unity-top");
+        let unpacked = Scratch::new("unity-top");
         unpacked.write("package/package.json", "{}");
         unpacked.write("stray.txt", "");
-        let outcome = check_unpacked(unpacked.root(), "1.0.0");
+        let outcome = check_unpacked(unpacked.path(), "1.0.0");
         assert!(
             outcome.failures[0].starts_with("the tarball's top is"),
             "{outcome:?}"

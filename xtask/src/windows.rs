@@ -338,7 +338,7 @@ mod tests {
 
     #[test]
     fn the_libraries_must_all_be_there() {
-        let dir = tool_output::scratch_dir("windows-libraries");
+        let dir = crate::scratch::Scratch::new("windows-libraries");
         let report = dir.join("objdump.txt");
         std::fs::write(&report, objdump_private(&["KERNEL32.dll"])).unwrap();
         let args = |dir: &Path| [dir.display().to_string(), report.display().to_string()];

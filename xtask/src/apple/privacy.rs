@@ -303,7 +303,7 @@ mod tests {
         use super::super::listing::{
             fixtures, DEFINED_SYMBOLS, PRIVATE_HEADERS, UNDEFINED_SYMBOLS,
         };
-        use super::super::scratch::Scratch;
+        use crate::scratch::Scratch;
         let dir = Scratch::new("privacy-files");
         dir.write(
             &format!("ios/{PRIVATE_HEADERS}"),

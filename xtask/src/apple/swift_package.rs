@@ -174,8 +174,8 @@ pub mod fixtures {
 
 #[cfg(test)]
 mod tests {
-    use super::super::scratch::Scratch;
     use super::*;
+    use crate::scratch::Scratch;
 
     #[test]
     fn cargo_version_is_the_first_version_line() {

@@ -46,10 +46,10 @@ pub fn judge_release(binary: &Target, zip_sha256: &str, version: &str) -> Outcom
 
 #[cfg(test)]
 mod tests {
-    use super::super::scratch::Scratch;
     use super::super::swift_package::fixtures::{dump, URL, ZIP_SHA256};
     use super::super::swift_package::PRIVACY_MANIFEST;
     use super::*;
+    use crate::scratch::Scratch;
     use serde_json::Value;
 
     #[test]

@@ -79,7 +79,7 @@ pub fn crate_version(cargo_toml: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::unity::tests::Fixture;
+    use crate::scratch::Scratch;
 
     const MANIFEST: &str = r#"{
         "name": "com.hamustro.tracker", "version": "1.2.3", "displayName": "Hamustro",
@@ -88,12 +88,12 @@ mod tests {
     }"#;
 
     fn failures(manifest: &str, asmdef: &str) -> Vec<String> {
-        let package = Fixture::new("manifest");
+        let package = Scratch::new("manifest");
         package.write("package.json", manifest);
         package.write("Runtime/Hamustro.asmdef", asmdef);
         package.write("Samples~/Tracking/Sample.cs", "");
         let mut outcome = Outcome::default();
-        check(package.root(), "1.2.3", &mut outcome);
+        check(package.path(), "1.2.3", &mut outcome);
         outcome.failures
     }
 

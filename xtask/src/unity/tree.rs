@@ -68,11 +68,11 @@ impl Tree {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::unity::tests::Fixture;
+    use crate::scratch::Scratch;
 
     #[test]
     fn lists_assets_and_metas_skipping_what_unity_skips() {
-        let package = Fixture::new("tree-lists");
+        let package = Scratch::new("tree-lists");
         for file in [
             "package.json",
             "package.json.meta",
@@ -84,7 +84,7 @@ mod tests {
         ] {
             package.write(file, "");
         }
-        let tree = Tree::read(package.root()).expect("the fixture reads");
+        let tree = Tree::read(package.path()).expect("the fixture reads");
         let assets: Vec<&str> = tree.assets.iter().map(String::as_str).collect();
         assert_eq!(assets, ["Runtime", "Runtime/Tracker.cs", "package.json"]);
         let metas: Vec<&str> = tree.metas.iter().map(String::as_str).collect();
