@@ -81,12 +81,17 @@ impl GlibcVersion {
         let parts: Option<Vec<u32>> = digits.split('.').map(|part| part.parse().ok()).collect();
         parts.filter(|parts| parts.len() >= 2).map(Self)
     }
+
+    /// The number alone: `2.17`.
+    pub fn number(&self) -> String {
+        let parts: Vec<String> = self.0.iter().map(u32::to_string).collect();
+        parts.join(".")
+    }
 }
 
 impl fmt::Display for GlibcVersion {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let parts: Vec<String> = self.0.iter().map(u32::to_string).collect();
-        write!(formatter, "GLIBC_{}", parts.join("."))
+        write!(formatter, "GLIBC_{}", self.number())
     }
 }
 

@@ -3,9 +3,11 @@
 //! versions it needs, which must stay at 2.17 for the distributions the addon targets.
 
 use std::collections::BTreeSet;
-use std::fmt;
 use std::path::Path;
 use std::process::Command;
+
+use crate::linkage::glibc_symbols;
+pub use crate::linkage::GlibcVersion;
 
 /// Checks the ELF header: 64-bit, a shared object (`ET_DYN`), for x86-64.
 pub fn check_header(data: &[u8]) -> Result<(), String> {
@@ -23,17 +25,6 @@ pub fn check_header(data: &[u8]) -> Result<(), String> {
         ));
     }
     Ok(())
-}
-
-/// A glibc symbol version, `GLIBC_2.2.5` as `[2, 2, 5]`; ordered as glibc orders them.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct GlibcVersion(pub Vec<u32>);
-
-impl fmt::Display for GlibcVersion {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let parts: Vec<String> = self.0.iter().map(u32::to_string).collect();
-        write!(f, "{}", parts.join("."))
-    }
 }
 
 /// What `objdump -T` lists of a library.
@@ -76,23 +67,13 @@ impl DynamicSymbols {
             if fields.contains(&".text") {
                 symbols.exported.insert((*name).to_string());
             }
-            for field in &fields {
-                if let Some(version) = glibc_version(field) {
-                    symbols.glibc.insert(version);
-                }
-            }
         }
+        symbols.glibc = glibc_symbols(table)
+            .into_iter()
+            .map(|(version, _)| version)
+            .collect();
         symbols
     }
-}
-
-/// The version a field such as `GLIBC_2.17` or `(GLIBC_2.2.5)` names; not
-/// `GLIBC_PRIVATE`.
-fn glibc_version(field: &str) -> Option<GlibcVersion> {
-    let start = field.find("GLIBC_")? + "GLIBC_".len();
-    let digits = field[start..].trim_end_matches(')');
-    let parts: Result<Vec<u32>, _> = digits.split('.').map(str::parse).collect();
-    parts.ok().map(GlibcVersion)
 }
 
 #[cfg(test)]
@@ -119,14 +100,8 @@ DYNAMIC SYMBOL TABLE:
             symbols.exported,
             BTreeSet::from(["gdext_rust_init".to_string()])
         );
-        let versions: Vec<String> = symbols.glibc.iter().map(ToString::to_string).collect();
+        let versions: Vec<String> = symbols.glibc.iter().map(GlibcVersion::number).collect();
         assert_eq!(versions, ["2.2.5", "2.14", "2.17"]);
-    }
-
-    #[test]
-    fn orders_versions_as_numbers() {
-        assert!(GlibcVersion(vec![2, 17]) > GlibcVersion(vec![2, 2, 5]));
-        assert!(GlibcVersion(vec![2, 28]) > GlibcVersion(vec![2, 17]));
     }
 
     #[test]

@@ -14,7 +14,7 @@ pub const ENTRY: &str = "gdext_rust_init";
 /// the editor's libraries carry the class reference for its help (gdext's
 /// `register-docs`), the export templates' do not.
 pub const REFERENCE: &[u8] = b"Tracks events and delivers them";
-const NEWEST_GLIBC: [u32; 2] = [2, 17];
+const NEWEST_GLIBC: &str = "2.17";
 
 /// Which system a library is built for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,17 +93,21 @@ fn check_linux_symbols(symbols: &DynamicSymbols, name: &str, outcome: &mut Outco
     outcome.found(format!(
         "{name}: exports {ENTRY}: {}; newest glibc symbol version {}",
         symbols.exported.contains(ENTRY),
-        newest.map_or("none".to_string(), ToString::to_string),
+        newest.map_or("none".to_string(), GlibcVersion::number),
     ));
     outcome.expect(
         symbols.exported.contains(ENTRY),
         format!("{name} does not export {ENTRY}"),
     );
-    let limit = GlibcVersion(NEWEST_GLIBC.to_vec());
+    let limit = GlibcVersion::parse(NEWEST_GLIBC).expect("a glibc version");
     match newest {
         Some(newest) => outcome.expect(
             *newest <= limit,
-            format!("{name} needs glibc {newest}, expected at most {limit}"),
+            format!(
+                "{name} needs glibc {}, expected at most {}",
+                newest.number(),
+                limit.number()
+            ),
         ),
         None => outcome.fail(format!(
             "{name} names no glibc version: not a glibc library"
