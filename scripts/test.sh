@@ -97,7 +97,19 @@ run() {
     echo "==> $name (lane $lane): $verdict in $seconds s"
     cat "$log"
   )
-  printf '%s\t%s\t%s\n' "$status" "$seconds" "$name" >>"$logs/results"
+  printf '%s\t%s\t%s\t%s\n' "$status" "$seconds" "$log" "$name" >>"$logs/results"
+}
+
+# failure_digest LOG: what a failed suite's log says of its failures (cargo's output of
+# each failed test, from "---- NAME stdout ----" to the list of failures, and every
+# line naming a failure), at most 80 lines: printed again at the very end, so that the
+# last screen of a long run says why it failed.
+failure_digest() {
+  awk '
+    /^---- .* ----$/ { inside = 1 }
+    /^failures:$/ { inside = 0 }
+    inside || /FAILED/ { print "    | " $0; if (++n == 80) exit }
+  ' "$1"
 }
 
 lane_one() {
@@ -149,9 +161,13 @@ else
 fi
 
 failed=()
+failed_logs=()
 timings=()
-while IFS=$'\t' read -r status seconds name; do
-  [ "$status" = 0 ] || failed+=("$name")
+while IFS=$'\t' read -r status seconds log name; do
+  [ "$status" = 0 ] || {
+    failed+=("$name")
+    failed_logs+=("$log")
+  }
   timings+=("$(printf '%5d s  %s' "$seconds" "$name")")
 done <"$logs/results"
 
@@ -160,6 +176,10 @@ printf '%s\n' "${timings[@]}"
 printf '%5d s  %s\n' "$SECONDS" "in all, two lanes at once (scripts/test.sh; make setup before it is not counted)"
 echo
 if [ ${#failed[@]} -gt 0 ]; then
+  for i in "${!failed[@]}"; do
+    echo "==> why ${failed[$i]} failed (${failed_logs[$i]})"
+    failure_digest "${failed_logs[$i]}"
+  done
   echo "FAILED: ${failed[*]}"
   exit 1
 fi
