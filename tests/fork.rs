@@ -12,6 +12,7 @@
 #[allow(dead_code, unused_imports)] // this binary uses a part of the shared helpers
 mod support;
 
+use std::collections::BTreeSet;
 use std::ffi::{c_char, c_void, CString};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -75,15 +76,21 @@ fn track(tracker: HamustroTracker, name: &str) -> HamustroStatus {
     }
 }
 
-/// The child: its own tracker, tracked and delivered; the exit status says which
-/// step failed (0 for none; 30 and more: the flush, with its status).
-fn child(url: &str, db: &Path) -> i32 {
+/// The child's `k`th event, named for the child so that the parent can tell which
+/// arrived.
+fn child_event(child: usize, k: usize) -> String {
+    format!("Child {child}.{k}")
+}
+
+/// The child `index`: its own tracker, tracked and delivered; the exit status says
+/// which step failed (0 for none; 30 and more: the flush, with its status).
+fn child(index: usize, url: &str, db: &Path) -> i32 {
     let deadline = Instant::now() + child_bound() - CHILD_REPORT_MARGIN;
     let Ok(tracker) = new_tracker(url, db) else {
         return 1;
     };
-    for _ in 0..CHILD_EVENTS {
-        if track(tracker, "Child") != HamustroStatus::Ok {
+    for k in 0..CHILD_EVENTS {
+        if track(tracker, &child_event(index, k)) != HamustroStatus::Ok {
             return 2;
         }
     }
@@ -291,7 +298,7 @@ fn a_child_forked_at_any_moment_tracks_and_delivers_with_its_own_tracker() {
         // SAFETY: the child runs only the library's C API and async-signal-safe exit.
         let pid = unsafe { libc::fork() };
         if pid == 0 {
-            let code = std::panic::catch_unwind(|| child(&url, &db)).unwrap_or(5);
+            let code = std::panic::catch_unwind(|| child(i, &url, &db)).unwrap_or(5);
             // SAFETY: ends the child without running the parent's atexit handlers.
             unsafe { libc::_exit(code) };
         }
@@ -320,10 +327,21 @@ fn a_child_forked_at_any_moment_tracks_and_delivers_with_its_own_tracker() {
         "of {forks} children (seed {seed}), hung past {bound:?}: {hung:?}; \
          failed (child, step, its delivery state): {failed:?}"
     );
-    let delivered = collector
+    // Each child's events, each at least once: a delivery that timed out after the
+    // collector took it is sent again, which at-least-once allows.
+    let delivered: BTreeSet<String> = collector
         .events()
-        .iter()
-        .filter(|e| e.event == "Child")
-        .count();
-    assert_eq!(delivered, forks * CHILD_EVENTS);
+        .into_iter()
+        .map(|e| e.event)
+        .filter(|name| name.starts_with("Child "))
+        .collect();
+    let expected: BTreeSet<String> = (0..forks)
+        .flat_map(|child| (0..CHILD_EVENTS).map(move |k| child_event(child, k)))
+        .collect();
+    let missing: Vec<&String> = expected.difference(&delivered).collect();
+    let unexpected: Vec<&String> = delivered.difference(&expected).collect();
+    assert!(
+        missing.is_empty() && unexpected.is_empty(),
+        "children's events missing: {missing:?}; not tracked by any child: {unexpected:?}"
+    );
 }
