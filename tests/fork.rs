@@ -85,7 +85,7 @@ fn child_event(child: usize, k: usize) -> String {
 /// The child `index`: its own tracker, tracked and delivered; the exit status says
 /// which step failed (0 for none; 30 and more: the flush, with its status).
 fn child(index: usize, url: &str, db: &Path) -> i32 {
-    let deadline = Instant::now() + child_bound() - CHILD_REPORT_MARGIN;
+    let deadline = Instant::now() + child_bound().saturating_sub(CHILD_REPORT_MARGIN);
     let Ok(tracker) = new_tracker(url, db) else {
         return 1;
     };
