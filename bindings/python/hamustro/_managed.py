@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any, TypeVar
 
@@ -9,6 +10,17 @@ from ._error import InvalidHandle
 
 # Re-entrant: a garbage collection run while one object is closing may close another.
 _CLOSE_LOCK = threading.RLock()
+
+if hasattr(os, "register_at_fork"):
+    # A forked child keeps only the thread that forked: had another thread held this
+    # lock at that moment, it would stay held in the child for good, and the child's
+    # first close() (of its own tracker's config, say) would hang. The forking thread
+    # takes it across the fork instead, as the logging module does with its locks.
+    os.register_at_fork(
+        before=_CLOSE_LOCK.acquire,
+        after_in_parent=_CLOSE_LOCK.release,
+        after_in_child=_CLOSE_LOCK.release,
+    )
 
 _Self = TypeVar("_Self", bound="Managed")
 

@@ -150,6 +150,40 @@ def _wait_bounded(pid: int, seconds: float) -> Optional[int]:
     return None
 
 
+def test_a_child_forked_while_another_thread_closes_an_object_closes_its_own(
+    collector, options, tmp_path
+):
+    # Another thread inside close() (holding the binding's close lock) at the moment of
+    # the fork: the child's own tracker must still close. The holder lets go after a
+    # while by itself, since a fork that waits for it (the fix) cannot signal it.
+    from hamustro import _managed
+
+    held, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with _managed._CLOSE_LOCK:
+            held.set()
+            done.wait(2.0)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait()
+    try:
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                _child_tracks(collector.url, options, str(tmp_path / "child.db"))
+                code = 0
+            finally:
+                os._exit(code)
+        outcome = _wait_bounded(pid, WAIT_SECONDS)
+    finally:
+        done.set()
+        holder.join()
+    assert outcome == 0, "None: hung and killed; 1: failed"
+
+
 def test_children_forked_at_any_moment_track_with_their_own_trackers(
     collector, options, tmp_path
 ):
