@@ -5,7 +5,8 @@
 # appear with their parameters, that a request signed with another secret shows as
 # rejected with its reason and hint, that a 503 fault turned on from the page shows the
 # client's failed attempts and that the events arrive once it is cleared from the page,
-# that pause counts new events, and that an event named <img src=x onerror=alert(1)>
+# that pause counts new events, that an event arriving while the page reloads its lists
+# is neither lost nor shown twice, and that an event named <img src=x onerror=alert(1)>
 # renders as text.
 #
 #   bash scripts/browser-test.sh      (part of scripts/test.sh, full and --quick)

@@ -353,6 +353,42 @@ test('a 503 fault turned on from the page: the client\'s failed attempts show, a
   await page.screenshot({ path: path.join(out, 'workbench.png') });
 });
 
+test('a reload while events arrive loses none of them and shows each once', async () => {
+  // The page reloads its lists (on connecting, or when it fell behind the stream) from
+  // an API snapshot while the stream goes on. Here the snapshot is taken, then held
+  // while an event arrives on the stream, then handed to the page: older than what the
+  // page shows, it must not take that event away.
+  let release;
+  const released = new Promise((resolve) => { release = resolve; });
+  let snapshotTaken;
+  const taken = new Promise((resolve) => { snapshotTaken = resolve; });
+  const snapshot = (url) => url.pathname === '/api/events' && url.searchParams.has('limit')
+    && !url.searchParams.has('session');
+  await page.route(snapshot, async (route) => {
+    const response = await route.fetch();
+    snapshotTaken();
+    await released;
+    await route.fulfill({ response });
+  });
+  const reloaded = page.evaluate(() => reload());
+  await taken;
+  const sent = await sendSigned([{ name: 'Reload.During', nr: 3 }]);
+  assert.equal(sent.status, 200, sent.body);
+  await eventRows('Reload.During').waitFor();
+  release();
+  await reloaded;
+  await page.unroute(snapshot);
+  assert.equal(await eventRows('Reload.During').count(), 1,
+    'the event the stream brought during the reload is not shown once');
+  // The stream bringing an event the snapshot already had, as when the event was
+  // stored between the page's subscribing and its snapshot: still one row.
+  await page.evaluate(() => {
+    const shown = [...events.values()].find((e) => e.event === 'Reload.During');
+    addEvent({ ...shown });
+  });
+  assert.equal(await eventRows('Reload.During').count(), 1, 'an event already shown shows twice');
+});
+
 test('the page loaded nothing from outside and threw no error', () => {
   assert.deepEqual(pageErrors, []);
 });
